@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Pacta",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pacta", targets: ["pacta"]),
+        .library(name: "PactaCore", targets: ["PactaCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        /// Pure domain: civil dates, periods, rules, events and the rules engine. No I/O, no clock.
+        .target(name: "PactaCore"),
+        /// Persistence behind the `AgreementStore` protocol (SQLite via GRDB).
+        .target(
+            name: "PactaStore",
+            dependencies: [
+                "PactaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        /// Types and the server protocol generated from `openapi.yaml`.
+        .target(
+            name: "PactaAPI",
+            dependencies: ["PactaCore", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        /// The Hummingbird application: handlers, middleware, wiring.
+        .target(
+            name: "PactaServer",
+            dependencies: [
+                "PactaCore", "PactaStore", "PactaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedResources"]
+        ),
+        /// Build tool: turns openapi.yaml and Data/agreements into Swift source for PactaServer.
+        .executableTarget(name: "PactaEmbed"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["PactaEmbed"]),
+        .executableTarget(
+            name: "pacta",
+            dependencies: [
+                "PactaServer", "PactaStore", "PactaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "PactaCoreTests", dependencies: ["PactaCore"]),
+        .testTarget(name: "PactaStoreTests", dependencies: ["PactaStore", "PactaCore"]),
+        .testTarget(
+            name: "PactaServerTests",
+            dependencies: [
+                "PactaServer", "PactaStore", "PactaCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,25 @@
+import Foundation
+import PackagePlugin
+
+/// Compiles `openapi.yaml` and the bundled dataset (`Data/agreements/*.json`) into the server, so the
+/// binary needs no files beside it to serve its contract and seed a new database.
+@main
+struct EmbedResources: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        let root = context.package.directoryURL
+        let dataset = root.appendingPathComponent("Data/agreements")
+        let agreementFiles = try FileManager.default.contentsOfDirectory(atPath: dataset.path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+            .map { dataset.appendingPathComponent($0) }
+        let spec = root.appendingPathComponent("openapi.yaml")
+        let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedResources.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding openapi.yaml and \(agreementFiles.count) agreements",
+                executable: try context.tool(named: "PactaEmbed").url,
+                arguments: [output.path, spec.path] + agreementFiles.map(\.path),
+                inputFiles: [spec] + agreementFiles,
+                outputFiles: [output])
+        ]
+    }
+}

@@ -1,0 +1,140 @@
+/// An international agreement: who is bound, the rules of its lifecycle, and what has happened to it.
+///
+/// The status of an agreement is never stored; it is computed from `rules` and `events` by
+/// ``RulesEngine/evaluate(_:asOf:)``.
+public struct Agreement: Codable, Hashable, Sendable {
+    /// A stable slug such as `gsomia`: lowercase letters, digits and hyphens.
+    public var id: String
+    public var title: String
+    public var shortTitle: String?
+    public var parties: [Party]
+    public var tags: [String]
+    public var summary: String?
+    public var rules: Rules
+    /// The dated facts, in the order they were recorded. Append-only: a correction supersedes, never edits.
+    public var events: [Event]
+
+    public init(
+        id: String, title: String, shortTitle: String? = nil, parties: [Party], tags: [String] = [],
+        summary: String? = nil, rules: Rules, events: [Event] = []
+    ) {
+        self.id = id
+        self.title = title
+        self.shortTitle = shortTitle
+        self.parties = parties
+        self.tags = tags
+        self.summary = summary
+        self.rules = rules
+        self.events = events
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, title, shortTitle, parties, tags, summary, rules, events
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        title = try container.decode(String.self, forKey: .title)
+        shortTitle = try container.decodeIfPresent(String.self, forKey: .shortTitle)
+        parties = try container.decode([Party].self, forKey: .parties)
+        tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
+        summary = try container.decodeIfPresent(String.self, forKey: .summary)
+        rules = try container.decode(Rules.self, forKey: .rules)
+        events = try container.decodeIfPresent([Event].self, forKey: .events) ?? []
+    }
+}
+
+/// A state or organisation that negotiated, signed or joined an agreement.
+public struct Party: Codable, Hashable, Sendable {
+    /// ISO 3166-1 alpha-2 code for states (`JP`, `KR`), or another short code for organisations (`EU`).
+    public var code: String
+    public var name: String
+
+    public init(code: String, name: String) {
+        self.code = code
+        self.name = name
+    }
+}
+
+/// A dated fact about an agreement, with the public record it comes from.
+public struct Event: Codable, Hashable, Sendable {
+    /// Unique within the agreement; assigned by the server when a new event arrives without one.
+    public var id: String
+    public var type: EventType
+    /// The day the event happened. For a notice, the day it was dispatched.
+    public var date: CalendarDate
+    /// The party that acted (gave notice, suspended it, ...).
+    public var party: String?
+    /// For a notice: the day the other party (or the depositary) received it, when the record says.
+    public var received: CalendarDate?
+    /// For events that act on an earlier notice (suspend, resume, revoke): that notice's id.
+    public var refersTo: String?
+    /// A correction: the id of an earlier event this one replaces.
+    public var supersedes: String?
+    public var summary: String?
+    /// Where the fact is recorded (an official page, a depositary notification, a news report).
+    public var source: String?
+
+    public init(
+        id: String, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
+        refersTo: String? = nil, supersedes: String? = nil, summary: String? = nil, source: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.date = date
+        self.party = party
+        self.received = received
+        self.refersTo = refersTo
+        self.supersedes = supersedes
+        self.summary = summary
+        self.source = source
+    }
+}
+
+public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
+    case signature
+    case entryIntoForce
+    /// Written notice by a party that it intends to terminate the agreement (or not to renew it).
+    case noticeOfTermination
+    /// The notifying party suspends the effect of its notice; it may resume it later.
+    case noticeSuspended
+    /// A suspended notice takes effect again.
+    case noticeResumed
+    /// The notice is withdrawn for good.
+    case noticeRevoked
+}
+
+/// An event as submitted for appending: like ``Event``, but the server may assign the id.
+public struct NewEvent: Codable, Hashable, Sendable {
+    public var id: String?
+    public var type: EventType
+    public var date: CalendarDate
+    public var party: String?
+    public var received: CalendarDate?
+    public var refersTo: String?
+    public var supersedes: String?
+    public var summary: String?
+    public var source: String?
+
+    public init(
+        id: String? = nil, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
+        refersTo: String? = nil, supersedes: String? = nil, summary: String? = nil, source: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.date = date
+        self.party = party
+        self.received = received
+        self.refersTo = refersTo
+        self.supersedes = supersedes
+        self.summary = summary
+        self.source = source
+    }
+
+    public func event(id assigned: String) -> Event {
+        Event(
+            id: id ?? assigned, type: type, date: date, party: party, received: received, refersTo: refersTo,
+            supersedes: supersedes, summary: summary, source: source)
+    }
+}

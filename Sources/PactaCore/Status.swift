@@ -1,0 +1,126 @@
+/// Where an agreement stands on a given day, with the steps that produced every date.
+public struct AgreementStatus: Codable, Hashable, Sendable {
+    public enum State: String, Codable, Hashable, Sendable, CaseIterable {
+        case notYetInForce
+        case inForce
+        /// In force, but a notice (or the rules) has fixed the last day in force.
+        case terminationPending
+        /// Ended by a notice, consent or another act.
+        case terminated
+        /// Ended because its term ran out without renewal.
+        case expired
+    }
+
+    public var agreementId: String
+    public var asOf: CalendarDate
+    public var state: State
+    public var entryIntoForce: CalendarDate?
+    public var currentTerm: Term?
+    /// The last day on which a notice can still stop the next renewal, if one can.
+    public var noticeDeadline: CalendarDate?
+    /// The first day of the next term, if the agreement renews.
+    public var nextRenewal: CalendarDate?
+    /// The last day in force, when an end is scheduled or has passed.
+    public var lastDayInForce: CalendarDate?
+    public var parties: [PartyStatus]
+    public var flags: [StatusFlag]
+    public var undetermined: [Undetermined]
+    public var trace: [TraceStep]
+}
+
+/// One term of an agreement: from `start` through `lastDay`, both in force.
+public struct Term: Codable, Hashable, Sendable {
+    /// 1 for the initial term, 2 for the first renewal, and so on.
+    public var index: Int
+    public var start: CalendarDate
+    /// `nil` for an indefinite term.
+    public var lastDay: CalendarDate?
+}
+
+public struct PartyStatus: Codable, Hashable, Sendable {
+    public enum Status: String, Codable, Hashable, Sendable {
+        case signatory, party, withdrawalPending, withdrawn, notParty
+    }
+
+    public var party: String
+    public var status: Status
+}
+
+/// A condition worth a reader's attention that does not change the legal state by itself.
+public struct StatusFlag: Codable, Hashable, Sendable {
+    public enum Code: String, Codable, Hashable, Sendable {
+        /// A notice of termination exists but its effect is suspended by the notifying party.
+        case noticeSuspended
+        /// A notice arrived after the term's deadline, so it ends the following term instead.
+        case lateNotice
+        /// A recorded date differs from the one the rules produce.
+        case recordedDateDiffers
+    }
+
+    public var code: Code
+    public var party: String?
+    public var since: CalendarDate?
+    public var eventId: String?
+    public var message: String
+}
+
+/// A date that the rules and the record cannot fix yet, and why.
+public struct Undetermined: Codable, Hashable, Sendable {
+    public var field: String
+    public var reason: String
+}
+
+/// One step of the engine's reasoning: which rule or event, which convention, which dates went in and
+/// which came out. A reader can redo each step by hand.
+public struct TraceStep: Codable, Hashable, Sendable {
+    /// What the step establishes, e.g. `entryIntoForce`, `currentTerm`, `noticeDeadline`, `notice`.
+    public var subject: String
+    /// The rule applied (`entryIntoForce`, `term`, `renewal`, `termination`) with its article, if any.
+    public var rule: String?
+    public var article: String?
+    /// The event the step reads, if any.
+    public var eventId: String?
+    /// The counting convention applied, spelled out.
+    public var convention: String?
+    /// The dates and periods that went in, by name.
+    public var inputs: [String: String]
+    /// The date (or value) that came out.
+    public var result: String?
+    /// The step as a sentence.
+    public var explanation: String
+}
+
+// Dashboards read absent dates as explicit nulls, so the optional fields are always present.
+extension AgreementStatus {
+    private enum CodingKeys: String, CodingKey {
+        case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce
+        case parties, flags, undetermined, trace
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(agreementId, forKey: .agreementId)
+        try container.encode(asOf, forKey: .asOf)
+        try container.encode(state, forKey: .state)
+        try container.encode(entryIntoForce, forKey: .entryIntoForce)
+        try container.encode(currentTerm, forKey: .currentTerm)
+        try container.encode(noticeDeadline, forKey: .noticeDeadline)
+        try container.encode(nextRenewal, forKey: .nextRenewal)
+        try container.encode(lastDayInForce, forKey: .lastDayInForce)
+        try container.encode(parties, forKey: .parties)
+        try container.encode(flags, forKey: .flags)
+        try container.encode(undetermined, forKey: .undetermined)
+        try container.encode(trace, forKey: .trace)
+    }
+}
+
+extension Term {
+    private enum CodingKeys: String, CodingKey { case index, start, lastDay }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(start, forKey: .start)
+        try container.encode(lastDay, forKey: .lastDay)
+    }
+}

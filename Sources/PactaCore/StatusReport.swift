@@ -1,0 +1,33 @@
+/// A plain-text rendering of a status and its trace, for people at a terminal.
+public enum StatusReport {
+    public static func text(_ status: AgreementStatus, title: String) -> String {
+        var lines: [String] = []
+        lines.append("\(title) (\(status.agreementId)) as of \(status.asOf): \(status.state.rawValue)")
+        func line(_ label: String, _ value: CustomStringConvertible?) {
+            if let value { lines.append("  \(label.padding(18))\(value)") }
+        }
+        line("entry into force", status.entryIntoForce)
+        if let term = status.currentTerm {
+            line("current term", "\(term.index): \(term.start) – \(term.lastDay.map { "\($0)" } ?? "indefinite")")
+        }
+        line("notice deadline", status.noticeDeadline.map { "\($0) (\($0.weekdayName))" })
+        line("next renewal", status.nextRenewal)
+        line("last day in force", status.lastDayInForce)
+        for party in status.parties { line("party \(party.party)", party.status.rawValue) }
+        for flag in status.flags { lines.append("  ! \(flag.message)") }
+        for item in status.undetermined { lines.append("  ? \(item.field): \(item.reason)") }
+        lines.append("Why:")
+        for (index, step) in status.trace.enumerated() {
+            let source = [step.rule, step.article, step.eventId.map { "event \($0)" }].compactMap { $0 }
+            lines.append("  \(index + 1). \(step.explanation)" + (source.isEmpty ? "" : " [\(source.joined(separator: ", "))]"))
+            if let convention = step.convention { lines.append("     convention: \(convention)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import OpenAPIRuntime
+import PactaAPI
+import PactaCore
+import PactaStore
+
+/// Implements the operations generated from `openapi.yaml`. Handlers throw ``Problem`` for client errors;
+/// ``ProblemMiddleware`` renders them.
+struct APIHandler: APIProtocol {
+    let catalog: AgreementCatalog
+    let limits: Limits
+    /// Today's civil date in UTC: the default `asOf`. Injected so tests fix the day.
+    let today: @Sendable () -> CalendarDate
+    let openAPIDocument: [UInt8]
+
+    // MARK: Operations routes
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: "ok", agreements: catalog.snapshot.byId.count))))
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        do {
+            try await catalog.store.ping()
+        } catch {
+            throw Problem(
+                type: .notReady, status: .serviceUnavailable, title: "Not ready", detail: "The database does not answer.")
+        }
+        return .ok(.init(body: .json(.init(status: "ready", agreements: catalog.snapshot.byId.count))))
+    }
+
+    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws
+        -> Operations.GetOpenAPIDocument.Output
+    {
+        .ok(.init(body: .yaml(HTTPBody(openAPIDocument))))
+    }
+
+    // MARK: Agreements
+
+    func listAgreements(_ input: Operations.ListAgreements.Input) async throws -> Operations.ListAgreements.Output {
+        let query = input.query
+        let limit = query.limit ?? limits.defaultPageSize
+        guard (1...limits.maxPageSize).contains(limit) else {
+            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
+        }
+        let asOf = try resolveAsOf(query.asOf)
+        let snapshot = catalog.snapshot
+        var start = 0
+        if let cursor = query.cursor {
+            guard let after = PageCursor.decode(cursor) else {
+                throw Problem.badParameter("cursor", "is not a cursor this server issued")
+            }
+            start = snapshot.sortedIds.partitionPoint { $0 <= after }
+        }
+        let text = query.q?.lowercased()
+        var items: [Components.Schemas.AgreementSummary] = []
+        var hasMore = false
+        var tag = ETagHasher()
+        tag.combine("\(asOf)")
+        for id in snapshot.sortedIds[start...] {
+            guard let stored = snapshot.byId[id] else { continue }
+            let agreement = stored.agreement
+            if let party = query.party, !agreement.parties.contains(where: { $0.code == party }) { continue }
+            if let wanted = query.tag, !agreement.tags.contains(wanted) { continue }
+            if let text, !matches(agreement, text) { continue }
+            let state = RulesEngine.evaluate(agreement, asOf: asOf).state
+            if let wanted = query.state, wanted.rawValue != state.rawValue { continue }
+            if items.count == limit {
+                hasMore = true
+                break
+            }
+            tag.combine(stored.etag)
+            items.append(
+                .init(
+                    id: agreement.id, title: agreement.title, shortTitle: agreement.shortTitle,
+                    parties: agreement.parties.map(\.code), tags: agreement.tags,
+                    state: .init(rawValue: state.rawValue)!, href: "/v1/agreements/\(agreement.id)"))
+        }
+        let nextCursor = hasMore ? items.last.map { PageCursor.encode(after: $0.id) } : nil
+        let page = Components.Schemas.AgreementPage(
+            items: items, asOf: "\(asOf)", nextCursor: nextCursor,
+            next: nextCursor.map { nextPageLink(query, cursor: $0, limit: limit, asOf: asOf) })
+        return .ok(.init(headers: .init(eTag: tag.etag), body: .json(page)))
+    }
+
+    private func matches(_ agreement: Agreement, _ text: String) -> Bool {
+        agreement.id.contains(text) || agreement.title.lowercased().contains(text)
+            || (agreement.shortTitle?.lowercased().contains(text) ?? false)
+    }
+
+    private func nextPageLink(
+        _ query: Operations.ListAgreements.Input.Query, cursor: String, limit: Int, asOf: CalendarDate
+    ) -> String {
+        var components = URLComponents()
+        components.path = "/v1/agreements"
+        var items = [URLQueryItem(name: "limit", value: "\(limit)"), URLQueryItem(name: "asOf", value: "\(asOf)")]
+        if let party = query.party { items.append(.init(name: "party", value: party)) }
+        if let state = query.state { items.append(.init(name: "state", value: state.rawValue)) }
+        if let tag = query.tag { items.append(.init(name: "tag", value: tag)) }
+        if let text = query.q { items.append(.init(name: "q", value: text)) }
+        items.append(.init(name: "cursor", value: cursor))
+        components.queryItems = items
+        return components.string ?? "/v1/agreements?cursor=\(cursor)"
+    }
+
+    func createAgreement(_ input: Operations.CreateAgreement.Input) async throws -> Operations.CreateAgreement.Output {
+        guard case .json(let agreement) = input.body else { throw unsupportedBody }
+        try validate(agreement)
+        let stored = try await catalog.create(agreement)
+        return .created(
+            .init(
+                headers: .init(eTag: stored.etag, location: "/v1/agreements/\(agreement.id)"),
+                body: .json(stored.agreement)))
+    }
+
+    func getAgreement(_ input: Operations.GetAgreement.Input) async throws -> Operations.GetAgreement.Output {
+        let stored = try find(input.path.id)
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: stored.etag) {
+            return .notModified(.init(headers: .init(eTag: stored.etag)))
+        }
+        return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))
+    }
+
+    func replaceAgreement(_ input: Operations.ReplaceAgreement.Input) async throws -> Operations.ReplaceAgreement.Output {
+        guard case .json(let agreement) = input.body else { throw unsupportedBody }
+        let current = try find(input.path.id)
+        var issues: [ValidationIssue] = []
+        if agreement.id != input.path.id {
+            issues.append(.init(pointer: "/id", message: "must equal the id in the path, '\(input.path.id)'"))
+        }
+        for (index, existing) in current.agreement.events.enumerated()
+        where index >= agreement.events.count || agreement.events[index] != existing {
+            issues.append(
+                .init(
+                    pointer: "/events/\(index)",
+                    message: "recorded event '\(existing.id)' must appear unchanged here: events are append-only; record a correction as a new event that supersedes it"))
+            break
+        }
+        try validate(agreement, issues: issues)
+        let stored = try await catalog.replace(agreement, ifMatch: input.headers.ifMatch)
+        return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))
+    }
+
+    func deleteAgreement(_ input: Operations.DeleteAgreement.Input) async throws -> Operations.DeleteAgreement.Output {
+        try await catalog.delete(id: input.path.id, ifMatch: input.headers.ifMatch)
+        return .noContent(.init())
+    }
+
+    // MARK: Events
+
+    func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
+        let stored = try find(input.path.id)
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: stored.etag) {
+            return .notModified(.init(headers: .init(eTag: stored.etag)))
+        }
+        return .ok(.init(headers: .init(eTag: stored.etag), body: .json(.init(items: stored.agreement.events))))
+    }
+
+    func appendEvents(_ input: Operations.AppendEvents.Input) async throws -> Operations.AppendEvents.Output {
+        guard case .json(let request) = input.body else { throw unsupportedBody }
+        guard !request.events.isEmpty, request.events.count <= limits.maxEventsPerRequest else {
+            throw Problem.validation([
+                .init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")
+            ])
+        }
+        let current = try find(input.path.id)
+        var agreement = current.agreement
+        var taken = Set(agreement.events.map(\.id))
+        let newEvents = request.events.enumerated().map { offset, draft in
+            var candidate = agreement.events.count + offset + 1
+            while draft.id == nil, taken.contains("e\(candidate)") { candidate += 1 }
+            let event = draft.event(id: "e\(candidate)")
+            taken.insert(event.id)
+            return event
+        }
+        let firstNew = agreement.events.count
+        agreement.events += newEvents
+        let issues = AgreementValidator.validate(agreement).compactMap { issue -> ValidationIssue? in
+            // Report problems of the new events against the request body's own indices.
+            guard issue.pointer.hasPrefix("/events/"),
+                let index = Int(issue.pointer.dropFirst("/events/".count).prefix { $0.isNumber }),
+                index >= firstNew
+            else { return nil }
+            let rest = issue.pointer.dropFirst("/events/\(index)".count)
+            return ValidationIssue(pointer: "/events/\(index - firstNew)\(rest)", message: issue.message)
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
+        let stored = try await catalog.appendEvents(newEvents, to: current.agreement.id, ifMatch: input.headers.ifMatch)
+        return .created(.init(headers: .init(eTag: stored.etag), body: .json(.init(items: newEvents))))
+    }
+
+    // MARK: Status
+
+    func getAgreementStatus(_ input: Operations.GetAgreementStatus.Input) async throws
+        -> Operations.GetAgreementStatus.Output
+    {
+        let stored = try find(input.path.id)
+        let asOf = try resolveAsOf(input.query.asOf)
+        let etag = ETagHasher.derived(from: stored.etag, qualifier: "status-\(asOf)-\(RulesEngine.version)")
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        let status = RulesEngine.evaluate(stored.agreement, asOf: asOf)
+        return .ok(.init(headers: .init(eTag: etag), body: .json(status)))
+    }
+
+    // MARK: Helpers
+
+    private func find(_ id: String) throws -> StoredAgreement {
+        guard let stored = catalog.snapshot.byId[id] else { throw Problem.agreementNotFound(id) }
+        return stored
+    }
+
+    private func resolveAsOf(_ text: String?) throws -> CalendarDate {
+        guard let text else { return today() }
+        do {
+            return try CalendarDate(parsing: text)
+        } catch {
+            throw Problem.invalidParameter("asOf", error.description)
+        }
+    }
+
+    private func validate(_ agreement: Agreement, issues: [ValidationIssue] = []) throws {
+        let all = issues + AgreementValidator.validate(agreement)
+        if !all.isEmpty { throw Problem.validation(all) }
+    }
+
+    private var unsupportedBody: Problem {
+        Problem(
+            type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
+            detail: "Send the body as application/json.")
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The index of the first element for which `belongsToFirstPart` is false, in a partitioned array.
+    func partitionPoint(_ belongsToFirstPart: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongsToFirstPart(self[middle]) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

@@ -1,0 +1,98 @@
+import PactaCore
+import PactaStore
+import Synchronization
+
+/// The agreements the server answers from: an immutable in-memory snapshot of the store, replaced
+/// atomically after each committed write.
+///
+/// Reads never touch the database. Writes go through one at a time (a write gate), so the snapshot is
+/// always updated in the order the store committed.
+public final class AgreementCatalog: Sendable {
+    /// One consistent view of all agreements.
+    public struct Snapshot: Sendable {
+        public let byId: [String: StoredAgreement]
+        /// Ids in ascending order, for stable pagination.
+        public let sortedIds: [String]
+        /// Increases with every committed write; part of list ETags.
+        public let revision: Int
+
+        init(_ agreements: [StoredAgreement], revision: Int) {
+            var byId: [String: StoredAgreement] = [:]
+            for stored in agreements { byId[stored.agreement.id] = stored }
+            self.byId = byId
+            self.sortedIds = byId.keys.sorted()
+            self.revision = revision
+        }
+
+        func replacing(_ id: String, with stored: StoredAgreement?) -> Snapshot {
+            var all = byId
+            all[id] = stored
+            return Snapshot(Array(all.values), revision: revision + 1)
+        }
+    }
+
+    let store: any AgreementStore
+    private let current: Mutex<Snapshot>
+    private let gate = WriteGate()
+
+    public init(store: any AgreementStore) async throws {
+        self.store = store
+        self.current = Mutex(Snapshot(try await store.allAgreements(), revision: 0))
+    }
+
+    public var snapshot: Snapshot { current.withLock { $0 } }
+
+    public func create(_ agreement: Agreement) async throws -> StoredAgreement {
+        try await write(agreement.id) { try await $0.create(agreement) }
+    }
+
+    public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
+        try await write(agreement.id) { try await $0.replace(agreement, ifMatch: ifMatch) }
+    }
+
+    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
+        try await write(id) { try await $0.appendEvents(events, to: id, ifMatch: ifMatch) }
+    }
+
+    public func delete(id: String, ifMatch: String?) async throws {
+        let _: StoredAgreement? = try await write(id) { store in
+            try await store.delete(id: id, ifMatch: ifMatch)
+            return nil
+        }
+    }
+
+    private func write<Result: Sendable>(
+        _ id: String, _ body: @Sendable (any AgreementStore) async throws -> Result
+    ) async throws -> Result where Result: StoredAgreementConvertible {
+        try await gate.run {
+            let result = try await body(store)
+            let stored = result.storedAgreement
+            current.withLock { $0 = $0.replacing(id, with: stored) }
+            return result
+        }
+    }
+}
+
+protocol StoredAgreementConvertible { var storedAgreement: StoredAgreement? { get } }
+extension StoredAgreement: StoredAgreementConvertible { var storedAgreement: StoredAgreement? { self } }
+extension Optional: StoredAgreementConvertible where Wrapped == StoredAgreement {
+    var storedAgreement: StoredAgreement? { self }
+}
+
+/// Runs async closures one at a time, in arrival order.
+actor WriteGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PactaCore
+import PactaStore
+
+/// Opens the configured SQLite database (creating its directory), seeding a new one with the bundled agreements.
+public func openStore(_ configuration: AppConfiguration, logger: Logger) async throws -> SQLiteAgreementStore {
+    let directory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let store = try SQLiteAgreementStore(path: configuration.databasePath)
+    if configuration.seed {
+        let agreements = try configuration.seedDirectory.map { try BundledData.agreements(in: URL(fileURLWithPath: $0)) }
+            ?? BundledData.agreements()
+        let inserted = try await store.seedIfNeeded(agreements)
+        if inserted > 0 {
+            logger.info(
+                "Seeded a new database",
+                metadata: ["agreements": "\(inserted)", "from": "\(configuration.seedDirectory ?? "the bundled dataset")"])
+        }
+    }
+    return store
+}
+
+/// Builds the whole application around a store: the in-process entry point for tests and for `pacta serve`.
+public func buildApplication(
+    configuration: AppConfiguration, store: any AgreementStore, logger: Logger
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, store: store)
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Pacta"),
+        logger: logger)
+}
+
+/// The router with every route and middleware, without a server: what router tests drive.
+public func buildRouter(configuration: AppConfiguration, store: any AgreementStore) async throws
+    -> Router<BasicRequestContext>
+{
+    let catalog = try await AgreementCatalog(store: store)
+    let handler = APIHandler(
+        catalog: catalog, limits: configuration.limits, today: configuration.today,
+        openAPIDocument: BundledData.openAPIDocument())
+    let router = Router()
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
+    router.add(middleware: AuthMiddleware(store: store))
+    // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
+    try handler.registerHandlers(
+        on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+    return router
+}

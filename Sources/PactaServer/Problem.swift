@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PactaAPI
+import PactaCore
+import PactaStore
+
+/// An RFC 9457 problem that a handler or middleware throws; ``ProblemMiddleware`` renders it.
+struct Problem: Error, Sendable {
+    var type: ProblemType
+    var status: HTTPResponse.Status
+    var title: String
+    var detail: String?
+    var errors: [Components.Schemas.FieldError] = []
+    var headers: HTTPFields = [:]
+
+    static func validation(_ issues: [ValidationIssue], detail: String? = nil) -> Problem {
+        Problem(
+            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            detail: detail ?? "\(issues.count) problem\(issues.count == 1 ? "" : "s") found; see errors.",
+            errors: issues.map { .init(pointer: $0.pointer, detail: $0.message) })
+    }
+
+    static func invalidParameter(_ name: String, _ message: String) -> Problem {
+        Problem(
+            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            detail: "Query parameter '\(name)': \(message)", errors: [.init(parameter: name, detail: message)])
+    }
+
+    static func badParameter(_ name: String, _ message: String) -> Problem {
+        Problem(
+            type: .malformedRequest, status: .badRequest, title: "Malformed request",
+            detail: "Query parameter '\(name)': \(message)", errors: [.init(parameter: name, detail: message)])
+    }
+
+    static func agreementNotFound(_ id: String) -> Problem {
+        Problem(type: .notFound, status: .notFound, title: "Not found", detail: "No agreement has the id '\(id.prefix(64))'.")
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(
+            type: .unauthorized, status: .unauthorized, title: "Unauthorized", detail: detail,
+            headers: [.wwwAuthenticate: "Bearer realm=\"pacta\""])
+    }
+
+    static func preconditionFailed(_ id: String) -> Problem {
+        Problem(
+            type: .preconditionFailed, status: .preconditionFailed, title: "Precondition failed",
+            detail: "Agreement '\(id)' has changed since the ETag given in If-Match; fetch it again and retry.")
+    }
+
+    /// The problem+json response, with `headers` added.
+    func response() -> Response {
+        let document = Components.Schemas.Problem(
+            _type: type.rawValue, title: title, status: Int(status.code), detail: detail,
+            errors: errors.isEmpty ? nil : errors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(document)) ?? Data("{}".utf8)
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension Problem {
+    /// The problem a client sees for a storage error: the one place where those map to HTTP.
+    init(_ error: StoreError) {
+        switch error {
+        case .notFound(let id):
+            self = .agreementNotFound(id)
+        case .alreadyExists(let id):
+            self = Problem(
+                type: .conflict, status: .conflict, title: "Conflict",
+                detail: "An agreement with the id '\(id)' exists; replace it with PUT /v1/agreements/\(id).")
+        case .preconditionFailed(let id, _):
+            self = .preconditionFailed(id)
+        }
+    }
+}

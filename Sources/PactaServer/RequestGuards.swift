@@ -1,0 +1,77 @@
+import HTTPTypes
+import Hummingbird
+import PactaStore
+
+/// Who made a write: the name of the token presented. Set by ``AuthMiddleware`` for the handlers.
+public enum Caller {
+    @TaskLocal public static var tokenName: String?
+}
+
+/// Writes (any method but GET, HEAD and OPTIONS) need `Authorization: Bearer <token>` naming an unrevoked
+/// token. The token is hashed before the lookup and never logged or echoed.
+struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let store: any AgreementStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        switch request.method {
+        case .get, .head, .options:
+            return try await next(request, context)
+        default:
+            break
+        }
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized("This request changes data and needs an Authorization: Bearer <token> header.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw Problem.unauthorized("The Authorization header must use the Bearer scheme.")
+        }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let name = try await store.tokenName(hash: Tokens.hash(token)) else {
+            throw Problem.unauthorized("The bearer token is unknown or revoked.")
+        }
+        return try await Caller.$tokenName.withValue(name) { try await next(request, context) }
+    }
+}
+
+/// Checks request bodies before any handler reads them: a declared or actual size over the limit gets 413,
+/// and a body that is not JSON gets 415. The body is collected here, so handlers never stream unbounded input.
+struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        switch request.method {
+        case .post, .put, .patch:
+            break
+        default:
+            return try await next(request, context)
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            throw tooLarge
+        }
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard let mediaType, mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+            throw Problem(
+                type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the body as application/json (got \(mediaType.map { "'\($0.prefix(80))'" } ?? "no Content-Type")).")
+        }
+        var request = request
+        do {
+            _ = try await request.collectBody(upTo: maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        }
+        return try await next(request, context)
+    }
+
+    private var tooLarge: Problem {
+        Problem(
+            type: .tooLarge, status: .contentTooLarge, title: "Content too large",
+            detail: "The request body is over the limit of \(maxBodyBytes) bytes.")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import PactaCore
+
+/// Request limits, each answered with a clear problem when exceeded.
+public struct Limits: Sendable {
+    /// Largest request body accepted, in bytes (413 beyond).
+    public var maxBodyBytes: Int = 1 << 20
+    public var defaultPageSize: Int = 50
+    public var maxPageSize: Int = 500
+    public var maxEventsPerRequest: Int = 100
+
+    public init() {}
+}
+
+/// Opaque pagination cursors: the id after which the next page starts, base64url-encoded.
+enum PageCursor {
+    static func encode(after id: String) -> String {
+        Data("a:\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("a:")
+        else { return nil }
+        let id = String(text.dropFirst(2))
+        return AgreementValidator.isValidIdentifier(id) ? id : nil
+    }
+}
+
+/// Builds strong ETags from the parts a representation depends on (FNV-1a, 64-bit: stable across runs).
+struct ETagHasher {
+    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func combine(_ text: String) {
+        for byte in text.utf8 {
+            state ^= UInt64(byte)
+            state = state &* 0x0000_0100_0000_01b3
+        }
+        state ^= 0xff
+        state = state &* 0x0000_0100_0000_01b3
+    }
+
+    var etag: String { "\"" + String(state, radix: 16) + "\"" }
+
+    /// A tag for a representation derived from a stored one (e.g. the status on a date).
+    static func derived(from etag: String, qualifier: String) -> String {
+        var hasher = ETagHasher()
+        hasher.combine(etag)
+        hasher.combine(qualifier)
+        return hasher.etag
+    }
+}
+
+extension CalendarDate {
+    /// Today's civil date in UTC, read from the system clock. Only the server's edge calls this; the
+    /// engine is always given its `asOf`.
+    public static func todayUTC() -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return (try? CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)) ?? .minimum
+    }
+}

@@ -1,0 +1,58 @@
+import PactaCore
+
+/// An agreement as stored, with the entity tag that names this exact revision.
+public struct StoredAgreement: Sendable, Hashable {
+    public let agreement: Agreement
+    /// A strong entity tag derived from the stored document (quoted, as sent in `ETag`).
+    public let etag: String
+
+    public init(agreement: Agreement, etag: String) {
+        self.agreement = agreement
+        self.etag = etag
+    }
+}
+
+/// What a write can run into. The HTTP layer maps each case to one problem type.
+public enum StoreError: Error, Equatable, Sendable {
+    case notFound(id: String)
+    case alreadyExists(id: String)
+    /// The caller's `If-Match` names a revision that is no longer current.
+    case preconditionFailed(id: String, current: String)
+}
+
+/// Durable storage of agreements and API tokens. Every method that returns after a write has committed
+/// it durably: a crash of the process afterwards loses nothing.
+public protocol AgreementStore: Sendable {
+    /// Throws when the database cannot answer a trivial query.
+    func ping() async throws
+    /// Every agreement, ordered by id.
+    func allAgreements() async throws -> [StoredAgreement]
+    func agreement(id: String) async throws -> StoredAgreement?
+    func create(_ agreement: Agreement) async throws -> StoredAgreement
+    /// Replaces the agreement with the same id; `ifMatch` (an ETag) must name the current revision when given.
+    func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement
+    func delete(id: String, ifMatch: String?) async throws
+    /// Appends events to an agreement in one transaction.
+    func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement
+    /// Inserts the agreements that are not stored yet, once per database: later calls do nothing, so an
+    /// operator's deletions stay deleted. Returns how many were inserted.
+    func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int
+
+    func createToken(name: String, hash: [UInt8]) async throws
+    /// The name of the unrevoked token with this hash, if any.
+    func tokenName(hash: [UInt8]) async throws -> String?
+    func tokens() async throws -> [TokenRecord]
+    /// Returns false when no unrevoked token has that name.
+    func revokeToken(name: String) async throws -> Bool
+}
+
+public struct TokenRecord: Sendable, Hashable {
+    public let name: String
+    public let createdAt: String
+    public let revokedAt: String?
+}
+
+public enum TokenError: Error, Equatable, Sendable {
+    case nameTaken(String)
+    case invalidName(String)
+}
