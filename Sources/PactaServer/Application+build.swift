@@ -47,8 +47,9 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
         openAPIDocument: BundledData.openAPIDocument())
     let router = Router()
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
     router.add(middleware: AuthMiddleware(store: store))
+    router.add(middleware: BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
+    router.add(middleware: LocationHeaderMiddleware())
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))

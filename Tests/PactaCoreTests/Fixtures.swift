@@ -1,0 +1,43 @@
+import Foundation
+
+@testable import PactaCore
+
+/// Helpers shared by the core tests: the bundled dataset read from the repository, and terse constructors.
+enum Fixtures {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func dataset(_ id: String) throws -> Agreement {
+        let url = repositoryRoot.appendingPathComponent("Data/agreements/\(id).json")
+        return try JSONDecoder().decode(Agreement.self, from: Data(contentsOf: url))
+    }
+
+    static func date(_ text: String) -> CalendarDate {
+        do { return try CalendarDate(parsing: text) } catch { fatalError("bad fixture date \(text)") }
+    }
+
+    /// A bilateral agreement renewing every `renewal` after an initial `term`, with GSOMIA-style notice.
+    static func renewing(
+        entry: String = "2016-11-23", term: String = "P1Y", renewal: String = "P1Y", maxRenewals: Int? = nil,
+        notice: String = "P90D", counting: TerminationRule.DeadlineCounting = .beforeLastDayInForce,
+        noticeDate: TerminationRule.NoticeDate = .receipt, events: [Event] = []
+    ) throws -> Agreement {
+        Agreement(
+            id: "test", title: "Test agreement", parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            rules: Rules(
+                entryIntoForce: EntryIntoForceRule(kind: .onDate, date: date(entry)),
+                term: TermRule(kind: .fixed, length: try Period(parsing: term)),
+                renewal: RenewalRule(period: try Period(parsing: renewal), maxRenewals: maxRenewals),
+                termination: TerminationRule(
+                    notice: try Period(parsing: notice), counting: counting, noticeDate: noticeDate)),
+            events: events)
+    }
+
+    static func notice(_ id: String = "n1", by party: String = "AA", sent: String, received: String? = nil) -> Event {
+        Event(id: id, type: .noticeOfTermination, date: date(sent), party: party, received: date(received ?? sent))
+    }
+
+    static func action(_ id: String, _ type: EventType, on day: String, refersTo notice: String = "n1") -> Event {
+        Event(id: id, type: type, date: date(day), party: "AA", refersTo: notice)
+    }
+}

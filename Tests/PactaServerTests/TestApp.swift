@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PactaCore
+import PactaStore
+import Testing
+
+@testable import PactaServer
+
+/// Builds the real application around an in-memory store seeded with the bundled dataset, with a token for
+/// writes and a fixed "today", and runs `body` against its router.
+struct TestApp {
+    static let today = try! CalendarDate(parsing: "2026-11-29")
+
+    let store: SQLiteAgreementStore
+    let token: String
+
+    static func run(
+        limits: Limits = Limits(), _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.seedIfNeeded(BundledData.agreements())
+        let (token, hash) = Tokens.generate()
+        try await store.createToken(name: "tester", hash: hash)
+        var configuration = AppConfiguration()
+        configuration.limits = limits
+        configuration.today = { TestApp.today }
+        let app = try await buildApplication(configuration: configuration, store: store, logger: Logger(label: "test"))
+        let testApp = TestApp(store: store, token: token)
+        try await app.test(.router) { client in try await body(testApp, client) }
+    }
+
+    var auth: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
+}
+
+extension TestResponse {
+    func json() throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    var text: String { String(buffer: body) }
+}
+
+/// A small valid agreement document for write tests.
+func sampleDocument(id: String = "sample", term: String = "P1Y", renewal: String = "P1Y", extra: String = "") -> String {
+    """
+    {"id": "\(id)", "title": "Sample agreement", "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
+     "rules": {"entryIntoForce": {"kind": "onDate", "date": "2020-01-01"},
+               "term": {"kind": "fixed", "length": "\(term)"},
+               "renewal": {"kind": "automatic", "period": "\(renewal)"},
+               "termination": {"notice": "P90D", "counting": "beforeLastDayInForce", "noticeDate": "receipt"}}
+     \(extra)}
+    """
+}

@@ -1,0 +1,99 @@
+import Foundation
+import PactaCore
+import Testing
+
+@testable import PactaStore
+
+@Suite struct SQLiteAgreementStoreTests {
+    static func sample(_ id: String = "sample") throws -> Agreement {
+        Agreement(
+            id: id, title: "Sample", parties: [Party(code: "AA", name: "A")],
+            rules: Rules(
+                entryIntoForce: .init(kind: .onDate, date: try CalendarDate(parsing: "2000-01-01")),
+                term: .init(kind: .indefinite)))
+    }
+
+    /// A fresh database file in a temporary directory, removed afterwards.
+    static func withTemporaryFile(_ body: (String) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacta-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(directory.appendingPathComponent("pacta.sqlite").path)
+    }
+
+    @Test func writesSurviveReopeningTheFile() async throws {
+        try await Self.withTemporaryFile { path in
+            let event = Event(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
+            do {
+                let store = try SQLiteAgreementStore(path: path)
+                _ = try await store.create(Self.sample())
+                _ = try await store.appendEvents([event], to: "sample", ifMatch: nil)
+                try await store.createToken(name: "ops", hash: Tokens.hash("secret"))
+            }
+            let reopened = try SQLiteAgreementStore(path: path)
+            let stored = try #require(try await reopened.agreement(id: "sample"))
+            #expect(stored.agreement.events == [event])
+            #expect(try await reopened.tokenName(hash: Tokens.hash("secret")) == "ops")
+            #expect(try await reopened.integrityCheck() == "ok")
+        }
+    }
+
+    @Test func createRefusesAnExistingId() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(Self.sample())
+        await #expect(throws: StoreError.alreadyExists(id: "sample")) { try await store.create(Self.sample()) }
+    }
+
+    @Test func ifMatchGuardsEveryWrite() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let first = try await store.create(Self.sample())
+        var changed = try Self.sample()
+        changed.title = "Changed"
+        let second = try await store.replace(changed, ifMatch: first.etag)
+        #expect(second.etag != first.etag)
+        await #expect(throws: StoreError.self) { try await store.replace(changed, ifMatch: first.etag) }
+        await #expect(throws: StoreError.self) { try await store.delete(id: "sample", ifMatch: first.etag) }
+        let event = Event(id: "e1", type: .signature, date: .minimum)
+        await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", ifMatch: "\"x\"") }
+        #expect(try await store.agreement(id: "sample")?.agreement.events.isEmpty == true)
+        try await store.delete(id: "sample", ifMatch: "*")
+        #expect(try await store.agreement(id: "sample") == nil)
+        await #expect(throws: StoreError.notFound(id: "sample")) { try await store.delete(id: "sample", ifMatch: nil) }
+    }
+
+    @Test func etagsDependOnContentOnly() async throws {
+        let one = try SQLiteAgreementStore.inMemory()
+        let two = try SQLiteAgreementStore.inMemory()
+        #expect(try await one.create(Self.sample()).etag == two.create(Self.sample()).etag)
+    }
+
+    @Test func seedingHappensOncePerDatabase() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 2)
+        try await store.delete(id: "a", ifMatch: nil)
+        #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 0)
+        #expect(try await store.allAgreements().map(\.agreement.id) == ["b"])
+    }
+
+    @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let (token, hash) = Tokens.generate()
+        #expect(token.hasPrefix("pacta_"))
+        #expect(token.count == "pacta_".count + 43)
+        #expect(hash != Array(token.utf8))
+        try await store.createToken(name: "ci", hash: hash)
+        await #expect(throws: TokenError.nameTaken("ci")) { try await store.createToken(name: "ci", hash: [1]) }
+        #expect(try await store.tokenName(hash: Tokens.hash(token)) == "ci")
+        #expect(try await store.tokenName(hash: Tokens.hash(token + "x")) == nil)
+        #expect(try await store.revokeToken(name: "ci"))
+        #expect(try await store.revokeToken(name: "ci") == false)
+        #expect(try await store.tokenName(hash: hash) == nil)
+        #expect(try await store.tokens().map(\.name) == ["ci"])
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(ConstantTime.equal([1, 2, 3], [1, 2, 3]))
+        #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
+        #expect(!ConstantTime.equal([1, 2], [1, 2, 3]))
+    }
+}
