@@ -72,13 +72,21 @@ public struct Event: Codable, Hashable, Sendable {
     public var refersTo: String?
     /// A correction: the id of an earlier event this one replaces.
     public var supersedes: String?
+    /// The date the record (a depositary, a government) states the act takes effect, when it states one.
+    /// The engine computes its own date from the rules and flags any difference.
+    public var statedEffectiveDate: CalendarDate?
+    /// For `extensionAgreed`: how long the agreement is extended.
+    public var period: Period?
+    /// For `extensionAgreed`: the agreement continues indefinitely.
+    public var indefinite: Bool?
     public var summary: String?
     /// Where the fact is recorded (an official page, a depositary notification, a news report).
     public var source: String?
 
     public init(
         id: String, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
-        refersTo: String? = nil, supersedes: String? = nil, summary: String? = nil, source: String? = nil
+        refersTo: String? = nil, supersedes: String? = nil, statedEffectiveDate: CalendarDate? = nil,
+        period: Period? = nil, indefinite: Bool? = nil, summary: String? = nil, source: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -87,22 +95,57 @@ public struct Event: Codable, Hashable, Sendable {
         self.received = received
         self.refersTo = refersTo
         self.supersedes = supersedes
+        self.statedEffectiveDate = statedEffectiveDate
+        self.period = period
+        self.indefinite = indefinite
         self.summary = summary
         self.source = source
     }
 }
 
+/// Kinds of dated facts. Events marked *record* state an outcome that the engine also computes from the
+/// rules (for example the day a withdrawal took effect); the engine compares the two and flags a difference.
 public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case signature
+    /// A party's consent to be bound: ratification, acceptance, approval, accession or succession.
+    case consent
+    /// A consent withdrawn before the agreement entered into force for that party (e.g. a revoked ratification).
+    case consentRevoked
+    /// The depositary records that the conditions for entry into force were met on this date (e.g. the
+    /// deposit that reached a threshold which cannot be counted from the events alone).
+    case conditionsMet
+    /// The agreement entered into force (for all parties).
     case entryIntoForce
+    /// *Record*: the agreement entered into force for `party`.
+    case entryIntoForceForParty
     /// Written notice by a party that it intends to terminate the agreement (or not to renew it).
     case noticeOfTermination
+    /// Written notice by a party that it withdraws from the agreement.
+    case noticeOfWithdrawal
     /// The notifying party suspends the effect of its notice; it may resume it later.
     case noticeSuspended
     /// A suspended notice takes effect again.
     case noticeResumed
     /// The notice is withdrawn for good.
     case noticeRevoked
+    /// *Record*: `party`'s withdrawal took effect on this date (its first day no longer bound).
+    case withdrawalEffective
+    /// The parties agreed to extend the agreement by `period` (or `indefinite`).
+    case extensionAgreed
+    /// A party stops performing its obligations; a fact worth flagging, not a change of legal status.
+    case performanceSuspended
+    case performanceResumed
+    /// The parties terminated the agreement by consent, effective on this date (the first day not in force).
+    case terminatedByConsent
+    /// A later agreement replaced this one, effective on this date (the first day not in force).
+    case superseded
+    /// *Record*: the agreement ended on this date (its first day no longer in force).
+    case terminated
+    /// *Record*: the agreement expired; this date is its first day no longer in force.
+    case expired
+    /// `party` became engaged in an armed conflict (relevant to withdrawal clauses that defer their effect).
+    case armedConflictBegan
+    case armedConflictEnded
 }
 
 /// An event as submitted for appending: like ``Event``, but the server may assign the id.
@@ -114,12 +157,16 @@ public struct NewEvent: Codable, Hashable, Sendable {
     public var received: CalendarDate?
     public var refersTo: String?
     public var supersedes: String?
+    public var statedEffectiveDate: CalendarDate?
+    public var period: Period?
+    public var indefinite: Bool?
     public var summary: String?
     public var source: String?
 
     public init(
         id: String? = nil, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
-        refersTo: String? = nil, supersedes: String? = nil, summary: String? = nil, source: String? = nil
+        refersTo: String? = nil, supersedes: String? = nil, statedEffectiveDate: CalendarDate? = nil,
+        period: Period? = nil, indefinite: Bool? = nil, summary: String? = nil, source: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -128,6 +175,9 @@ public struct NewEvent: Codable, Hashable, Sendable {
         self.received = received
         self.refersTo = refersTo
         self.supersedes = supersedes
+        self.statedEffectiveDate = statedEffectiveDate
+        self.period = period
+        self.indefinite = indefinite
         self.summary = summary
         self.source = source
     }
@@ -135,6 +185,7 @@ public struct NewEvent: Codable, Hashable, Sendable {
     public func event(id assigned: String) -> Event {
         Event(
             id: id ?? assigned, type: type, date: date, party: party, received: received, refersTo: refersTo,
-            supersedes: supersedes, summary: summary, source: source)
+            supersedes: supersedes, statedEffectiveDate: statedEffectiveDate, period: period, indefinite: indefinite,
+            summary: summary, source: source)
     }
 }

@@ -5,15 +5,31 @@ public struct Rules: Codable, Hashable, Sendable {
     public var term: TermRule
     public var renewal: RenewalRule?
     public var termination: TerminationRule?
+    /// How a party leaves. Absent: the agreement has no withdrawal clause, and a notice of withdrawal has no
+    /// effect under its rules (it is flagged).
+    public var withdrawal: WithdrawalRule?
 
     public init(
         entryIntoForce: EntryIntoForceRule, term: TermRule, renewal: RenewalRule? = nil,
-        termination: TerminationRule? = nil
+        termination: TerminationRule? = nil, withdrawal: WithdrawalRule? = nil
     ) {
         self.entryIntoForce = entryIntoForce
         self.term = term
         self.renewal = renewal
         self.termination = termination
+        self.withdrawal = withdrawal
+    }
+}
+
+/// Moving a computed date onto the calendar, as some clauses require.
+public enum DateSnap: String, Codable, Hashable, Sendable {
+    /// "the first day of the month following ...": the first day of the next month.
+    case firstDayOfNextMonth
+
+    public func apply(to date: CalendarDate) throws(DateError) -> CalendarDate {
+        switch self {
+        case .firstDayOfNextMonth: return try date.firstOfMonth.plus(.months(1))
+        }
     }
 }
 
@@ -26,15 +42,46 @@ public struct EntryIntoForceRule: Codable, Hashable, Sendable {
         case onEvent
         /// On the date of the recorded `signature` event.
         case onSignature
+        /// `delay` after the `consentsRequired`-th consent (all listed parties when absent), or after the
+        /// recorded `conditionsMet` event when the consents are not all recorded; then `snap`.
+        case afterConsents
     }
 
     public var kind: Kind
     public var date: CalendarDate?
+    /// For `afterConsents`: how many consents; absent means every listed party.
+    public var consentsRequired: Int?
+    /// For `afterConsents`: added to the date the conditions were met ("the thirtieth day after" = P30D).
+    public var delay: Period?
+    public var snap: DateSnap?
+    /// For a state that consents after the agreement entered into force: its own entry into force.
+    public var laterParties: LaterPartiesRule?
     public var article: String?
 
-    public init(kind: Kind, date: CalendarDate? = nil, article: String? = nil) {
+    public init(
+        kind: Kind, date: CalendarDate? = nil, consentsRequired: Int? = nil, delay: Period? = nil,
+        snap: DateSnap? = nil, laterParties: LaterPartiesRule? = nil, article: String? = nil
+    ) {
         self.kind = kind
         self.date = date
+        self.consentsRequired = consentsRequired
+        self.delay = delay
+        self.snap = snap
+        self.laterParties = laterParties
+        self.article = article
+    }
+}
+
+/// Entry into force for a state that consents after the agreement is in force: `delay` after its own
+/// consent, then `snap`. Without this rule such a state is bound from the day of its consent.
+public struct LaterPartiesRule: Codable, Hashable, Sendable {
+    public var delay: Period?
+    public var snap: DateSnap?
+    public var article: String?
+
+    public init(delay: Period? = nil, snap: DateSnap? = nil, article: String? = nil) {
+        self.delay = delay
+        self.snap = snap
         self.article = article
     }
 }
@@ -44,6 +91,8 @@ public struct TermRule: Codable, Hashable, Sendable {
         case indefinite
         /// In force for `length` from entry into force. A term of length P starting on S covers S ... S+P−1 day.
         case fixed
+        /// A fixed first term of `length`, then in force indefinitely (a second, open-ended term).
+        case fixedThenIndefinite
     }
 
     public var kind: Kind
@@ -61,18 +110,28 @@ public struct RenewalRule: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable {
         /// Extended for `period` at the end of each term unless a notice stops it.
         case automatic
+        /// Extended only when the parties agree (`extensionAgreed` events, each for its own period of at most
+        /// `maxPeriod`, agreed no later than the last day of the term it extends).
+        case byAgreement
     }
 
     public var kind: Kind
-    public var period: Period
-    /// At most this many renewals; `nil` for no limit.
+    /// For `automatic`: the length of each renewal.
+    public var period: Period?
+    /// At most this many renewals or extensions; `nil` for no limit.
     public var maxRenewals: Int?
+    /// For `byAgreement`: the longest extension allowed.
+    public var maxPeriod: Period?
     public var article: String?
 
-    public init(kind: Kind = .automatic, period: Period, maxRenewals: Int? = nil, article: String? = nil) {
+    public init(
+        kind: Kind = .automatic, period: Period? = nil, maxRenewals: Int? = nil, maxPeriod: Period? = nil,
+        article: String? = nil
+    ) {
         self.kind = kind
         self.period = period
         self.maxRenewals = maxRenewals
+        self.maxPeriod = maxPeriod
         self.article = article
     }
 }
@@ -126,5 +185,95 @@ public struct TerminationRule: Codable, Hashable, Sendable {
         noticeDate = try container.decode(NoticeDate.self, forKey: .noticeDate)
         lateNotice = try container.decodeIfPresent(LateNotice.self, forKey: .lateNotice) ?? .endsNextTerm
         article = try container.decodeIfPresent(String.self, forKey: .article)
+    }
+}
+
+/// How a party leaves an agreement by notice. For a bilateral agreement, a withdrawal ends the agreement.
+public struct WithdrawalRule: Codable, Hashable, Sendable {
+    /// How the end of the notice period is counted.
+    public enum Counting: String, Codable, Hashable, Sendable {
+        /// The same calendar date: received 2019-11-04 + P1Y takes effect 2020-11-04 (UN practice).
+        case sameCalendarDate
+        /// The day after that: received 2024-04-26 + P1Y takes effect 2025-04-27 (the period runs from the day
+        /// after receipt and the withdrawal takes effect upon its expiry).
+        case dayAfter
+    }
+
+    /// What the computed date means.
+    public enum EffectDate: String, Codable, Hashable, Sendable {
+        /// The first day the party is no longer bound ("takes effect on").
+        case firstDayNotBound
+        /// The last day the party is bound ("until 31 December").
+        case lastDayBound
+    }
+
+    /// A fixed day of the calendar some years after the notice: "31 December of the year following".
+    public struct CalendarAnchor: Codable, Hashable, Sendable {
+        public var month: Int
+        public var day: Int
+        public var yearsAfterNotice: Int
+
+        public init(month: Int, day: Int, yearsAfterNotice: Int) {
+            self.month = month
+            self.day = day
+            self.yearsAfterNotice = yearsAfterNotice
+        }
+    }
+
+    /// No notice may be given before `period` has passed since `from`.
+    public struct LockIn: Codable, Hashable, Sendable {
+        public enum From: String, Codable, Hashable, Sendable {
+            /// The agreement's entry into force for the withdrawing party.
+            case partyEntryIntoForce
+            /// The agreement's general entry into force.
+            case entryIntoForce
+        }
+
+        public var period: Period
+        public var from: From
+
+        public init(period: Period, from: From) {
+            self.period = period
+            self.from = from
+        }
+    }
+
+    /// The notice period; absent when `anchor` fixes the date instead.
+    public var notice: Period?
+    public var noticeDate: TerminationRule.NoticeDate
+    public var counting: Counting
+    public var anchor: CalendarAnchor?
+    public var snap: DateSnap?
+    public var effectDate: EffectDate
+    public var lockIn: LockIn?
+    /// Only these parties hold the right to withdraw; absent means every party.
+    public var holders: [String]?
+    /// The notice may name a later date, which then applies (`statedEffectiveDate` on the notice).
+    public var laterDateMayBeSpecified: Bool?
+    /// If the withdrawing party is engaged in an armed conflict when the withdrawal would take effect, it
+    /// takes effect only when the conflict ends (Ottawa Convention Art. 20(3)).
+    public var deferredDuringArmedConflict: Bool?
+    /// Obligations continue for this long after the withdrawal takes effect (a sunset clause).
+    public var survival: Period?
+    public var article: String?
+
+    public init(
+        notice: Period? = nil, noticeDate: TerminationRule.NoticeDate = .receipt, counting: Counting = .sameCalendarDate,
+        anchor: CalendarAnchor? = nil, snap: DateSnap? = nil, effectDate: EffectDate = .firstDayNotBound,
+        lockIn: LockIn? = nil, holders: [String]? = nil, laterDateMayBeSpecified: Bool? = nil,
+        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, article: String? = nil
+    ) {
+        self.notice = notice
+        self.noticeDate = noticeDate
+        self.counting = counting
+        self.anchor = anchor
+        self.snap = snap
+        self.effectDate = effectDate
+        self.lockIn = lockIn
+        self.holders = holders
+        self.laterDateMayBeSpecified = laterDateMayBeSpecified
+        self.deferredDuringArmedConflict = deferredDuringArmedConflict
+        self.survival = survival
+        self.article = article
     }
 }

@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "1"
+    public static let version = "2"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         var evaluation = Evaluation(agreement: agreement, asOf: asOf)
@@ -12,7 +12,18 @@ public enum RulesEngine {
     }
 }
 
-private struct Evaluation {
+/// Why an agreement's time in force ends (or ended).
+enum EndCause: Equatable {
+    case notice(String)
+    case naturalExpiry
+    case withdrawal(party: String)
+    case consent(String)
+    case supersession(String)
+
+    var isExpiry: Bool { self == .naturalExpiry }
+}
+
+struct Evaluation {
     let agreement: Agreement
     let asOf: CalendarDate
     let rules: Rules
@@ -35,6 +46,8 @@ private struct Evaluation {
             .map(\.element)
     }
 
+    var isBilateral: Bool { agreement.parties.count == 2 }
+
     mutating func run() -> AgreementStatus {
         var status = AgreementStatus(
             agreementId: agreement.id, asOf: asOf, state: .notYetInForce, entryIntoForce: nil, currentTerm: nil,
@@ -42,30 +55,22 @@ private struct Evaluation {
             trace: [])
         let entry = entryIntoForce()
         status.entryIntoForce = entry
+        let memberships = partyMemberships(generalEntry: entry)
         if let entry, entry <= asOf {
-            evaluateInForce(entry: entry, into: &status)
+            evaluateInForce(entry: entry, memberships: memberships, into: &status)
         } else {
             step(
                 "state", result: AgreementStatus.State.notYetInForce.rawValue,
-                inputs: ["asOf": "\(asOf)"] .merging(entry.map { ["entryIntoForce": "\($0)"] } ?? [:]) { a, _ in a },
+                inputs: ["asOf": "\(asOf)"].merging(entry.map { ["entryIntoForce": "\($0)"] } ?? [:]) { a, _ in a },
                 explanation: entry.map { "\(asOf) is before the entry into force on \($0): not yet in force." }
-                    ?? "No entry into force is recorded on or before \(asOf): not yet in force.")
+                    ?? "No entry into force can be established on or before \(asOf): not yet in force.")
         }
-        status.parties = agreement.parties.map { party in
-            PartyStatus(party: party.code, status: partyStatus(for: status.state))
-        }
+        status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
+        performanceFlags()
         status.flags = flags
         status.undetermined = undetermined
         status.trace = trace
         return status
-    }
-
-    private func partyStatus(for state: AgreementStatus.State) -> PartyStatus.Status {
-        switch state {
-        case .notYetInForce: return .signatory
-        case .inForce, .terminationPending: return .party
-        case .terminated, .expired: return .notParty
-        }
     }
 
     // MARK: Entry into force
@@ -73,19 +78,14 @@ private struct Evaluation {
     private mutating func entryIntoForce() -> CalendarDate? {
         let rule = rules.entryIntoForce
         let recorded = events.first { $0.type == .entryIntoForce }
+        let computed: CalendarDate?
         switch rule.kind {
         case .onDate:
             guard let date = rule.date else { return nil }
             step(
                 "entryIntoForce", rule: "entryIntoForce", article: rule.article, result: "\(date)",
                 inputs: ["date": "\(date)"], explanation: "The text fixes the entry into force on \(date).")
-            if let recorded, recorded.date != date {
-                flags.append(
-                    StatusFlag(
-                        code: .recordedDateDiffers, party: nil, since: recorded.date, eventId: recorded.id,
-                        message: "The record gives entry into force on \(recorded.date); the rule gives \(date)."))
-            }
-            return date
+            computed = date
         case .onEvent:
             guard let recorded else {
                 undetermined.append(
@@ -100,7 +100,9 @@ private struct Evaluation {
                 explanation: "Entered into force on \(recorded.date), as recorded by event \(recorded.id).")
             return recorded.date
         case .onSignature:
-            guard let signature = events.first(where: { $0.type == .signature }) else {
+            guard let signature = events.first(where: { $0.type == .signature && $0.party == nil })
+                ?? events.first(where: { $0.type == .signature })
+            else {
                 undetermined.append(
                     Undetermined(
                         field: "entryIntoForce",
@@ -111,62 +113,182 @@ private struct Evaluation {
                 "entryIntoForce", rule: "entryIntoForce", article: rule.article, eventId: signature.id,
                 result: "\(signature.date)", inputs: ["signature": "\(signature.date)"],
                 explanation: "Enters into force on signature: \(signature.date).")
-            return signature.date
+            computed = signature.date
+        case .afterConsents:
+            computed = entryAfterConsents(rule)
         }
+        if let computed, let recorded, recorded.date != computed {
+            flags.append(
+                StatusFlag(
+                    code: .recordedDateDiffers, party: nil, since: recorded.date, eventId: recorded.id,
+                    message: "The record gives entry into force on \(recorded.date); the rules give \(computed)."))
+        }
+        return computed
+    }
+
+    private mutating func entryAfterConsents(_ rule: EntryIntoForceRule) -> CalendarDate? {
+        let required = rule.consentsRequired ?? agreement.parties.count
+        var firstConsent: [String: Event] = [:]
+        for event in events where event.type == .consent {
+            if let party = event.party, firstConsent[party] == nil { firstConsent[party] = event }
+        }
+        let ordered = firstConsent.values.sorted { $0.date < $1.date }
+        let trigger: Event
+        let how: String
+        if ordered.count >= required {
+            trigger = ordered[required - 1]
+            how = "the \(ordinal(required)) consent to be bound (\(trigger.party ?? "?")) was given on \(trigger.date)"
+        } else if let met = events.first(where: { $0.type == .conditionsMet }) {
+            trigger = met
+            how = "the depositary recorded the conditions as met on \(met.date)"
+        } else {
+            undetermined.append(
+                Undetermined(
+                    field: "entryIntoForce",
+                    reason: "\(required) consents are required; \(ordered.count) are recorded on or before \(asOf), and no conditionsMet event."))
+            return nil
+        }
+        guard let date = shifted(trigger.date, by: rule.delay, snap: rule.snap) else { return nil }
+        step(
+            "entryIntoForce", rule: "entryIntoForce", article: rule.article, eventId: trigger.id,
+            convention: conventionText(delay: rule.delay, snap: rule.snap), result: "\(date)",
+            inputs: ["conditionsMet": "\(trigger.date)", "delay": rule.delay.map { "\($0)" } ?? "P0D",
+                "consentsRequired": "\(required)"],
+            explanation: "Enters into force \(rule.delay.map { "\($0) after" } ?? "on the day") \(how)\(rule.snap == nil ? "" : ", moved to the first day of the next month"): \(date).")
+        return date
+    }
+
+    /// `date + delay`, then snapped; `nil` (and an undetermined entry) past 9999-12-31.
+    func shifted(_ date: CalendarDate, by delay: Period?, snap: DateSnap?) -> CalendarDate? {
+        var result = date
+        do {
+            if let delay { result = try result.plus(delay) }
+            if let snap { result = try snap.apply(to: result) }
+        } catch {
+            return nil
+        }
+        return result
+    }
+
+    func conventionText(delay: Period?, snap: DateSnap?) -> String {
+        var text = "date + \(delay.map { "\($0)" } ?? "P0D") on the same calendar date (\"the Nth day after\" adds N days)"
+        if snap == .firstDayOfNextMonth { text += ", then the first day of the following month" }
+        return text
+    }
+
+    private func ordinal(_ number: Int) -> String {
+        let suffix: String
+        switch (number % 10, number % 100) {
+        case (1, let tens) where tens != 11: suffix = "st"
+        case (2, let tens) where tens != 12: suffix = "nd"
+        case (3, let tens) where tens != 13: suffix = "rd"
+        default: suffix = "th"
+        }
+        return "\(number)\(suffix)"
     }
 
     // MARK: In force
 
-    private mutating func evaluateInForce(entry: CalendarDate, into status: inout AgreementStatus) {
-        let schedule = TermSchedule(entry: entry, rules: rules)
-        describeTerms(schedule)
-        let noticeEnd = noticeEffects(schedule)
-        let naturalEnd: (term: Int, lastDay: CalendarDate)? = schedule.maxTerms.flatMap { maxTerms in
-            schedule.lastDay(maxTerms).map { (maxTerms, $0) }
+    func schedule(entry: CalendarDate) -> TermSchedule {
+        switch rules.term.kind {
+        case .indefinite:
+            return TermSchedule(entry: entry, initial: nil, continuation: .none, maxTerms: 1)
+        case .fixedThenIndefinite:
+            return TermSchedule(entry: entry, initial: rules.term.length, continuation: .indefinite, maxTerms: 2)
+        case .fixed:
+            guard let renewal = rules.renewal else {
+                return TermSchedule(entry: entry, initial: rules.term.length, continuation: .none, maxTerms: 1)
+            }
+            switch renewal.kind {
+            case .automatic:
+                return TermSchedule(
+                    entry: entry, initial: rules.term.length, continuation: renewal.period.map { .renewing($0) } ?? .none,
+                    maxTerms: renewal.maxRenewals.map { $0 + 1 })
+            case .byAgreement:
+                let extensions = agreedExtensions(entry: entry, rule: renewal)
+                return TermSchedule(
+                    entry: entry, initial: rules.term.length, continuation: .extensions(extensions),
+                    maxTerms: extensions.count + 1)
+            }
         }
+    }
 
-        let end: (lastDay: CalendarDate, byNotice: Bool)?
-        switch (noticeEnd, naturalEnd) {
-        case let (notice?, natural?): end = notice.lastDay <= natural.lastDay ? (notice.lastDay, true) : (natural.lastDay, false)
-        case let (notice?, nil): end = (notice.lastDay, true)
-        case let (nil, natural?): end = (natural.lastDay, false)
-        case (nil, nil): end = nil
+    /// The extensions the parties agreed, each in time for the term it extends and within the rule's limits.
+    private func agreedExtensions(entry: CalendarDate, rule: RenewalRule) -> [Period?] {
+        var extensions: [Period?] = []
+        for event in events where event.type == .extensionAgreed {
+            if let limit = rule.maxRenewals, extensions.count >= limit { break }
+            let current = TermSchedule(
+                entry: entry, initial: rules.term.length, continuation: .extensions(extensions),
+                maxTerms: extensions.count + 1)
+            guard current.lastDay(extensions.count + 1).map({ event.date <= $0 }) ?? false else { continue }
+            extensions.append(event.indefinite == true ? nil : event.period)
         }
+        return extensions
+    }
+
+    private mutating func evaluateInForce(
+        entry: CalendarDate, memberships: [String: [Membership]], into status: inout AgreementStatus
+    ) {
+        let schedule = schedule(entry: entry)
+        describeTerms(schedule)
+        var ends: [(lastDay: CalendarDate, cause: EndCause)] = []
+        if let notice = noticeEffects(schedule) { ends.append((notice.lastDay, .notice(notice.notice))) }
+        if let maxTerms = schedule.maxTerms, !schedule.isOpenEnded(maxTerms), let last = schedule.lastDay(maxTerms) {
+            ends.append((last, .naturalExpiry))
+        }
+        if isBilateral {
+            for (party, spans) in memberships.sorted(by: { $0.key < $1.key }) {
+                if let exit = spans.last?.lastDayBound { ends.append((exit, .withdrawal(party: party))) }
+            }
+        }
+        for event in events where event.type == .terminatedByConsent || event.type == .superseded {
+            let effective = event.statedEffectiveDate ?? event.date
+            guard let lastDay = try? effective.addingDays(-1) else { continue }
+            step(
+                "termination", eventId: event.id, convention: "the event's date is the first day no longer in force",
+                result: "\(lastDay)", inputs: ["effective": "\(effective)"],
+                explanation: event.type == .superseded
+                    ? "Superseded by a later agreement from \(effective): last day in force \(lastDay)."
+                    : "Terminated by the parties' consent from \(effective): last day in force \(lastDay).")
+            ends.append((lastDay, event.type == .superseded ? .supersession(event.id) : .consent(event.id)))
+        }
+        let end = ends.min { $0.lastDay < $1.lastDay }
+        if let end { compareRecordedEnd(end.lastDay) }
 
         if let end, asOf > end.lastDay {
-            status.state = end.byNotice ? .terminated : .expired
+            status.state = end.cause.isExpiry ? .expired : .terminated
             status.lastDayInForce = end.lastDay
             step(
                 "state", result: status.state.rawValue,
                 inputs: ["asOf": "\(asOf)", "lastDayInForce": "\(end.lastDay)"],
-                explanation: end.byNotice
-                    ? "\(asOf) is after the last day in force, \(end.lastDay), fixed by notice: terminated."
-                    : "\(asOf) is after the last day of the last term, \(end.lastDay), with no renewal left: expired.")
+                explanation: end.cause.isExpiry
+                    ? "\(asOf) is after the last day of the last term, \(end.lastDay), with no renewal left: expired."
+                    : "\(asOf) is after the last day in force, \(end.lastDay) (\(describe(end.cause))): terminated.")
             return
         }
 
         guard let index = schedule.index(containing: asOf) else { return }
         let term = Term(index: index, start: schedule.start(index) ?? entry, lastDay: schedule.lastDay(index))
         status.currentTerm = term
-        if !schedule.isIndefinite, term.lastDay == nil {
+        if !schedule.isOpenEnded(index), term.lastDay == nil {
             undetermined.append(
                 Undetermined(
-                    field: "currentTerm.lastDay",
-                    reason: "Term \(index) ends after 9999-12-31, the last date Pacta represents."))
+                    field: "currentTerm.lastDay", reason: "Term \(index) ends after 9999-12-31, the last date Pacta represents."))
         }
         step(
             "currentTerm", rule: index == 1 ? "term" : "renewal",
-            article: index == 1 ? rules.term.article : rules.renewal?.article, result: "\(index)",
+            article: index == 1 ? rules.term.article : rules.renewal?.article ?? rules.term.article, result: "\(index)",
             inputs: ["asOf": "\(asOf)", "start": "\(term.start)"].merging(term.lastDay.map { ["lastDay": "\($0)"] } ?? [:]) { a, _ in a },
             explanation: term.lastDay.map { "\(asOf) falls in term \(index), from \(term.start) through \($0)." }
-                ?? "\(asOf) falls in the indefinite term that began on \(term.start).")
+                ?? "\(asOf) falls in the open-ended term that began on \(term.start).")
 
-        if let end, end.byNotice {
+        if let end, !end.cause.isExpiry {
             status.state = .terminationPending
             status.lastDayInForce = end.lastDay
             step(
                 "state", result: status.state.rawValue, inputs: ["lastDayInForce": "\(end.lastDay)"],
-                explanation: "A notice has fixed the last day in force on \(end.lastDay): termination pending.")
+                explanation: "The last day in force is fixed on \(end.lastDay) (\(describe(end.cause))): termination pending.")
             return
         }
         status.state = .inForce
@@ -174,15 +296,15 @@ private struct Evaluation {
             status.lastDayInForce = end.lastDay
             step(
                 "lastDayInForce", rule: "renewal", article: rules.renewal?.article ?? rules.term.article,
-                result: "\(end.lastDay)", inputs: ["lastTerm": "\(index)"],
-                explanation: "No renewal follows term \(schedule.maxTerms ?? index): the agreement expires after \(end.lastDay).")
+                result: "\(end.lastDay)", inputs: ["lastTerm": "\(schedule.maxTerms ?? index)"],
+                explanation: "No renewal follows term \(schedule.maxTerms ?? index) under the rules and the record: the agreement expires after \(end.lastDay).")
         }
         let renewable = { (term: Int) -> Bool in schedule.renewal != nil && (schedule.maxTerms.map { term < $0 } ?? true) }
-        if renewable(index), let next = schedule.start(index + 1) {
+        if renewable(index), let next = schedule.start(index + 1), let renewal = schedule.renewal {
             status.nextRenewal = next
             step(
                 "nextRenewal", rule: "renewal", article: rules.renewal?.article, result: "\(next)",
-                inputs: ["lastDay": term.lastDay.map { "\($0)" } ?? "", "period": "\(schedule.renewal!)"],
+                inputs: ["lastDay": term.lastDay.map { "\($0)" } ?? "", "period": "\(renewal)"],
                 explanation: "Unless a notice stops it, term \(index + 1) starts on \(next), the day after \(term.lastDay.map { "\($0)" } ?? "").")
         }
         if rules.termination != nil {
@@ -195,6 +317,27 @@ private struct Evaluation {
             }
         }
         step("state", result: status.state.rawValue, inputs: ["asOf": "\(asOf)"], explanation: "In force on \(asOf).")
+    }
+
+    private func describe(_ cause: EndCause) -> String {
+        switch cause {
+        case .notice(let id): return "by notice \(id)"
+        case .naturalExpiry: return "end of the last term"
+        case .withdrawal(let party): return "\(party)'s withdrawal ends this bilateral agreement"
+        case .consent(let id): return "terminated by consent, event \(id)"
+        case .supersession(let id): return "superseded, event \(id)"
+        }
+    }
+
+    /// Flags a recorded end (`terminated`, `expired`) whose date is not the day after the computed last day.
+    private mutating func compareRecordedEnd(_ lastDay: CalendarDate) {
+        guard let firstDayOut = try? lastDay.addingDays(1) else { return }
+        for event in events where (event.type == .terminated || event.type == .expired) && event.date != firstDayOut {
+            flags.append(
+                StatusFlag(
+                    code: .recordedDateDiffers, party: nil, since: event.date, eventId: event.id,
+                    message: "The record gives \(event.date) as the first day no longer in force; the rules give \(firstDayOut)."))
+        }
     }
 
     private mutating func describeTerms(_ schedule: TermSchedule) {
@@ -212,161 +355,51 @@ private struct Evaluation {
             inputs: ["start": "\(schedule.entry)", "length": "\(initial)"],
             explanation: "Term 1 runs \(initial) from \(schedule.entry): its last day in force is \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
                 + (schedule.boundaryWasClamped(after: 1) ? " The day was clamped to the end of a shorter month." : ""))
-        if let renewal = schedule.renewal {
+        switch schedule.continuation {
+        case .renewing(let renewal):
             let limit = rules.renewal?.maxRenewals.map { "at most \($0) times" } ?? "without limit"
             step(
                 "renewal", rule: "renewal", article: rules.renewal?.article,
                 convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period, each boundary computed from the entry into force in one addition",
                 result: "\(renewal)", inputs: ["period": "\(renewal)"],
                 explanation: "The agreement renews automatically for \(renewal) at a time, \(limit).")
-        }
-    }
-
-    // MARK: Notices
-
-    private func deadline(for term: Int, in schedule: TermSchedule) -> CalendarDate? {
-        guard let rule = rules.termination else { return nil }
-        let anchor: CalendarDate?
-        switch rule.counting {
-        case .beforeLastDayInForce: anchor = schedule.lastDay(term)
-        case .beforeExpiryDate: anchor = schedule.boundary(after: term)
-        }
-        return anchor.flatMap { try? $0.plus(rule.notice.negated) }
-    }
-
-    private mutating func explainDeadline(_ deadline: CalendarDate, term: Int, schedule: TermSchedule, subject: String) {
-        guard let rule = rules.termination else { return }
-        let anchorName: String
-        let anchor: CalendarDate?
-        switch rule.counting {
-        case .beforeLastDayInForce:
-            anchorName = "lastDayInForce"
-            anchor = schedule.lastDay(term)
-        case .beforeExpiryDate:
-            anchorName = "expiryDate"
-            anchor = schedule.boundary(after: term)
-        }
-        let anchorText = anchor.map { "\($0)" } ?? ""
-        step(
-            subject, rule: "termination", article: rule.article, convention: conventionText(rule.counting),
-            result: "\(deadline)", inputs: [anchorName: anchorText, "notice": "\(rule.notice)", "term": "\(term)"],
-            explanation: "To stop the renewal after term \(term), notice must be given by \(deadline) (\(deadline.weekdayName)): \(anchorText) − \(rule.notice).")
-    }
-
-    private func conventionText(_ counting: TerminationRule.DeadlineCounting) -> String {
-        switch counting {
-        case .beforeLastDayInForce: return "beforeLastDayInForce: deadline = the term's last day in force − notice period"
-        case .beforeExpiryDate: return "beforeExpiryDate: deadline = the expiry date (first day no longer in force) − notice period"
-        }
-    }
-
-    /// Works out each notice of termination and returns the earliest last day in force one of them fixes.
-    private mutating func noticeEffects(_ schedule: TermSchedule) -> (lastDay: CalendarDate, notice: String)? {
-        guard let rule = rules.termination, !schedule.isIndefinite else { return nil }
-        var earliest: (lastDay: CalendarDate, notice: String)?
-        for notice in events where notice.type == .noticeOfTermination {
-            guard let counted = countedDate(of: notice, rule: rule) else { continue }
-            if let lastDay = effect(of: notice, countedOn: counted, rule: rule, schedule: schedule),
-                earliest.map({ lastDay < $0.lastDay }) ?? true
-            {
-                earliest = (lastDay, notice.id)
-            }
-        }
-        return earliest
-    }
-
-    private mutating func countedDate(of notice: Event, rule: TerminationRule) -> CalendarDate? {
-        switch rule.noticeDate {
-        case .dispatch:
-            return notice.date
-        case .receipt:
-            guard let received = notice.received else {
-                undetermined.append(
-                    Undetermined(
-                        field: "lastDayInForce",
-                        reason: "Notice \(notice.id) has no recorded date of receipt, and \(rule.article ?? "the termination rule") counts from receipt."))
-                return nil
-            }
-            return received
-        }
-    }
-
-    /// The last day in force that `notice` fixes, following its suspensions, resumptions and revocation.
-    private mutating func effect(
-        of notice: Event, countedOn firstCounted: CalendarDate, rule: TerminationRule, schedule: TermSchedule
-    ) -> CalendarDate? {
-        let actions = events.filter { $0.refersTo == notice.id && $0.date >= notice.date }
-        var counted = firstCounted
-        var resumed = false
-        while true {
-            let term = schedule.index(containing: counted) ?? 1
-            guard let termDeadline = deadline(for: term, in: schedule) else { return nil }
-            let inTime = counted <= termDeadline
-            let endingTerm = inTime ? term : min(term + 1, schedule.maxTerms ?? term + 1)
-            guard let lastDay = schedule.lastDay(endingTerm) else { return nil }
-            step(
-                "notice", rule: "termination", article: rule.article, eventId: notice.id,
-                convention: "\(rule.noticeDate.rawValue) date counts; \(conventionText(rule.counting))",
-                result: "\(lastDay)",
-                inputs: [
-                    "counted": "\(counted)", "deadline": "\(termDeadline)", "term": "\(term)",
-                    "party": notice.party ?? "",
-                ],
-                explanation: (resumed
-                    ? "The notice resumed on \(counted) counts as given again that day. "
-                    : "Notice \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
-                    + "Term \(term)'s deadline is \(termDeadline); the notice is \(inTime ? "in time" : "late")"
-                    + ", so the agreement ends after term \(endingTerm): last day in force \(lastDay).")
-            if !inTime {
-                flags.append(
-                    StatusFlag(
-                        code: .lateNotice, party: notice.party, since: counted, eventId: notice.id,
-                        message: "Notice counted on \(counted) came after term \(term)'s deadline \(termDeadline); it ends term \(endingTerm) instead."))
-            }
-            let before = actions.filter { $0.date <= lastDay }
-            let revocation = actions.first { $0.type == .noticeRevoked }
-            if let revocation, revocation.date <= lastDay {
+        case .extensions(let extensions):
+            for (offset, extensionPeriod) in extensions.enumerated() {
+                let lastDay = schedule.lastDay(offset + 2)
                 step(
-                    "notice", rule: "termination", article: rule.article, eventId: revocation.id, result: nil,
-                    inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect.")
-                return nil
+                    "extension", rule: "renewal", article: rules.renewal?.article, result: lastDay.map { "\($0)" },
+                    inputs: ["extension": extensionPeriod.map { "\($0)" } ?? "indefinite"],
+                    explanation: extensionPeriod.map {
+                        "The parties extended the agreement by \($0): term \(offset + 2) runs through \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
+                    } ?? "The parties extended the agreement indefinitely.")
             }
-            guard isSuspended(at: lastDay, actions: before) else { return lastDay }
-            let suspension = before.last { $0.type == .noticeSuspended }!
+        case .indefinite:
             step(
-                "notice", rule: "termination", article: rule.article, eventId: suspension.id, result: nil,
-                inputs: ["suspended": "\(suspension.date)"],
-                explanation: "On \(suspension.date), on or before the last day in force it had fixed (\(lastDay)), \(suspension.party ?? "the notifying party") suspended the notice: the agreement did not end and renews as before.")
-            let resumption = actions.first { $0.type == .noticeResumed && $0.date > lastDay }
-            if let revocation, resumption.map({ revocation.date < $0.date }) ?? true {
-                step(
-                    "notice", rule: "termination", article: rule.article, eventId: revocation.id, result: nil,
-                    inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the suspended notice was revoked: it has no effect.")
-                return nil
-            }
-            guard let resumption else {
-                flags.append(
-                    StatusFlag(
-                        code: .noticeSuspended, party: suspension.party ?? notice.party, since: suspension.date,
-                        eventId: notice.id,
-                        message: "\(notice.party ?? "A party")'s notice \(notice.id) has been suspended since \(suspension.date); it may be resumed."))
-                return nil
-            }
-            counted = resumption.date
-            resumed = true
+                "term", rule: "term", article: rules.term.article, result: "indefinite", inputs: [:],
+                explanation: "After term 1 the agreement continues in force indefinitely.")
+        case .none:
+            break
         }
     }
 
-    private func isSuspended(at date: CalendarDate, actions: [Event]) -> Bool {
-        actions.last { ($0.type == .noticeSuspended || $0.type == .noticeResumed) && $0.date <= date }?.type
-            == .noticeSuspended
+    private mutating func performanceFlags() {
+        var suspended: [String: Event] = [:]
+        for event in events {
+            guard let party = event.party else { continue }
+            if event.type == .performanceSuspended { suspended[party] = event }
+            if event.type == .performanceResumed { suspended[party] = nil }
+        }
+        for (party, event) in suspended.sorted(by: { $0.key < $1.key }) {
+            flags.append(
+                StatusFlag(
+                    code: .performanceSuspended, party: party, since: event.date, eventId: event.id,
+                    message: "\(party) has suspended its performance since \(event.date); its legal status is unchanged."))
+        }
     }
 
     // MARK: Trace
 
-    private mutating func step(
+    mutating func step(
         _ subject: String, rule: String? = nil, article: String? = nil, eventId: String? = nil,
         convention: String? = nil, result: String?, inputs: [String: String], explanation: String
     ) {

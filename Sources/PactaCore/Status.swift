@@ -44,6 +44,23 @@ public struct PartyStatus: Codable, Hashable, Sendable {
 
     public var party: String
     public var status: Status
+    /// Since when the status holds: the entry into force for a party, the first day out for a withdrawn one.
+    public var since: CalendarDate?
+    /// The last day the party is (or was) bound, when an end is scheduled or past.
+    public var lastDayAsParty: CalendarDate?
+    /// Under a sunset clause, the last day obligations continue after the withdrawal.
+    public var obligationsSurviveThrough: CalendarDate?
+
+    public init(
+        party: String, status: Status, since: CalendarDate? = nil, lastDayAsParty: CalendarDate? = nil,
+        obligationsSurviveThrough: CalendarDate? = nil
+    ) {
+        self.party = party
+        self.status = status
+        self.since = since
+        self.lastDayAsParty = lastDayAsParty
+        self.obligationsSurviveThrough = obligationsSurviveThrough
+    }
 }
 
 /// A condition worth a reader's attention that does not change the legal state by itself.
@@ -55,6 +72,14 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         case lateNotice
         /// A recorded date differs from the one the rules produce.
         case recordedDateDiffers
+        /// A party has suspended its performance (its legal status is unchanged).
+        case performanceSuspended
+        /// A notice of withdrawal that no clause gives effect to (no withdrawal clause, or the party holds no right).
+        case noticeWithoutClause
+        /// A notice given before the lock-in period allowed it.
+        case noticeBeforeLockIn
+        /// A withdrawal deferred while the party is engaged in an armed conflict.
+        case withdrawalDeferred
     }
 
     public var code: Code

@@ -1,87 +1,121 @@
 /// The terms of an agreement laid out from its entry into force.
 ///
-/// Term 1 starts on the entry into force; term k ≥ 2 starts on `entry + initial + (k−2)·renewal`, always
-/// computed from the entry into force in one addition. Anchoring every boundary there means month-end
+/// Term 1 starts on the entry into force; every later boundary is computed from the entry into force in
+/// one addition (`entry + initial + renewals so far`). Anchoring every boundary there means month-end
 /// clamping in one term never shifts the next (31 Jan + P1M, + P1M gives 31 Mar, not 28 Mar). A term's last
 /// day in force is the day before the next term's start.
 struct TermSchedule: Sendable {
+    enum Continuation: Sendable {
+        /// No term follows the last one.
+        case none
+        /// Every further term lasts `period` (automatic renewal).
+        case renewing(Period)
+        /// Terms agreed one by one; `nil` is an extension without end.
+        case extensions([Period?])
+        /// After the first term the agreement continues without end.
+        case indefinite
+    }
+
     let entry: CalendarDate
-    /// `nil` for an indefinite term.
+    /// `nil` for an agreement in force indefinitely from the start.
     let initial: Period?
-    let renewal: Period?
+    let continuation: Continuation
     /// How many terms there can be at most; `nil` for no limit.
     let maxTerms: Int?
 
-    init(entry: CalendarDate, rules: Rules) {
+    init(entry: CalendarDate, initial: Period?, continuation: Continuation, maxTerms: Int?) {
         self.entry = entry
-        switch rules.term.kind {
-        case .indefinite:
-            initial = nil
-            renewal = nil
-            maxTerms = 1
-        case .fixed:
-            initial = rules.term.length
-            renewal = rules.renewal?.period
-            if let renewalRule = rules.renewal {
-                maxTerms = renewalRule.maxRenewals.map { $0 + 1 }
-            } else {
-                maxTerms = 1
-            }
-        }
+        self.initial = initial
+        self.continuation = continuation
+        self.maxTerms = maxTerms
     }
 
     var isIndefinite: Bool { initial == nil }
 
+    var renewal: Period? {
+        if case .renewing(let period) = continuation { return period }
+        return nil
+    }
+
     /// The first day of term `index`, or `nil` past 9999-12-31 or past the last possible term.
     func start(_ index: Int) -> CalendarDate? {
         if index == 1 { return entry }
-        guard let initial, index >= 2 else { return nil }
+        guard index >= 2 else { return nil }
         if let maxTerms, index > maxTerms { return nil }
         return boundary(after: index - 1)
     }
 
+    /// The offset from the entry into force of the day after term `index` ends, if that term ends.
+    private func offset(after index: Int) -> Period? {
+        guard let initial else { return nil }
+        if index == 1 { return initial }
+        switch continuation {
+        case .none:
+            return nil
+        case .indefinite:
+            return nil
+        case .renewing(let period):
+            return initial + period.multiplied(by: index - 1)
+        case .extensions(let periods):
+            guard index - 1 <= periods.count else { return nil }
+            var total = initial
+            for period in periods.prefix(index - 1) {
+                guard let period else { return nil }
+                total = total + period
+            }
+            return total
+        }
+    }
+
     /// The day after term `index` ends (its expiry date), whether or not another term follows.
     func boundary(after index: Int) -> CalendarDate? {
-        guard let initial else { return nil }
-        let offset: Period
-        if index == 1 {
-            offset = initial
-        } else {
-            guard let renewal else { return nil }
-            let extra = renewal.multiplied(by: index - 1)
-            offset = Period(
-                years: initial.years + extra.years, months: initial.months + extra.months,
-                weeks: initial.weeks + extra.weeks, days: initial.days + extra.days)
-        }
-        return try? entry.plus(offset)
+        offset(after: index).flatMap { try? entry.plus($0) }
     }
 
     /// Whether the boundary after term `index` was produced by clamping a day to a shorter month.
     func boundaryWasClamped(after index: Int) -> Bool {
-        guard let initial else { return false }
-        let extra = renewal?.multiplied(by: index - 1) ?? Period()
-        let offset = Period(
-            years: initial.years + extra.years, months: initial.months + extra.months,
-            weeks: initial.weeks + extra.weeks, days: initial.days + extra.days)
-        return (try? entry.adding(offset))?.clampedFromDay != nil
+        offset(after: index).flatMap { try? entry.adding($0) }?.clampedFromDay != nil
     }
 
-    /// The last day in force of term `index`; `nil` for an indefinite term or beyond 9999-12-31.
+    /// The last day in force of term `index`; `nil` for an open-ended term or beyond 9999-12-31.
     func lastDay(_ index: Int) -> CalendarDate? {
         guard let expiry = boundary(after: index) else { return nil }
         return try? expiry.addingDays(-1)
     }
 
+    /// Whether term `index` is open-ended by the rules (not merely beyond the representable range).
+    func isOpenEnded(_ index: Int) -> Bool {
+        guard initial != nil else { return true }
+        if index == 1 { return false }
+        switch continuation {
+        case .none, .renewing: return false
+        case .indefinite: return true
+        case .extensions(let periods): return index - 1 <= periods.count && periods[index - 2] == nil
+        }
+    }
+
     /// The term in which `date` falls, or `nil` before entry into force. Past the last possible term it
-    /// answers that last term; callers compare with its last day. Constant time: an estimate from the
-    /// average period length, corrected by a few exact steps.
+    /// answers that last term; callers compare with its last day. Constant time for automatic renewal: an
+    /// estimate from the average period length, corrected by a few exact steps.
     func index(containing date: CalendarDate) -> Int? {
         guard date >= entry else { return nil }
-        guard let firstExpiry = boundary(after: 1), date >= firstExpiry, let renewal else { return 1 }
-        var index = 2 + Int(Double(firstExpiry.days(to: date)) / renewal.approximateDays)
-        if let maxTerms { index = min(index, maxTerms) }
-        while index > 2, start(index).map({ $0 > date }) ?? true { index -= 1 }
+        guard let firstExpiry = boundary(after: 1), date >= firstExpiry else { return 1 }
+        var index = 2
+        if let renewal {
+            index = 2 + Int(Double(firstExpiry.days(to: date)) / renewal.approximateDays)
+            if let maxTerms { index = min(index, maxTerms) }
+            while index > 2, start(index).map({ $0 > date }) ?? true { index -= 1 }
+        }
         while let next = start(index + 1), next <= date { index += 1 }
+        if let maxTerms { index = min(index, maxTerms) }
         return index
+    }
+}
+
+extension Period {
+    static func + (lhs: Period, rhs: Period) -> Period {
+        Period(
+            years: lhs.years + rhs.years, months: lhs.months + rhs.months, weeks: lhs.weeks + rhs.weeks,
+            days: lhs.days + rhs.days)
     }
 }

@@ -42,6 +42,18 @@ public enum AgreementValidator {
 
     public static func validate(_ rules: Rules) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
+        func positive(_ period: Period?, _ pointer: String, required: Bool = false) {
+            guard let period else {
+                if required { issues.append(.init(pointer: pointer, message: "is required")) }
+                return
+            }
+            if !period.isPositive { issues.append(.init(pointer: pointer, message: "must be a positive period, not \(period)")) }
+        }
+        func notNegative(_ period: Period?, _ pointer: String) {
+            if let period, period.isNegative || (!period.isZero && !period.isPositive) {
+                issues.append(.init(pointer: pointer, message: "must not be negative, not \(period)"))
+            }
+        }
         let entry = rules.entryIntoForce
         if entry.kind == .onDate, entry.date == nil {
             issues.append(.init(pointer: "/rules/entryIntoForce/date", message: "is required when kind is onDate"))
@@ -49,14 +61,20 @@ public enum AgreementValidator {
         if entry.kind != .onDate, entry.date != nil {
             issues.append(.init(pointer: "/rules/entryIntoForce/date", message: "is only allowed when kind is onDate"))
         }
+        if entry.kind != .afterConsents, entry.consentsRequired != nil || entry.delay != nil || entry.snap != nil {
+            issues.append(
+                .init(pointer: "/rules/entryIntoForce/kind", message: "consentsRequired, delay and snap need kind afterConsents"))
+        }
+        if let required = entry.consentsRequired, required < 1 {
+            issues.append(.init(pointer: "/rules/entryIntoForce/consentsRequired", message: "must be at least 1"))
+        }
+        notNegative(entry.delay, "/rules/entryIntoForce/delay")
+        notNegative(entry.laterParties?.delay, "/rules/entryIntoForce/laterParties/delay")
         switch rules.term.kind {
-        case .fixed:
-            if let length = rules.term.length {
-                if !length.isPositive {
-                    issues.append(.init(pointer: "/rules/term/length", message: "must be a positive period, not \(length)"))
-                }
-            } else {
-                issues.append(.init(pointer: "/rules/term/length", message: "is required when kind is fixed"))
+        case .fixed, .fixedThenIndefinite:
+            positive(rules.term.length, "/rules/term/length", required: true)
+            if rules.term.kind == .fixedThenIndefinite, rules.renewal != nil {
+                issues.append(.init(pointer: "/rules/renewal", message: "a term that continues indefinitely cannot renew"))
             }
         case .indefinite:
             if rules.term.length != nil {
@@ -65,28 +83,48 @@ public enum AgreementValidator {
             if rules.renewal != nil {
                 issues.append(.init(pointer: "/rules/renewal", message: "an indefinite term cannot renew"))
             }
-            if rules.termination != nil {
-                issues.append(
-                    .init(pointer: "/rules/termination", message: "notice before the end of a term needs a fixed term"))
-            }
         }
         if let renewal = rules.renewal {
-            if !renewal.period.isPositive {
-                issues.append(
-                    .init(pointer: "/rules/renewal/period", message: "must be a positive period, not \(renewal.period)"))
+            switch renewal.kind {
+            case .automatic:
+                positive(renewal.period, "/rules/renewal/period", required: true)
+            case .byAgreement:
+                if renewal.period != nil {
+                    issues.append(.init(pointer: "/rules/renewal/period", message: "extensions by agreement take their period from each extensionAgreed event"))
+                }
+                positive(renewal.maxPeriod, "/rules/renewal/maxPeriod")
             }
             if let max = renewal.maxRenewals, max < 1 {
                 issues.append(.init(pointer: "/rules/renewal/maxRenewals", message: "must be at least 1 (omit renewal for none)"))
             }
         }
         if let termination = rules.termination {
-            if termination.notice.isNegative {
+            notNegative(termination.notice, "/rules/termination/notice")
+            if rules.term.kind != .fixed || rules.renewal?.kind != .automatic {
                 issues.append(
-                    .init(pointer: "/rules/termination/notice", message: "must not be negative, not \(termination.notice)"))
+                    .init(pointer: "/rules/termination", message: "notice against renewal needs a fixed term with automatic renewal"))
             }
-            if rules.renewal == nil, rules.term.kind == .fixed {
-                issues.append(
-                    .init(pointer: "/rules/termination", message: "notice against renewal needs a renewal rule"))
+        }
+        if let withdrawal = rules.withdrawal {
+            switch (withdrawal.notice, withdrawal.anchor) {
+            case (nil, nil):
+                issues.append(.init(pointer: "/rules/withdrawal/notice", message: "give a notice period or a calendar anchor"))
+            case (.some, .some):
+                issues.append(.init(pointer: "/rules/withdrawal/anchor", message: "give a notice period or a calendar anchor, not both"))
+            case (let notice?, nil):
+                notNegative(notice, "/rules/withdrawal/notice")
+            case (nil, let anchor?):
+                if (try? CalendarDate(year: 2000, month: anchor.month, day: anchor.day)) == nil {
+                    issues.append(.init(pointer: "/rules/withdrawal/anchor", message: "month \(anchor.month) has no day \(anchor.day)"))
+                }
+                if anchor.yearsAfterNotice < 0 || anchor.yearsAfterNotice > 100 {
+                    issues.append(.init(pointer: "/rules/withdrawal/anchor/yearsAfterNotice", message: "must be 0...100"))
+                }
+            }
+            positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
+            positive(withdrawal.survival, "/rules/withdrawal/survival")
+            if withdrawal.holders?.isEmpty == true {
+                issues.append(.init(pointer: "/rules/withdrawal/holders", message: "omit it when every party may withdraw"))
             }
         }
         return issues
@@ -109,23 +147,31 @@ public enum AgreementValidator {
                 issues.append(.init(pointer: "\(pointer)/received", message: "must not be before the event's date \(event.date)"))
             }
             switch event.type {
-            case .noticeOfTermination:
+            case .noticeOfTermination, .noticeOfWithdrawal, .consent, .consentRevoked, .entryIntoForceForParty,
+                .withdrawalEffective, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
                 if event.party == nil {
-                    issues.append(.init(pointer: "\(pointer)/party", message: "a notice must name the party that gives it"))
+                    issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
             case .noticeSuspended, .noticeResumed, .noticeRevoked:
                 if let target = event.refersTo {
-                    if seen[target] != .noticeOfTermination {
+                    if seen[target] != .noticeOfTermination, seen[target] != .noticeOfWithdrawal {
                         issues.append(
-                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier noticeOfTermination event"))
+                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of termination or withdrawal"))
                     }
                 } else {
                     issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice it acts on"))
                 }
-            case .signature, .entryIntoForce:
+            case .extensionAgreed:
+                if (event.period == nil) == (event.indefinite != true) {
+                    issues.append(.init(pointer: "\(pointer)/period", message: "an extension needs either a positive period or indefinite: true"))
+                } else if let period = event.period, !period.isPositive {
+                    issues.append(.init(pointer: "\(pointer)/period", message: "must be a positive period, not \(period)"))
+                }
+            case .signature, .entryIntoForce, .conditionsMet, .terminatedByConsent, .superseded, .terminated, .expired:
                 break
             }
-            if event.type != .noticeOfTermination, event.received != nil {
+            let isNotice = event.type == .noticeOfTermination || event.type == .noticeOfWithdrawal
+            if !isNotice, event.received != nil {
                 issues.append(.init(pointer: "\(pointer)/received", message: "only a notice has a date of receipt"))
             }
             if let superseded = event.supersedes, seen[superseded] == nil {

@@ -1,0 +1,275 @@
+/// One continuous period of a party's membership, from its consent to the day it stops being bound.
+struct Membership {
+    /// `nil` for a listed party with no recorded consent: treated as bound from the entry into force.
+    var consent: Event?
+    /// The day the agreement entered into force for the party; `nil` while it cannot be fixed.
+    var entry: CalendarDate?
+    /// The last day the party is bound, once a withdrawal has fixed it.
+    var lastDayBound: CalendarDate?
+    /// A withdrawal will take effect, but its date cannot be fixed yet.
+    var withdrawalUndetermined = false
+    /// The last day obligations survive under a sunset clause.
+    var survivesThrough: CalendarDate?
+}
+
+extension Evaluation {
+    /// Each party's memberships, from its consents and withdrawals recorded up to `asOf`.
+    mutating func partyMemberships(generalEntry: CalendarDate?) -> [String: [Membership]] {
+        var result: [String: [Membership]] = [:]
+        for party in agreement.parties {
+            let own = events.filter { $0.party == party.code }
+            var spans: [Membership] = own.contains { $0.type == .consent }
+                ? [] : [Membership(consent: nil, entry: generalEntry)]
+            for event in own {
+                switch event.type {
+                case .consent:
+                    if let last = spans.last, last.lastDayBound == nil, !last.withdrawalUndetermined { continue }
+                    spans.append(Membership(consent: event, entry: partyEntry(consent: event, generalEntry: generalEntry)))
+                case .consentRevoked:
+                    if let last = spans.last, last.consent != nil, last.entry.map({ $0 > event.date }) ?? true {
+                        spans.removeLast()
+                        step(
+                            "party", eventId: event.id, result: nil, inputs: ["party": party.code],
+                            explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it.")
+                    }
+                case .noticeOfWithdrawal:
+                    guard var last = spans.last, last.lastDayBound == nil, !last.withdrawalUndetermined else { continue }
+                    withdraw(&last, notice: event, generalEntry: generalEntry)
+                    spans[spans.count - 1] = last
+                default:
+                    break
+                }
+            }
+            compareRecordedPartyDates(party.code, spans)
+            result[party.code] = spans
+        }
+        return result
+    }
+
+    private mutating func partyEntry(consent: Event, generalEntry: CalendarDate?) -> CalendarDate? {
+        guard let generalEntry else { return nil }
+        let party = consent.party ?? ""
+        if consent.date <= generalEntry {
+            return generalEntry
+        }
+        let rule = rules.entryIntoForce.laterParties
+        guard let date = shifted(consent.date, by: rule?.delay, snap: rule?.snap) else { return nil }
+        step(
+            "partyEntryIntoForce", rule: "entryIntoForce", article: rule?.article ?? rules.entryIntoForce.article,
+            eventId: consent.id, convention: rule.map { conventionText(delay: $0.delay, snap: $0.snap) },
+            result: "\(date)", inputs: ["party": party, "consent": "\(consent.date)"],
+            explanation: rule == nil
+                ? "\(party) consented on \(consent.date), after the entry into force: bound from that day."
+                : "\(party) consented on \(consent.date), after the entry into force: the agreement enters into force for it on \(date).")
+        return date
+    }
+
+    private mutating func withdraw(_ membership: inout Membership, notice: Event, generalEntry: CalendarDate?) {
+        let party = notice.party ?? ""
+        guard let rule = rules.withdrawal else {
+            flags.append(
+                StatusFlag(
+                    code: .noticeWithoutClause, party: party, since: notice.date, eventId: notice.id,
+                    message: "\(party) gave notice of withdrawal on \(notice.date), but the agreement has no withdrawal clause; the rules give it no effect."))
+            step(
+                "withdrawal", eventId: notice.id, result: nil, inputs: ["party": party],
+                explanation: "The agreement has no withdrawal clause: \(party)'s notice of \(notice.date) has no effect under its rules.")
+            return
+        }
+        if let holders = rule.holders, !holders.contains(party) {
+            flags.append(
+                StatusFlag(
+                    code: .noticeWithoutClause, party: party, since: notice.date, eventId: notice.id,
+                    message: "\(party) gave notice of withdrawal on \(notice.date), but only \(holders.joined(separator: ", ")) hold a right to withdraw under \(rule.article ?? "the rules")."))
+            step(
+                "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id, result: nil,
+                inputs: ["party": party, "holders": holders.joined(separator: ",")],
+                explanation: "Only \(holders.joined(separator: ", ")) may withdraw: \(party)'s notice has no effect under the rules.")
+            return
+        }
+        guard let counted = countedDate(of: notice, noticeDate: rule.noticeDate, article: rule.article) else {
+            membership.withdrawalUndetermined = true
+            return
+        }
+        if let lockIn = rule.lockIn {
+            let base = lockIn.from == .partyEntryIntoForce ? membership.entry : generalEntry
+            if let base, let earliest = try? base.plus(lockIn.period), counted < earliest {
+                flags.append(
+                    StatusFlag(
+                        code: .noticeBeforeLockIn, party: party, since: counted, eventId: notice.id,
+                        message: "\(party)'s notice counted on \(counted) precedes \(earliest), the first day notice may be given; it has no effect."))
+                step(
+                    "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id, result: nil,
+                    inputs: ["counted": "\(counted)", "earliest": "\(earliest)", "lockIn": "\(lockIn.period)"],
+                    explanation: "No notice may be given before \(earliest) (\(lockIn.period) from \(base)): the notice has no effect.")
+                return
+            }
+        }
+        let outcome = follow(notice, countedOn: counted, rule: "withdrawal", article: rule.article) { evaluation, counted, resumed in
+            evaluation.withdrawalEffect(of: notice, countedOn: counted, resumed: resumed, rule: rule)
+        }
+        switch outcome {
+        case .lastDay(let lastDay):
+            membership.lastDayBound = lastDay
+            if let survival = rule.survival, let firstOut = try? lastDay.addingDays(1),
+                let end = try? firstOut.plus(survival).addingDays(-1)
+            {
+                membership.survivesThrough = end
+                step(
+                    "survival", rule: "withdrawal", article: rule.article, eventId: notice.id, result: "\(end)",
+                    inputs: ["party": party, "survival": "\(survival)", "from": "\(firstOut)"],
+                    explanation: "Obligations continue for \(survival) after the withdrawal takes effect on \(firstOut): through \(end).")
+            }
+        case .undetermined:
+            membership.withdrawalUndetermined = true
+        case .noEffect:
+            break
+        }
+    }
+
+    /// The last day `notice`'s party is bound when the notice counts from `counted`.
+    private mutating func withdrawalEffect(
+        of notice: Event, countedOn counted: CalendarDate, resumed: Bool, rule: WithdrawalRule
+    ) -> NoticeOutcome {
+        let party = notice.party ?? ""
+        var computed: CalendarDate
+        var convention: String
+        do {
+            if let anchor = rule.anchor {
+                computed = try CalendarDate(year: counted.year + anchor.yearsAfterNotice, month: anchor.month, day: anchor.day)
+                convention = "the fixed day \(anchor.month)-\(anchor.day) of the year \(anchor.yearsAfterNotice) after the notice's year"
+            } else {
+                let period = rule.notice ?? Period()
+                computed = try counted.plus(period)
+                convention = "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
+                if rule.counting == .dayAfter {
+                    computed = try computed.addingDays(1)
+                    convention = "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
+                }
+            }
+            if let snap = rule.snap {
+                computed = try snap.apply(to: computed)
+                convention += ", then the first day of the following month"
+            }
+        } catch {
+            undetermined.append(Undetermined(field: "parties.\(party)", reason: "The withdrawal would take effect after 9999-12-31."))
+            return .undetermined
+        }
+        var effect = computed
+        if rule.laterDateMayBeSpecified == true, let stated = notice.statedEffectiveDate, stated > computed {
+            effect = stated
+            convention += "; the notice names a later date, which applies"
+        }
+        guard var lastDay = rule.effectDate == .firstDayNotBound ? try? effect.addingDays(-1) : effect,
+            var firstOut = try? lastDay.addingDays(1)
+        else { return .undetermined }
+        step(
+            "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id,
+            convention: convention + (rule.effectDate == .firstDayNotBound
+                ? "; the withdrawal takes effect on that day, so the party's last day bound is the day before"
+                : "; that day is the party's last day bound"),
+            result: "\(lastDay)", inputs: ["party": party, "counted": "\(counted)"],
+            explanation: (resumed ? "Counted again from its resumption on \(counted), " : "\(party)'s notice, counted from \(counted), ")
+                + "takes effect on \(firstOut): \(party) is bound through \(lastDay).")
+
+        if rule.deferredDuringArmedConflict == true {
+            let conflicts = events.filter {
+                $0.party == party && ($0.type == .armedConflictBegan || $0.type == .armedConflictEnded)
+            }
+            if let began = conflicts.last(where: { $0.date < firstOut }), began.type == .armedConflictBegan {
+                guard let ended = conflicts.first(where: { $0.type == .armedConflictEnded && $0.date >= firstOut }) else {
+                    flags.append(
+                        StatusFlag(
+                            code: .withdrawalDeferred, party: party, since: firstOut, eventId: began.id,
+                            message: "\(party) is engaged in an armed conflict (since \(began.date)); its withdrawal takes effect only when the conflict ends."))
+                    undetermined.append(
+                        Undetermined(
+                            field: "parties.\(party).lastDayAsParty",
+                            reason: "\(rule.article ?? "The withdrawal clause") defers the withdrawal while \(party) is engaged in an armed conflict, which has no recorded end."))
+                    step(
+                        "withdrawal", rule: "withdrawal", article: rule.article, eventId: began.id, result: nil,
+                        inputs: ["party": party, "conflictSince": "\(began.date)"],
+                        explanation: "On \(firstOut) \(party) is engaged in an armed conflict: the withdrawal is deferred until it ends, a date not yet known.")
+                    return .undetermined
+                }
+                firstOut = ended.date
+                lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
+                step(
+                    "withdrawal", rule: "withdrawal", article: rule.article, eventId: ended.id, result: "\(lastDay)",
+                    inputs: ["party": party, "conflictEnded": "\(ended.date)"],
+                    explanation: "The armed conflict ended on \(ended.date): the withdrawal takes effect that day.")
+            }
+        }
+        if let stated = notice.statedEffectiveDate, stated != firstOut {
+            flags.append(
+                StatusFlag(
+                    code: .recordedDateDiffers, party: party, since: stated, eventId: notice.id,
+                    message: "The record states the withdrawal takes effect on \(stated); the rules give \(firstOut)."))
+        }
+        return .lastDay(lastDay)
+    }
+
+    private mutating func compareRecordedPartyDates(_ party: String, _ spans: [Membership]) {
+        for event in events where event.party == party {
+            switch event.type {
+            case .entryIntoForceForParty:
+                let computed = spans.compactMap(\.entry)
+                if !computed.isEmpty, !computed.contains(event.date) {
+                    flags.append(
+                        StatusFlag(
+                            code: .recordedDateDiffers, party: party, since: event.date, eventId: event.id,
+                            message: "The record gives entry into force for \(party) on \(event.date); the rules give \(computed.map(\.description).joined(separator: ", "))."))
+                }
+            case .withdrawalEffective:
+                let computed = spans.compactMap { $0.lastDayBound.flatMap { try? $0.addingDays(1) } }
+                if !computed.contains(event.date) {
+                    flags.append(
+                        StatusFlag(
+                            code: .recordedDateDiffers, party: party, since: event.date, eventId: event.id,
+                            message: "The record gives \(event.date) for \(party)'s withdrawal taking effect; the rules give \(computed.isEmpty ? "no withdrawal" : computed.map(\.description).joined(separator: ", "))."))
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Each listed party's standing on `asOf`.
+    func partyStatuses(
+        _ memberships: [String: [Membership]], agreementState: AgreementStatus.State, lastDayInForce: CalendarDate?
+    ) -> [PartyStatus] {
+        agreement.parties.map { party in
+            let signed = events.contains { $0.party == party.code && $0.type == .signature }
+            guard let current = memberships[party.code]?.last else {
+                return PartyStatus(party: party.code, status: signed ? .signatory : .notParty)
+            }
+            switch agreementState {
+            case .notYetInForce:
+                return PartyStatus(party: party.code, status: current.consent != nil || signed ? .signatory : .notParty)
+            case .terminated, .expired:
+                return PartyStatus(party: party.code, status: .notParty, lastDayAsParty: lastDayInForce)
+            case .inForce, .terminationPending:
+                break
+            }
+            guard let entry = current.entry, entry <= asOf else {
+                return PartyStatus(party: party.code, status: .signatory)
+            }
+            if current.withdrawalUndetermined {
+                return PartyStatus(party: party.code, status: .withdrawalPending, since: entry)
+            }
+            if let lastDay = current.lastDayBound {
+                if asOf <= lastDay {
+                    return PartyStatus(
+                        party: party.code, status: .withdrawalPending, since: entry, lastDayAsParty: lastDay,
+                        obligationsSurviveThrough: current.survivesThrough)
+                }
+                return PartyStatus(
+                    party: party.code, status: .withdrawn, since: try? lastDay.addingDays(1), lastDayAsParty: lastDay,
+                    obligationsSurviveThrough: current.survivesThrough)
+            }
+            return PartyStatus(
+                party: party.code, status: .party, since: entry,
+                lastDayAsParty: agreementState == .terminationPending ? lastDayInForce : nil)
+        }
+    }
+}
