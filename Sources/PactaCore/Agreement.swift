@@ -7,6 +7,9 @@ public struct Agreement: Codable, Hashable, Sendable {
     public var id: String
     public var title: String
     public var shortTitle: String?
+    /// Bilateral agreements end when one party leaves; multilateral ones continue among the others.
+    public var kind: Kind
+    /// The parties the record tracks (for a multilateral agreement, those whose acts are recorded).
     public var parties: [Party]
     public var tags: [String]
     public var summary: String?
@@ -14,13 +17,18 @@ public struct Agreement: Codable, Hashable, Sendable {
     /// The dated facts, in the order they were recorded. Append-only: a correction supersedes, never edits.
     public var events: [Event]
 
+    public enum Kind: String, Codable, Hashable, Sendable {
+        case bilateral, multilateral
+    }
+
     public init(
-        id: String, title: String, shortTitle: String? = nil, parties: [Party], tags: [String] = [],
+        id: String, title: String, shortTitle: String? = nil, kind: Kind = .bilateral, parties: [Party], tags: [String] = [],
         summary: String? = nil, rules: Rules, events: [Event] = []
     ) {
         self.id = id
         self.title = title
         self.shortTitle = shortTitle
+        self.kind = kind
         self.parties = parties
         self.tags = tags
         self.summary = summary
@@ -29,7 +37,7 @@ public struct Agreement: Codable, Hashable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, title, shortTitle, parties, tags, summary, rules, events
+        case id, title, shortTitle, kind, parties, tags, summary, rules, events
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +45,7 @@ public struct Agreement: Codable, Hashable, Sendable {
         id = try container.decode(String.self, forKey: .id)
         title = try container.decode(String.self, forKey: .title)
         shortTitle = try container.decodeIfPresent(String.self, forKey: .shortTitle)
+        kind = try container.decode(Kind.self, forKey: .kind)
         parties = try container.decode([Party].self, forKey: .parties)
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
         summary = try container.decodeIfPresent(String.self, forKey: .summary)

@@ -18,8 +18,13 @@ extension Evaluation {
         var result: [String: [Membership]] = [:]
         for party in agreement.parties {
             let own = events.filter { $0.party == party.code }
-            var spans: [Membership] = own.contains { $0.type == .consent }
-                ? [] : [Membership(consent: nil, entry: generalEntry)]
+            // A listed party with no recorded signature or consent is taken as bound since the entry into force
+            // (an original party whose consent is not in the record); so is one whose record starts with a
+            // notice of withdrawal.
+            let assumedOriginal = !agreement.events.contains {
+                $0.party == party.code && ($0.type == .consent || $0.type == .signature)
+            }
+            var spans: [Membership] = assumedOriginal ? [Membership(consent: nil, entry: generalEntry)] : []
             for event in own {
                 switch event.type {
                 case .consent:
@@ -33,6 +38,7 @@ extension Evaluation {
                             explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it.")
                     }
                 case .noticeOfWithdrawal:
+                    if spans.isEmpty { spans.append(Membership(consent: nil, entry: generalEntry)) }
                     guard var last = spans.last, last.lastDayBound == nil, !last.withdrawalUndetermined else { continue }
                     withdraw(&last, notice: event, generalEntry: generalEntry)
                     spans[spans.count - 1] = last
@@ -254,13 +260,15 @@ extension Evaluation {
             guard let entry = current.entry, entry <= asOf else {
                 return PartyStatus(party: party.code, status: .signatory)
             }
+            // The day an original party joined is not in the record: say nothing rather than guess.
+            let joined = current.consent == nil ? nil : entry
             if current.withdrawalUndetermined {
-                return PartyStatus(party: party.code, status: .withdrawalPending, since: entry)
+                return PartyStatus(party: party.code, status: .withdrawalPending, since: joined)
             }
             if let lastDay = current.lastDayBound {
                 if asOf <= lastDay {
                     return PartyStatus(
-                        party: party.code, status: .withdrawalPending, since: entry, lastDayAsParty: lastDay,
+                        party: party.code, status: .withdrawalPending, since: joined, lastDayAsParty: lastDay,
                         obligationsSurviveThrough: current.survivesThrough)
                 }
                 return PartyStatus(
@@ -268,7 +276,7 @@ extension Evaluation {
                     obligationsSurviveThrough: current.survivesThrough)
             }
             return PartyStatus(
-                party: party.code, status: .party, since: entry,
+                party: party.code, status: .party, since: joined,
                 lastDayAsParty: agreementState == .terminationPending ? lastDayInForce : nil)
         }
     }

@@ -46,7 +46,7 @@ struct Evaluation {
             .map(\.element)
     }
 
-    var isBilateral: Bool { agreement.parties.count == 2 }
+    var isBilateral: Bool { agreement.kind == .bilateral }
 
     mutating func run() -> AgreementStatus {
         var status = AgreementStatus(

@@ -26,6 +26,9 @@ public enum AgreementValidator {
         if agreement.parties.isEmpty {
             issues.append(.init(pointer: "/parties", message: "must list at least one party"))
         }
+        if agreement.kind == .bilateral, agreement.parties.count != 2 {
+            issues.append(.init(pointer: "/parties", message: "a bilateral agreement has exactly two parties"))
+        }
         var partyCodes: Set<String> = []
         for (index, party) in agreement.parties.enumerated() {
             if party.code.isEmpty || party.code.count > 16 || !party.code.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "-") }) {

@@ -175,15 +175,8 @@ struct APIHandler: APIProtocol {
         }
         let firstNew = agreement.events.count
         agreement.events += newEvents
-        let issues = AgreementValidator.validate(agreement).compactMap { issue -> ValidationIssue? in
-            // Report problems of the new events against the request body's own indices.
-            guard issue.pointer.hasPrefix("/events/"),
-                let index = Int(issue.pointer.dropFirst("/events/".count).prefix { $0.isNumber }),
-                index >= firstNew
-            else { return nil }
-            let rest = issue.pointer.dropFirst("/events/\(index)".count)
-            return ValidationIssue(pointer: "/events/\(index - firstNew)\(rest)", message: issue.message)
-        }
+        // Report problems of the new events against the request body's own indices.
+        let issues = AgreementValidator.validate(agreement).compactMap { Self.relocate($0, firstNew: firstNew) }
         if !issues.isEmpty { throw Problem.validation(issues) }
         let stored = try await catalog.appendEvents(newEvents, to: current.agreement.id, ifMatch: input.headers.ifMatch)
         return .created(.init(headers: .init(eTag: stored.etag), body: .json(.init(items: newEvents))))
@@ -206,12 +199,12 @@ struct APIHandler: APIProtocol {
 
     // MARK: Helpers
 
-    private func find(_ id: String) throws -> StoredAgreement {
+    func find(_ id: String) throws -> StoredAgreement {
         guard let stored = catalog.snapshot.byId[id] else { throw Problem.agreementNotFound(id) }
         return stored
     }
 
-    private func resolveAsOf(_ text: String?) throws -> CalendarDate {
+    func resolveAsOf(_ text: String?) throws -> CalendarDate {
         guard let text else { return today() }
         do {
             return try CalendarDate(parsing: text)
@@ -225,7 +218,7 @@ struct APIHandler: APIProtocol {
         if !all.isEmpty { throw Problem.validation(all) }
     }
 
-    private var unsupportedBody: Problem {
+    var unsupportedBody: Problem {
         Problem(
             type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
             detail: "Send the body as application/json.")

@@ -23,7 +23,7 @@ enum Fixtures {
         noticeDate: TerminationRule.NoticeDate = .receipt, events: [Event] = []
     ) throws -> Agreement {
         Agreement(
-            id: "test", title: "Test agreement", parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            id: "test", title: "Test agreement", kind: .bilateral, parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onDate, date: date(entry)),
                 term: TermRule(kind: .fixed, length: try Period(parsing: term)),

@@ -22,7 +22,7 @@ import Testing
         let pointers = AgreementValidator.validate(agreement).map(\.pointer)
         #expect(
             pointers == [
-                "/id", "/title", "/parties/2/code", "/events/0/party", "/events/1/id", "/events/1/party",
+                "/id", "/title", "/parties", "/parties/2/code", "/events/0/party", "/events/1/id", "/events/1/party",
                 "/events/1/refersTo", "/events/2/source",
             ])
     }

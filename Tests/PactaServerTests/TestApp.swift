@@ -46,7 +46,7 @@ extension TestResponse {
 /// A small valid agreement document for write tests.
 func sampleDocument(id: String = "sample", term: String = "P1Y", renewal: String = "P1Y", extra: String = "") -> String {
     """
-    {"id": "\(id)", "title": "Sample agreement", "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
+    {"id": "\(id)", "title": "Sample agreement", "kind": "bilateral", "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
      "rules": {"entryIntoForce": {"kind": "onDate", "date": "2020-01-01"},
                "term": {"kind": "fixed", "length": "\(term)"},
                "renewal": {"kind": "automatic", "period": "\(renewal)"},

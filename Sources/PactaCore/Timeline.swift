@@ -1,0 +1,103 @@
+/// One dated item in an agreement's life: a recorded event, or a date the rules produce.
+public struct TimelineEntry: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Hashable, Sendable {
+        case event, entryIntoForce, termStart, noticeDeadline, lastDayInForce
+        case partyEntryIntoForce, lastDayAsParty, obligationsEnd
+    }
+
+    public var date: CalendarDate
+    public var kind: Kind
+    public var party: String?
+    public var eventId: String?
+    public var eventType: EventType?
+    public var description: String
+    /// True for dates after `asOf`: what the rules project if nothing else happens.
+    public var projected: Bool
+}
+
+public struct Timeline: Codable, Hashable, Sendable {
+    public var agreementId: String
+    public var asOf: CalendarDate
+    public var from: CalendarDate
+    public var to: CalendarDate
+    public var items: [TimelineEntry]
+    /// True when the window held more items than `limit`; narrow the window to see the rest.
+    public var truncated: Bool
+}
+
+extension RulesEngine {
+    /// The agreement's past events and projected dates within `from...to`, in date order, using what was
+    /// recorded up to `asOf`. At most `limit` items.
+    public static func timeline(
+        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, limit: Int = 1000
+    ) -> Timeline {
+        let status = evaluate(agreement, asOf: asOf)
+        var items: [TimelineEntry] = []
+        func add(_ date: CalendarDate?, _ kind: TimelineEntry.Kind, party: String? = nil, event: Event? = nil, _ text: String) {
+            guard let date, date >= from, date <= to else { return }
+            items.append(
+                TimelineEntry(
+                    date: date, kind: kind, party: party, eventId: event?.id, eventType: event?.type, description: text,
+                    projected: date > asOf))
+        }
+        for event in agreement.events where event.date <= asOf {
+            add(event.date, .event, party: event.party, event: event, event.summary ?? event.type.rawValue)
+        }
+        add(status.entryIntoForce, .entryIntoForce, "Entry into force.")
+        if let entry = status.entryIntoForce {
+            let evaluation = Evaluation(agreement: agreement, asOf: asOf)
+            let schedule = evaluation.schedule(entry: entry)
+            let end = status.lastDayInForce ?? .maximum
+            let first = max(2, schedule.index(containing: max(from, entry)) ?? 1)
+            var index = first
+            while items.count < limit + 1, let start = schedule.start(index), start <= to, start <= end {
+                add(start, .termStart, "Term \(index) begins.")
+                index += 1
+            }
+            if agreement.rules.termination != nil, schedule.renewal != nil {
+                var term = max(1, first - 1)
+                while items.count < limit + 1, let deadline = evaluation.deadline(for: term, in: schedule), deadline <= to,
+                    schedule.lastDay(term).map({ $0 < end }) ?? false
+                {
+                    if schedule.maxTerms.map({ term < $0 }) ?? true {
+                        add(deadline, .noticeDeadline, "Last day to give notice to stop the renewal after term \(term).")
+                    }
+                    term += 1
+                }
+            }
+        }
+        add(status.lastDayInForce, .lastDayInForce, "Last day in force.")
+        for party in status.parties {
+            if let since = party.since, party.status != .withdrawn {
+                add(since, .partyEntryIntoForce, party: party.party, "In force for \(party.party).")
+            }
+            add(party.lastDayAsParty, .lastDayAsParty, party: party.party, "Last day \(party.party) is bound.")
+            add(party.obligationsSurviveThrough, .obligationsEnd, party: party.party, "Surviving obligations of \(party.party) end.")
+        }
+        items.sort { ($0.date, $0.kind.rawValue) < ($1.date, $1.kind.rawValue) }
+        let truncated = items.count > limit
+        return Timeline(
+            agreementId: agreement.id, asOf: asOf, from: from, to: to, items: Array(items.prefix(limit)),
+            truncated: truncated)
+    }
+
+    /// One party's standing with the flags and trace steps that concern it.
+    public static func partyStatus(_ agreement: Agreement, party: String, asOf: CalendarDate) -> PartyReport? {
+        let status = evaluate(agreement, asOf: asOf)
+        guard let standing = status.parties.first(where: { $0.party == party }) else { return nil }
+        let partyEvents = Set(agreement.events.filter { $0.party == party }.map(\.id))
+        return PartyReport(
+            agreementId: agreement.id, asOf: asOf, agreementState: status.state, party: standing,
+            flags: status.flags.filter { $0.party == party },
+            trace: status.trace.filter { $0.inputs["party"] == party || $0.eventId.map(partyEvents.contains) == true })
+    }
+}
+
+public struct PartyReport: Codable, Hashable, Sendable {
+    public var agreementId: String
+    public var asOf: CalendarDate
+    public var agreementState: AgreementStatus.State
+    public var party: PartyStatus
+    public var flags: [StatusFlag]
+    public var trace: [TraceStep]
+}

@@ -1,0 +1,90 @@
+import Foundation
+import PactaAPI
+import PactaCore
+import PactaStore
+
+/// Per-party status, timeline and what-if simulation: read-only questions answered by the engine.
+extension APIHandler {
+    func getPartyStatus(_ input: Operations.GetPartyStatus.Input) async throws -> Operations.GetPartyStatus.Output {
+        let stored = try find(input.path.id)
+        let asOf = try resolveAsOf(input.query.asOf)
+        guard let report = RulesEngine.partyStatus(stored.agreement, party: input.path.party, asOf: asOf) else {
+            throw Problem(
+                type: .notFound, status: .notFound, title: "Not found",
+                detail: "'\(input.path.party.prefix(16))' is not a party listed in agreement '\(stored.agreement.id)'.")
+        }
+        let etag = ETagHasher.derived(from: stored.etag, qualifier: "party-\(input.path.party)-\(asOf)-\(RulesEngine.version)")
+        return .ok(.init(headers: .init(eTag: etag), body: .json(report)))
+    }
+
+    func getTimeline(_ input: Operations.GetTimeline.Input) async throws -> Operations.GetTimeline.Output {
+        let stored = try find(input.path.id)
+        let asOf = try resolveAsOf(input.query.asOf)
+        let (from, to) = try window(
+            from: input.query.from, to: input.query.to, asOf: asOf, agreement: stored.agreement)
+        let timeline = RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to)
+        let etag = ETagHasher.derived(from: stored.etag, qualifier: "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
+        return .ok(.init(headers: .init(eTag: etag), body: .json(timeline)))
+    }
+
+    func simulate(_ input: Operations.Simulate.Input) async throws -> Operations.Simulate.Output {
+        guard case .json(let request) = input.body else { throw unsupportedBody }
+        var agreement = try find(input.path.id).agreement
+        guard (1...limits.maxEventsPerRequest).contains(request.events.count) else {
+            throw Problem.validation([.init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")])
+        }
+        let firstNew = agreement.events.count
+        agreement.events += request.events.enumerated().map { offset, draft in draft.event(id: "simulated-\(offset + 1)") }
+        let issues = AgreementValidator.validate(agreement).compactMap { issue in
+            Self.relocate(issue, firstNew: firstNew)
+        }
+        if !issues.isEmpty { throw Problem.validation(issues) }
+        let asOf = try request.asOf.map { try parseDate($0, pointer: "/asOf") } ?? today()
+        let from = try request.from.map { try parseDate($0, pointer: "/from") }
+        let to = try request.to.map { try parseDate($0, pointer: "/to") }
+        let window = try window(from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
+        let status = RulesEngine.evaluate(agreement, asOf: asOf)
+        let timeline = RulesEngine.timeline(agreement, asOf: asOf, from: window.from, to: window.to)
+        return .ok(.init(body: .json(.init(status: status, timeline: timeline))))
+    }
+
+    /// The timeline window: the given bounds, or by default from the entry into force (at most ten years
+    /// before `asOf`) to ten years after `asOf`. At most 200 years wide.
+    private func window(from: String?, to: String?, asOf: CalendarDate, agreement: Agreement) throws
+        -> (from: CalendarDate, to: CalendarDate)
+    {
+        let start: CalendarDate
+        if let from {
+            start = try parseParameter(from, name: "from")
+        } else {
+            let tenYearsBefore = (try? asOf.plus(.years(-10))) ?? .minimum
+            let entry = RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce
+            start = min(entry ?? tenYearsBefore, tenYearsBefore)
+        }
+        let end = try to.map { try parseParameter($0, name: "to") } ?? ((try? asOf.plus(.years(10))) ?? .maximum)
+        guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
+        guard start.days(to: end) <= 200 * 366 else {
+            throw Problem.invalidParameter("to", "the window may span at most 200 years")
+        }
+        return (start, end)
+    }
+
+    private func parseParameter(_ text: String, name: String) throws -> CalendarDate {
+        do { return try CalendarDate(parsing: text) } catch { throw Problem.invalidParameter(name, error.description) }
+    }
+
+    private func parseDate(_ text: String, pointer: String) throws -> CalendarDate {
+        do { return try CalendarDate(parsing: text) } catch {
+            throw Problem.validation([.init(pointer: pointer, message: error.description)])
+        }
+    }
+
+    /// Maps a validation issue about appended event `firstNew + k` to `/events/k` of the request body.
+    static func relocate(_ issue: ValidationIssue, firstNew: Int) -> ValidationIssue? {
+        guard issue.pointer.hasPrefix("/events/"),
+            let index = Int(issue.pointer.dropFirst("/events/".count).prefix { $0.isNumber }), index >= firstNew
+        else { return nil }
+        let rest = issue.pointer.dropFirst("/events/\(index)".count)
+        return ValidationIssue(pointer: "/events/\(index - firstNew)\(rest)", message: issue.message)
+    }
+}
