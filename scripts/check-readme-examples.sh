@@ -42,10 +42,12 @@ for line in text.splitlines():
         print(line.replace("localhost:8080", f"127.0.0.1:{port}"))
 PY
 )
-[ "${#examples[@]}" -ge 8 ] || { echo "expected at least 8 curl examples in README.md, found ${#examples[@]}"; exit 1; }
+[ "${#examples[@]}" -ge 12 ] || { echo "expected at least 12 curl examples in README.md, found ${#examples[@]}"; exit 1; }
 for example in "${examples[@]}"; do
   out=$(bash -c "$example") || { echo "FAIL (exit) $example"; failures=$((failures + 1)); continue; }
   case "$example" in
+    *"/timeline?"*)
+      check "GSOMIA timeline" "$out" "any(i['kind']=='noticeDeadline' and i['date']=='2019-08-24' for i in json.loads(out)['items'])" ;;
     *"asOf=2019-08-22"*)
       check "GSOMIA 2019-08-22" "$out" "(d:=json.loads(out))['state']=='inForce' and d['noticeDeadline']=='2019-08-24' and d['nextRenewal']=='2019-11-23' and d['currentTerm']=={'index':3,'start':'2018-11-23','lastDay':'2019-11-22'}" ;;
     *"asOf=2019-09-01"*)
@@ -60,6 +62,12 @@ for example in "${examples[@]}"; do
       check "events" "$out" "len(json.loads(out)['items'])>=5" ;;
     *"2019-02-30"*)
       check "invalid date is 422" "$out" "out.strip()=='422'" ;;
+    *"parties/US/status?asOf=2020-11-03"*)
+      check "Paris, US withdrawal pending" "$out" "(d:=json.loads(out))['party']['status']=='withdrawalPending' and d['party']['lastDayAsParty']=='2020-11-03'" ;;
+    *"parties/US/status?asOf=2021-02-19"*)
+      check "Paris, US party again" "$out" "(d:=json.loads(out))['party']['status']=='party' and d['party']['since']=='2021-02-19'" ;;
+    *"/simulate"*)
+      check "simulate a Japanese notice" "$out" "(d:=json.loads(out))['status']['state']=='terminationPending' and d['status']['lastDayInForce']=='2027-11-22'" ;;
     *"-X POST"*"/events"*)
       check "append event" "$out" "json.loads(out)['items'][0]['type']=='signature'" ;;
     *"-X POST"*"/v1/agreements "*)

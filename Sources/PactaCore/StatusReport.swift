@@ -13,7 +13,13 @@ public enum StatusReport {
         line("notice deadline", status.noticeDeadline.map { "\($0) (\($0.weekdayName))" })
         line("next renewal", status.nextRenewal)
         line("last day in force", status.lastDayInForce)
-        for party in status.parties { line("party \(party.party)", party.status.rawValue) }
+        for party in status.parties {
+            var text = party.status.rawValue
+            if let since = party.since { text += " since \(since)" }
+            if let last = party.lastDayAsParty { text += ", last day bound \(last)" }
+            if let survives = party.obligationsSurviveThrough { text += ", obligations survive through \(survives)" }
+            line("party \(party.party)", text)
+        }
         for flag in status.flags { lines.append("  ! \(flag.message)") }
         for item in status.undetermined { lines.append("  ? \(item.field): \(item.reason)") }
         lines.append("Why:")
