@@ -154,7 +154,8 @@ extension Evaluation {
                 "notice", rule: rule, article: article, eventId: suspension.id, result: nil,
                 inputs: ["suspended": "\(suspension.date)"],
                 explanation: "On \(suspension.date), on or before the last day it would have fixed (\(lastDay)), \(suspension.party ?? "the notifying party") suspended the notice: it did not take effect.")
-            let resumption = actions.first { $0.type == .noticeResumed && $0.date > lastDay }
+            // Strictly after both dates, so each round moves forward and the loop ends.
+            let resumption = actions.first { $0.type == .noticeResumed && $0.date > lastDay && $0.date > counted }
             if let revocation, resumption.map({ revocation.date < $0.date }) ?? true {
                 step(
                     "notice", rule: rule, article: article, eventId: revocation.id, result: nil,

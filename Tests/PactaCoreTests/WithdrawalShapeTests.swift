@@ -80,6 +80,20 @@ import Testing
         #expect(status.parties[1].lastDayAsParty == F.date("2021-12-31"))
     }
 
+    @Test func repeatedSuspensionsAndResumptionsAreFollowedToTheEnd() {
+        let rule = WithdrawalRule(notice: .days(1))
+        let events = [
+            Self.withdrawalNotice("AA", "2020-01-10"),
+            Event(id: "s1", type: .noticeSuspended, date: F.date("2020-01-10"), party: "AA", refersTo: "w1"),
+            Event(id: "u1", type: .noticeResumed, date: F.date("2020-01-11"), party: "AA", refersTo: "w1"),
+            Event(id: "s2", type: .noticeSuspended, date: F.date("2020-01-11"), party: "AA", refersTo: "w1"),
+            Event(id: "u2", type: .noticeResumed, date: F.date("2020-01-12"), party: "AA", refersTo: "w1"),
+        ]
+        let status = RulesEngine.evaluate(Self.multilateral(withdrawal: rule, events: events), asOf: F.date("2020-02-01"))
+        #expect(status.parties[0].status == .withdrawn)
+        #expect(status.parties[0].lastDayAsParty == F.date("2020-01-12"))
+    }
+
     @Test func supersessionEndsTheAgreement() throws {
         var agreement = try F.renewing()
         agreement.events = [Event(id: "s", type: .superseded, date: F.date("2020-07-01"))]
