@@ -237,7 +237,10 @@ done
 # ---- build -----------------------------------------------------------------------------------------------------
 step "Building: swift build ${BUILD_ARGS[*]} --scratch-path $SCRATCH"
 if [ "${PACTA_SKIP_BUILD:-0}" != 1 ]; then
-    swift build "${BUILD_ARGS[@]}" --scratch-path "$SCRATCH" 2>&1 | tail -3
+    mkdir -p "$WORK"
+    swift build "${BUILD_ARGS[@]}" --scratch-path "$SCRATCH" >"$WORK/build.log" 2>&1 \
+        || { grep -E 'error:' "$WORK/build.log" | head -20 >&2; fail "swift build failed (log: $WORK/build.log)"; }
+    tail -1 "$WORK/build.log" | sed 's/^/       /'
 fi
 BIN_DIR=$(swift build "${BUILD_ARGS[@]}" --scratch-path "$SCRATCH" --show-bin-path)
 BINARY=$BIN_DIR/pacta
