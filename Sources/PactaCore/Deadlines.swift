@@ -1,0 +1,282 @@
+/// A dated thing to do or to expect in an agreement's life: the last day to give notice, a renewal, a
+/// scheduled end, a withdrawal taking effect.
+///
+/// Every deadline comes from ``RulesEngine/evaluate(_:asOf:)``: ``DeadlineProjection`` walks the engine
+/// forward through a window and records the dates it reports, so the counting conventions live in one place.
+public struct Deadline: Codable, Hashable, Sendable {
+    public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
+        /// The last day on which a notice can stop the next renewal.
+        case noticeDeadline
+        /// The first day of a new term.
+        case renewal
+        /// The last day in force of an agreement whose end is fixed (its last term runs out, or a notice ends it).
+        case scheduledEnd
+        /// The day a party's withdrawal takes effect while the agreement stays in force for the others.
+        case withdrawalEffective
+    }
+
+    public var agreementId: String
+    public var date: CalendarDate
+    public var kind: Kind
+    /// The party that must act or whose act fixed the date; `nil` when any of `parties` may act.
+    public var party: String?
+    /// The parties the date concerns.
+    public var parties: [String]
+    /// The term the date belongs to: the term a notice deadline would be the last of, the term a renewal starts,
+    /// the term that ends.
+    public var term: Int?
+    /// The rule behind the date (`termination`, `renewal`, `term`) and its article.
+    public var rule: String?
+    public var article: String?
+    /// The counting convention the engine applied, when it names one.
+    public var convention: String?
+    /// The event that fixed the date (a notice), if any.
+    public var eventId: String?
+    /// What happens on the date, and who must do what by then, as a sentence.
+    public var explanation: String
+
+    public init(
+        agreementId: String, date: CalendarDate, kind: Kind, party: String? = nil, parties: [String], term: Int? = nil,
+        rule: String? = nil, article: String? = nil, convention: String? = nil, eventId: String? = nil,
+        explanation: String
+    ) {
+        self.agreementId = agreementId
+        self.date = date
+        self.kind = kind
+        self.party = party
+        self.parties = parties
+        self.term = term
+        self.rule = rule
+        self.article = article
+        self.convention = convention
+        self.eventId = eventId
+        self.explanation = explanation
+    }
+
+    /// Whether the deadline concerns `party` (as the actor or as one of the parties concerned).
+    public func concerns(_ code: String) -> Bool { party == code || parties.contains(code) }
+
+    /// The stable order of deadline lists: by date, then agreement, kind and party.
+    public var sortKey: SortKey { SortKey(date: date, agreementId: agreementId, kind: kind, party: party ?? "") }
+
+    public struct SortKey: Comparable, Hashable, Sendable {
+        public var date: CalendarDate
+        public var agreementId: String
+        public var kind: Kind
+        public var party: String
+
+        public init(date: CalendarDate, agreementId: String, kind: Kind, party: String) {
+            self.date = date
+            self.agreementId = agreementId
+            self.kind = kind
+            self.party = party
+        }
+
+        public static func < (lhs: SortKey, rhs: SortKey) -> Bool {
+            if lhs.date != rhs.date { return lhs.date < rhs.date }
+            if lhs.agreementId != rhs.agreementId { return lhs.agreementId < rhs.agreementId }
+            let left = Kind.allCases.firstIndex(of: lhs.kind)!
+            let right = Kind.allCases.firstIndex(of: rhs.kind)!
+            if left != right { return left < right }
+            return lhs.party < rhs.party
+        }
+    }
+}
+
+/// A stretch of days over which the engine reports the same state and term.
+public struct StateSegment: Hashable, Sendable {
+    public var start: CalendarDate
+    public var lastDay: CalendarDate
+    public var state: AgreementStatus.State
+    /// The term in force, if any.
+    public var term: Int?
+}
+
+/// What the engine says about an agreement over a window: its deadlines and its states, day by day.
+public struct Projection: Sendable {
+    public var deadlines: [Deadline]
+    public var segments: [StateSegment]
+    /// `false` when the walk stopped at its step limit before reaching the end of the window (a rule with
+    /// very short terms over a very long window); everything listed up to that point is still right.
+    public var complete: Bool
+}
+
+/// Projects an agreement's deadlines and states over a window by evaluating the rules engine at successive
+/// dates.
+///
+/// Each date is reported as the record stood on that date: a notice deadline on day D is listed when the
+/// engine, evaluated on D, still names D as the deadline (or when a notice given by D met it); a renewal on D
+/// when the engine evaluated on D finds a new term starting that day; a scheduled end on D when the engine
+/// evaluated on D names D as the last day in force. So a past end that a later event called off (GSOMIA, 22 November 2019) is not listed, and a
+/// renewal that happened is.
+///
+/// The walk jumps from one date of interest to the next (notice deadlines, renewals, the last day in force and
+/// the day after, entry into force, recorded events), so it takes a handful of
+/// evaluations per term in the window, not one per day. Every step moves strictly forward and the number of
+/// steps is capped, so it always terminates.
+public enum DeadlineProjection {
+    public static let defaultStepLimit = 20_000
+
+    /// The deadlines dated `from` through `to` (both included), in ``Deadline/sortKey`` order.
+    public static func deadlines(
+        for agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit
+    ) -> [Deadline] {
+        project(agreement, from: from, through: to, stepLimit: stepLimit).deadlines
+    }
+
+    public static func project(
+        _ agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit
+    ) -> Projection {
+        guard from <= to else { return Projection(deadlines: [], segments: [], complete: true) }
+        let parties = agreement.parties.map(\.code)
+        let eventDates = Array(Set(agreement.events.map(\.date))).sorted()
+        var deadlines: [Deadline] = []
+        var segments: [StateSegment] = []
+        // Start the day before the window so that the first day is reached as a day of interest (a renewal on it
+        // is then seen as a new term starting that day).
+        var day = (try? from.addingDays(-1)) ?? from
+        var steps = 0
+        var complete = true
+        // The notice deadline the engine last announced, kept until its day so that a deadline met by a notice
+        // (and so no longer reported on its own day) is still listed.
+        var pendingNotice: Deadline?
+        while day <= to {
+            steps += 1
+            if steps > stepLimit {
+                complete = false
+                break
+            }
+            let status = RulesEngine.evaluate(agreement, asOf: day)
+            var found = deadlinesReported(on: day, by: status, agreement: agreement, parties: parties)
+            let notice = noticeDeadline(in: status, agreement: agreement, parties: parties)
+            if let pending = pendingNotice, pending.date == day, notice?.date != day,
+                status.state == .terminationPending
+            {
+                // The deadline the engine announced was met: a notice given on or before it now fixes the end.
+                var met = pending
+                let notice = status.trace.last { $0.subject == "notice" && $0.result == status.lastDayInForce.map { "\($0)" } }
+                let notifier = notice?.inputs["party"].flatMap { $0.isEmpty ? nil : $0 } ?? "A party"
+                met.explanation += " \(notifier) gave notice in time\(notice?.eventId.map { " (event \($0))" } ?? "")."
+                found.append(met)
+            }
+            if let notice, notice.date == day { found.append(notice) }
+            for deadline in found where deadline.date >= from && deadline.date <= to {
+                deadlines.append(deadline)
+            }
+            if let notice, notice.date > day {
+                pendingNotice = notice
+            } else if let pending = pendingNotice, pending.date <= day {
+                pendingNotice = nil
+            }
+            var next = nextDayOfInterest(after: day, status: status, eventDates: eventDates)
+            if let pending = pendingNotice?.date, pending > day, next.map({ pending < $0 }) ?? true { next = pending }
+            if day >= from {
+                let lastDay = min(next.flatMap { try? $0.addingDays(-1) } ?? to, to)
+                let segment = StateSegment(
+                    start: day, lastDay: lastDay, state: status.state, term: status.currentTerm?.index)
+                if let previous = segments.last, previous.state == segment.state, previous.term == segment.term,
+                    (try? previous.lastDay.addingDays(1)) == segment.start
+                {
+                    segments[segments.count - 1].lastDay = segment.lastDay
+                } else {
+                    segments.append(segment)
+                }
+            }
+            guard let next else { break }
+            day = next
+        }
+        deadlines.sort { $0.sortKey < $1.sortKey }
+        return Projection(deadlines: deadlines, segments: segments, complete: complete)
+    }
+
+    /// The earliest date after `day` on which the engine's answer may change.
+    private static func nextDayOfInterest(
+        after day: CalendarDate, status: AgreementStatus, eventDates: [CalendarDate]
+    ) -> CalendarDate? {
+        var candidates: [CalendarDate?] = [
+            status.noticeDeadline, status.nextRenewal, status.lastDayInForce, status.lastDayInForce.flatMap { try? $0.addingDays(1) }, status.entryIntoForce,
+        ]
+        // The first recorded event after `day` (binary search: event dates are sorted).
+        var low = 0
+        var high = eventDates.count
+        while low < high {
+            let middle = (low + high) / 2
+            if eventDates[middle] <= day { low = middle + 1 } else { high = middle }
+        }
+        if low < eventDates.count { candidates.append(eventDates[low]) }
+        return candidates.compactMap { $0 }.filter { $0 > day }.min()
+    }
+
+    /// The notice deadline the status announces, if the agreement is in force and one is still ahead.
+    private static func noticeDeadline(in status: AgreementStatus, agreement: Agreement, parties: [String]) -> Deadline? {
+        guard status.state == .inForce, let deadline = status.noticeDeadline else { return nil }
+        let termination = agreement.rules.termination
+        let step = status.trace.last { $0.subject == "noticeDeadline" }
+        let term = step?.inputs["term"].flatMap { Int($0) } ?? status.currentTerm?.index
+        let who = partyList(parties, conjunction: "or")
+        let counted = termination.map { $0.noticeDate == .receipt ? " (received by the other side)" : " (dispatched)" } ?? ""
+        let renewal = status.nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
+        return Deadline(
+            agreementId: agreement.id, date: deadline, kind: .noticeDeadline, parties: parties, term: term,
+            rule: step?.rule ?? "termination", article: step?.article ?? termination?.article,
+            convention: step?.convention,
+            explanation: "Last day for \(who) to give written notice\(counted) to stop the renewal after term \(term.map(String.init) ?? "?")"
+                + "\(termination?.article.map { " (\($0))" } ?? "").\(renewal)")
+    }
+
+    /// The renewals and ends that the status evaluated on `day` places on `day`.
+    private static func deadlinesReported(
+        on day: CalendarDate, by status: AgreementStatus, agreement: Agreement, parties: [String]
+    ) -> [Deadline] {
+        var found: [Deadline] = []
+        let running = status.state == .inForce || status.state == .terminationPending
+        let termination = agreement.rules.termination
+        if running, let term = status.currentTerm, term.start == day, term.index > 1 {
+            let step = status.trace.last { $0.subject == "currentTerm" }
+            let period = agreement.rules.renewal.map { " for \($0.period)" } ?? ""
+            found.append(
+                Deadline(
+                    agreementId: agreement.id, date: day, kind: .renewal, parties: parties, term: term.index,
+                    rule: "renewal", article: step?.article ?? agreement.rules.renewal?.article,
+                    convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
+                    explanation: "The agreement renews automatically\(period): term \(term.index) starts on \(day), as no notice stopped it."))
+        }
+        if running, let lastDay = status.lastDayInForce, lastDay == day {
+            if status.state == .terminationPending {
+                let step = status.trace.last { $0.subject == "notice" && $0.result == "\(lastDay)" }
+                let notifier = step?.inputs["party"].flatMap { $0.isEmpty ? nil : $0 }
+                found.append(
+                    Deadline(
+                        agreementId: agreement.id, date: day, kind: .scheduledEnd, party: notifier, parties: parties,
+                        term: status.currentTerm?.index, rule: step?.rule ?? "termination",
+                        article: step?.article ?? termination?.article, convention: step?.convention,
+                        eventId: step?.eventId,
+                        explanation: "Last day in force: \(notifier ?? "a party")'s notice\(step?.eventId.map { " \($0)" } ?? "") ends the agreement after \(day)"
+                            + " unless it is suspended or revoked by then."))
+            } else {
+                let step = status.trace.last { $0.subject == "lastDayInForce" }
+                found.append(
+                    Deadline(
+                        agreementId: agreement.id, date: day, kind: .scheduledEnd, parties: parties,
+                        term: status.currentTerm?.index, rule: step?.rule ?? "term", article: step?.article,
+                        convention: step?.convention,
+                        explanation: "Last day in force: the last term runs out on \(day) with no renewal left; the agreement expires after it."))
+            }
+        }
+        return found
+    }
+
+    private static func partyList(_ parties: [String], conjunction: String) -> String {
+        switch parties.count {
+        case 0: return "a party"
+        case 1: return parties[0]
+        default: return parties.dropLast().joined(separator: ", ") + " \(conjunction) " + parties.last!
+        }
+    }
+}
+
+extension CalendarDate {
+    /// Seconds from 1970-01-01T00:00:00Z to 00:00 UTC on this day (`dayNumber × 86400`): how a civil date is
+    /// written where an instant is required (Prometheus gauges, iCalendar stamps).
+    public var unixMidnightUTC: Int { dayNumber * 86_400 }
+}
