@@ -1,0 +1,243 @@
+import Foundation
+import OpenAPIRuntime
+import PactaAPI
+import PactaCore
+import PactaStore
+
+/// Dashboards and calendars: deadlines across agreements, the summary, iCalendar feeds and timeline pictures.
+/// Every date comes from ``DeadlineProjection``, which asks the rules engine.
+extension APIHandler {
+    /// The widest window a deadline list or feed may span (100 years), which bounds the work per request.
+    static let maxWindowDays = 36_525
+
+    func listDeadlines(_ input: Operations.ListDeadlines.Input) async throws -> Operations.ListDeadlines.Output {
+        let query = input.query
+        let limit = query.limit ?? limits.defaultPageSize
+        guard (1...limits.maxPageSize).contains(limit) else {
+            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
+        }
+        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 0, defaultAfter: 365)
+        let after = try query.cursor.map { cursor in
+            guard let key = DeadlineCursor.decode(cursor) else {
+                throw Problem.badParameter("cursor", "is not a cursor this server issued")
+            }
+            return key
+        }
+        let snapshot = catalog.snapshot
+        let etag = Self.catalogTag(
+            snapshot, "deadlines", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
+            "\(limit)", query.cursor ?? "")
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        var all = Self.deadlines(
+            in: snapshot, from: window.from, to: window.to, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+        if let after { all.removeAll { $0.sortKey <= after } }
+        let items = Array(all.prefix(limit))
+        let nextCursor = all.count > limit ? items.last.map { DeadlineCursor.encode($0.sortKey) } : nil
+        let page = Components.Schemas.DeadlinePage(
+            items: items, from: "\(window.from)", to: "\(window.to)", nextCursor: nextCursor,
+            next: nextCursor.map { nextDeadlinesLink(query, window: window, limit: limit, cursor: $0) })
+        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
+    }
+
+    func getSummary(_ input: Operations.GetSummary.Input) async throws -> Operations.GetSummary.Output {
+        let asOf = try resolveDate(input.query.asOf, parameter: "asOf") ?? today()
+        let snapshot = catalog.snapshot
+        let etag = Self.catalogTag(snapshot, "summary", "\(asOf)")
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        var counts: [AgreementStatus.State: Int] = [:]
+        for id in snapshot.sortedIds {
+            guard let stored = snapshot.byId[id] else { continue }
+            counts[RulesEngine.evaluate(stored.agreement, asOf: asOf).state, default: 0] += 1
+        }
+        let in90 = Self.deadlines(in: snapshot, from: asOf, to: Self.offset(asOf, 90), party: nil, kind: nil)
+        let in30 = in90.filter { $0.date <= Self.offset(asOf, 30) }
+        var next = in90.first
+        // Look further out only when nothing is due soon; each step widens the window tenfold.
+        for days in [1_000, 10_000, Self.maxWindowDays] where next == nil {
+            next = Self.deadlines(in: snapshot, from: asOf, to: Self.offset(asOf, days), party: nil, kind: nil).first
+        }
+        let summary = Components.Schemas.Summary(
+            asOf: "\(asOf)", agreements: snapshot.sortedIds.count,
+            byState: .init(
+                notYetInForce: counts[.notYetInForce] ?? 0, inForce: counts[.inForce] ?? 0,
+                terminationPending: counts[.terminationPending] ?? 0, terminated: counts[.terminated] ?? 0,
+                expired: counts[.expired] ?? 0),
+            deadlines: .init(next30Days: in30.count, next90Days: in90.count, next: next))
+        return .ok(.init(headers: .init(eTag: etag), body: .json(summary)))
+    }
+
+    func getCalendar(_ input: Operations.GetCalendar.Input) async throws -> Operations.GetCalendar.Output {
+        let query = input.query
+        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 365, defaultAfter: 5 * 365 + 1)
+        let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
+        let snapshot = catalog.snapshot
+        let etag = Self.catalogTag(
+            snapshot, "calendar", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
+            alarm.map { "\($0.days)" } ?? "none")
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        let deadlines = Self.deadlines(
+            in: snapshot, from: window.from, to: window.to, party: query.party,
+            kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+        let agreements = snapshot.byId.mapValues(\.agreement)
+        let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
+        let body = DeadlineCalendar.render(name: name, deadlines: deadlines, agreements: agreements, alarm: alarm)
+        return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
+    }
+
+    func getAgreementCalendar(_ input: Operations.GetAgreementCalendar.Input) async throws
+        -> Operations.GetAgreementCalendar.Output
+    {
+        guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
+        let query = input.query
+        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 365, defaultAfter: 5 * 365 + 1)
+        let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
+        let kind = query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
+        var hasher = ETagHasher()
+        for part in [
+            RulesEngine.version, stored.etag, "calendar", "\(window.from)", "\(window.to)", query.party ?? "",
+            query.kind?.rawValue ?? "", alarm.map { "\($0.days)" } ?? "none",
+        ] { hasher.combine(part) }
+        let etag = hasher.etag
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        let deadlines = DeadlineProjection.deadlines(for: stored.agreement, from: window.from, through: window.to)
+            .filter { deadline in
+                (query.party.map { deadline.concerns($0) } ?? true) && (kind.map { deadline.kind == $0 } ?? true)
+            }
+        let name = "Pacta: \(stored.agreement.shortTitle ?? stored.agreement.id)"
+        let body = DeadlineCalendar.render(
+            name: name, deadlines: deadlines, agreements: [stored.agreement.id: stored.agreement], alarm: alarm)
+        return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
+    }
+
+    func getAgreementTimeline(_ input: Operations.GetAgreementTimeline.Input) async throws
+        -> Operations.GetAgreementTimeline.Output
+    {
+        guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
+        let asOf = try resolveDate(input.query.asOf, parameter: "asOf") ?? today()
+        let from = try resolveDate(input.query.from, parameter: "from")
+        let to = try resolveDate(input.query.to, parameter: "to")
+        let range = TimelineSVG.defaultRange(for: stored.agreement, asOf: asOf, from: from, to: to)
+        guard range.from < range.to else { throw Problem.invalidParameter("to", "must be after from") }
+        guard range.from.days(to: range.to) <= 2 * Self.maxWindowDays else {
+            throw Problem.invalidParameter("to", "the picture may span at most 200 years")
+        }
+        var hasher = ETagHasher()
+        for part in [RulesEngine.version, TimelineSVG.version, stored.etag, "timeline", "\(asOf)", "\(range.from)", "\(range.to)"] {
+            hasher.combine(part)
+        }
+        let etag = hasher.etag
+        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
+            return .notModified(.init(headers: .init(eTag: etag)))
+        }
+        let svg = TimelineSVG.render(stored.agreement, asOf: asOf, from: range.from, to: range.to)
+        return .ok(.init(headers: .init(eTag: etag), body: .imageSvgXml(HTTPBody(svg))))
+    }
+
+    // MARK: Helpers
+
+    /// All deadlines of the snapshot's agreements in the window, filtered, in ``Deadline/sortKey`` order.
+    static func deadlines(
+        in snapshot: AgreementCatalog.Snapshot, from: CalendarDate, to: CalendarDate, party: String?,
+        kind: Deadline.Kind?
+    ) -> [Deadline] {
+        var all: [Deadline] = []
+        for id in snapshot.sortedIds {
+            guard let agreement = snapshot.byId[id]?.agreement else { continue }
+            if let party, !agreement.parties.contains(where: { $0.code == party }) { continue }
+            for deadline in DeadlineProjection.deadlines(for: agreement, from: from, through: to)
+            where (party.map { deadline.concerns($0) } ?? true) && (kind.map { deadline.kind == $0 } ?? true) {
+                all.append(deadline)
+            }
+        }
+        all.sort { $0.sortKey < $1.sortKey }
+        return all
+    }
+
+    /// A strong ETag for a representation computed from every agreement (their own ETags) and `parts`.
+    static func catalogTag(_ snapshot: AgreementCatalog.Snapshot, _ parts: String...) -> String {
+        var hasher = ETagHasher()
+        hasher.combine(RulesEngine.version)
+        for id in snapshot.sortedIds { hasher.combine(snapshot.byId[id]?.etag ?? "") }
+        for part in parts { hasher.combine(part) }
+        return hasher.etag
+    }
+
+    static func offset(_ date: CalendarDate, _ days: Int) -> CalendarDate {
+        (try? date.addingDays(days)) ?? (days < 0 ? .minimum : .maximum)
+    }
+
+    func resolveDate(_ text: String?, parameter: String) throws -> CalendarDate? {
+        guard let text else { return nil }
+        do {
+            return try CalendarDate(parsing: text)
+        } catch {
+            throw Problem.invalidParameter(parameter, error.description)
+        }
+    }
+
+    /// `from` and `to` from the query, defaulting around today; `to` must not precede `from` and the window may
+    /// span at most ``maxWindowDays``.
+    func resolveWindow(from: String?, to: String?, defaultBefore: Int, defaultAfter: Int) throws
+        -> (from: CalendarDate, to: CalendarDate)
+    {
+        let explicitFrom = try resolveDate(from, parameter: "from")
+        let explicitTo = try resolveDate(to, parameter: "to")
+        let start = explicitFrom ?? explicitTo.map { Self.offset($0, -(defaultBefore + defaultAfter)) }
+            ?? Self.offset(today(), -defaultBefore)
+        let end = explicitTo ?? Self.offset(start, explicitFrom == nil ? defaultBefore + defaultAfter : defaultAfter)
+        guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
+        guard start.days(to: end) <= Self.maxWindowDays else {
+            throw Problem.invalidParameter("to", "the window may span at most \(Self.maxWindowDays) days (100 years)")
+        }
+        return (start, end)
+    }
+
+    private func nextDeadlinesLink(
+        _ query: Operations.ListDeadlines.Input.Query, window: (from: CalendarDate, to: CalendarDate), limit: Int,
+        cursor: String
+    ) -> String {
+        var components = URLComponents()
+        components.path = "/v1/deadlines"
+        var items = [
+            URLQueryItem(name: "from", value: "\(window.from)"), URLQueryItem(name: "to", value: "\(window.to)"),
+            URLQueryItem(name: "limit", value: "\(limit)"),
+        ]
+        if let party = query.party { items.append(.init(name: "party", value: party)) }
+        if let kind = query.kind { items.append(.init(name: "kind", value: kind.rawValue)) }
+        items.append(.init(name: "cursor", value: cursor))
+        components.queryItems = items
+        return components.string ?? "/v1/deadlines?cursor=\(cursor)"
+    }
+}
+
+/// Opaque cursors for deadline lists: the sort key of the last item served, base64url-encoded.
+enum DeadlineCursor {
+    static func encode(_ key: Deadline.SortKey) -> String {
+        let text = "d:\(key.date)|\(key.agreementId)|\(key.kind.rawValue)|\(key.party)"
+        return Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> Deadline.SortKey? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("d:")
+        else { return nil }
+        let parts = text.dropFirst(2).split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 4, let date = try? CalendarDate(parsing: parts[0]),
+            AgreementValidator.isValidIdentifier(String(parts[1])), let kind = Deadline.Kind(rawValue: String(parts[2])),
+            parts[3].count <= 16
+        else { return nil }
+        return Deadline.SortKey(date: date, agreementId: String(parts[1]), kind: kind, party: String(parts[3]))
+    }
+}
