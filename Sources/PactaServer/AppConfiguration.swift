@@ -1,5 +1,6 @@
 import Logging
 import PactaCore
+import Prometheus
 
 /// Everything the server needs to start; each field has an environment variable and a flag (README).
 public struct AppConfiguration: Sendable {
@@ -18,6 +19,10 @@ public struct AppConfiguration: Sendable {
     /// Seconds a connection may stay idle before it is closed.
     public var idleTimeoutSeconds: Int = 60
     public var limits = Limits()
+    /// Origins whose browser scripts may read the API (CORS); `*` for any. None by default.
+    public var corsOrigins: [String] = []
+    /// Where HTTP metrics are recorded and `/metrics` reads them; one per application.
+    public var metricsRegistry = PrometheusCollectorRegistry()
     /// Today's civil date, the default `asOf`; replaced in tests.
     public var today: @Sendable () -> CalendarDate = { CalendarDate.todayUTC() }
 

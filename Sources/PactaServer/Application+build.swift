@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PactaCore
@@ -46,6 +47,9 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
         catalog: catalog, limits: configuration.limits, today: configuration.today,
         openAPIDocument: BundledData.openAPIDocument())
     let router = Router()
+    router.add(middleware: HTTPMetricsMiddleware(factory: PactaMetrics.factory(registry: configuration.metricsRegistry)))
+    router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
+    router.add(middleware: ETagMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthMiddleware(store: store))
     router.add(middleware: BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
@@ -53,5 +57,16 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+    router.get("/metrics") { _, _ in
+        Response.prometheus(
+            PactaMetrics.exposition(
+                registry: configuration.metricsRegistry, snapshot: catalog.snapshot, asOf: configuration.today()))
+    }
     return router
+}
+
+/// Sends everything recorded through swift-metrics in this process to `configuration`'s registry. Call once
+/// per process, from `main` (`MetricsSystem.bootstrap` traps when called twice).
+public func bootstrapMetrics(_ configuration: AppConfiguration) {
+    MetricsSystem.bootstrap(PactaMetrics.factory(registry: configuration.metricsRegistry))
 }

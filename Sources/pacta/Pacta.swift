@@ -40,11 +40,14 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
     @Option(help: "Largest request body in bytes (env PACTA_MAX_BODY_BYTES; default 1048576).")
     var maxBodyBytes: Int?
+    @Option(help: "Comma-separated origins allowed to read the API from a browser, or * (env PACTA_CORS_ORIGINS; default none).")
+    var corsOrigins: String?
 
     func run() async throws {
         let configuration = try resolve(Environment.process)
         var logger = Logger(label: "pacta")
         logger.logLevel = configuration.logLevel
+        bootstrapMetrics(configuration)
         let store = try await openStore(configuration, logger: logger)
         let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
         try await app.runService()
@@ -73,6 +76,8 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.maxBodyBytes = try setting(maxBodyBytes, "PACTA_MAX_BODY_BYTES", { Int($0) })
             ?? configuration.limits.maxBodyBytes
         guard configuration.limits.maxBodyBytes > 0 else { throw ValidationError("max body bytes must be positive") }
+        configuration.corsOrigins = (try setting(corsOrigins, "PACTA_CORS_ORIGINS", { $0 }) ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return configuration
     }
 

@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import CoreMetrics
+import NIOCore
+import PactaCore
+import Prometheus
+
+/// Prometheus metrics: HTTP request counts and latencies recorded through swift-metrics, and gauges of the
+/// agreements' states and next dates computed from the catalog at scrape time.
+public enum PactaMetrics {
+    /// The swift-metrics factory that writes into `registry`, with latency buckets sized for a server that
+    /// answers most requests in well under a millisecond. `pacta serve` bootstraps `MetricsSystem` with it.
+    public static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+        ]
+        return factory
+    }
+
+    static let requestsName = "pacta_http_requests_total"
+    static let durationName = "pacta_http_request_duration_seconds"
+
+    /// HELP lines for metrics recorded through swift-metrics, which carries no help text.
+    static let help: [String: String] = [
+        requestsName: "HTTP requests answered, by method, route template and status code.",
+        durationName: "Seconds from receiving a request to producing its response head, by method and route template.",
+    ]
+
+    /// The `/metrics` document: the registry's metrics followed by the agreement gauges.
+    ///
+    /// Civil dates become instants as 00:00 UTC of that day, `CalendarDate.dayNumber × 86400` seconds after the
+    /// Unix epoch, so `pacta_notice_deadline_timestamp_seconds - time()` is the time left until the day begins
+    /// in UTC. The deadline itself lasts the whole civil day.
+    static func exposition(
+        registry: PrometheusCollectorRegistry, snapshot: AgreementCatalog.Snapshot, asOf: CalendarDate
+    ) -> String {
+        var text = withHelp(registry.emitToString())
+        var byState: [AgreementStatus.State: Int] = [:]
+        var deadlines: [String] = []
+        var renewals: [String] = []
+        var ends: [String] = []
+        for id in snapshot.sortedIds {
+            guard let agreement = snapshot.byId[id]?.agreement else { continue }
+            let status = RulesEngine.evaluate(agreement, asOf: asOf)
+            byState[status.state, default: 0] += 1
+            let running = status.state == .inForce || status.state == .terminationPending
+            for party in agreement.parties.map(\.code) {
+                let labels = #"{agreement="\#(escapeLabel(agreement.id))",party="\#(escapeLabel(party))"}"#
+                if let deadline = status.noticeDeadline {
+                    deadlines.append("pacta_notice_deadline_timestamp_seconds\(labels) \(deadline.unixMidnightUTC)")
+                }
+                if let renewal = status.nextRenewal {
+                    renewals.append("pacta_next_renewal_timestamp_seconds\(labels) \(renewal.unixMidnightUTC)")
+                }
+                if running, let last = status.lastDayInForce {
+                    ends.append("pacta_scheduled_end_timestamp_seconds\(labels) \(last.unixMidnightUTC)")
+                }
+            }
+        }
+        text += "# HELP pacta_agreements Agreements per state on today's date (UTC).\n"
+        text += "# TYPE pacta_agreements gauge\n"
+        for state in AgreementStatus.State.allCases {
+            text += #"pacta_agreements{state="\#(state.rawValue)"} \#(byState[state] ?? 0)"# + "\n"
+        }
+        func family(_ name: String, _ help: String, _ lines: [String]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for line in lines { text += line + "\n" }
+        }
+        family(
+            "pacta_notice_deadline_timestamp_seconds",
+            "Next day on which a party can still give notice to stop the next renewal, as 00:00 UTC of that day (dayNumber*86400).",
+            deadlines)
+        family(
+            "pacta_next_renewal_timestamp_seconds",
+            "First day of the next term if no notice stops the renewal, as 00:00 UTC of that day (dayNumber*86400).",
+            renewals)
+        family(
+            "pacta_scheduled_end_timestamp_seconds",
+            "Last day in force of an agreement whose end is fixed, as 00:00 UTC of that day (dayNumber*86400).",
+            ends)
+        return text
+    }
+
+    /// Adds a `# HELP` line before each `# TYPE` line that has none (swift-metrics records no help text, and
+    /// `promtool check metrics` wants one for every family).
+    static func withHelp(_ text: String) -> String {
+        var lines: [Substring] = []
+        var previous: Substring = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE ") {
+                let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init) ?? ""
+                if !previous.hasPrefix("# HELP \(name) ") {
+                    lines.append(Substring("# HELP \(name) \(help[name] ?? "Recorded through swift-metrics.")"))
+                }
+            }
+            lines.append(line)
+            previous = line
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func escapeLabel(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+/// Counts requests and measures how long each takes to answer, through swift-metrics. Labelled with the route
+/// template (`/v1/agreements/{id}`), never the raw path, so the number of series stays bounded.
+struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let factory: any MetricsFactory
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(request, context, status: response.status.code, since: start)
+            return response
+        } catch {
+            record(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start)
+            throw error
+        }
+    }
+
+    private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
+        let route = context.endpointPath ?? "unmatched"
+        let method = request.method.rawValue
+        CoreMetrics.Counter(
+            label: PactaMetrics.requestsName,
+            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
+        ).increment()
+        CoreMetrics.Timer(
+            label: PactaMetrics.durationName, dimensions: [("method", method), ("route", route)], factory: factory
+        ).recordInterval(since: start)
+    }
+}
+
+extension CoreMetrics.Timer {
+    fileprivate func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        recordNanoseconds(nanoseconds)
+    }
+}
+
+extension Response {
+    /// The `/metrics` answer in the Prometheus text format 0.0.4.
+    static func prometheus(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PactaCore
+import PactaStore
+import Testing
+
+@testable import PactaServer
+
+/// Builds the app like ``TestApp`` does, with a configuration hook for CORS and metrics.
+private func withApp(
+    _ configure: (inout AppConfiguration) -> Void = { _ in }, adding extra: [Agreement] = [],
+    _ body: @Sendable (SQLiteAgreementStore, any TestClientProtocol) async throws -> Void
+) async throws {
+    let store = try SQLiteAgreementStore.inMemory()
+    _ = try await store.seedIfNeeded(BundledData.agreements() + extra)
+    var configuration = AppConfiguration()
+    configuration.today = { TestApp.today }
+    configure(&configuration)
+    let app = try await buildApplication(configuration: configuration, store: store, logger: Logger(label: "test"))
+    try await app.test(.router) { client in try await body(store, client) }
+}
+
+private func sample(_ id: String, party: String) -> Agreement {
+    Agreement(
+        id: id, title: "Sample \(id)", parties: [Party(code: party, name: party), Party(code: "ZZ", name: "Z")],
+        rules: Rules(
+            entryIntoForce: EntryIntoForceRule(kind: .onDate, date: try! CalendarDate(parsing: "2020-01-01")),
+            term: TermRule(kind: .fixed, length: .years(1)), renewal: RenewalRule(period: .years(1)),
+            termination: TerminationRule(notice: .days(30), counting: .beforeLastDayInForce, noticeDate: .dispatch)))
+}
+
+@Suite struct DeadlineRouteTests {
+    @Test func deadlinesDefaultToTheNextYearFromToday() async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(uri: "/v1/deadlines", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.eTag] != nil)
+            let json = try response.json()
+            #expect(json["from"] as? String == "2026-11-29")
+            #expect(json["to"] as? String == "2027-11-29")
+            let items = try #require(json["items"] as? [[String: Any]])
+            #expect(items.map { $0["date"] as? String } == ["2027-08-24", "2027-11-23"])
+            #expect(items.map { $0["kind"] as? String } == ["noticeDeadline", "renewal"])
+            #expect(items[0]["agreementId"] as? String == "gsomia")
+            #expect(items[0]["rule"] as? String == "termination")
+            #expect(items[0]["article"] as? String == "Art. 21")
+            #expect(json["nextCursor"] is NSNull)
+        }
+    }
+
+    @Test func deadlinesFilterByKindPartyAndWindow() async throws {
+        try await withApp(adding: [sample("alpha", party: "AA"), sample("beta", party: "BB")]) { _, client in
+            let byKind = try await client.execute(
+                uri: "/v1/deadlines?from=2030-01-01&to=2039-12-31&kind=renewal", method: .get
+            ).json()
+            let kinds = Set((byKind["items"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+            #expect(kinds == ["renewal"])
+            #expect((byKind["items"] as? [[String: Any]])?.count == 30)
+            let alpha = try await client.execute(uri: "/v1/deadlines?party=AA&from=2030-01-01&to=2030-12-31", method: .get).json()
+            let alphaItems = try #require(alpha["items"] as? [[String: Any]])
+            #expect(Set(alphaItems.compactMap { $0["agreementId"] as? String }) == ["alpha"])
+            #expect(alphaItems.map { $0["date"] as? String } == ["2030-01-01", "2030-12-01"])
+            let shared = try await client.execute(uri: "/v1/deadlines?party=ZZ&from=2030-01-01&to=2030-12-31", method: .get).json()
+            #expect(Set((shared["items"] as? [[String: Any]] ?? []).compactMap { $0["agreementId"] as? String }) == ["alpha", "beta"])
+            let byParty = try await client.execute(uri: "/v1/deadlines?party=KR&from=2019-01-01&to=2019-12-31", method: .get).json()
+            let items = try #require(byParty["items"] as? [[String: Any]])
+            #expect(items.map { $0["date"] as? String } == ["2019-08-24", "2019-11-23"])
+            let nobody = try await client.execute(uri: "/v1/deadlines?party=XX", method: .get).json()
+            #expect((nobody["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test func deadlinesPaginateWithACursorAcrossAgreements() async throws {
+        try await withApp { _, client in
+            var uri = "/v1/deadlines?from=2027-01-01&to=2036-12-31&limit=3"
+            var dates: [String] = []
+            var pages = 0
+            while true {
+                let json = try await client.execute(uri: uri, method: .get).json()
+                let items = try #require(json["items"] as? [[String: Any]])
+                #expect(items.count <= 3)
+                dates += items.compactMap { $0["date"] as? String }
+                pages += 1
+                guard let next = json["next"] as? String else { break }
+                uri = next
+            }
+            #expect(dates.count == 20)
+            #expect(dates == dates.sorted())
+            #expect(Set(dates).count == 20)
+            #expect(pages == 7)
+        }
+    }
+
+    @Test(arguments: [
+        ("/v1/deadlines?from=2027-02-30", "from", 422), ("/v1/deadlines?from=2027-01-02&to=2027-01-01", "to", 422),
+        ("/v1/deadlines?from=2000-01-01&to=2200-01-01", "to", 422), ("/v1/deadlines?limit=0", "limit", 422),
+        ("/v1/deadlines?cursor=bm9wZQ", "cursor", 400), ("/v1/calendar.ics?alarm=P1M", "alarm", 422),
+        ("/v1/summary?asOf=2019-13-01", "asOf", 422),
+    ])
+    func badParametersAreProblemsNamingTheParameter(_ uri: String, _ parameter: String, _ status: Int) async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(Int(response.status.code) == status)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            let errors = try #require(try response.json()["errors"] as? [[String: Any]])
+            #expect(errors.first?["parameter"] as? String == parameter)
+        }
+    }
+
+    @Test func anUnknownKindIs400() async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(uri: "/v1/deadlines?kind=birthday", method: .get)
+            #expect(response.status == .badRequest)
+        }
+    }
+
+    @Test func summaryCountsStatesAndDeadlinesAhead() async throws {
+        try await withApp { _, client in
+            let json = try await client.execute(uri: "/v1/summary?asOf=2027-07-01", method: .get).json()
+            #expect(json["agreements"] as? Int == 1)
+            let byState = try #require(json["byState"] as? [String: Int])
+            #expect(byState == ["notYetInForce": 0, "inForce": 1, "terminationPending": 0, "terminated": 0, "expired": 0])
+            let deadlines = try #require(json["deadlines"] as? [String: Any])
+            #expect(deadlines["next30Days"] as? Int == 0)
+            #expect(deadlines["next90Days"] as? Int == 1)
+            #expect((deadlines["next"] as? [String: Any])?["date"] as? String == "2027-08-24")
+        }
+    }
+
+    @Test func calendarIsValidICalendarWithStableUIDs() async throws {
+        try await withApp { _, client in
+            let first = try await client.execute(uri: "/v1/calendar.ics?alarm=P14D", method: .get)
+            #expect(first.status == .ok)
+            #expect(first.headers[.contentType]?.hasPrefix("text/calendar") == true)
+            let text = first.text
+            #expect(text.hasPrefix("BEGIN:VCALENDAR\r\n"))
+            #expect(text.hasSuffix("END:VCALENDAR\r\n"))
+            #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+            for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75) }
+            #expect(text.contains("DTSTART;VALUE=DATE:20270824\r\n"))
+            #expect(text.contains("UID:gsomia.noticeDeadline.term11@pacta\r\n"))
+            #expect(text.contains("TRIGGER:-P14D\r\n"))
+            #expect(text.contains("DTSTAMP:20230321T000000Z\r\n"))
+            let second = try await client.execute(uri: "/v1/calendar.ics?alarm=P14D", method: .get)
+            #expect(second.text == text)
+            #expect(second.headers[.eTag] == first.headers[.eTag])
+            let none = try await client.execute(uri: "/v1/calendar.ics?alarm=none&kind=renewal", method: .get).text
+            #expect(!none.contains("VALARM"))
+            #expect(!none.contains("noticeDeadline"))
+        }
+    }
+
+    @Test func agreementCalendarAndTimelineAnswer404ForUnknownIds() async throws {
+        try await withApp { _, client in
+            #expect(try await client.execute(uri: "/v1/agreements/nope/calendar.ics", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/agreements/nope/timeline.svg", method: .get).status == .notFound)
+            let ics = try await client.execute(uri: "/v1/agreements/gsomia/calendar.ics", method: .get)
+            #expect(ics.status == .ok)
+            #expect(ics.text.contains("X-WR-CALNAME:Pacta: Japan–Korea GSOMIA"))
+        }
+    }
+
+    @Test func timelineIsAnSVGWithTheAsOfMarked() async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(uri: "/v1/agreements/gsomia/timeline.svg?asOf=2019-09-01", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "image/svg+xml")
+            let svg = response.text
+            #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(svg.contains("asOf 2019-09-01"))
+            #expect(svg.contains("terminationPending"))
+            #expect(svg.contains("2019-08-23 notice of termination (KR)"))
+            #expect(svg.hasSuffix("</svg>\n"))
+        }
+    }
+
+    @Test(arguments: [
+        "/v1/deadlines", "/v1/summary", "/v1/calendar.ics", "/v1/agreements/gsomia/calendar.ics",
+        "/v1/agreements/gsomia/timeline.svg", "/metrics", "/healthz", "/openapi.yaml", "/v1/agreements",
+        "/v1/agreements/gsomia/status",
+    ])
+    func everyGetHasAnETagAndAnswers304(_ uri: String) async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .ok)
+            let etag = try #require(response.headers[.eTag])
+            #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
+            let again = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
+            if uri == "/metrics" {
+                // Counting the first request changed the metrics, so the old tag no longer matches.
+                #expect(again.status == .ok)
+            } else {
+                #expect(again.status == .notModified)
+                #expect(again.headers[.eTag] == etag)
+                #expect(again.body.readableBytes == 0)
+            }
+            let stale = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"stale\""])
+            #expect(stale.status == .ok)
+        }
+    }
+
+    @Test func metricsAreInThePrometheusTextFormat() async throws {
+        try await withApp { _, client in
+            _ = try await client.execute(uri: "/v1/agreements/gsomia/status", method: .get)
+            _ = try await client.execute(uri: "/v1/agreements/nope", method: .get)
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+            let text = response.text
+            #expect(text.contains("# HELP pacta_http_requests_total "))
+            #expect(text.contains("# TYPE pacta_http_requests_total counter"))
+            #expect(text.contains(#"pacta_http_requests_total{method="GET",route="/v1/agreements/{id}/status",status="200"} 1"#))
+            #expect(text.contains(#",status="404"} 1"#))
+            #expect(text.contains("# TYPE pacta_http_request_duration_seconds histogram"))
+            #expect(text.contains(#"pacta_agreements{state="inForce"} 1"#))
+            #expect(text.contains(#"pacta_agreements{state="expired"} 0"#))
+            // 2027-08-24 is day 21055 since 1970-01-01: 21055 × 86400 s.
+            #expect(text.contains(#"pacta_notice_deadline_timestamp_seconds{agreement="gsomia",party="KR"} 1819065600"#))
+            #expect(text.contains(#"pacta_next_renewal_timestamp_seconds{agreement="gsomia",party="JP"} 1826755200"#))
+        }
+    }
+
+    @Test func corsIsOffByDefault() async throws {
+        try await withApp { _, client in
+            let response = try await client.execute(
+                uri: "/v1/deadlines", method: .get, headers: [.origin: "https://dash.example.org"])
+            #expect(response.status == .ok)
+            #expect(response.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test func corsPreflightAndReadsForConfiguredOrigins() async throws {
+        try await withApp({ $0.corsOrigins = ["https://dash.example.org"] }) { _, client in
+            let preflight = try await client.execute(
+                uri: "/v1/agreements/gsomia", method: .options,
+                headers: [
+                    .origin: "https://dash.example.org", .accessControlRequestMethod: "PUT",
+                    .accessControlRequestHeaders: "authorization, content-type, if-match",
+                ])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://dash.example.org")
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("PUT") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("If-Match") == true)
+
+            let read = try await client.execute(
+                uri: "/v1/summary", method: .get, headers: [.origin: "https://dash.example.org"])
+            #expect(read.headers[.accessControlAllowOrigin] == "https://dash.example.org")
+            #expect(read.headers[.accessControlExposeHeaders]?.contains("ETag") == true)
+            #expect(read.headers[values: .vary].contains("Origin"))
+
+            let stranger = try await client.execute(
+                uri: "/v1/agreements/gsomia", method: .options,
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "DELETE"])
+            #expect(stranger.headers[.accessControlAllowOrigin] == nil)
+            let strangerRead = try await client.execute(
+                uri: "/v1/summary", method: .get, headers: [.origin: "https://evil.example"])
+            #expect(strangerRead.status == .ok)
+            #expect(strangerRead.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test func corsWildcardAllowsAnyOrigin() async throws {
+        try await withApp({ $0.corsOrigins = ["*"] }) { _, client in
+            let read = try await client.execute(uri: "/v1/deadlines", method: .get, headers: [.origin: "https://a.example"])
+            #expect(read.headers[.accessControlAllowOrigin] == "*")
+        }
+    }
+}
