@@ -170,10 +170,11 @@ public enum DeadlineProjection {
             }
             var next = nextDayOfInterest(after: day, status: status, eventDates: eventDates)
             if let pending = pendingNotice?.date, pending > day, next.map({ pending < $0 }) ?? true { next = pending }
-            if day >= from {
-                let lastDay = min(next.flatMap { try? $0.addingDays(-1) } ?? to, to)
+            // The state holds from `day` until the next day of interest; keep the part inside the window.
+            let lastDay = min(next.flatMap { try? $0.addingDays(-1) } ?? to, to)
+            if lastDay >= from {
                 let segment = StateSegment(
-                    start: day, lastDay: lastDay, state: status.state, term: status.currentTerm?.index)
+                    start: max(day, from), lastDay: lastDay, state: status.state, term: status.currentTerm?.index)
                 if let previous = segments.last, previous.state == segment.state, previous.term == segment.term,
                     (try? previous.lastDay.addingDays(1)) == segment.start
                 {
@@ -194,8 +195,13 @@ public enum DeadlineProjection {
         after day: CalendarDate, status: AgreementStatus, eventDates: [CalendarDate]
     ) -> CalendarDate? {
         var candidates: [CalendarDate?] = [
-            status.noticeDeadline, status.nextRenewal, status.lastDayInForce, status.lastDayInForce.flatMap { try? $0.addingDays(1) }, status.entryIntoForce,
+            status.noticeDeadline, status.nextRenewal, status.lastDayInForce,
+            status.lastDayInForce.flatMap { try? $0.addingDays(1) }, status.entryIntoForce,
         ]
+        for party in status.parties {
+            candidates.append(party.since)
+            candidates.append(party.lastDayAsParty.flatMap { try? $0.addingDays(1) })
+        }
         // The first recorded event after `day` (binary search: event dates are sorted).
         var low = 0
         var high = eventDates.count
@@ -233,13 +239,15 @@ public enum DeadlineProjection {
         let termination = agreement.rules.termination
         if running, let term = status.currentTerm, term.start == day, term.index > 1 {
             let step = status.trace.last { $0.subject == "currentTerm" }
-            let period = agreement.rules.renewal.map { " for \($0.period)" } ?? ""
+            let period = agreement.rules.renewal?.period.map { " for \($0)" } ?? ""
             found.append(
                 Deadline(
                     agreementId: agreement.id, date: day, kind: .renewal, parties: parties, term: term.index,
                     rule: "renewal", article: step?.article ?? agreement.rules.renewal?.article,
                     convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
-                    explanation: "The agreement renews automatically\(period): term \(term.index) starts on \(day), as no notice stopped it."))
+                    explanation: agreement.rules.renewal?.kind == .automatic
+                        ? "The agreement renews automatically\(period): term \(term.index) starts on \(day), as no notice stopped it."
+                        : "The agreement continues as extended: term \(term.index) starts on \(day)."))
         }
         if running, let lastDay = status.lastDayInForce, lastDay == day {
             if status.state == .terminationPending {
@@ -262,6 +270,19 @@ public enum DeadlineProjection {
                         convention: step?.convention,
                         explanation: "Last day in force: the last term runs out on \(day) with no renewal left; the agreement expires after it."))
             }
+        }
+        for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
+            let step = status.trace.last {
+                $0.subject == "withdrawal" && $0.inputs["party"] == standing.party && $0.result != nil
+            }
+            let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
+            found.append(
+                Deadline(
+                    agreementId: agreement.id, date: day, kind: .withdrawalEffective, party: standing.party,
+                    parties: [standing.party], rule: step?.rule ?? "withdrawal",
+                    article: step?.article ?? agreement.rules.withdrawal?.article, convention: step?.convention,
+                    eventId: step?.eventId,
+                    explanation: "\(standing.party)'s withdrawal takes effect: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."))
         }
         return found
     }

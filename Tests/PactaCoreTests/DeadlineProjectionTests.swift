@@ -47,10 +47,13 @@ import Testing
     @Test func stateSegmentsFollowTheRecord() throws {
         let gsomia = try Fixtures.dataset("gsomia")
         let segments = DeadlineProjection.project(gsomia, from: d("2019-08-01"), through: d("2019-12-31")).segments
-        #expect(segments.map(\.state) == [.inForce, .terminationPending, .inForce])
+        #expect(segments.map(\.state) == [.inForce, .terminationPending, .inForce, .inForce])
+        #expect(segments.map(\.term) == [3, 3, 3, 4])
+        #expect(segments[0].start == d("2019-08-01"))
         #expect(segments[1].start == d("2019-08-23"))
         #expect(segments[1].lastDay == d("2019-11-21"))
         #expect(segments[2].start == d("2019-11-22"))
+        #expect(segments[3].start == d("2019-11-23"))
         #expect(segments.last?.lastDay == d("2019-12-31"))
     }
 
