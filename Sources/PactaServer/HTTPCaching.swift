@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -12,9 +13,14 @@ struct ETagMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard request.method == .get || request.method == .head else { return try await next(request, context) }
         var response = try await next(request, context)
-        guard response.status == .ok else { return response }
+        // OpenAPIRuntime writes header values in URI "simple" style, so a generated handler's `"tag"` arrives as
+        // `%22tag%22`; an entity tag must carry its quotes (RFC 9110 §8.8.3). Fixed for every method, so the tag a
+        // write returns equals the one a later read returns.
+        if let raw = response.headers[.eTag], raw.contains("%"), let decoded = raw.removingPercentEncoding {
+            response.headers[.eTag] = decoded
+        }
+        guard request.method == .get || request.method == .head, response.status == .ok else { return response }
         let etag: String
         if let existing = response.headers[.eTag] {
             etag = existing

@@ -49,6 +49,8 @@ public enum PactaMetrics {
             byState[status.state, default: 0] += 1
             let running = status.state == .inForce || status.state == .terminationPending
             for party in agreement.parties.map(\.code) {
+                let standing = status.parties.first { $0.party == party }
+                if standing?.status == .withdrawn || standing?.status == .notParty { continue }
                 let labels = #"{agreement="\#(escapeLabel(agreement.id))",party="\#(escapeLabel(party))"}"#
                 if let deadline = status.noticeDeadline {
                     deadlines.append("pacta_notice_deadline_timestamp_seconds\(labels) \(deadline.unixMidnightUTC)")
@@ -56,7 +58,9 @@ public enum PactaMetrics {
                 if let renewal = status.nextRenewal {
                     renewals.append("pacta_next_renewal_timestamp_seconds\(labels) \(renewal.unixMidnightUTC)")
                 }
-                if running, let last = status.lastDayInForce {
+                // A party's own end (a pending withdrawal) comes before the agreement's, if both are fixed.
+                let ownEnd = standing?.status == .withdrawalPending ? standing?.lastDayAsParty : nil
+                if running, let last = [ownEnd, status.lastDayInForce].compactMap({ $0 }).min() {
                     ends.append("pacta_scheduled_end_timestamp_seconds\(labels) \(last.unixMidnightUTC)")
                 }
             }
@@ -80,7 +84,7 @@ public enum PactaMetrics {
             renewals)
         family(
             "pacta_scheduled_end_timestamp_seconds",
-            "Last day in force of an agreement whose end is fixed, as 00:00 UTC of that day (dayNumber*86400).",
+            "Last day the party is bound, when the agreement's end or the party's withdrawal is fixed, as 00:00 UTC of that day (dayNumber*86400).",
             ends)
         return text
     }

@@ -92,7 +92,11 @@ enum TimelineSVG {
             case .renewal:
                 let xr = x(deadline.date)
                 add(##"<line x1="\##(fmt(xr))" y1="\##(fmt(bandTop))" x2="\##(fmt(xr))" y2="\##(fmt(bandTop + bandHeight))" stroke="#ffffff" stroke-width="1.5"><title>\##(escape(deadline.explanation))</title></line>"##)
-            case .scheduledEnd, .withdrawalEffective:
+            case .withdrawalEffective:
+                let xw = x(deadline.date)
+                add(##"<line x1="\##(fmt(xw))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xw))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#8e44ad" stroke-width="2" stroke-dasharray="3,2"><title>\##(escape(deadline.explanation))</title></line>"##)
+                add(##"<text x="\##(fmt(xw + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#8e44ad">\##(escape(deadline.party ?? "")) out \##(deadline.date)</text>"##)
+            case .scheduledEnd:
                 let xe = xEnd(deadline.date)
                 add(##"<line x1="\##(fmt(xe))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xe))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#1a1a1a" stroke-width="2.5"><title>\##(escape(deadline.explanation))</title></line>"##)
                 add(##"<text x="\##(fmt(xe + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#1a1a1a">ends after \##(deadline.date)</text>"##)
@@ -135,6 +139,7 @@ enum TimelineSVG {
         let legend: [(String, String)] = [
             ("#2e8b57", "in force"), ("#f0a030", "termination pending"), ("#bdc3c7", "not yet in force"),
             ("#7f8c8d", "ended"), ("#fde2b8", "notice window"), ("#c0392b", "notice deadline"),
+            ("#8e44ad", "withdrawal"),
             ("#1f6fd1", "asOf"),
         ]
         var lx = left
@@ -194,24 +199,24 @@ enum TimelineSVG {
 
     private static func eventColor(_ type: EventType) -> String {
         switch type {
-        case .signature, .entryIntoForce: return "#2e8b57"
-        case .noticeOfTermination: return "#c0392b"
-        case .noticeSuspended, .noticeResumed: return "#f0a030"
+        case .noticeOfTermination, .noticeOfWithdrawal, .withdrawalEffective, .terminated, .terminatedByConsent,
+            .expired, .superseded, .consentRevoked:
+            return "#c0392b"
+        case .noticeSuspended, .noticeResumed, .performanceSuspended, .performanceResumed, .armedConflictBegan,
+            .armedConflictEnded:
+            return "#f0a030"
         case .noticeRevoked: return "#1f6fd1"
+        default: return "#2e8b57"
         }
     }
 
+    /// `2019-08-23 notice of termination (KR)`: the event type's name in words.
     private static func eventLabel(_ event: Event) -> String {
-        let what: String
-        switch event.type {
-        case .signature: what = "signature"
-        case .entryIntoForce: what = "entry into force"
-        case .noticeOfTermination: what = "notice of termination"
-        case .noticeSuspended: what = "notice suspended"
-        case .noticeResumed: what = "notice resumed"
-        case .noticeRevoked: what = "notice revoked"
+        var words = ""
+        for character in event.type.rawValue {
+            if character.isUppercase { words += " " + character.lowercased() } else { words.append(character) }
         }
-        return "\(event.date) \(what)" + (event.party.map { " (\($0))" } ?? "")
+        return "\(event.date) \(words)" + (event.party.map { " (\($0))" } ?? "")
     }
 
     private static func monthDay(_ date: CalendarDate) -> String {

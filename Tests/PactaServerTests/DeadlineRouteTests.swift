@@ -41,13 +41,20 @@ private func sample(_ id: String, party: String) -> Agreement {
             let json = try response.json()
             #expect(json["from"] as? String == "2026-11-29")
             #expect(json["to"] as? String == "2027-11-29")
-            let items = try #require(json["items"] as? [[String: Any]])
+            let all = try #require(json["items"] as? [[String: Any]])
+            let dates = all.compactMap { $0["date"] as? String }
+            #expect(dates == dates.sorted())
+            // The merged list is every agreement's own projection, in order.
+            let expected = try BundledData.agreements().flatMap {
+                DeadlineProjection.deadlines(for: $0, from: TestApp.today, through: try TestApp.today.addingDays(365))
+            }.sorted { $0.sortKey < $1.sortKey }
+            #expect(all.count == min(50, expected.count))
+            #expect(dates == expected.prefix(50).map { "\($0.date)" })
+            let items = all.filter { $0["agreementId"] as? String == "gsomia" }
             #expect(items.map { $0["date"] as? String } == ["2027-08-24", "2027-11-23"])
             #expect(items.map { $0["kind"] as? String } == ["noticeDeadline", "renewal"])
-            #expect(items[0]["agreementId"] as? String == "gsomia")
             #expect(items[0]["rule"] as? String == "termination")
             #expect(items[0]["article"] as? String == "Art. 21")
-            #expect(json["nextCursor"] is NSNull)
         }
     }
 
@@ -58,7 +65,10 @@ private func sample(_ id: String, party: String) -> Agreement {
             ).json()
             let kinds = Set((byKind["items"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
             #expect(kinds == ["renewal"])
-            #expect((byKind["items"] as? [[String: Any]])?.count == 30)
+            let renewals = byKind["items"] as? [[String: Any]] ?? []
+            for id in ["gsomia", "alpha", "beta"] {
+                #expect(renewals.filter { $0["agreementId"] as? String == id }.count == 10)
+            }
             let alpha = try await client.execute(uri: "/v1/deadlines?party=AA&from=2030-01-01&to=2030-12-31", method: .get).json()
             let alphaItems = try #require(alpha["items"] as? [[String: Any]])
             #expect(Set(alphaItems.compactMap { $0["agreementId"] as? String }) == ["alpha"])
@@ -75,22 +85,28 @@ private func sample(_ id: String, party: String) -> Agreement {
 
     @Test func deadlinesPaginateWithACursorAcrossAgreements() async throws {
         try await withApp { _, client in
-            var uri = "/v1/deadlines?from=2027-01-01&to=2036-12-31&limit=3"
-            var dates: [String] = []
+            let everything = try await client.execute(uri: "/v1/deadlines?from=2019-01-01&to=2036-12-31&limit=500", method: .get).json()
+            let all = try #require(everything["items"] as? [[String: Any]])
+            #expect(all.count > 20)
+            func key(_ item: [String: Any]) -> String {
+                ["date", "agreementId", "kind", "party"].map { item[$0] as? String ?? "" }.joined(separator: "|")
+            }
+            var uri = "/v1/deadlines?from=2019-01-01&to=2036-12-31&limit=7"
+            var paged: [String] = []
             var pages = 0
             while true {
                 let json = try await client.execute(uri: uri, method: .get).json()
                 let items = try #require(json["items"] as? [[String: Any]])
-                #expect(items.count <= 3)
-                dates += items.compactMap { $0["date"] as? String }
+                #expect(items.count <= 7)
+                paged += items.map(key)
                 pages += 1
                 guard let next = json["next"] as? String else { break }
+                #expect(json["nextCursor"] as? String != nil)
                 uri = next
             }
-            #expect(dates.count == 20)
-            #expect(dates == dates.sorted())
-            #expect(Set(dates).count == 20)
-            #expect(pages == 7)
+            #expect(paged == all.map(key))
+            #expect(Set(paged).count == paged.count)
+            #expect(pages == (all.count + 6) / 7)
         }
     }
 
@@ -120,13 +136,22 @@ private func sample(_ id: String, party: String) -> Agreement {
     @Test func summaryCountsStatesAndDeadlinesAhead() async throws {
         try await withApp { _, client in
             let json = try await client.execute(uri: "/v1/summary?asOf=2027-07-01", method: .get).json()
-            #expect(json["agreements"] as? Int == 1)
+            let agreements = try BundledData.agreements()
+            let asOf = try CalendarDate(parsing: "2027-07-01")
+            #expect(json["agreements"] as? Int == agreements.count)
             let byState = try #require(json["byState"] as? [String: Int])
-            #expect(byState == ["notYetInForce": 0, "inForce": 1, "terminationPending": 0, "terminated": 0, "expired": 0])
+            var expected = Dictionary(uniqueKeysWithValues: AgreementStatus.State.allCases.map { ($0.rawValue, 0) })
+            for agreement in agreements { expected[RulesEngine.evaluate(agreement, asOf: asOf).state.rawValue]! += 1 }
+            #expect(byState == expected)
+            let ahead = try agreements.flatMap {
+                DeadlineProjection.deadlines(for: $0, from: asOf, through: try asOf.addingDays(90))
+            }
             let deadlines = try #require(json["deadlines"] as? [String: Any])
-            #expect(deadlines["next30Days"] as? Int == 0)
-            #expect(deadlines["next90Days"] as? Int == 1)
-            #expect((deadlines["next"] as? [String: Any])?["date"] as? String == "2027-08-24")
+            #expect(deadlines["next90Days"] as? Int == ahead.count)
+            #expect(deadlines["next30Days"] as? Int == ahead.filter { $0.date <= (try! asOf.addingDays(30)) }.count)
+            #expect(ahead.contains { $0.agreementId == "gsomia" && "\($0.date)" == "2027-08-24" })
+            let next = try #require(deadlines["next"] as? [String: Any])
+            #expect(next["date"] as? String == ahead.map(\.date).min().map { "\($0)" })
         }
     }
 
@@ -143,7 +168,7 @@ private func sample(_ id: String, party: String) -> Agreement {
             #expect(text.contains("DTSTART;VALUE=DATE:20270824\r\n"))
             #expect(text.contains("UID:gsomia.noticeDeadline.term11@pacta\r\n"))
             #expect(text.contains("TRIGGER:-P14D\r\n"))
-            #expect(text.contains("DTSTAMP:20230321T000000Z\r\n"))
+            #expect(text.contains("UID:gsomia.renewal.term12@pacta\r\n"))
             let second = try await client.execute(uri: "/v1/calendar.ics?alarm=P14D", method: .get)
             #expect(second.text == text)
             #expect(second.headers[.eTag] == first.headers[.eTag])
@@ -160,6 +185,8 @@ private func sample(_ id: String, party: String) -> Agreement {
             let ics = try await client.execute(uri: "/v1/agreements/gsomia/calendar.ics", method: .get)
             #expect(ics.status == .ok)
             #expect(ics.text.contains("X-WR-CALNAME:Pacta: Japan–Korea GSOMIA"))
+            // The stamp is the date of GSOMIA's latest recorded event, not the time of the request.
+            #expect(ics.text.contains("DTSTAMP:20230321T000000Z\r\n"))
         }
     }
 
@@ -214,11 +241,14 @@ private func sample(_ id: String, party: String) -> Agreement {
             #expect(text.contains(#"pacta_http_requests_total{method="GET",route="/v1/agreements/{id}/status",status="200"} 1"#))
             #expect(text.contains(#",status="404"} 1"#))
             #expect(text.contains("# TYPE pacta_http_request_duration_seconds histogram"))
-            #expect(text.contains(#"pacta_agreements{state="inForce"} 1"#))
-            #expect(text.contains(#"pacta_agreements{state="expired"} 0"#))
+            let agreements = try BundledData.agreements()
+            for state in AgreementStatus.State.allCases {
+                let count = agreements.filter { RulesEngine.evaluate($0, asOf: TestApp.today).state == state }.count
+                #expect(text.contains("pacta_agreements{state=\"\(state.rawValue)\"} \(count)\n"))
+            }
             // 2027-08-24 is day 21055 since 1970-01-01: 21055 × 86400 s.
             #expect(text.contains(#"pacta_notice_deadline_timestamp_seconds{agreement="gsomia",party="KR"} 1819065600"#))
-            #expect(text.contains(#"pacta_next_renewal_timestamp_seconds{agreement="gsomia",party="JP"} 1826755200"#))
+            #expect(text.contains(#"pacta_next_renewal_timestamp_seconds{agreement="gsomia",party="JP"} 1826928000"#))
         }
     }
 
