@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         /// Pure domain: civil dates, periods, rules, events and the rules engine. No I/O, no clock.
@@ -49,6 +52,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["EmbedResources"]
         ),
@@ -65,7 +72,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PactaCoreTests", dependencies: ["PactaCore"]),
-        .testTarget(name: "PactaStoreTests", dependencies: ["PactaStore", "PactaCore"]),
+        .testTarget(
+            name: "PactaStoreTests",
+            dependencies: ["PactaStore", "PactaCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "PactaServerTests",
             dependencies: [

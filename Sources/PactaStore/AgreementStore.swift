@@ -28,12 +28,16 @@ public protocol AgreementStore: Sendable {
     /// Every agreement, ordered by id.
     func allAgreements() async throws -> [StoredAgreement]
     func agreement(id: String) async throws -> StoredAgreement?
-    func create(_ agreement: Agreement) async throws -> StoredAgreement
+    /// Each write records an ``AuditRecord`` (who, when, which request, what changed) in its own transaction.
+    func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement
     /// Replaces the agreement with the same id; `ifMatch` (an ETag) must name the current revision when given.
-    func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement
-    func delete(id: String, ifMatch: String?) async throws
+    func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement
+    func delete(id: String, ifMatch: String?, audit: AuditContext) async throws
     /// Appends events to an agreement in one transaction.
-    func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement
+    func appendEvents(_ events: [Event], to id: String, ifMatch: String?, audit: AuditContext) async throws
+        -> StoredAgreement
+    /// The audit records of an agreement, oldest first (deleted agreements keep theirs).
+    func history(id: String) async throws -> [AuditRecord]
     /// Inserts the agreements that are not stored yet, once per database: later calls do nothing, so an
     /// operator's deletions stay deleted. Returns how many were inserted.
     func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int
@@ -55,4 +59,23 @@ public struct TokenRecord: Sendable, Hashable {
 public enum TokenError: Error, Equatable, Sendable {
     case nameTaken(String)
     case invalidName(String)
+}
+
+extension AgreementStore {
+    /// Writes made by the server itself, recorded with ``AuditContext/system``.
+    public func create(_ agreement: Agreement) async throws -> StoredAgreement {
+        try await create(agreement, audit: .system)
+    }
+
+    public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
+        try await replace(agreement, ifMatch: ifMatch, audit: .system)
+    }
+
+    public func delete(id: String, ifMatch: String?) async throws {
+        try await delete(id: id, ifMatch: ifMatch, audit: .system)
+    }
+
+    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
+        try await appendEvents(events, to: id, ifMatch: ifMatch, audit: .system)
+    }
 }

@@ -54,6 +54,20 @@ public final class SQLiteAgreementStore: AgreementStore {
                 table.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2") { db in
+            // The audit trail: one row per write, inserted in the write's own transaction.
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("agreementId", .text).notNull().indexed()
+                table.column("at", .text).notNull()
+                table.column("actor", .text)
+                table.column("requestId", .text)
+                table.column("action", .text).notNull()
+                table.column("etagBefore", .text)
+                table.column("etagAfter", .text)
+                table.column("changes", .text).notNull()
+            }
+        }
         return migrator
     }
 
@@ -84,7 +98,7 @@ public final class SQLiteAgreementStore: AgreementStore {
         return try row.map { try StoredAgreement(agreement: Self.decode($0.document), etag: $0.etag) }
     }
 
-    public func create(_ agreement: Agreement) async throws -> StoredAgreement {
+    public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
         let (document, etag) = try Self.encode(agreement)
         let now = Self.timestamp()
         try await writer.write { db in
@@ -94,41 +108,85 @@ public final class SQLiteAgreementStore: AgreementStore {
             try db.execute(
                 sql: "INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
                 arguments: [agreement.id, document, etag, now, now])
+            try Self.record(
+                db, id: agreement.id, at: now, audit: audit, action: .create, before: nil, after: (document, etag))
         }
         return StoredAgreement(agreement: agreement, etag: etag)
     }
 
-    public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
+    public func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement {
         let (document, etag) = try Self.encode(agreement)
         let now = Self.timestamp()
         try await writer.write { db in
-            try Self.checkCurrent(db, id: agreement.id, ifMatch: ifMatch)
+            let current = try Self.checkCurrent(db, id: agreement.id, ifMatch: ifMatch)
             try db.execute(
                 sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
                 arguments: [document, etag, now, agreement.id])
+            try Self.record(
+                db, id: agreement.id, at: now, audit: audit, action: .replace, before: current, after: (document, etag))
         }
         return StoredAgreement(agreement: agreement, etag: etag)
     }
 
-    public func delete(id: String, ifMatch: String?) async throws {
+    public func delete(id: String, ifMatch: String?, audit: AuditContext) async throws {
+        let now = Self.timestamp()
         try await writer.write { db in
-            try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
+            let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
+            try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
         }
     }
 
-    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
+    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?, audit: AuditContext) async throws
+        -> StoredAgreement
+    {
         let now = Self.timestamp()
         return try await writer.write { db in
             let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
-            var agreement = try Self.decode(current)
+            var agreement = try Self.decode(current.document)
             agreement.events += events
             let (document, etag) = try Self.encode(agreement)
             try db.execute(
                 sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
                 arguments: [document, etag, now, id])
+            try Self.record(
+                db, id: id, at: now, audit: audit, action: .appendEvents, before: current, after: (document, etag))
             return StoredAgreement(agreement: agreement, etag: etag)
         }
+    }
+
+    public func history(id: String) async throws -> [AuditRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sequence, agreementId, at, actor, requestId, action, etagBefore, etagAfter, changes
+                    FROM audit WHERE agreementId = ? ORDER BY sequence
+                    """,
+                arguments: [id]
+            ).map { row in
+                let changes = try JSONDecoder().decode([AuditChange].self, from: Data((row["changes"] as String).utf8))
+                return AuditRecord(
+                    sequence: row["sequence"], agreementId: row["agreementId"], at: row["at"], actor: row["actor"],
+                    requestId: row["requestId"], action: AuditAction(rawValue: row["action"]) ?? .replace,
+                    etagBefore: row["etagBefore"], etagAfter: row["etagAfter"], changes: changes)
+            }
+        }
+    }
+
+    /// Writes the audit record of a write, inside the write's transaction: both commit or neither does.
+    private static func record(
+        _ db: Database, id: String, at: String, audit: AuditContext, action: AuditAction,
+        before: (document: String, etag: String)?, after: (document: String, etag: String)?
+    ) throws {
+        let changes = AuditDiff.changes(from: before?.document, to: after?.document)
+        let encoded = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO audit (agreementId, at, actor, requestId, action, etagBefore, etagAfter, changes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [id, at, audit.actor, audit.requestId, action.rawValue, before?.etag, after?.etag, encoded])
     }
 
     public func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int {
@@ -144,7 +202,10 @@ public final class SQLiteAgreementStore: AgreementStore {
                         ON CONFLICT(id) DO NOTHING
                         """,
                     arguments: [id, document, etag, now, now])
-                inserted += db.changesCount
+                if db.changesCount > 0 {
+                    inserted += 1
+                    try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
+                }
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('seededAt', ?)", arguments: [now])
             return inserted
@@ -153,14 +214,22 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     /// Returns the current document, or throws when the row is missing or `ifMatch` names another revision.
     @discardableResult
-    private static func checkCurrent(_ db: Database, id: String, ifMatch: String?) throws -> String {
+    @discardableResult
+    private static func checkCurrent(_ db: Database, id: String, ifMatch: String?) throws
+        -> (document: String, etag: String)
+    {
         guard let row = try Row.fetchOne(db, sql: "SELECT document, etag FROM agreement WHERE id = ?", arguments: [id])
         else { throw StoreError.notFound(id: id) }
         let etag: String = row["etag"]
         if let ifMatch, !EntityTag.matches(ifMatch, current: etag) {
             throw StoreError.preconditionFailed(id: id, current: etag)
         }
-        return row["document"]
+        return (row["document"], etag)
+    }
+
+    /// Closes the database: waits for running statements, checkpoints the WAL. Later calls fail.
+    public func close() throws {
+        try writer.close()
     }
 
     // MARK: Tokens

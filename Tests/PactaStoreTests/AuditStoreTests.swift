@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import PactaCore
+import Testing
+
+@testable import PactaStore
+
+@Suite struct AuditStoreTests {
+    let alice = AuditContext(actor: "alice", requestId: "req-1")
+
+    @Test func everyWriteIsRecordedWithWhoWhichRequestAndWhatChanged() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
+        let event = Event(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
+        let appended = try await store.appendEvents([event], to: "sample", ifMatch: nil, audit: alice)
+        var renamed = appended.agreement
+        renamed.title = "Renamed"
+        let replaced = try await store.replace(renamed, ifMatch: appended.etag, audit: AuditContext(actor: "bob", requestId: "req-3"))
+        try await store.delete(id: "sample", ifMatch: nil, audit: alice)
+
+        let history = try await store.history(id: "sample")
+        #expect(history.map(\.action) == [.create, .appendEvents, .replace, .delete])
+        #expect(history.map(\.actor) == ["alice", "alice", "bob", "alice"])
+        #expect(history.map(\.requestId) == ["req-1", "req-1", "req-3", "req-1"])
+        #expect(history.map(\.etagAfter) == [created.etag, appended.etag, replaced.etag, nil])
+        #expect(history.map(\.etagBefore) == [nil, created.etag, appended.etag, replaced.etag])
+        #expect(history[0].changes == [AuditChange(op: .add, path: "")])
+        #expect(history[1].changes == [AuditChange(op: .add, path: "/events/0")])
+        #expect(history[2].changes == [AuditChange(op: .replace, path: "/title")])
+        #expect(history[3].changes == [AuditChange(op: .remove, path: "")])
+        #expect(history.map(\.sequence) == history.map(\.sequence).sorted())
+    }
+
+    @Test func aFailedWriteRecordsNothing() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
+        await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice) }
+        await #expect(throws: StoreError.self) {
+            try await store.delete(id: "sample", ifMatch: "\"stale\"", audit: alice)
+        }
+        #expect(try await store.history(id: "sample").map(\.etagAfter) == [created.etag])
+    }
+
+    @Test func aRuleChangeIsReportedByRule() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        var agreement = try SQLiteAgreementStoreTests.sample()
+        _ = try await store.create(agreement, audit: alice)
+        agreement.rules.term = .init(kind: .fixed, length: try Period(parsing: "P1Y"))
+        _ = try await store.replace(agreement, ifMatch: nil, audit: alice)
+        #expect(try await store.history(id: "sample").last?.changes == [AuditChange(op: .replace, path: "/rules/term")])
+    }
+
+    @Test func seedingIsRecordedAsTheServersOwnWrite() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        #expect(try await store.seedIfNeeded([SQLiteAgreementStoreTests.sample()]) == 1)
+        let history = try await store.history(id: "sample")
+        #expect(history.map(\.action) == [.seed])
+        #expect(history.first?.actor == nil)
+    }
+
+    @Test func aVersionOneDatabaseIsMigratedInPlace() async throws {
+        try await SQLiteAgreementStoreTests.withTemporaryFile { path in
+            do {
+                let queue = try DatabaseQueue(path: path)
+                var v1 = DatabaseMigrator()
+                v1.registerMigration("v1") { db in
+                    try db.execute(sql: "CREATE TABLE agreement (id TEXT PRIMARY KEY, document TEXT NOT NULL, etag TEXT NOT NULL, createdAt TEXT NOT NULL, updatedAt TEXT NOT NULL)")
+                    try db.execute(sql: "CREATE TABLE token (name TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, createdAt TEXT NOT NULL, revokedAt TEXT)")
+                    try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                }
+                try v1.migrate(queue)
+            }
+            let store = try SQLiteAgreementStore(path: path)
+            _ = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
+            #expect(try await store.history(id: "sample").count == 1)
+            #expect(try await store.integrityCheck() == "ok")
+            try store.close()
+        }
+    }
+}
