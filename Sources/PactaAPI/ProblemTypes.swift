@@ -9,6 +9,7 @@ public enum ProblemType: String, Sendable, CaseIterable {
     case conflict = "urn:pacta:problem:conflict"
     case preconditionFailed = "urn:pacta:problem:precondition-failed"
     case tooLarge = "urn:pacta:problem:too-large"
+    case headersTooLarge = "urn:pacta:problem:headers-too-large"
     case unsupportedMediaType = "urn:pacta:problem:unsupported-media-type"
     case notAcceptable = "urn:pacta:problem:not-acceptable"
     case notReady = "urn:pacta:problem:not-ready"

@@ -43,20 +43,20 @@ public final class AgreementCatalog: Sendable {
     public var snapshot: Snapshot { current.withLock { $0 } }
 
     public func create(_ agreement: Agreement) async throws -> StoredAgreement {
-        try await write(agreement.id) { try await $0.create(agreement) }
+        try await write(agreement.id) { try await $0.create(agreement, audit: .current) }
     }
 
     public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
-        try await write(agreement.id) { try await $0.replace(agreement, ifMatch: ifMatch) }
+        try await write(agreement.id) { try await $0.replace(agreement, ifMatch: ifMatch, audit: .current) }
     }
 
     public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
-        try await write(id) { try await $0.appendEvents(events, to: id, ifMatch: ifMatch) }
+        try await write(id) { try await $0.appendEvents(events, to: id, ifMatch: ifMatch, audit: .current) }
     }
 
     public func delete(id: String, ifMatch: String?) async throws {
         let _: StoredAgreement? = try await write(id) { store in
-            try await store.delete(id: id, ifMatch: ifMatch)
+            try await store.delete(id: id, ifMatch: ifMatch, audit: .current)
             return nil
         }
     }

@@ -18,6 +18,13 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Seconds a connection may stay idle before it is closed.
     public var idleTimeoutSeconds: Int = 60
+    /// Seconds a client has to send a whole request, from its head to the last byte of its body (408 beyond):
+    /// the idle timeout alone does not stop a client that trickles a body, as each byte counts as activity.
+    public var requestTimeoutSeconds: Int = 30
+    /// Seconds that in-flight requests get to finish after SIGTERM before the server gives up on them.
+    public var shutdownTimeoutSeconds: Int = 15
+    /// Require a token for reads too (except `/healthz` and `/readyz`).
+    public var requireTokenForReads = false
     public var limits = Limits()
     /// Origins whose browser scripts may read the API (CORS); `*` for any. None by default.
     public var corsOrigins: [String] = []

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PactaCore
@@ -32,10 +33,22 @@ public func buildApplication(
     let router = try await buildRouter(configuration: configuration, store: store)
     return Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+        server: .http1(configuration: httpConfiguration(configuration)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Pacta"),
         logger: logger)
+}
+
+/// HTTP/1 limits: idle timeout, request deadline and header sizes (see ``ConnectionGuardHandler``).
+func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Configuration {
+    let requestTimeout = TimeAmount.seconds(Int64(configuration.requestTimeoutSeconds))
+    let limits = configuration.limits
+    return HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuardHandler(requestTimeout: requestTimeout)],
+        idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+            maxHeaderFieldCount: limits.maxHeaderFields))
 }
 
 /// The router with every route and middleware, without a server: what router tests drive.
@@ -47,12 +60,15 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
         catalog: catalog, limits: configuration.limits, today: configuration.today,
         openAPIDocument: BundledData.openAPIDocument())
     let router = Router()
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(factory: PactaMetrics.factory(registry: configuration.metricsRegistry)))
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ETagMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthMiddleware(store: store))
-    router.add(middleware: BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes))
+    router.add(middleware: AuthMiddleware(store: store, requireTokenForReads: configuration.requireTokenForReads))
+    router.add(
+        middleware: BodyGuardMiddleware(
+            maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json))
     router.add(middleware: LocationHeaderMiddleware())
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(

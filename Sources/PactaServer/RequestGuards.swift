@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PactaCore
 import PactaStore
 
 /// Who made a write: the name of the token presented. Set by ``AuthMiddleware`` for the handlers.
@@ -9,24 +10,31 @@ public enum Caller {
 }
 
 /// Writes (any method but GET, HEAD and OPTIONS) need `Authorization: Bearer <token>` naming an unrevoked
-/// token. The token is hashed before the lookup and never logged or echoed.
+/// token; with `requireTokenForReads`, every request does except the probes `/healthz` and `/readyz`. The
+/// token is hashed before the lookup and never logged or echoed.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: any AgreementStore
+    var requireTokenForReads = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         switch request.method {
         case .get, .head, .options:
-            return try await next(request, context)
+            if !requireTokenForReads || request.uri.path == "/healthz" || request.uri.path == "/readyz" {
+                return try await next(request, context)
+            }
         case .post where request.uri.path.hasSuffix("/simulate"):
             // A simulation changes nothing, so it is as open as a read.
-            return try await next(request, context)
+            if !requireTokenForReads { return try await next(request, context) }
         default:
             break
         }
         guard let header = request.headers[.authorization] else {
-            throw Problem.unauthorized("This request changes data and needs an Authorization: Bearer <token> header.")
+            throw Problem.unauthorized(
+                requireTokenForReads
+                    ? "This server needs an Authorization: Bearer <token> header on every request."
+                    : "This request changes data and needs an Authorization: Bearer <token> header.")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -42,8 +50,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Checks request bodies before any handler reads them: a declared or actual size over the limit gets 413,
 /// and a body that is not JSON gets 415. The body is collected here, so handlers never stream unbounded input.
+///
+/// The collected JSON is then checked for its shape (``JSONShape``): nesting depth, string lengths and
+/// duplicate member names each answer 422 with a pointer to the offending place.
 struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
+    var shapeLimits = JSONShapeLimits()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -65,10 +77,17 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: "Send the body as application/json (got \(mediaType.map { "'\($0.prefix(80))'" } ?? "no Content-Type")).")
         }
         var request = request
+        let body: ByteBuffer
         do {
-            _ = try await request.collectBody(upTo: maxBodyBytes)
+            body = try await request.collectBody(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge
+        }
+        let violations = body.withUnsafeReadableBytes { raw in
+            JSONShape.check(raw.bindMemory(to: UInt8.self), limits: shapeLimits)
+        }
+        if !violations.isEmpty {
+            throw Problem.validation(violations.map { ValidationIssue(pointer: $0.pointer, message: $0.message) })
         }
         return try await next(request, context)
     }

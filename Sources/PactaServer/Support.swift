@@ -8,6 +8,12 @@ public struct Limits: Sendable {
     public var defaultPageSize: Int = 50
     public var maxPageSize: Int = 500
     public var maxEventsPerRequest: Int = 100
+    /// Largest size of all header fields together, and of any one (431 beyond).
+    public var maxHeaderBytes: Int = 16 * 1024
+    /// Most header fields in one request (431 beyond).
+    public var maxHeaderFields: Int = 100
+    /// Nesting depth and string length of JSON bodies (422 beyond); duplicate members are rejected too.
+    public var json = JSONShapeLimits()
 
     public init() {}
 }

@@ -42,15 +42,34 @@ struct Serve: AsyncParsableCommand {
     var maxBodyBytes: Int?
     @Option(help: "Comma-separated origins allowed to read the API from a browser, or * (env PACTA_CORS_ORIGINS; default none).")
     var corsOrigins: String?
+    @Option(help: "Seconds a client has to send a whole request, body included (env PACTA_REQUEST_TIMEOUT; default 30).")
+    var requestTimeout: Int?
+    @Option(help: "Seconds in-flight requests get to finish after SIGTERM (env PACTA_SHUTDOWN_TIMEOUT; default 15).")
+    var shutdownTimeout: Int?
+    @Flag(help: "Require a bearer token for reads too, except /healthz and /readyz (env PACTA_REQUIRE_TOKEN_FOR_READS=true).")
+    var requireTokenForReads = false
+    @Option(help: "text or json: one JSON object per line, for log shippers (env PACTA_LOG_FORMAT; default text).")
+    var logFormat: String?
 
     func run() async throws {
-        let configuration = try resolve(Environment.process)
+        let environment = Environment.process
+        let configuration = try resolve(environment)
+        let format = try resolveLogFormat(environment)
+        format.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")
         logger.logLevel = configuration.logLevel
         bootstrapMetrics(configuration)
         let store = try await openStore(configuration, logger: logger)
         let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
-        try await app.runService()
+        try await runUntilTerminated(app, store: store, configuration: configuration, logger: logger)
+    }
+
+    func resolveLogFormat(_ environment: [String: String]) throws -> LogFormat {
+        let text = logFormat ?? environment["PACTA_LOG_FORMAT"] ?? LogFormat.text.rawValue
+        guard let format = LogFormat(rawValue: text) else {
+            throw ValidationError("log format '\(text)' is not one of text, json")
+        }
+        return format
     }
 
     func resolve(_ environment: [String: String]) throws -> AppConfiguration {
@@ -78,6 +97,15 @@ struct Serve: AsyncParsableCommand {
         guard configuration.limits.maxBodyBytes > 0 else { throw ValidationError("max body bytes must be positive") }
         configuration.corsOrigins = (try setting(corsOrigins, "PACTA_CORS_ORIGINS", { $0 }) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.requestTimeoutSeconds = try setting(requestTimeout, "PACTA_REQUEST_TIMEOUT", { Int($0) })
+            ?? configuration.requestTimeoutSeconds
+        guard configuration.requestTimeoutSeconds > 0 else { throw ValidationError("request timeout must be positive") }
+        configuration.shutdownTimeoutSeconds = try setting(shutdownTimeout, "PACTA_SHUTDOWN_TIMEOUT", { Int($0) })
+            ?? configuration.shutdownTimeoutSeconds
+        guard configuration.shutdownTimeoutSeconds > 0 else { throw ValidationError("shutdown timeout must be positive") }
+        configuration.requireTokenForReads = try setting(
+            requireTokenForReads ? true : nil, "PACTA_REQUIRE_TOKEN_FOR_READS", { ["true": true, "false": false][$0] })
+            ?? false
         return configuration
     }
 

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PactaStore
+
+/// The id of the request being served, for audit records; set by ``RequestLogMiddleware``.
+public enum RequestID {
+    @TaskLocal public static var current: String?
+
+    static let headerName = HTTPField.Name("X-Request-Id")!
+
+    /// An incoming id is reused when it is 1–128 characters of letters, digits and `-_.:`; anything else is
+    /// replaced, so a log line or audit record never carries arbitrary client text.
+    static func isValid(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128
+            && id.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+            }
+    }
+
+    /// 16 random bytes in hex.
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}
+
+extension AuditContext {
+    /// The caller's token name and request id, as set by the middleware for the request being served.
+    static var current: AuditContext { AuditContext(actor: Caller.tokenName, requestId: RequestID.current) }
+}
+
+/// The outermost middleware: gives every request an id (a valid incoming `X-Request-Id` or a new one),
+/// echoes it in the response, puts it in the logger's metadata, and logs one line per request with the
+/// method, path (without the query), status and duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let started = ContinuousClock.now
+        let id = request.headers[RequestID.headerName].flatMap { RequestID.isValid($0) ? $0 : nil } ?? RequestID.generate()
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(id)
+        let logger = context.logger
+        do {
+            var response = try await RequestID.$current.withValue(id) { try await next(request, context) }
+            response.headers[RequestID.headerName] = id
+            log(logger, request, status: Int(response.status.code), since: started)
+            return response
+        } catch {
+            // Only reached when an error escapes ProblemMiddleware; the server then answers with its own status.
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            log(logger, request, status: Int(status), since: started)
+            throw error
+        }
+    }
+
+    private func log(_ logger: Logger, _ request: Request, status: Int, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "path": .string(String(request.uri.path.prefix(256))),
+                "status": .stringConvertible(status),
+                "duration_ms": .string(String(format: "%.2f", milliseconds)),
+            ])
+    }
+}
