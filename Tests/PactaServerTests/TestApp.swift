@@ -18,7 +18,9 @@ struct TestApp {
     let token: String
 
     static func run(
-        limits: Limits = Limits(), _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
+        limits: Limits = Limits(), testing: TestingSetup = .router,
+        configure: (inout AppConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
     ) async throws {
         let store = try SQLiteAgreementStore.inMemory()
         _ = try await store.seedIfNeeded(BundledData.agreements())
@@ -27,9 +29,11 @@ struct TestApp {
         var configuration = AppConfiguration()
         configuration.limits = limits
         configuration.today = { TestApp.today }
+        configuration.port = 0
+        configure(&configuration)
         let app = try await buildApplication(configuration: configuration, store: store, logger: Logger(label: "test"))
         let testApp = TestApp(store: store, token: token)
-        try await app.test(.router) { client in try await body(testApp, client) }
+        try await app.test(testing) { client in try await body(testApp, client) }
     }
 
     var auth: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
