@@ -89,6 +89,8 @@ for example in "${examples[@]}"; do
       check "simulate a Japanese notice" "$out" "(d:=json.loads(out))['status']['state']=='terminationPending' and d['status']['lastDayInForce']=='2027-11-22'" ;;
     *"-X POST"*"/events"*)
       check "append event" "$out" "json.loads(out)['items'][0]['type']=='signature'" ;;
+    *"/history"*)
+      check "history" "$out" "(d:=json.loads(out)['items'])[0]['action']=='seed' and d[-1]['action']=='appendEvents' and d[-1]['actor']=='readme-check'" ;;
     *"-X POST"*"/v1/agreements "*)
       check "create existing id is 409" "$out" "json.loads(out)['status']==409" ;;
     *)
