@@ -212,8 +212,8 @@ public final class SQLiteAgreementStore: AgreementStore {
         }
     }
 
-    /// Returns the current document, or throws when the row is missing or `ifMatch` names another revision.
-    @discardableResult
+    /// Returns the current document and ETag, or throws when the row is missing or `ifMatch` names another
+    /// revision.
     @discardableResult
     private static func checkCurrent(_ db: Database, id: String, ifMatch: String?) throws
         -> (document: String, etag: String)
