@@ -20,7 +20,7 @@ class Server:
 
     def __init__(self, binary, database, log_path, env=None, port=None):
         self.binary, self.database, self.log_path = binary, database, log_path
-        self.env = dict(os.environ, PACTA_DATABASE=database, PACTA_SEED="false", **(env or {}))
+        self.env = {**os.environ, "PACTA_DATABASE": database, "PACTA_SEED": "false", **(env or {})}
         self.port = port or free_port()
         self.process = None
 
@@ -78,7 +78,7 @@ def create_token(binary, database, name):
 
 def agreement(identifier, events=()):
     return {
-        "id": identifier, "title": f"Agreement {identifier}",
+        "id": identifier, "title": f"Agreement {identifier}", "kind": "bilateral",
         "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
         "rules": {
             "entryIntoForce": {"kind": "onDate", "date": "2020-01-01"},
