@@ -207,3 +207,37 @@ import Testing
         }
     }
 }
+
+@Suite struct ContractGuardTests {
+    @Test func everyPathOfTheContractIsKnownToTheMethodGuard() {
+        let routes = MethodGuardMiddleware<BasicRequestContext>.routes(
+            in: String(decoding: BundledData.openAPIDocument(), as: UTF8.self))
+        let byPath = Dictionary(uniqueKeysWithValues: routes.map { ("/" + $0.segments.joined(separator: "/"), $0.methods) })
+        #expect(byPath["/v1/agreements"] == ["GET", "POST"])
+        #expect(byPath["/v1/agreements/{id}"] == ["GET", "PUT", "DELETE"])
+        #expect(byPath["/v1/agreements/{id}/history"] == ["GET"])
+        #expect(byPath["/healthz"] == ["GET"])
+    }
+
+    @Test func anUndeclaredMethodIs405WithAllowBeforeAuthOrBodyChecks() async throws {
+        try await TestApp.run { _, client in
+            let put = try await client.execute(uri: "/v1/agreements/gsomia/history", method: .put)
+            #expect(put.status == .methodNotAllowed)
+            #expect(put.headers[.allow] == "GET, HEAD")
+            #expect(try put.json()["type"] as? String == "urn:pacta:problem:method-not-allowed")
+            let patch = try await client.execute(uri: "/v1/agreements/gsomia", method: .patch)
+            #expect(patch.headers[.allow] == "DELETE, GET, HEAD, PUT")
+            // An unknown path is left to the router (and a write to authentication first).
+            #expect(try await client.execute(uri: "/v1/nothing/here", method: .put).status != .methodNotAllowed)
+        }
+    }
+
+    @Test func queryParametersOverTheirDeclaredLengthAre422() async throws {
+        try await TestApp.run { _, client in
+            let response = try await client.execute(uri: "/v1/agreements?party=\(String(repeating: "A", count: 17))", method: .get)
+            #expect(response.status == .unprocessableContent)
+            #expect(response.text.contains(#""parameter":"party""#))
+            #expect(try await client.execute(uri: "/v1/agreements?party=JP", method: .get).status == .ok)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import HTTPTypes
+import Hummingbird
+
+/// Answers `405 Method Not Allowed` with an `Allow` header when a path of the API is asked for with a method
+/// it does not have, before authentication and body checks (which would otherwise answer 401 or 415 for, say,
+/// a `PUT` to a read-only path). Paths and methods come from the served `openapi.yaml`, so the table follows
+/// the contract; a path that matches no template is left to the router (404).
+struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    struct Route: Sendable, Equatable {
+        let segments: [Substring]
+        let methods: [String]
+    }
+
+    let routes: [Route]
+
+    init(openAPIDocument: [UInt8]) {
+        routes = Self.routes(in: String(decoding: openAPIDocument, as: UTF8.self))
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let method = request.method.rawValue
+        let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let matching = routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { template, actual in
+                    template.hasPrefix("{") ? !actual.isEmpty : template == actual
+                }
+        }
+        guard !matching.isEmpty else { return try await next(request, context) }
+        var allowed = Set(matching.flatMap(\.methods))
+        if allowed.contains("GET") { allowed.insert("HEAD") }
+        if allowed.contains(method) { return try await next(request, context) }
+        let allow = allowed.sorted().joined(separator: ", ")
+        throw Problem(
+            type: .methodNotAllowed, status: .methodNotAllowed, title: "Method not allowed",
+            detail: "\(request.uri.path.prefix(200)) answers \(allow).", headers: [.allow: allow])
+    }
+
+    /// The path templates and their methods, read from the document's `paths` (two-space indentation, as
+    /// `openapi.yaml` is written; a test holds it to that).
+    static func routes(in document: String) -> [Route] {
+        var routes: [Route] = []
+        var inPaths = false
+        var path: Substring?
+        var methods: [String] = []
+        func flush() {
+            if let path {
+                routes.append(Route(segments: Array(path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()), methods: methods))
+            }
+            path = nil
+            methods = []
+        }
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" {
+                inPaths = true
+            } else if inPaths, let first = line.first, first != " ", first != "#" {
+                break
+            } else if inPaths, line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                flush()
+                path = line.dropFirst(2).dropLast()
+            } else if inPaths, path != nil, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                let key = line.dropFirst(4).dropLast()
+                if ["get", "put", "post", "delete", "patch"].contains(key) { methods.append(key.uppercased()) }
+            }
+        }
+        flush()
+        return routes
+    }
+}
+
+/// The `maxLength` of query parameters declared in `openapi.yaml`, which the generated code does not enforce:
+/// a longer value answers 422 naming the parameter, as the contract promises, instead of being searched for.
+struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Path → parameter → maxLength (Unicode code points, as JSON Schema counts).
+    static var limits: [String: [String: Int]] {
+        [
+            "/v1/agreements": ["party": 16, "tag": 64, "q": 200, "cursor": 200]
+        ]
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if let limits = Self.limits[request.uri.path] {
+            for (name, value) in request.uri.queryParameters {
+                if let limit = limits[String(name)], value.unicodeScalars.count > limit {
+                    throw Problem.invalidParameter(String(name), "must be at most \(limit) characters")
+                }
+            }
+        }
+        return try await next(request, context)
+    }
+}
