@@ -100,7 +100,7 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// OpenAPIRuntime serialises header values with URI "simple" style, which percent-encodes the slashes of a
-/// path and the quotes of an entity tag; `Location` and `ETag` must carry them as is (RFC 9110 §10.2.2, §8.8.3).
+/// path; `Location` must carry the path as is (RFC 9110 §10.2.2).
 struct LocationHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -108,10 +108,6 @@ struct LocationHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         if let location = response.headers[.location], let decoded = location.removingPercentEncoding {
             response.headers[.location] = decoded
-        }
-        // The same for `ETag`: an entity tag is a quoted string (RFC 9110 §8.8.3), not `%22…%22`.
-        if let etag = response.headers[.eTag], etag.hasPrefix("%22"), let decoded = etag.removingPercentEncoding {
-            response.headers[.eTag] = decoded
         }
         return response
     }
