@@ -73,17 +73,25 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 /// The `maxLength` of query parameters declared in `openapi.yaml`, which the generated code does not enforce:
 /// a longer value answers 422 naming the parameter, as the contract promises, instead of being searched for.
 struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Path → parameter → maxLength (Unicode code points, as JSON Schema counts).
-    static var limits: [String: [String: Int]] {
+    /// Path template → parameter → maxLength (Unicode code points, as JSON Schema counts), as in openapi.yaml.
+    static var limits: [(template: [Substring], parameters: [String: Int])] {
         [
-            "/v1/agreements": ["party": 16, "tag": 64, "q": 200, "cursor": 200]
-        ]
+            ("/v1/agreements", ["party": 16, "tag": 64, "q": 200, "cursor": 200]),
+            ("/v1/deadlines", ["party": 16, "cursor": 200]),
+            ("/v1/calendar.ics", ["party": 16, "alarm": 16]),
+            ("/v1/agreements/{id}/calendar.ics", ["party": 16, "alarm": 16]),
+        ].map { (Array($0.0.split(separator: "/").map { Substring($0) }), $0.1) }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if let limits = Self.limits[request.uri.path] {
+        let segments = request.uri.path.split(separator: "/")
+        let matching = Self.limits.first { entry in
+            entry.template.count == segments.count
+                && zip(entry.template, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
+        if let limits = matching?.parameters {
             for (name, value) in request.uri.queryParameters {
                 if let limit = limits[String(name)], value.unicodeScalars.count > limit {
                     throw Problem.invalidParameter(String(name), "must be at most \(limit) characters")
