@@ -10,17 +10,9 @@ version=4.32.5
 if ! python3 -m schemathesis.cli --version 2>/dev/null | grep -q "$version"; then
   python3 -m pip install -q "schemathesis==$version"
 fi
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export PACTA_DATABASE="$work/pacta.sqlite"
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
+source scripts/lib/server.sh
+start_pacta "$binary"
 TOKEN=$("$binary" token create schemathesis)
-"$binary" serve --port "$port" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 status=0
 timeout 600 schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --checks all \

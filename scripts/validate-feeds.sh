@@ -17,16 +17,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 python3 -c 'import icalendar' 2>/dev/null || python3 -m pip install -q 'icalendar>=6,<8'
 
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-PACTA_DATABASE="$work/pacta.sqlite" "$binary" serve --port "$port" >"$work/server.log" 2>&1 &
-server_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -sf "$base/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf "$base/readyz" >/dev/null || { cat "$work/server.log"; echo "server did not become ready"; exit 1; }
+source scripts/lib/server.sh
+start_pacta "$binary"
 
 echo "-- iCalendar feeds (python icalendar $(python3 -c 'import icalendar; print(icalendar.__version__)'))"
 for path in "/v1/calendar.ics?from=2016-01-01&to=2035-12-31&alarm=P14D" "/v1/calendar.ics?party=KR" \
