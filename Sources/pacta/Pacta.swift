@@ -11,7 +11,7 @@ struct Pacta: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pacta",
         abstract: "Where an international agreement stands, on any date, and why.",
-        subcommands: [Serve.self, Token.self, Status.self, DateCommand.self, Healthcheck.self],
+        subcommands: [Serve.self, Token.self, Status.self, DateCommand.self, Healthcheck.self, Generate.self],
         defaultSubcommand: Serve.self)
 }
 

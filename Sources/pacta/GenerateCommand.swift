@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PactaCore
+import PactaServer
+import PactaStore
+
+/// `pacta generate`: deterministic synthetic agreements for load tests and benchmarks.
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write N deterministic synthetic agreements to a directory or into a database.",
+        discussion: """
+            The same --count and --seed always produce the same agreements (ids synthetic-000000, ...). With \
+            --database, a new database is first seeded with the bundled agreements, as `pacta serve` would, and the \
+            synthetic ones are added (replacing earlier ones with the same id).
+            """)
+
+    @Option(help: "How many agreements.") var count: Int
+    @Option(help: "Seed of the generator.") var seed: UInt64 = 1
+    @Option(help: "Directory to write one JSON file per agreement into (created if missing).") var output: String?
+    @Option(help: "SQLite file to add the agreements to (created and seeded if missing).") var database: String?
+    @Flag(name: .customLong("validate"), help: "Validate every agreement and fail on the first invalid one.")
+    var check = false
+
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        guard (output == nil) != (database == nil) else { throw ValidationError("give exactly one of --output and --database") }
+    }
+
+    func run() async throws {
+        let chunkSize = 5_000
+        let started = ContinuousClock.now
+        var store: SQLiteAgreementStore?
+        if let database {
+            var configuration = AppConfiguration()
+            configuration.databasePath = database
+            store = try await openStore(configuration, logger: Logger(label: "pacta"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let output {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        }
+        var written = 0
+        for chunkStart in stride(from: 0, to: count, by: chunkSize) {
+            let chunk = (chunkStart..<min(chunkStart + chunkSize, count)).map {
+                SyntheticAgreements.agreement(index: $0, seed: seed, count: count)
+            }
+            if check {
+                for agreement in chunk {
+                    let issues = AgreementValidator.validate(agreement)
+                    if let issue = issues.first {
+                        throw ValidationError("\(agreement.id) is invalid: \(issue.pointer) \(issue.message)")
+                    }
+                }
+            }
+            if let store {
+                written += try await store.upsertAll(chunk)
+            } else if let output {
+                for agreement in chunk {
+                    let url = URL(fileURLWithPath: output).appendingPathComponent("\(agreement.id).json")
+                    try encoder.encode(agreement).write(to: url)
+                    written += 1
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(
+            Data("wrote \(written) agreements to \(output ?? database ?? "") in \((seconds * 100).rounded() / 100) s\n".utf8))
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+@testable import PactaCore
+
+@Suite struct SyntheticAgreementsTests {
+    @Test func theSameSeedGivesTheSameAgreements() throws {
+        let first = SyntheticAgreements.generate(count: 300, seed: 7)
+        let second = SyntheticAgreements.generate(count: 300, seed: 7)
+        #expect(first == second)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(try encoder.encode(first) == encoder.encode(second))
+        #expect(SyntheticAgreements.generate(count: 300, seed: 8) != first)
+    }
+
+    @Test func anAgreementDependsOnlyOnSeedAndIndex() {
+        let whole = SyntheticAgreements.generate(count: 50, seed: 3)
+        #expect(SyntheticAgreements.agreement(index: 42, seed: 3, count: 50) == whole[42])
+    }
+
+    @Test func everyGeneratedAgreementValidates() {
+        for agreement in SyntheticAgreements.generate(count: 2_000, seed: 1) {
+            let issues = AgreementValidator.validate(agreement)
+            #expect(issues.isEmpty, "\(agreement.id): \(issues)")
+        }
+    }
+
+    @Test func idsAreUniqueSortedAndApartFromTheDataset() {
+        let ids = SyntheticAgreements.generate(count: 1_200, seed: 1).map(\.id)
+        #expect(Set(ids).count == ids.count)
+        #expect(ids == ids.sorted())
+        #expect(ids.allSatisfy { $0.hasPrefix(SyntheticAgreements.idPrefix) && AgreementValidator.isValidIdentifier($0) })
+        #expect(SyntheticAgreements.id(index: 7, count: 100_000) == "synthetic-000007")
+        #expect(SyntheticAgreements.states.count == 193)
+        #expect(Set(SyntheticAgreements.states).count == 193)
+    }
+
+    @Test func theMixCoversEveryStateAndBothKinds() throws {
+        let agreements = SyntheticAgreements.generate(count: 2_000, seed: 1)
+        let asOf = try CalendarDate(parsing: "2025-06-01")
+        let states = Set(agreements.map { RulesEngine.evaluate($0, asOf: asOf).state })
+        #expect(states == Set(AgreementStatus.State.allCases))
+        #expect(agreements.contains { $0.kind == .multilateral && $0.parties.count >= 150 })
+        #expect(agreements.contains { $0.kind == .bilateral })
+    }
+}
