@@ -16,14 +16,20 @@ extension Evaluation {
     /// Each party's memberships, from its consents and withdrawals recorded up to `asOf`.
     mutating func partyMemberships(generalEntry: CalendarDate?) -> [String: [Membership]] {
         var result: [String: [Membership]] = [:]
+        result.reserveCapacity(agreement.parties.count)
+        // One pass over the events instead of one per party: a 190-party convention has hundreds of events.
+        var eventsByParty: [String: [Event]] = [:]
+        for event in events { if let party = event.party { eventsByParty[party, default: []].append(event) } }
+        var joinedOnRecord: Set<String> = []
+        for event in agreement.events where event.type == .consent || event.type == .signature {
+            if let party = event.party { joinedOnRecord.insert(party) }
+        }
         for party in agreement.parties {
-            let own = events.filter { $0.party == party.code }
+            let own = eventsByParty[party.code] ?? []
             // A listed party with no recorded signature or consent is taken as bound since the entry into force
             // (an original party whose consent is not in the record); so is one whose record starts with a
             // notice of withdrawal.
-            let assumedOriginal = !agreement.events.contains {
-                $0.party == party.code && ($0.type == .consent || $0.type == .signature)
-            }
+            let assumedOriginal = !joinedOnRecord.contains(party.code)
             var spans: [Membership] = assumedOriginal ? [Membership(consent: nil, entry: generalEntry)] : []
             for event in own {
                 switch event.type {
@@ -46,7 +52,7 @@ extension Evaluation {
                     break
                 }
             }
-            compareRecordedPartyDates(party.code, spans)
+            compareRecordedPartyDates(party.code, spans, own)
             result[party.code] = spans
         }
         return result
@@ -215,8 +221,9 @@ extension Evaluation {
         return .lastDay(lastDay)
     }
 
-    private mutating func compareRecordedPartyDates(_ party: String, _ spans: [Membership]) {
-        for event in events where event.party == party {
+    /// `own`: the party's events up to `asOf`, in date order.
+    private mutating func compareRecordedPartyDates(_ party: String, _ spans: [Membership], _ own: [Event]) {
+        for event in own {
             switch event.type {
             case .entryIntoForceForParty:
                 let computed = spans.compactMap(\.entry)
@@ -244,8 +251,10 @@ extension Evaluation {
     func partyStatuses(
         _ memberships: [String: [Membership]], agreementState: AgreementStatus.State, lastDayInForce: CalendarDate?
     ) -> [PartyStatus] {
-        agreement.parties.map { party in
-            let signed = events.contains { $0.party == party.code && $0.type == .signature }
+        var signatories: Set<String> = []
+        for event in events where event.type == .signature { if let party = event.party { signatories.insert(party) } }
+        return agreement.parties.map { party in
+            let signed = signatories.contains(party.code)
             guard let current = memberships[party.code]?.last else {
                 return PartyStatus(party: party.code, status: signed ? .signatory : .notParty)
             }
