@@ -57,13 +57,12 @@ struct APIHandler: APIProtocol {
         var hasMore = false
         var tag = ETagHasher()
         tag.combine("\(asOf)")
-        for id in snapshot.sortedIds[start...] {
-            guard let stored = snapshot.byId[id] else { continue }
+        for stored in snapshot.ordered[start...] {
             let agreement = stored.agreement
             if let party = query.party, !agreement.parties.contains(where: { $0.code == party }) { continue }
             if let wanted = query.tag, !agreement.tags.contains(wanted) { continue }
             if let text, !matches(agreement, text) { continue }
-            let state = RulesEngine.evaluate(agreement, asOf: asOf).state
+            let state = RulesEngine.state(of: agreement, asOf: asOf)
             if let wanted = query.state, wanted.rawValue != state.rawValue { continue }
             if items.count == limit {
                 hasMore = true

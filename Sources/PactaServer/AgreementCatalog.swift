@@ -13,21 +13,40 @@ public final class AgreementCatalog: Sendable {
         public let byId: [String: StoredAgreement]
         /// Ids in ascending order, for stable pagination.
         public let sortedIds: [String]
+        /// The agreements in the order of `sortedIds`, so a list scan needs no hash lookups.
+        public let ordered: [StoredAgreement]
         /// Increases with every committed write; part of list ETags.
         public let revision: Int
 
         init(_ agreements: [StoredAgreement], revision: Int) {
             var byId: [String: StoredAgreement] = [:]
+            byId.reserveCapacity(agreements.count)
             for stored in agreements { byId[stored.agreement.id] = stored }
+            let ordered = byId.values.sorted { $0.agreement.id < $1.agreement.id }
+            self.init(byId: byId, ordered: ordered, revision: revision)
+        }
+
+        private init(byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int) {
             self.byId = byId
-            self.sortedIds = byId.keys.sorted()
+            self.ordered = ordered
+            self.sortedIds = ordered.map(\.agreement.id)
             self.revision = revision
         }
 
+        /// The snapshot after one write: one binary search and an insertion, not a sort of everything.
         func replacing(_ id: String, with stored: StoredAgreement?) -> Snapshot {
-            var all = byId
-            all[id] = stored
-            return Snapshot(Array(all.values), revision: revision + 1)
+            var byId = byId
+            var ordered = ordered
+            let index = sortedIds.partitionPoint { $0 < id }
+            let present = index < sortedIds.count && sortedIds[index] == id
+            byId[id] = stored
+            switch (present, stored) {
+            case (true, let stored?): ordered[index] = stored
+            case (true, nil): ordered.remove(at: index)
+            case (false, let stored?): ordered.insert(stored, at: index)
+            case (false, nil): break
+            }
+            return Snapshot(byId: byId, ordered: ordered, revision: revision + 1)
         }
     }
 
