@@ -83,11 +83,22 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func allAgreements() async throws -> [StoredAgreement] {
-        let rows = try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT document, etag FROM agreement ORDER BY id")
-                .map { (document: $0["document"] as String, etag: $0["etag"] as String) }
+        // Decode row by row from a cursor: only one document's text is alive at a time, so peak memory at
+        // startup is the decoded agreements, not the decoded agreements plus every document.
+        try await writer.read { db in
+            let decoder = JSONDecoder()
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM agreement") ?? 0
+            var result: [StoredAgreement] = []
+            result.reserveCapacity(count)
+            let rows = try Row.fetchCursor(db, sql: "SELECT document, etag FROM agreement ORDER BY id")
+            while let row = try rows.next() {
+                let agreement = try row.withUnsafeData(atIndex: 0) { data in
+                    try decoder.decode(Agreement.self, from: data ?? Data())
+                }
+                result.append(StoredAgreement(agreement: agreement, etag: row[1]))
+            }
+            return result
         }
-        return try rows.map { try StoredAgreement(agreement: Self.decode($0.document), etag: $0.etag) }
     }
 
     public func agreement(id: String) async throws -> StoredAgreement? {
@@ -208,6 +219,30 @@ public final class SQLiteAgreementStore: AgreementStore {
                 }
             }
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('seededAt', ?)", arguments: [now])
+            return inserted
+        }
+    }
+
+    /// Inserts, in one transaction, the agreements whose ids are not stored yet (bulk loading, e.g. `pacta
+    /// generate`), each with a `seed` entry in the history. Returns how many were inserted. Unlike
+    /// ``seedIfNeeded(_:)`` it runs every time.
+    public func insertMissing(_ agreements: [Agreement]) async throws -> Int {
+        let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
+        let now = Self.timestamp()
+        return try await writer.write { db in
+            var inserted = 0
+            for (id, (document, etag)) in encoded {
+                try db.execute(
+                    sql: """
+                        INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO NOTHING
+                        """,
+                    arguments: [id, document, etag, now, now])
+                if db.changesCount > 0 {
+                    inserted += 1
+                    try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
+                }
+            }
             return inserted
         }
     }

@@ -12,7 +12,7 @@ struct Generate: AsyncParsableCommand {
         discussion: """
             The same --count and --seed always produce the same agreements (ids synthetic-000000, ...). With \
             --database, a new database is first seeded with the bundled agreements, as `pacta serve` would, and the \
-            synthetic ones are added (replacing earlier ones with the same id).
+            synthetic ones whose ids are not there yet are added.
             """)
 
     @Option(help: "How many agreements.") var count: Int
@@ -55,7 +55,7 @@ struct Generate: AsyncParsableCommand {
                 }
             }
             if let store {
-                written += try await store.upsertAll(chunk)
+                written += try await store.insertMissing(chunk)
             } else if let output {
                 for agreement in chunk {
                     let url = URL(fileURLWithPath: output).appendingPathComponent("\(agreement.id).json")
