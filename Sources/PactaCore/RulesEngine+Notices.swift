@@ -27,7 +27,7 @@ extension Evaluation {
     }
 
     mutating func explainDeadline(_ deadline: CalendarDate, term: Int, schedule: TermSchedule, subject: String) {
-        guard let rule = rules.termination else { return }
+        guard recorder != nil, let rule = rules.termination else { return }
         let anchorName: String
         let anchor: CalendarDate?
         switch rule.counting {

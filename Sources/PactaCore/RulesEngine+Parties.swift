@@ -18,14 +18,14 @@ extension Evaluation {
         var result: [String: [Membership]] = [:]
         result.reserveCapacity(agreement.parties.count)
         // One pass over the events instead of one per party: a 190-party convention has hundreds of events.
-        var eventsByParty: [String: [Event]] = [:]
-        for event in events { if let party = event.party { eventsByParty[party, default: []].append(event) } }
+        var eventsByParty: [String: [Int]] = [:]
+        for index in events.indices { if let party = events[index].party { eventsByParty[party, default: []].append(index) } }
         var joinedOnRecord: Set<String> = []
         for event in agreement.events where event.type == .consent || event.type == .signature {
             if let party = event.party { joinedOnRecord.insert(party) }
         }
         for party in agreement.parties {
-            let own = eventsByParty[party.code] ?? []
+            let own = (eventsByParty[party.code] ?? []).map { events[$0] }
             // A listed party with no recorded signature or consent is taken as bound since the entry into force
             // (an original party whose consent is not in the record); so is one whose record starts with a
             // notice of withdrawal.

@@ -41,24 +41,41 @@ struct Evaluation {
     /// Events on or before `asOf` that no later correction supersedes, in date order (stable).
     let events: [Event]
 
-    var trace: [TraceStep] = []
+    /// Collects the trace; `nil` when not tracing. A reference, so `step` need not mutate `self` and its
+    /// autoclosure arguments may read `self` (exclusivity).
+    let recorder: TraceRecorder?
     var flags: [StatusFlag] = []
     var undetermined: [Undetermined] = []
 
-    /// When false, `step` records nothing and its arguments (autoclosures) are never evaluated.
-    let tracing: Bool
-
+    /// When `tracing` is false, `step` records nothing and its arguments (autoclosures) are never evaluated.
     init(agreement: Agreement, asOf: CalendarDate, tracing: Bool = true) {
-        self.tracing = tracing
+        self.recorder = tracing ? TraceRecorder() : nil
         self.agreement = agreement
         self.asOf = asOf
         self.rules = agreement.rules
-        let known = agreement.events.filter { $0.date <= asOf }
-        let superseded = Set(known.compactMap(\.supersedes))
-        self.events = known.enumerated()
-            .filter { !superseded.contains($0.element.id) }
-            .sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }
-            .map(\.element)
+        // Usual case: every event is known on `asOf`, none is a correction, and they were recorded in date
+        // order; then the filtered, stably sorted list is the recorded one, shared without copying.
+        var simple = true
+        var previous = CalendarDate.minimum
+        for event in agreement.events {
+            if event.date > asOf || event.supersedes != nil || event.date < previous {
+                simple = false
+                break
+            }
+            previous = event.date
+        }
+        if simple {
+            self.events = agreement.events
+        } else {
+            // Sort positions, not the (large) events, then copy each kept event once.
+            let all = agreement.events
+            var superseded: Set<String> = []
+            for event in all where event.date <= asOf { if let target = event.supersedes { superseded.insert(target) } }
+            var order = all.indices.filter { all[$0].date <= asOf && (superseded.isEmpty || !superseded.contains(all[$0].id)) }
+            let days = all.map(\.date.dayNumber)
+            order.sort { (days[$0], $0) < (days[$1], $1) }
+            self.events = order.map { all[$0] }
+        }
     }
 
     var isBilateral: Bool { agreement.kind == .bilateral }
@@ -84,7 +101,7 @@ struct Evaluation {
         performanceFlags()
         status.flags = flags
         status.undetermined = undetermined
-        status.trace = trace
+        status.trace = recorder?.steps ?? []
         return status
     }
 
@@ -143,11 +160,12 @@ struct Evaluation {
 
     private mutating func entryAfterConsents(_ rule: EntryIntoForceRule) -> CalendarDate? {
         let required = rule.consentsRequired ?? agreement.parties.count
-        var firstConsent: [String: Event] = [:]
+        // Each party's first consent, in date order (`events` is sorted by date; ties keep recording order).
+        var consented: Set<String> = []
+        var ordered: [Event] = []
         for event in events where event.type == .consent {
-            if let party = event.party, firstConsent[party] == nil { firstConsent[party] = event }
+            if let party = event.party, consented.insert(party).inserted { ordered.append(event) }
         }
-        let ordered = firstConsent.values.sorted { $0.date < $1.date }
         let trigger: Event
         let how: String
         if ordered.count >= required {
@@ -414,15 +432,20 @@ struct Evaluation {
 
     // MARK: Trace
 
-    mutating func step(
+    func step(
         _ subject: String, rule: String? = nil, article: String? = nil, eventId: String? = nil,
         convention: @autoclosure () -> String? = nil, result: @autoclosure () -> String?,
         inputs: @autoclosure () -> [String: String], explanation: @autoclosure () -> String
     ) {
-        guard tracing else { return }
-        trace.append(
+        guard let recorder else { return }
+        recorder.steps.append(
             TraceStep(
                 subject: subject, rule: rule, article: article, eventId: eventId, convention: convention(),
                 inputs: inputs(), result: result(), explanation: explanation()))
     }
+}
+
+/// The steps of one evaluation, in order.
+final class TraceRecorder {
+    var steps: [TraceStep] = []
 }

@@ -31,7 +31,7 @@ extension RulesEngine {
     public static func timeline(
         _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, limit: Int = 1000
     ) -> Timeline {
-        let status = evaluate(agreement, asOf: asOf)
+        let status = evaluate(agreement, asOf: asOf, trace: false)
         var items: [TimelineEntry] = []
         func add(_ date: CalendarDate?, _ kind: TimelineEntry.Kind, party: String? = nil, event: Event? = nil, _ text: String) {
             guard let date, date >= from, date <= to else { return }
@@ -45,7 +45,7 @@ extension RulesEngine {
         }
         add(status.entryIntoForce, .entryIntoForce, "Entry into force.")
         if let entry = status.entryIntoForce {
-            let evaluation = Evaluation(agreement: agreement, asOf: asOf)
+            let evaluation = Evaluation(agreement: agreement, asOf: asOf, tracing: false)
             let schedule = evaluation.schedule(entry: entry)
             let end = status.lastDayInForce ?? .maximum
             let first = max(2, schedule.index(containing: max(from, entry)) ?? 1)
