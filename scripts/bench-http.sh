@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# HTTP load harness: starts the release server on loopback with N synthetic agreements plus the bundled ones,
+# then measures every endpoint with wrk in one run, next to /healthz (the HTTP stack's own ceiling).
+#
+#   scripts/bench-http.sh [--count N] [--duration SECONDS] [--connections C] [--threads T] [--seed S]
+#                         [--as-of YYYY-MM-DD] [--binary PATH] [--port PORT] [--data DIR]
+#
+# Defaults: --count 1000, --duration 10, -c64 -t2 (the issue's setting), --binary .build/release/pacta.
+# The generated database is kept in --data (default .build/bench-data) and reused by later runs with the same
+# count and seed. Numbers on a shared 2-core machine vary by 10-15%: compare the ratios within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+count=1000 duration=10 connections=64 threads=2 seed=1 as_of=2025-06-01 port=18087
+binary=.build/release/pacta data=.build/bench-data
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --count) count=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --as-of) as_of=$2; shift 2 ;;
+    --binary) binary=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 1; }
+[ -x "$binary" ] || { echo "no binary at $binary: swift build -c release" >&2; exit 1; }
+
+mkdir -p "$data"
+database="$data/pacta-$count-seed$seed.sqlite"
+if [ ! -f "$database" ]; then
+  echo "generating $count agreements into $database" >&2
+  "$binary" generate --count "$count" --seed "$seed" --database "$database.tmp" >&2
+  mv "$database.tmp" "$database"
+  for suffix in -wal -shm; do [ -f "$database.tmp$suffix" ] && mv "$database.tmp$suffix" "$database$suffix"; done
+fi
+sync
+base="http://127.0.0.1:$port"
+
+started=$(date +%s.%N)
+"$binary" serve --database "$database" --port "$port" --log-level warning --no-seed &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+ready=""
+for _ in $(seq 1 600); do
+  if curl -fs -o /dev/null "$base/healthz"; then ready=$(date +%s.%N); break; fi
+  kill -0 "$server" 2>/dev/null || { echo "the server exited" >&2; exit 1; }
+  sleep 0.02
+done
+[ -n "$ready" ] || { echo "the server was not ready within 12 s" >&2; exit 1; }
+ready_seconds=$(echo "$ready - $started" | bc -l)
+rss_after_start=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+agreements=$(curl -fs "$base/healthz" | sed -n 's/.*"agreements":\([0-9]*\).*/\1/p')
+
+to=$(date -d "$as_of + 90 days" +%F)
+# A list page a dashboard asks for: 100 items in force on a date, filtered by tag.
+endpoints=(
+  "healthz|/healthz"
+  "status|/v1/agreements/gsomia/status?asOf=$as_of"
+  "status-synthetic|/v1/agreements/synthetic-000001/status?asOf=$as_of"
+  "list-inForce|/v1/agreements?state=inForce&asOf=$as_of&limit=100"
+  "list-tag-inForce|/v1/agreements?tag=security&state=inForce&asOf=$as_of&limit=100"
+  "list-rare-state|/v1/agreements?state=terminationPending&asOf=$as_of&limit=100"
+)
+for optional in "deadlines-90d|/v1/deadlines?from=$as_of&to=$to&limit=100" "calendar.ics|/v1/calendar.ics?from=$as_of&to=$to"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$base${optional#*|}")
+  if [ "$code" = 200 ]; then endpoints+=("$optional"); else echo "skipping ${optional%%|*}: HTTP $code" >&2; fi
+done
+
+to_ms() { # wrk prints 512.00us, 1.23ms, 2.01s
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+printf '\n%s agreements (%s synthetic, seed %s), as of %s; wrk -t%s -c%s -d%ss on 127.0.0.1\n' \
+  "$agreements" "$count" "$seed" "$as_of" "$threads" "$connections" "$duration"
+printf 'ready in %.2f s from start; RSS after start %d MiB\n\n' "$ready_seconds" "$((rss_after_start / 1024))"
+printf '%-18s %10s %9s %9s %8s %6s  %s\n' endpoint req/s p50_ms p99_ms vs_hz errors path
+ceiling=""
+for entry in "${endpoints[@]}"; do
+  name=${entry%%|*} path=${entry#*|}
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$base$path")
+  [ "$code" = 200 ] || { echo "$name answered HTTP $code" >&2; exit 1; }
+  wrk -t"$threads" -c"$connections" -d2s "$base$path" >/dev/null  # warm-up
+  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$base$path")
+  rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+  p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}')
+  [ -n "$ceiling" ] || ceiling=$rps
+  ratio=$(echo "$rps / $ceiling" | bc -l)
+  printf '%-18s %10.0f %9s %9s %7.0f%% %6s  %s\n' "$name" "$rps" "$p50" "$p99" "$(echo "$ratio * 100" | bc -l)" \
+    "${errors:-0}" "$path"
+done
+peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+printf '\npeak RSS (VmHWM) %d MiB\n' "$((peak / 1024))"
