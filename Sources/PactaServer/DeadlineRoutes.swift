@@ -51,7 +51,7 @@ extension APIHandler {
         var counts: [AgreementStatus.State: Int] = [:]
         for id in snapshot.sortedIds {
             guard let stored = snapshot.byId[id] else { continue }
-            counts[RulesEngine.evaluate(stored.agreement, asOf: asOf).state, default: 0] += 1
+            counts[RulesEngine.state(of: stored.agreement, asOf: asOf), default: 0] += 1
         }
         let in90 = Self.deadlines(in: snapshot, from: asOf, to: Self.offset(asOf, 90), party: nil, kind: nil)
         let in30 = in90.filter { $0.date <= Self.offset(asOf, 30) }
