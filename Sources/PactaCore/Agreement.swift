@@ -67,49 +67,118 @@ public struct Party: Codable, Hashable, Sendable {
 }
 
 /// A dated fact about an agreement, with the public record it comes from.
+///
+/// The fields live in one shared box: the engine passes events around many times per evaluation, and copying a
+/// box costs one reference count where copying the fields cost one per string (a third of an evaluation, measured
+/// with callgrind). Setting a field copies the box, so an `Event` is still a value.
 public struct Event: Codable, Hashable, Sendable {
+    struct Fields: Codable, Hashable, Sendable {
+        var id: String
+        var type: EventType
+        var date: CalendarDate
+        var party: String?
+        var received: CalendarDate?
+        var refersTo: String?
+        var supersedes: String?
+        var statedEffectiveDate: CalendarDate?
+        var period: Period?
+        var indefinite: Bool?
+        var summary: String?
+        var source: String?
+    }
+
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
     /// Unique within the agreement; assigned by the server when a new event arrives without one.
-    public var id: String
-    public var type: EventType
+    public var id: String {
+        get { box.fields.id }
+        set { update { $0.id = newValue } }
+    }
+    public var type: EventType {
+        get { box.fields.type }
+        set { update { $0.type = newValue } }
+    }
     /// The day the event happened. For a notice, the day it was dispatched.
-    public var date: CalendarDate
+    public var date: CalendarDate {
+        get { box.fields.date }
+        set { update { $0.date = newValue } }
+    }
     /// The party that acted (gave notice, suspended it, ...).
-    public var party: String?
+    public var party: String? {
+        get { box.fields.party }
+        set { update { $0.party = newValue } }
+    }
     /// For a notice: the day the other party (or the depositary) received it, when the record says.
-    public var received: CalendarDate?
+    public var received: CalendarDate? {
+        get { box.fields.received }
+        set { update { $0.received = newValue } }
+    }
     /// For events that act on an earlier notice (suspend, resume, revoke): that notice's id.
-    public var refersTo: String?
+    public var refersTo: String? {
+        get { box.fields.refersTo }
+        set { update { $0.refersTo = newValue } }
+    }
     /// A correction: the id of an earlier event this one replaces.
-    public var supersedes: String?
+    public var supersedes: String? {
+        get { box.fields.supersedes }
+        set { update { $0.supersedes = newValue } }
+    }
     /// The date the record (a depositary, a government) states the act takes effect, when it states one.
     /// The engine computes its own date from the rules and flags any difference.
-    public var statedEffectiveDate: CalendarDate?
+    public var statedEffectiveDate: CalendarDate? {
+        get { box.fields.statedEffectiveDate }
+        set { update { $0.statedEffectiveDate = newValue } }
+    }
     /// For `extensionAgreed`: how long the agreement is extended.
-    public var period: Period?
+    public var period: Period? {
+        get { box.fields.period }
+        set { update { $0.period = newValue } }
+    }
     /// For `extensionAgreed`: the agreement continues indefinitely.
-    public var indefinite: Bool?
-    public var summary: String?
+    public var indefinite: Bool? {
+        get { box.fields.indefinite }
+        set { update { $0.indefinite = newValue } }
+    }
+    public var summary: String? {
+        get { box.fields.summary }
+        set { update { $0.summary = newValue } }
+    }
     /// Where the fact is recorded (an official page, a depositary notification, a news report).
-    public var source: String?
+    public var source: String? {
+        get { box.fields.source }
+        set { update { $0.source = newValue } }
+    }
 
     public init(
         id: String, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
         refersTo: String? = nil, supersedes: String? = nil, statedEffectiveDate: CalendarDate? = nil,
         period: Period? = nil, indefinite: Bool? = nil, summary: String? = nil, source: String? = nil
     ) {
-        self.id = id
-        self.type = type
-        self.date = date
-        self.party = party
-        self.received = received
-        self.refersTo = refersTo
-        self.supersedes = supersedes
-        self.statedEffectiveDate = statedEffectiveDate
-        self.period = period
-        self.indefinite = indefinite
-        self.summary = summary
-        self.source = source
+        box = Box(
+            Fields(
+                id: id, type: type, date: date, party: party, received: received, refersTo: refersTo,
+                supersedes: supersedes, statedEffectiveDate: statedEffectiveDate, period: period,
+                indefinite: indefinite, summary: summary, source: source))
     }
+
+    public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
+
+    public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
+
+    public static func == (lhs: Event, rhs: Event) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+
+    public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 }
 
 /// Kinds of dated facts. Events marked *record* state an outcome that the engine also computes from the
