@@ -137,34 +137,44 @@ public enum DeadlineProjection {
         var day = (try? from.addingDays(-1)) ?? from
         var steps = 0
         var complete = true
-        // The notice deadline the engine last announced, kept until its day so that a deadline met by a notice
-        // (and so no longer reported on its own day) is still listed.
-        var pendingNotice: Deadline?
+        // The notice deadline the engine last announced (and the day it did), kept until its day so that a
+        // deadline met by a notice (and so no longer reported on its own day) is still listed.
+        var pendingNotice: (date: CalendarDate, announcedOn: CalendarDate)?
         while day <= to {
             steps += 1
             if steps > stepLimit {
                 complete = false
                 break
             }
-            let status = RulesEngine.evaluate(agreement, asOf: day)
-            var found = deadlinesReported(on: day, by: status, agreement: agreement, parties: parties)
-            let notice = noticeDeadline(in: status, agreement: agreement, parties: parties)
-            if let pending = pendingNotice, pending.date == day, notice?.date != day,
-                status.state == .terminationPending
+            // Walk without a trace; evaluate again with one only on a day that reports a deadline, whose
+            // rule, article and convention come from the trace.
+            var status = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+            let running = status.state == .inForce || status.state == .terminationPending
+            let noticeDueToday = status.state == .inForce && status.noticeDeadline == day
+            let noticeMetToday = pendingNotice?.date == day && status.state == .terminationPending
+            let reportsToday = running
+                && (status.currentTerm.map { $0.start == day && $0.index > 1 } == true || status.lastDayInForce == day
+                    || status.parties.contains { $0.status == .withdrawn && $0.since == day })
+            if noticeDueToday || noticeMetToday || reportsToday { status = RulesEngine.evaluate(agreement, asOf: day) }
+            var found = reportsToday ? deadlinesReported(on: day, by: status, agreement: agreement, parties: parties) : []
+            if noticeMetToday, let pending = pendingNotice,
+                var met = noticeDeadline(
+                    in: RulesEngine.evaluate(agreement, asOf: pending.announcedOn), agreement: agreement, parties: parties)
             {
                 // The deadline the engine announced was met: a notice given on or before it now fixes the end.
-                var met = pending
                 let notice = status.trace.last { $0.subject == "notice" && $0.result == status.lastDayInForce.map { "\($0)" } }
                 let notifier = notice?.inputs["party"].flatMap { $0.isEmpty ? nil : $0 } ?? "A party"
                 met.explanation += " \(notifier) gave notice in time\(notice?.eventId.map { " (event \($0))" } ?? "")."
                 found.append(met)
             }
-            if let notice, notice.date == day { found.append(notice) }
+            if noticeDueToday, let notice = noticeDeadline(in: status, agreement: agreement, parties: parties) {
+                found.append(notice)
+            }
             for deadline in found where deadline.date >= from && deadline.date <= to {
                 deadlines.append(deadline)
             }
-            if let notice, notice.date > day {
-                pendingNotice = notice
+            if status.state == .inForce, let announced = status.noticeDeadline, announced > day {
+                pendingNotice = (announced, day)
             } else if let pending = pendingNotice, pending.date <= day {
                 pendingNotice = nil
             }
