@@ -57,12 +57,14 @@ struct APIHandler: APIProtocol {
         var hasMore = false
         var tag = ETagHasher()
         tag.combine("\(asOf)")
-        for stored in snapshot.ordered[start...] {
+        // A state filter may scan the whole catalog: read every state on `asOf` from the snapshot's held answer.
+        let states = query.state == nil ? nil : await snapshot.states(asOf: asOf)
+        for (index, stored) in zip(start..., snapshot.ordered[start...]) {
             let agreement = stored.agreement
             if let party = query.party, !agreement.parties.contains(where: { $0.code == party }) { continue }
             if let wanted = query.tag, !agreement.tags.contains(wanted) { continue }
             if let text, !matches(agreement, text) { continue }
-            let state = RulesEngine.state(of: agreement, asOf: asOf)
+            let state = states?[index] ?? RulesEngine.state(of: agreement, asOf: asOf)
             if let wanted = query.state, wanted.rawValue != state.rawValue { continue }
             if items.count == limit {
                 hasMore = true

@@ -17,20 +17,25 @@ public final class AgreementCatalog: Sendable {
         public let ordered: [StoredAgreement]
         /// Increases with every committed write; part of list ETags.
         public let revision: Int
+        /// Answers computed from this snapshot and held while it is current (``SnapshotDerivations``).
+        let derived: SnapshotDerivations
 
         init(_ agreements: [StoredAgreement], revision: Int) {
             var byId: [String: StoredAgreement] = [:]
             byId.reserveCapacity(agreements.count)
             for stored in agreements { byId[stored.agreement.id] = stored }
             let ordered = byId.values.sorted { $0.agreement.id < $1.agreement.id }
-            self.init(byId: byId, ordered: ordered, revision: revision)
+            self.init(byId: byId, ordered: ordered, revision: revision, derived: SnapshotDerivations())
         }
 
-        private init(byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int) {
+        private init(
+            byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int, derived: SnapshotDerivations
+        ) {
             self.byId = byId
             self.ordered = ordered
             self.sortedIds = ordered.map(\.agreement.id)
             self.revision = revision
+            self.derived = derived
         }
 
         /// The snapshot after one write: one binary search and an insertion, not a sort of everything.
@@ -40,13 +45,21 @@ public final class AgreementCatalog: Sendable {
             let index = sortedIds.partitionPoint { $0 < id }
             let present = index < sortedIds.count && sortedIds[index] == id
             byId[id] = stored
+            let change: SnapshotDerivations.Change
             switch (present, stored) {
-            case (true, let stored?): ordered[index] = stored
-            case (true, nil): ordered.remove(at: index)
-            case (false, let stored?): ordered.insert(stored, at: index)
-            case (false, nil): break
+            case (true, let stored?):
+                ordered[index] = stored
+                change = .replaced(at: index, by: stored)
+            case (true, nil):
+                ordered.remove(at: index)
+                change = .removed(at: index, id: id)
+            case (false, let stored?):
+                ordered.insert(stored, at: index)
+                change = .inserted(at: index, stored)
+            case (false, nil):
+                return Snapshot(byId: byId, ordered: ordered, revision: revision + 1, derived: derived)
             }
-            return Snapshot(byId: byId, ordered: ordered, revision: revision + 1)
+            return Snapshot(byId: byId, ordered: ordered, revision: revision + 1, derived: derived.carried(over: change))
         }
     }
 

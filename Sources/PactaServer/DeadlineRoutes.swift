@@ -30,11 +30,19 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        var all = Self.deadlines(
-            in: snapshot, from: window.from, to: window.to, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
-        if let after { all.removeAll { $0.sortKey <= after } }
-        let items = Array(all.prefix(limit))
-        let nextCursor = all.count > limit ? items.last.map { DeadlineCursor.encode($0.sortKey) } : nil
+        let all = await snapshot.deadlines(from: window.from, to: window.to)
+        let start = after.map { after in all.partitionPoint { $0.sortKey <= after } } ?? 0
+        let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+        var items: [Deadline] = []
+        var hasMore = false
+        for deadline in all[start...] where filter(deadline) {
+            if items.count == limit {
+                hasMore = true
+                break
+            }
+            items.append(deadline)
+        }
+        let nextCursor = hasMore ? items.last.map { DeadlineCursor.encode($0.sortKey) } : nil
         let page = Components.Schemas.DeadlinePage(
             items: items, from: "\(window.from)", to: "\(window.to)", nextCursor: nextCursor,
             next: nextCursor.map { nextDeadlinesLink(query, window: window, limit: limit, cursor: $0) })
@@ -49,16 +57,13 @@ extension APIHandler {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
         var counts: [AgreementStatus.State: Int] = [:]
-        for id in snapshot.sortedIds {
-            guard let stored = snapshot.byId[id] else { continue }
-            counts[RulesEngine.state(of: stored.agreement, asOf: asOf), default: 0] += 1
-        }
-        let in90 = Self.deadlines(in: snapshot, from: asOf, to: Self.offset(asOf, 90), party: nil, kind: nil)
+        for state in await snapshot.states(asOf: asOf) { counts[state, default: 0] += 1 }
+        let in90 = await snapshot.deadlines(from: asOf, to: Self.offset(asOf, 90))
         let in30 = in90.filter { $0.date <= Self.offset(asOf, 30) }
         var next = in90.first
         // Look further out only when nothing is due soon; each step widens the window tenfold.
         for days in [1_000, 10_000, Self.maxWindowDays] where next == nil {
-            next = Self.deadlines(in: snapshot, from: asOf, to: Self.offset(asOf, days), party: nil, kind: nil).first
+            next = await snapshot.deadlines(from: asOf, to: Self.offset(asOf, days)).first
         }
         let summary = Components.Schemas.Summary(
             asOf: "\(asOf)", agreements: snapshot.sortedIds.count,
@@ -81,12 +86,12 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        let deadlines = Self.deadlines(
-            in: snapshot, from: window.from, to: window.to, party: query.party,
-            kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
-        let agreements = snapshot.byId.mapValues(\.agreement)
+        let filter = Self.deadlineFilter(
+            in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+        let deadlines = await snapshot.deadlines(from: window.from, to: window.to).filter(filter)
         let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
-        let body = DeadlineCalendar.render(name: name, deadlines: deadlines, agreements: agreements, alarm: alarm)
+        let body = DeadlineCalendar.render(
+            name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 
@@ -113,7 +118,7 @@ extension APIHandler {
             }
         let name = "Pacta: \(stored.agreement.shortTitle ?? stored.agreement.id)"
         let body = DeadlineCalendar.render(
-            name: name, deadlines: deadlines, agreements: [stored.agreement.id: stored.agreement], alarm: alarm)
+            name: name, deadlines: deadlines, agreement: { $0 == stored.agreement.id ? stored.agreement : nil }, alarm: alarm)
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 
@@ -143,29 +148,23 @@ extension APIHandler {
 
     // MARK: Helpers
 
-    /// All deadlines of the snapshot's agreements in the window, filtered, in ``Deadline/sortKey`` order.
-    static func deadlines(
-        in snapshot: AgreementCatalog.Snapshot, from: CalendarDate, to: CalendarDate, party: String?,
-        kind: Deadline.Kind?
-    ) -> [Deadline] {
-        var all: [Deadline] = []
-        for id in snapshot.sortedIds {
-            guard let agreement = snapshot.byId[id]?.agreement else { continue }
-            if let party, !agreement.parties.contains(where: { $0.code == party }) { continue }
-            for deadline in DeadlineProjection.deadlines(for: agreement, from: from, through: to)
-            where (party.map { deadline.concerns($0) } ?? true) && (kind.map { deadline.kind == $0 } ?? true) {
-                all.append(deadline)
-            }
+    /// Which deadlines a `party` and `kind` filter lets through: those of that kind that concern the party, in
+    /// agreements the party is recorded in.
+    static func deadlineFilter(
+        in snapshot: AgreementCatalog.Snapshot, party: String?, kind: Deadline.Kind?
+    ) -> (Deadline) -> Bool {
+        { deadline in
+            if let kind, deadline.kind != kind { return false }
+            guard let party else { return true }
+            return deadline.concerns(party)
+                && snapshot.byId[deadline.agreementId]?.agreement.parties.contains { $0.code == party } == true
         }
-        all.sort { $0.sortKey < $1.sortKey }
-        return all
     }
 
     /// A strong ETag for a representation computed from every agreement (their own ETags) and `parts`.
     static func catalogTag(_ snapshot: AgreementCatalog.Snapshot, _ parts: String...) -> String {
         var hasher = ETagHasher()
-        hasher.combine(RulesEngine.version)
-        for id in snapshot.sortedIds { hasher.combine(snapshot.byId[id]?.etag ?? "") }
+        hasher.combine(snapshot.catalogTag)
         for part in parts { hasher.combine(part) }
         return hasher.etag
     }

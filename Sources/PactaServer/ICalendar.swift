@@ -77,9 +77,9 @@ enum DeadlineCalendar {
 
     static let productId = "-//Pacta//Pacta deadlines 1.0//EN"
 
-    /// The feed. `agreements` gives each deadline's agreement (for titles and stamps).
+    /// The feed. `agreement` looks up each deadline's agreement by id (for titles and stamps).
     static func render(
-        name: String, deadlines: [Deadline], agreements: [String: Agreement], alarm: Alarm?
+        name: String, deadlines: [Deadline], agreement: (String) -> Agreement?, alarm: Alarm?
     ) -> [UInt8] {
         var writer = ICalendarWriter()
         writer.line("BEGIN", "VCALENDAR")
@@ -89,7 +89,7 @@ enum DeadlineCalendar {
         writer.line("METHOD", "PUBLISH")
         writer.line("X-WR-CALNAME", ICalendarWriter.escapeText(name))
         for deadline in deadlines {
-            guard let agreement = agreements[deadline.agreementId] else { continue }
+            guard let agreement = agreement(deadline.agreementId) else { continue }
             event(deadline, agreement: agreement, alarm: alarm, into: &writer)
         }
         writer.line("END", "VCALENDAR")

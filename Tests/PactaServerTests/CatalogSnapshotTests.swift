@@ -32,4 +32,37 @@ import Testing
         #expect(snapshot.byId == fresh.byId)
         #expect(snapshot.ordered.map(\.agreement.id) == snapshot.sortedIds)
     }
+
+    /// Answers held by a snapshot and patched write by write equal the answers computed afresh.
+    @Test func carriedOverAnswersMatchAFreshComputation() async throws {
+        let agreements = SyntheticAgreements.generate(count: 60, seed: 7)
+        let asOf = try CalendarDate(parsing: "2025-06-01")
+        let from = try CalendarDate(parsing: "2025-01-01")
+        let to = try CalendarDate(parsing: "2027-12-31")
+        var snapshot = AgreementCatalog.Snapshot(agreements.prefix(40).map { Self.stored($0) }, revision: 0)
+        _ = await snapshot.states(asOf: asOf)
+        _ = await snapshot.deadlines(from: from, to: to)
+        let untouchedTag = snapshot.catalogTag
+        var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(40).map { ($0.id, Self.stored($0)) })
+        var writes: [(String, StoredAgreement?)] = agreements.suffix(20).map { ($0.id, Self.stored($0)) }
+        writes += agreements.prefix(40).filter { $0.id.hasSuffix("2") }.map { ($0.id, nil) }
+        // A replacement with different rules: a one-year term renewing from another date.
+        var changed = agreements[5]
+        changed.rules = agreements[0].rules
+        changed.events = agreements[0].events
+        writes.append((changed.id, Self.stored(changed, "\"2\"")))
+        for (id, stored) in writes {
+            snapshot = snapshot.replacing(id, with: stored)
+            expected[id] = stored
+        }
+        #expect(snapshot.derived.states.readyValues.count == 1)
+        #expect(snapshot.derived.deadlines.readyValues.count == 1)
+        let fresh = AgreementCatalog.Snapshot(Array(expected.values), revision: 0)
+        #expect(await snapshot.states(asOf: asOf) == fresh.states(asOf: asOf))
+        let carried = await snapshot.deadlines(from: from, to: to)
+        #expect(!carried.isEmpty)
+        #expect(await carried == fresh.deadlines(from: from, to: to))
+        #expect(snapshot.catalogTag == fresh.catalogTag)
+        #expect(snapshot.catalogTag != untouchedTag)
+    }
 }
