@@ -9,6 +9,13 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     struct Route: Sendable, Equatable {
         let segments: [Substring]
         let methods: [String]
+
+        func matches(_ path: ArraySlice<Substring>) -> Bool {
+            segments.count == path.count
+                && zip(segments, path).allSatisfy { template, actual in
+                    template.hasPrefix("{") ? !actual.isEmpty : template == actual
+                }
+        }
     }
 
     let routes: [Route]
@@ -22,14 +29,16 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let method = request.method.rawValue
         let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let matching = routes.filter { route in
-            route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { template, actual in
-                    template.hasPrefix("{") ? !actual.isEmpty : template == actual
-                }
+        // Every request passes here: find a route that allows the method without building anything.
+        var matched = false
+        for route in routes where route.matches(segments) {
+            if route.methods.contains(method) || (method == "HEAD" && route.methods.contains("GET")) {
+                return try await next(request, context)
+            }
+            matched = true
         }
-        guard !matching.isEmpty else { return try await next(request, context) }
-        var allowed = Set(matching.flatMap(\.methods))
+        guard matched else { return try await next(request, context) }
+        var allowed = Set(routes.filter { $0.matches(segments) }.flatMap(\.methods))
         if allowed.contains("GET") { allowed.insert("HEAD") }
         if allowed.contains(method) { return try await next(request, context) }
         let allow = allowed.sorted().joined(separator: ", ")
@@ -74,14 +83,14 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 /// a longer value answers 422 naming the parameter, as the contract promises, instead of being searched for.
 struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Path template → parameter → maxLength (Unicode code points, as JSON Schema counts), as in openapi.yaml.
-    static var limits: [(template: [Substring], parameters: [String: Int])] {
+    static let limits: [(template: [Substring], parameters: [String: Int])] = {
         [
             ("/v1/agreements", ["party": 16, "tag": 64, "q": 200, "cursor": 200]),
             ("/v1/deadlines", ["party": 16, "cursor": 200]),
             ("/v1/calendar.ics", ["party": 16, "alarm": 16]),
             ("/v1/agreements/{id}/calendar.ics", ["party": 16, "alarm": 16]),
         ].map { (Array($0.0.split(separator: "/").map { Substring($0) }), $0.1) }
-    }
+    }()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
