@@ -86,3 +86,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Engine benchmarks (ordo-one/package-benchmark) exist only when PACTA_BENCHMARKS is set, so the normal build and
+// tests never resolve or build the benchmark tooling. See BENCHMARKS.md:
+//   PACTA_BENCHMARKS=1 swift package --allow-writing-to-package-directory benchmark
+if Context.environment["PACTA_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets += [
+        .executableTarget(
+            name: "PactaEngine",
+            dependencies: ["PactaCore", .product(name: "Benchmark", package: "package-benchmark")],
+            path: "Benchmarks/PactaEngine",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        /// A fixed engine workload to run under `valgrind --tool=callgrind` or `perf record`.
+        .executableTarget(name: "PactaProfile", dependencies: ["PactaCore"], path: "Benchmarks/PactaProfile"),
+    ]
+}

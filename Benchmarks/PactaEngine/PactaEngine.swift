@@ -76,7 +76,7 @@ enum Dataset {
     /// A bundled agreement, read from the main package's `Data/agreements`.
     static func agreement(_ id: String) -> Agreement {
         let root = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let url = root.appendingPathComponent("Data/agreements/\(id).json")
         return try! JSONDecoder().decode(Agreement.self, from: Data(contentsOf: url))
     }

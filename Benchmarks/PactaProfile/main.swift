@@ -12,7 +12,7 @@ let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
 // The repository root (for Data/agreements): PACTA_ROOT, or found from this file's path.
 let root = ProcessInfo.processInfo.environment["PACTA_ROOT"].map { URL(fileURLWithPath: $0) }
     ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let gsomia = try JSONDecoder().decode(
     Agreement.self, from: Data(contentsOf: root.appendingPathComponent("Data/agreements/gsomia.json")))
 let multilateral = SyntheticAgreements.multilateral(partyCount: 190, seed: 1)
