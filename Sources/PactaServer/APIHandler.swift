@@ -226,7 +226,7 @@ struct APIHandler: APIProtocol {
     }
 }
 
-extension Array where Element: Comparable {
+extension Array {
     /// The index of the first element for which `belongsToFirstPart` is false, in a partitioned array.
     func partitionPoint(_ belongsToFirstPart: (Element) -> Bool) -> Int {
         var low = 0

@@ -27,6 +27,11 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    private enum Found {
+        case value(Value)
+        case pending(Task<Value, Never>)
+    }
+
     let capacity: Int
     private let keep: @Sendable (Value) -> Bool
     private let entries: Mutex<Entries>
@@ -44,10 +49,6 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// The value for `key`, computed by `compute` unless it is held or already being computed.
     func value(for key: Key, compute: @escaping @Sendable () -> Value) async -> Value {
-        enum Found {
-            case value(Value)
-            case pending(Task<Value, Never>)
-        }
         let found: Found = entries.withLock { entries in
             if let entry = entries.byKey[key] {
                 entries.touch(key)

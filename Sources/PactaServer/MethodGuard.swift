@@ -81,9 +81,9 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The `maxLength` of query parameters declared in `openapi.yaml`, which the generated code does not enforce:
 /// a longer value answers 422 naming the parameter, as the contract promises, instead of being searched for.
-struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
+enum QueryLimits {
     /// Path template → parameter → maxLength (Unicode code points, as JSON Schema counts), as in openapi.yaml.
-    static let limits: [(template: [Substring], parameters: [String: Int])] = {
+    static let table: [(template: [Substring], parameters: [String: Int])] = {
         [
             ("/v1/agreements", ["party": 16, "tag": 64, "q": 200, "cursor": 200]),
             ("/v1/deadlines", ["party": 16, "cursor": 200]),
@@ -91,12 +91,14 @@ struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
             ("/v1/agreements/{id}/calendar.ics", ["party": 16, "alarm": 16]),
         ].map { (Array($0.0.split(separator: "/").map { Substring($0) }), $0.1) }
     }()
+}
 
+struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         let segments = request.uri.path.split(separator: "/")
-        let matching = Self.limits.first { entry in
+        let matching = QueryLimits.table.first { entry in
             entry.template.count == segments.count
                 && zip(entry.template, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
         }
