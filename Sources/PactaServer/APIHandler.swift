@@ -59,13 +59,16 @@ struct APIHandler: APIProtocol {
         tag.combine("\(asOf)")
         // A state filter may scan the whole catalog: read every state on `asOf` from the snapshot's held answer.
         let states = query.state == nil ? nil : await snapshot.states(asOf: asOf)
-        for (index, stored) in zip(start..., snapshot.ordered[start...]) {
+        let wantedState = query.state.flatMap { AgreementStatus.State(rawValue: $0.rawValue) }
+        for index in start..<snapshot.ordered.count {
+            // The held state first: a rare state then skips nearly every agreement without touching it.
+            if let wantedState, let states, states[index] != wantedState { continue }
+            let stored = snapshot.ordered[index]
             let agreement = stored.agreement
             if let party = query.party, !agreement.parties.contains(where: { $0.code == party }) { continue }
             if let wanted = query.tag, !agreement.tags.contains(wanted) { continue }
             if let text, !matches(agreement, text) { continue }
             let state = states?[index] ?? RulesEngine.state(of: agreement, asOf: asOf)
-            if let wanted = query.state, wanted.rawValue != state.rawValue { continue }
             if items.count == limit {
                 hasMore = true
                 break

@@ -90,8 +90,11 @@ extension APIHandler {
             in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let deadlines = await snapshot.deadlines(from: window.from, to: window.to).filter(filter)
         let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
-        let body = DeadlineCalendar.render(
-            name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
+        // Calendar clients poll the same feed: its bytes are held under its strong ETag while the snapshot lasts.
+        let body = await snapshot.derived.feeds.value(for: etag) {
+            DeadlineCalendar.render(
+                name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
+        }
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 

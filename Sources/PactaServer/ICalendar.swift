@@ -6,46 +6,62 @@ struct ICalendarWriter {
     private(set) var output: [UInt8] = []
 
     /// Writes one content line, `name[;params]:value`, folding it as RFC 5545 §3.1 requires. `value` is written as
-    /// given; escape TEXT values with ``escapeText(_:)``.
+    /// given; escape TEXT values with ``escapeText(_:)``. Works on bytes: a feed of 20,000 events is millions of them.
     mutating func line(_ name: String, _ value: String) {
-        let bytes = Array((name + ":" + value).utf8)
-        var start = 0
-        var limit = 75  // The first line holds 75 octets; continuation lines hold a space and 74 more.
-        while bytes.count - start > limit {
-            var end = start + limit
-            // Never cut inside a UTF-8 sequence: back up to a byte that is not a continuation byte (10xxxxxx).
-            while end > start, bytes[end] & 0xC0 == 0x80 { end -= 1 }
-            output += bytes[start..<end]
-            output += [13, 10, 32]
-            start = end
-            limit = 74
+        var content = name
+        content += ":"
+        content += value
+        content.withUTF8 { bytes in
+            var start = 0
+            var limit = 75  // The first line holds 75 octets; continuation lines hold a space and 74 more.
+            while bytes.count - start > limit {
+                var end = start + limit
+                // Never cut inside a UTF-8 sequence: back up to a byte that is not a continuation byte (10xxxxxx).
+                while end > start, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                output.append(13)
+                output.append(10)
+                output.append(32)
+                start = end
+                limit = 74
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+            output.append(13)
+            output.append(10)
         }
-        output += bytes[start...]
-        output += [13, 10]
     }
 
-    /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines.
+    /// Escapes a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines (`\n`, `\r\n` and `\r`
+    /// each become one `\\n`); other control characters are not allowed in TEXT and are dropped. Every byte that
+    /// matters is ASCII, so the value is escaped byte by byte and UTF-8 sequences pass through whole.
     static func escapeText(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case ";": escaped += "\\;"
-            case ",": escaped += "\\,"
-            case "\n", "\r\n", "\r": escaped += "\\n"
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(text.utf8.count + 8)
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            defer { previous = byte }
+            switch byte {
+            case UInt8(ascii: "\\"), UInt8(ascii: ";"), UInt8(ascii: ","):
+                escaped.append(UInt8(ascii: "\\"))
+                escaped.append(byte)
+            case 10 where previous == 13:
+                continue  // The second half of CRLF, already written.
+            case 10, 13:
+                escaped.append(UInt8(ascii: "\\"))
+                escaped.append(UInt8(ascii: "n"))
+            case 0..<0x20, 0x7F:
+                continue
             default:
-                // Other control characters are not allowed in TEXT.
-                if character.isASCII, let ascii = character.asciiValue, ascii < 0x20 || ascii == 0x7F { continue }
-                escaped.append(character)
+                escaped.append(byte)
             }
         }
-        return escaped
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     /// `YYYYMMDD`, the iCalendar DATE form.
     static func date(_ date: CalendarDate) -> String {
-        String(date.description.filter { $0 != "-" })
+        let digits = String(date.year * 10_000 + date.month * 100 + date.day)
+        return String(repeating: "0", count: max(0, 8 - digits.utf8.count)) + digits
     }
 }
 

@@ -4,7 +4,7 @@ import Synchronization
 
 /// Answers that depend only on one snapshot and that dashboards poll for again and again: every agreement's
 /// state on a date (list filters, the summary), every deadline in a window (the deadline list, the summary,
-/// calendar feeds) and the tag of the whole catalog (their ETags).
+/// calendar feeds), rendered calendar feeds and the tag of the whole catalog (their ETags).
 ///
 /// At 100,000 agreements each costs from milliseconds (the tag) to about a second (states, deadlines), so
 /// each is computed once per snapshot and held. After a write the next snapshot inherits the finished answers,
@@ -22,6 +22,9 @@ final class SnapshotDerivations: Sendable {
 
     let states: MemoTable<CalendarDate, [AgreementStatus.State]>
     let deadlines: MemoTable<Window, [Deadline]>
+    /// Rendered iCalendar feeds by their strong ETag (which names the snapshot and every parameter), up to 32 MiB
+    /// each; not carried over a write, since every feed's tag changes with the catalog.
+    let feeds = MemoTable<String, [UInt8]>(capacity: 8, keep: { $0.count <= 32 << 20 })
     private let tag = Mutex<String?>(nil)
 
     init(

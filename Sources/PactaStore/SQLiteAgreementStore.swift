@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import PactaCore
+import Synchronization
 
 /// The default store: one SQLite file in WAL mode with `synchronous=FULL`.
 ///
@@ -83,22 +84,53 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func allAgreements() async throws -> [StoredAgreement] {
-        // Decode row by row from a cursor: only one document's text is alive at a time, so peak memory at
-        // startup is the decoded agreements, not the decoded agreements plus every document.
+        // Decoding JSON is 80% of startup (perf, 100,000 agreements), so documents are decoded on every core, a
+        // batch at a time: only one batch of documents' text is alive at once, so peak memory at startup stays
+        // close to the decoded agreements alone.
         try await writer.read { db in
-            let decoder = JSONDecoder()
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM agreement") ?? 0
             var result: [StoredAgreement] = []
             result.reserveCapacity(count)
             let rows = try Row.fetchCursor(db, sql: "SELECT document, etag FROM agreement ORDER BY id")
-            while let row = try rows.next() {
-                let agreement = try row.withUnsafeData(atIndex: 0) { data in
-                    try decoder.decode(Agreement.self, from: data ?? Data())
-                }
-                result.append(StoredAgreement(agreement: agreement, etag: row[1]))
+            var batch: [(document: Data, etag: String)] = []
+            func decodeBatch() throws {
+                let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, batch.count / 64))
+                let decoded = try Self.decodeInParallel(batch, lanes: lanes)
+                result += decoded
+                batch.removeAll(keepingCapacity: true)
             }
+            while let row = try rows.next() {
+                batch.append((row[0], row[1]))
+                if batch.count == 4_096 { try decodeBatch() }
+            }
+            try decodeBatch()
             return result
         }
+    }
+
+    private static func decodeInParallel(_ batch: [(document: Data, etag: String)], lanes: Int) throws
+        -> [StoredAgreement]
+    {
+        let lanes = max(1, lanes)
+        let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decoder = JSONDecoder()
+            let range = batch.indices.split(lane, of: lanes)
+            var decoded: [StoredAgreement] = []
+            decoded.reserveCapacity(range.count)
+            do {
+                for index in range {
+                    let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
+                    decoded.append(StoredAgreement(agreement: agreement, etag: batch[index].etag))
+                }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            results.withLock { $0[lane] = decoded }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { $0.flatMap { $0 } }
     }
 
     public func agreement(id: String) async throws -> StoredAgreement? {
@@ -358,5 +390,15 @@ public enum ConstantTime {
         var difference: UInt8 = 0
         for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
         return difference == 0
+    }
+}
+
+extension Range where Bound == Int {
+    /// The `lane`-th of `lanes` contiguous, nearly equal parts of the range.
+    fileprivate func split(_ lane: Int, of lanes: Int) -> Range<Int> {
+        let size = count / lanes
+        let extra = count % lanes
+        let start = lowerBound + lane * size + Swift.min(lane, extra)
+        return start..<(start + size + (lane < extra ? 1 : 0))
     }
 }

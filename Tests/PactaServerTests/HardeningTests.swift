@@ -177,6 +177,17 @@ import Testing
         }
     }
 
+    @Test func generatedIdsAreLowercaseHexAndDiffer() {
+        let ids = (0..<200).map { _ in RequestID.generate() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.utf8.count == 32)
+            #expect(id.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) })
+        }
+        // Every hex digit turns up (a fixed nibble would show as a missing digit).
+        #expect(Set(ids.joined()).count == 16)
+    }
+
     @Test func historyRecordsEveryWriteWithTokenNameAndRequestId() async throws {
         try await TestApp.run { app, client in
             let name = HTTPField.Name("X-Request-Id")!

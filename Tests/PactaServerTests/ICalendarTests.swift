@@ -1,4 +1,5 @@
 import Foundation
+import PactaCore
 import Testing
 
 @testable import PactaServer
@@ -26,6 +27,13 @@ import Testing
     @Test func textValuesAreEscaped() {
         #expect(ICalendarWriter.escapeText("a;b,c\\d\ne") == "a\\;b\\,c\\\\d\\ne")
         #expect(ICalendarWriter.escapeText("bell\u{7}") == "bell")
+        #expect(ICalendarWriter.escapeText("a\r\nb\rc\n\nd") == "a\\nb\\nc\\n\\nd")
+        #expect(ICalendarWriter.escapeText("日本, 한국; é") == "日本\\, 한국\\; é")
+    }
+
+    @Test func datesAreEightDigits() throws {
+        #expect(ICalendarWriter.date(try CalendarDate(parsing: "2019-08-24")) == "20190824")
+        #expect(ICalendarWriter.date(try CalendarDate(parsing: "0033-01-02")) == "00330102")
     }
 
     @Test func alarmsParseDaysAndWeeks() throws {
