@@ -46,7 +46,7 @@ base="http://127.0.0.1:$port"
 started=$(date +%s.%N)
 "$binary" serve --database "$database" --port "$port" --log-level warning --no-seed &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "${vary_script:-}"' EXIT
 ready=""
 for _ in $(seq 1 600); do
   if curl -fs -o /dev/null "$base/healthz"; then ready=$(date +%s.%N); break; fi
@@ -71,7 +71,26 @@ endpoints=(
   "deadlines-90d|/v1/deadlines?from=$as_of&to=$to&limit=100"
   "calendar.ics-90d|/v1/calendar.ics?from=$as_of&to=$to"
   "summary|/v1/summary?asOf=$as_of"
+  # The same reads on a different date each time (every request a different URI, so no held response helps): what
+  # evaluating and encoding cost. A state-filtered list on a new date evaluates every agreement once.
+  "status-any-date|/v1/agreements/gsomia/status?asOf=ASOF"
+  "list-any-date|/v1/agreements?state=inForce&asOf=ASOF&limit=100"
 )
+
+# wrk script for paths with ASOF: each thread walks its own dates from 2000-01-01 over 100 years.
+vary_script=$(mktemp --suffix=.lua)
+cat > "$vary_script" <<'LUA'
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 18250)
+  threads = threads + 1
+end
+function request()
+  counter = (counter or offset) + 1
+  local day = os.date("!%Y-%m-%d", 946684800 + (counter % 36500) * 86400)
+  return wrk.format("GET", (template:gsub("ASOF", day)))
+end
+LUA
 
 to_ms() { # wrk prints 512.00us, 1.23ms, 2.01s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
@@ -84,11 +103,17 @@ printf '%-18s %9s %10s %9s %9s %8s %6s  %s\n' endpoint first_ms req/s p50_ms p99
 ceiling=""
 for entry in "${endpoints[@]}"; do
   name=${entry%%|*} path=${entry#*|}
+  script=()
+  if [[ $path == *ASOF* ]]; then
+    sed -i "1i template = \"${path//&/\\&}\"" "$vary_script"
+    script=(-s "$vary_script")
+  fi
   # The first request pays for what the server then holds per snapshot (states on a date, deadlines in a window).
-  read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$base$path")
+  read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$base${path//ASOF/$as_of}")
   [ "$code" = 200 ] || { echo "$name answered HTTP $code" >&2; exit 1; }
-  wrk -t"$threads" -c"$connections" -d2s "$base$path" >/dev/null  # warm-up
-  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$base$path")
+  wrk -t"$threads" -c"$connections" -d2s "${script[@]}" "$base${path//ASOF/$as_of}" >/dev/null  # warm-up
+  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" "$base${path//ASOF/$as_of}")
+  [ ${#script[@]} -eq 0 ] || sed -i 1d "$vary_script"
   rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
   p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
   p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")

@@ -73,6 +73,7 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
         middleware: BodyGuardMiddleware(
             maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json))
     router.add(middleware: LocationHeaderMiddleware())
+    router.add(middleware: ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today))
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
