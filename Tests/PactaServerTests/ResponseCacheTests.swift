@@ -32,7 +32,7 @@ import Testing
         }
     }
 
-    @Test func theCacheDropsTheLeastRecentlyUsedBeyondItsBudget() throws {
+    @Test func aReadEntryOutlivesAnUnreadOneBeyondTheBudget() throws {
         let cache = ResponseCache(maxEntryBytes: 100, maxTotalBytes: 250)
         let today = try CalendarDate(parsing: "2026-11-29")
         func key(_ uri: String) -> ResponseCache.Key { .init(revision: 1, today: today, uri: uri) }
@@ -41,7 +41,7 @@ import Testing
         }
         cache.store(entry(90), for: key("/a"))
         cache.store(entry(90), for: key("/b"))
-        #expect(cache.entry(key("/a")) != nil)  // /a is now the most recently used
+        #expect(cache.entry(key("/a")) != nil)  // /a was read since it was stored: it gets a second chance
         cache.store(entry(90), for: key("/c"))  // over 250 bytes: /b goes
         #expect(cache.entry(key("/b")) == nil)
         #expect(cache.entry(key("/a")) != nil)
