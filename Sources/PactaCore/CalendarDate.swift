@@ -4,9 +4,13 @@
 /// seconds cannot shift a date. The supported range is 0001-01-01 through 9999-12-31, the range that
 /// `YYYY-MM-DD` can spell.
 public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// `year << 9 | month << 5 | day`: four bytes instead of three words (an agreement holds many dates; at 100,000
+    /// agreements that is tens of megabytes), and the order of the numbers is the order of the dates.
+    private let packed: UInt32
+
+    public var year: Int { Int(packed >> 9) }
+    public var month: Int { Int((packed >> 5) & 0xF) }
+    public var day: Int { Int(packed & 0x1F) }
 
     public static let minimum = CalendarDate(uncheckedYear: 1, month: 1, day: 1)
     public static let maximum = CalendarDate(uncheckedYear: 9999, month: 12, day: 31)
@@ -22,9 +26,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     init(uncheckedYear year: Int, month: Int, day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
+        packed = UInt32(year) << 9 | UInt32(month) << 5 | UInt32(day)
     }
 
     /// Parses exactly `YYYY-MM-DD` (ASCII digits, four-digit year).
@@ -74,9 +76,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         }
     }
 
-    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
-        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
-    }
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool { lhs.packed < rhs.packed }
 
     public static func isLeapYear(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
