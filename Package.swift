@@ -101,6 +101,6 @@ if Context.environment["PACTA_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         /// A fixed engine workload to run under `valgrind --tool=callgrind` or `perf record`.
-        .executableTarget(name: "PactaProfile", dependencies: ["PactaCore"], path: "Benchmarks/PactaProfile"),
+        .executableTarget(name: "PactaProfile", dependencies: ["PactaCore"], path: "Profiling/PactaProfile"),
     ]
 }

@@ -1,7 +1,11 @@
 import PactaCore
 
 /// An agreement as stored, with the entity tag that names this exact revision.
-public struct StoredAgreement: Sendable, Hashable {
+///
+/// Immutable and shared by reference: the catalog holds every agreement in an ordered array and a dictionary by
+/// id, and scans copy them around; a reference is one word and one retain where the inline `Agreement` (rules
+/// included) is hundreds of bytes and a retain per string.
+public final class StoredAgreement: Sendable, Hashable {
     public let agreement: Agreement
     /// A strong entity tag derived from the stored document (quoted, as sent in `ETag`).
     public let etag: String
@@ -9,6 +13,15 @@ public struct StoredAgreement: Sendable, Hashable {
     public init(agreement: Agreement, etag: String) {
         self.agreement = agreement
         self.etag = etag
+    }
+
+    public static func == (lhs: StoredAgreement, rhs: StoredAgreement) -> Bool {
+        lhs === rhs || (lhs.etag == rhs.etag && lhs.agreement == rhs.agreement)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(etag)
+        hasher.combine(agreement)
     }
 }
 
