@@ -237,19 +237,7 @@ public final class SQLiteAgreementStore: AgreementStore {
         let now = Self.timestamp()
         return try await writer.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'seededAt'") != nil { return 0 }
-            var inserted = 0
-            for (id, (document, etag)) in encoded {
-                try db.execute(
-                    sql: """
-                        INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO NOTHING
-                        """,
-                    arguments: [id, document, etag, now, now])
-                if db.changesCount > 0 {
-                    inserted += 1
-                    try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
-                }
-            }
+            let inserted = try Self.insertNew(encoded, at: now, in: db)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('seededAt', ?)", arguments: [now])
             return inserted
         }
@@ -261,22 +249,28 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func insertMissing(_ agreements: [Agreement]) async throws -> Int {
         let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
         let now = Self.timestamp()
-        return try await writer.write { db in
-            var inserted = 0
-            for (id, (document, etag)) in encoded {
-                try db.execute(
-                    sql: """
-                        INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(id) DO NOTHING
-                        """,
-                    arguments: [id, document, etag, now, now])
-                if db.changesCount > 0 {
-                    inserted += 1
-                    try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
-                }
+        return try await writer.write { db in try Self.insertNew(encoded, at: now, in: db) }
+    }
+
+    /// Inserts the documents whose ids are not stored yet, each with a `seed` entry in the history; returns how
+    /// many were inserted.
+    private static func insertNew(
+        _ encoded: [(String, (document: String, etag: String))], at now: String, in db: Database
+    ) throws -> Int {
+        var inserted = 0
+        for (id, (document, etag)) in encoded {
+            try db.execute(
+                sql: """
+                    INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO NOTHING
+                    """,
+                arguments: [id, document, etag, now, now])
+            if db.changesCount > 0 {
+                inserted += 1
+                try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
             }
-            return inserted
         }
+        return inserted
     }
 
     /// Returns the current document and ETag, or throws when the row is missing or `ifMatch` names another
