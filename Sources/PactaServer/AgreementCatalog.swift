@@ -98,8 +98,10 @@ public final class AgreementCatalog: Sendable {
     ) async throws -> Result where Result: StoredAgreementConvertible {
         try await gate.run {
             let result = try await body(store)
-            let stored = result.storedAgreement
-            current.withLock { $0 = $0.replacing(id, with: stored) }
+            // Only writes replace the snapshot, one at a time (the gate), so the next one, with its carried-over
+            // answers, is built outside the lock: readers never wait for it.
+            let next = snapshot.replacing(id, with: result.storedAgreement)
+            current.withLock { $0 = next }
             return result
         }
     }
