@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PactaCore
 import PactaStore
 import Testing
 
@@ -175,6 +176,17 @@ import Testing
             #expect(generated.status == .notFound)
             #expect(generated.headers[name]?.count == 32)
         }
+    }
+
+    @Test func todayIsTheUTCCalendarDate() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let before = calendar.dateComponents([.year, .month, .day], from: Date())
+        let today = CalendarDate.todayUTC()
+        let after = calendar.dateComponents([.year, .month, .day], from: Date())
+        // The clock may pass midnight between the reads: today is then one of the two days.
+        let days = try [before, after].map { try CalendarDate(year: $0.year!, month: $0.month!, day: $0.day!) }
+        #expect(days.contains(today))
     }
 
     @Test func generatedIdsAreLowercaseHexAndDiffer() {
