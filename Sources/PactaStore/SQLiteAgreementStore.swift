@@ -111,7 +111,6 @@ public final class SQLiteAgreementStore: AgreementStore {
     private static func decodeInParallel(_ batch: [(document: Data, etag: String)], lanes: Int) throws
         -> [StoredAgreement]
     {
-        let lanes = max(1, lanes)
         let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
         let failure = Mutex<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
