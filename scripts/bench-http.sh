@@ -77,9 +77,13 @@ endpoints=(
   "list-any-date|/v1/agreements?state=inForce&asOf=ASOF&limit=100"
 )
 
-# wrk script for paths with ASOF: each thread walks its own dates from 2000-01-01 over 100 years.
+# wrk script for paths with ASOF (the path template comes after `--`): each thread walks its own dates from
+# 2000-01-01 over 100 years.
 vary_script=$(mktemp --suffix=.lua)
 cat > "$vary_script" <<'LUA'
+function init(args)
+  template = args[1]
+end
 local threads = 0
 function setup(thread)
   thread:set("offset", threads * 18250)
@@ -104,16 +108,13 @@ ceiling=""
 for entry in "${endpoints[@]}"; do
   name=${entry%%|*} path=${entry#*|}
   script=()
-  if [[ $path == *ASOF* ]]; then
-    sed -i "1i template = \"${path//&/\\&}\"" "$vary_script"
-    script=(-s "$vary_script")
-  fi
+  [[ $path != *ASOF* ]] || script=(-s "$vary_script")
   # The first request pays for what the server then holds per snapshot (states on a date, deadlines in a window).
   read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$base${path//ASOF/$as_of}")
   [ "$code" = 200 ] || { echo "$name answered HTTP $code" >&2; exit 1; }
-  wrk -t"$threads" -c"$connections" -d2s "${script[@]}" "$base${path//ASOF/$as_of}" >/dev/null  # warm-up
-  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" "$base${path//ASOF/$as_of}")
-  [ ${#script[@]} -eq 0 ] || sed -i 1d "$vary_script"
+  url="$base${path//ASOF/$as_of}"
+  wrk -t"$threads" -c"$connections" -d2s "${script[@]}" "$url" -- "$path" >/dev/null  # warm-up
+  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" "$url" -- "$path")
   rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
   p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
   p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
