@@ -124,7 +124,7 @@ extension Evaluation {
         _ notice: Event, countedOn firstCounted: CalendarDate, rule: String, article: String?,
         effect: (inout Evaluation, CalendarDate, Bool) -> NoticeOutcome
     ) -> NoticeOutcome {
-        let actions = events.filter { $0.refersTo == notice.id && $0.date >= notice.date }
+        let actions = referring[notice.id, default: []].filter { $0.date >= notice.date }
         var counted = firstCounted
         var resumed = false
         while true {

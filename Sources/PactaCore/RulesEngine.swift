@@ -40,6 +40,10 @@ struct Evaluation {
     let rules: Rules
     /// Events on or before `asOf` that no later correction supersedes, in date order (stable).
     let events: [Event]
+    /// The events of `events` that refer to another one (suspensions, resumptions, revocations of a notice), by
+    /// the id they refer to, in the same order: following a notice looks up its own, never scans every event
+    /// (which made an agreement of thousands of notices quadratic).
+    let referring: [String: [Event]]
 
     /// Collects the trace; `nil` when not tracing. A reference, so `step` need not mutate `self` and its
     /// autoclosure arguments may read `self` (exclusivity).
@@ -76,6 +80,9 @@ struct Evaluation {
             order.sort { (days[$0], $0) < (days[$1], $1) }
             self.events = order.map { all[$0] }
         }
+        var referring: [String: [Event]] = [:]
+        for event in events { if let target = event.refersTo { referring[target, default: []].append(event) } }
+        self.referring = referring
     }
 
     var isBilateral: Bool { agreement.kind == .bilateral }

@@ -22,7 +22,7 @@ extension APIHandler {
         let asOf = try resolveAsOf(input.query.asOf)
         let (from, to) = try window(
             from: input.query.from, to: input.query.to, asOf: asOf, agreement: stored.agreement)
-        let timeline = RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to)
+        let timeline = try await work.run { RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to) }
         let etag = ETagHasher.derived(from: stored.etag, qualifier: "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
         return .ok(.init(headers: .init(eTag: etag), body: .json(timeline)))
     }
@@ -43,17 +43,23 @@ extension APIHandler {
         let from = try request.from.map { try parseDate($0, pointer: "/from") }
         let to = try request.to.map { try parseDate($0, pointer: "/to") }
         let window = try window(from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
-        let status = RulesEngine.evaluate(agreement, asOf: asOf)
-        let timeline = RulesEngine.timeline(agreement, asOf: asOf, from: window.from, to: window.to)
+        let simulated = agreement
+        let (status, timeline) = try await work.run {
+            (
+                RulesEngine.evaluate(simulated, asOf: asOf),
+                RulesEngine.timeline(simulated, asOf: asOf, from: window.from, to: window.to)
+            )
+        }
         return .ok(.init(body: .json(.init(status: status, timeline: timeline))))
     }
 
     /// The timeline window: the given bounds, or by default from the entry into force (at most ten years
-    /// before `asOf`) to ten years after `asOf`. At most 200 years wide.
+    /// before `asOf`) to ten years after `asOf`. At most 200 years wide: a default start further back (an
+    /// agreement in force since 1800) is moved up to 200 years before the end, never refused.
     private func window(from: String?, to: String?, asOf: CalendarDate, agreement: Agreement) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
-        let start: CalendarDate
+        var start: CalendarDate
         if let from {
             start = try parseParameter(from, name: "from")
         } else {
@@ -62,6 +68,7 @@ extension APIHandler {
             start = min(entry ?? tenYearsBefore, tenYearsBefore)
         }
         let end = try to.map { try parseParameter($0, name: "to") } ?? ((try? asOf.plus(.years(10))) ?? .maximum)
+        if from == nil, let earliest = try? end.addingDays(-200 * 365), start < earliest { start = earliest }
         guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
         guard start.days(to: end) <= 200 * 366 else {
             throw Problem.invalidParameter("to", "the window may span at most 200 years")

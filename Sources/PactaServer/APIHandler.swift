@@ -11,6 +11,8 @@ struct APIHandler: APIProtocol {
     let limits: Limits
     /// Today's civil date in UTC: the default `asOf`. Injected so tests fix the day.
     let today: @Sendable () -> CalendarDate
+    /// Where heavy answers are computed (off the request threads, within a budget).
+    let work: HeavyWork
     let openAPIDocument: [UInt8]
 
     // MARK: Operations routes
@@ -21,10 +23,12 @@ struct APIHandler: APIProtocol {
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         do {
-            try await catalog.store.ping()
+            try await catalog.store.checkWritable()
         } catch {
+            // The reason (which names the file) is for the operator: logged, not sent.
             throw Problem(
-                type: .notReady, status: .serviceUnavailable, title: "Not ready", detail: "The database does not answer.")
+                type: .notReady, status: .serviceUnavailable, title: "Not ready",
+                detail: "The database cannot take writes.", headers: [.retryAfter: "5"], logReason: "\(error)")
         }
         return .ok(.init(body: .json(.init(status: "ready", agreements: catalog.snapshot.byId.count))))
     }
@@ -55,10 +59,8 @@ struct APIHandler: APIProtocol {
         let text = query.q?.lowercased()
         var items: [Components.Schemas.AgreementSummary] = []
         var hasMore = false
-        var tag = ETagHasher()
-        tag.combine("\(asOf)")
         // A state filter may scan the whole catalog: read every state on `asOf` from the snapshot's held answer.
-        let states = query.state == nil ? nil : await snapshot.states(asOf: asOf)
+        let states = query.state == nil ? nil : try await snapshot.states(asOf: asOf, work: work)
         let wantedState = query.state.flatMap { AgreementStatus.State(rawValue: $0.rawValue) }
         for index in start..<snapshot.ordered.count {
             // The held state first: a rare state then skips nearly every agreement without touching it.
@@ -73,7 +75,6 @@ struct APIHandler: APIProtocol {
                 hasMore = true
                 break
             }
-            tag.combine(stored.etag)
             items.append(
                 .init(
                     id: agreement.id, title: agreement.title, shortTitle: agreement.shortTitle,
@@ -84,7 +85,12 @@ struct APIHandler: APIProtocol {
         let page = Components.Schemas.AgreementPage(
             items: items, asOf: "\(asOf)", nextCursor: nextCursor,
             next: nextCursor.map { nextPageLink(query, cursor: $0, limit: limit, asOf: asOf) })
-        return .ok(.init(headers: .init(eTag: tag.etag), body: .json(page)))
+        // Everything the page depends on: every agreement (its items and whether more follow), the engine version
+        // (the states), and every parameter.
+        let etag = Self.catalogTag(
+            snapshot, "agreements", "\(asOf)", "\(limit)", query.cursor ?? "", query.party ?? "",
+            query.state?.rawValue ?? "", query.tag ?? "", query.q ?? "")
+        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
     }
 
     private func matches(_ agreement: Agreement, _ text: String) -> Bool {
@@ -127,27 +133,36 @@ struct APIHandler: APIProtocol {
 
     func replaceAgreement(_ input: Operations.ReplaceAgreement.Input) async throws -> Operations.ReplaceAgreement.Output {
         guard case .json(let agreement) = input.body else { throw unsupportedBody }
-        let current = try find(input.path.id)
+        let ifMatch = try requireIfMatch(input.headers.ifMatch, for: "PUT")
         var issues: [ValidationIssue] = []
         if agreement.id != input.path.id {
             issues.append(.init(pointer: "/id", message: "must equal the id in the path, '\(input.path.id)'"))
         }
-        for (index, existing) in current.agreement.events.enumerated()
-        where index >= agreement.events.count || agreement.events[index] != existing {
-            issues.append(
-                .init(
-                    pointer: "/events/\(index)",
-                    message: "recorded event '\(existing.id)' must appear unchanged here: events are append-only; record a correction as a new event that supersedes it"))
-            break
+        // A quick answer from the snapshot; the store checks the record again inside the write, whatever If-Match.
+        if let current = catalog.snapshot.byId[input.path.id], let issue = current.agreement.appendOnlyViolation(in: agreement) {
+            issues.append(issue)
         }
         try validate(agreement, issues: issues)
-        let stored = try await catalog.replace(agreement, ifMatch: input.headers.ifMatch)
+        let stored = try await catalog.replace(agreement, ifMatch: ifMatch)
         return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))
     }
 
     func deleteAgreement(_ input: Operations.DeleteAgreement.Input) async throws -> Operations.DeleteAgreement.Output {
-        try await catalog.delete(id: input.path.id, ifMatch: input.headers.ifMatch)
+        let ifMatch = try requireIfMatch(input.headers.ifMatch, for: "DELETE")
+        try await catalog.delete(id: input.path.id, ifMatch: ifMatch)
         return .noContent(.init())
+    }
+
+    /// PUT and DELETE replace or remove what a client last saw, so they must say what that was (RFC 6585 §3):
+    /// without it, two editors silently overwrite each other.
+    private func requireIfMatch(_ ifMatch: String?, for method: String) throws -> String {
+        guard let ifMatch, !ifMatch.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Problem(
+                type: .preconditionRequired, status: .init(code: 428, reasonPhrase: "Precondition Required"),
+                title: "Precondition required",
+                detail: "\(method) needs an If-Match header with the agreement's current ETag (from a GET), or * to act whatever its revision.")
+        }
+        return ifMatch
     }
 
     // MARK: Events
@@ -167,23 +182,20 @@ struct APIHandler: APIProtocol {
                 .init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")
             ])
         }
-        let current = try find(input.path.id)
-        var agreement = current.agreement
-        var taken = Set(agreement.events.map(\.id))
-        let newEvents = request.events.enumerated().map { offset, draft in
-            var candidate = agreement.events.count + offset + 1
-            while draft.id == nil, taken.contains("e\(candidate)") { candidate += 1 }
-            let event = draft.event(id: "e\(candidate)")
-            taken.insert(event.id)
-            return event
+        _ = try find(input.path.id)
+        let maxEvents = limits.maxEventsPerAgreement
+        // Run by the store inside the serialized write, against the agreement as it is then.
+        let appended = try await catalog.appendEvents(request.events, to: input.path.id, ifMatch: input.headers.ifMatch) {
+            proposed, firstNew in
+            if proposed.events.count > maxEvents {
+                throw Problem.tooManyEvents(limit: maxEvents, recorded: firstNew)
+            }
+            // Report problems of the new events against the request body's own indices.
+            let issues = AgreementValidator.validate(proposed).compactMap { Self.relocate($0, firstNew: firstNew) }
+            if !issues.isEmpty { throw Problem.validation(issues) }
         }
-        let firstNew = agreement.events.count
-        agreement.events += newEvents
-        // Report problems of the new events against the request body's own indices.
-        let issues = AgreementValidator.validate(agreement).compactMap { Self.relocate($0, firstNew: firstNew) }
-        if !issues.isEmpty { throw Problem.validation(issues) }
-        let stored = try await catalog.appendEvents(newEvents, to: current.agreement.id, ifMatch: input.headers.ifMatch)
-        return .created(.init(headers: .init(eTag: stored.etag), body: .json(.init(items: newEvents))))
+        return .created(
+            .init(headers: .init(eTag: appended.stored.etag), body: .json(.init(items: appended.events))))
     }
 
     // MARK: Status
@@ -218,6 +230,9 @@ struct APIHandler: APIProtocol {
     }
 
     private func validate(_ agreement: Agreement, issues: [ValidationIssue] = []) throws {
+        if agreement.events.count > limits.maxEventsPerAgreement {
+            throw Problem.tooManyEvents(limit: limits.maxEventsPerAgreement, recorded: nil)
+        }
         let all = issues + AgreementValidator.validate(agreement)
         if !all.isEmpty { throw Problem.validation(all) }
     }

@@ -82,8 +82,10 @@ public final class AgreementCatalog: Sendable {
         try await write(agreement.id) { try await $0.replace(agreement, ifMatch: ifMatch, audit: .current) }
     }
 
-    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
-        try await write(id) { try await $0.appendEvents(events, to: id, ifMatch: ifMatch, audit: .current) }
+    public func appendEvents(
+        _ drafts: [NewEvent], to id: String, ifMatch: String?, check: @escaping AppendCheck
+    ) async throws -> AppendedEvents {
+        try await write(id) { try await $0.appendEvents(drafts, to: id, ifMatch: ifMatch, audit: .current, check: check) }
     }
 
     public func delete(id: String, ifMatch: String?) async throws {
@@ -109,6 +111,7 @@ public final class AgreementCatalog: Sendable {
 
 protocol StoredAgreementConvertible { var storedAgreement: StoredAgreement? { get } }
 extension StoredAgreement: StoredAgreementConvertible { var storedAgreement: StoredAgreement? { self } }
+extension AppendedEvents: StoredAgreementConvertible { var storedAgreement: StoredAgreement? { stored } }
 extension Optional: StoredAgreementConvertible where Wrapped == StoredAgreement {
     var storedAgreement: StoredAgreement? { self }
 }

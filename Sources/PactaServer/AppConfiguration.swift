@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PactaCore
 import Prometheus
@@ -23,6 +24,14 @@ public struct AppConfiguration: Sendable {
     public var requestTimeoutSeconds: Int = 30
     /// Seconds that in-flight requests get to finish after SIGTERM before the server gives up on them.
     public var shutdownTimeoutSeconds: Int = 15
+    /// Threads for heavy computations (catalog-wide answers, long projections, feeds), off the request threads;
+    /// by default all cores but one, at least one.
+    public var computeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Heavy computations that may wait for a thread; more answer 503 at once.
+    public var computeQueueLimit: Int = 32
+    /// Seconds a request waits for a heavy answer before it gets 503 with `Retry-After` (the computation of a
+    /// shared answer goes on, so a retry finds it).
+    public var computeBudgetSeconds: Int = 10
     /// Require a token for reads too (except `/healthz` and `/readyz`).
     public var requireTokenForReads = false
     public var limits = Limits()

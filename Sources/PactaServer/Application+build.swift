@@ -57,10 +57,14 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
     -> Router<BasicRequestContext>
 {
     let catalog = try await AgreementCatalog(store: store)
+    let work = HeavyWork(
+        threads: configuration.computeThreads, queueLimit: configuration.computeQueueLimit,
+        budget: .seconds(configuration.computeBudgetSeconds))
     let handler = APIHandler(
-        catalog: catalog, limits: configuration.limits, today: configuration.today,
+        catalog: catalog, limits: configuration.limits, today: configuration.today, work: work,
         openAPIDocument: BundledData.openAPIDocument())
-    let router = Router()
+    // HEAD on every GET route: the GET's status and headers without the body.
+    let router = Router(options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(factory: PactaMetrics.factory(registry: configuration.metricsRegistry)))
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))

@@ -30,7 +30,7 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        let all = await snapshot.deadlines(from: window.from, to: window.to)
+        let all = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
         let start = after.map { after in all.partitionPoint { $0.sortKey <= after } } ?? 0
         let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         var items: [Deadline] = []
@@ -57,13 +57,13 @@ extension APIHandler {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
         var counts: [AgreementStatus.State: Int] = [:]
-        for state in await snapshot.states(asOf: asOf) { counts[state, default: 0] += 1 }
-        let in90 = await snapshot.deadlines(from: asOf, to: Self.offset(asOf, 90))
+        for state in try await snapshot.states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
+        let in90 = try await snapshot.deadlines(from: asOf, to: Self.offset(asOf, 90), work: work)
         let in30 = in90.filter { $0.date <= Self.offset(asOf, 30) }
         var next = in90.first
         // Look further out only when nothing is due soon; each step widens the window tenfold.
         for days in [1_000, 10_000, Self.maxWindowDays] where next == nil {
-            next = await snapshot.deadlines(from: asOf, to: Self.offset(asOf, days)).first
+            next = try await snapshot.deadlines(from: asOf, to: Self.offset(asOf, days), work: work).first
         }
         let summary = Components.Schemas.Summary(
             asOf: "\(asOf)", agreements: snapshot.sortedIds.count,
@@ -88,12 +88,18 @@ extension APIHandler {
         }
         let filter = Self.deadlineFilter(
             in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
-        let deadlines = await snapshot.deadlines(from: window.from, to: window.to).filter(filter)
+        let deadlines = try await snapshot.deadlines(from: window.from, to: window.to, work: work).filter(filter)
+        try checkFeedSize(deadlines.count)
         let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
         // Calendar clients poll the same feed: its bytes are held under its strong ETag while the snapshot lasts.
-        let body = await snapshot.derived.feeds.value(for: etag) {
-            DeadlineCalendar.render(
-                name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
+        let work = work
+        let body = try await work.awaitShared {
+            try await snapshot.derived.feeds.value(for: etag) {
+                try await work.pool.run {
+                    DeadlineCalendar.render(
+                        name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
+                }
+            }
         }
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
@@ -115,13 +121,20 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        let deadlines = DeadlineProjection.deadlines(for: stored.agreement, from: window.from, through: window.to)
-            .filter { deadline in
-                (query.party.map { deadline.concerns($0) } ?? true) && (kind.map { deadline.kind == $0 } ?? true)
-            }
+        let party = query.party
+        let deadlines = try await work.run {
+            DeadlineProjection.deadlines(for: stored.agreement, from: window.from, through: window.to)
+                .filter { deadline in
+                    (party.map { deadline.concerns($0) } ?? true) && (kind.map { deadline.kind == $0 } ?? true)
+                }
+        }
+        try checkFeedSize(deadlines.count)
         let name = "Pacta: \(stored.agreement.shortTitle ?? stored.agreement.id)"
-        let body = DeadlineCalendar.render(
-            name: name, deadlines: deadlines, agreement: { $0 == stored.agreement.id ? stored.agreement : nil }, alarm: alarm)
+        let body = try await work.run {
+            DeadlineCalendar.render(
+                name: name, deadlines: deadlines, agreement: { $0 == stored.agreement.id ? stored.agreement : nil },
+                alarm: alarm)
+        }
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 
@@ -134,7 +147,7 @@ extension APIHandler {
         let to = try resolveDate(input.query.to, parameter: "to")
         let range = TimelineSVG.defaultRange(for: stored.agreement, asOf: asOf, from: from, to: to)
         guard range.from < range.to else { throw Problem.invalidParameter("to", "must be after from") }
-        guard range.from.days(to: range.to) <= 2 * Self.maxWindowDays else {
+        guard range.from.days(to: range.to) <= TimelineSVG.maxSpanDays else {
             throw Problem.invalidParameter("to", "the picture may span at most 200 years")
         }
         var hasher = ETagHasher()
@@ -145,11 +158,27 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        let svg = TimelineSVG.render(stored.agreement, asOf: asOf, from: range.from, to: range.to)
+        let maxItems = limits.maxFeedItems
+        let rendered = try await work.run {
+            TimelineSVG.render(stored.agreement, asOf: asOf, from: range.from, to: range.to, maxItems: maxItems)
+        }
+        guard let svg = rendered else {
+            throw Problem.invalidParameter(
+                "to", "the window holds more than \(maxItems) terms and dates to draw; narrow from/to")
+        }
         return .ok(.init(headers: .init(eTag: etag), body: .imageSvgXml(HTTPBody(svg))))
     }
 
     // MARK: Helpers
+
+    /// A calendar feed holds at most ``Limits/maxFeedItems`` events, which bounds its size (about 1 KiB each).
+    func checkFeedSize(_ count: Int) throws {
+        guard count <= limits.maxFeedItems else {
+            throw Problem.invalidParameter(
+                "to",
+                "the window holds \(count) dates, more than the \(limits.maxFeedItems) a feed may hold; narrow from/to or filter by party or kind")
+        }
+    }
 
     /// Which deadlines a `party` and `kind` filter lets through: those of that kind that concern the party, in
     /// agreements the party is recorded in.

@@ -7,7 +7,7 @@ import Synchronization
 /// but not held (so one huge answer cannot pin memory).
 final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private enum Entry: Sendable {
-        case computing(Task<Value, Never>)
+        case computing(Task<Value, any Error>)
         case ready(Value)
     }
 
@@ -29,7 +29,7 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     private enum Found {
         case value(Value)
-        case pending(Task<Value, Never>)
+        case pending(Task<Value, any Error>)
     }
 
     let capacity: Int
@@ -47,8 +47,10 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.entries = Mutex(entries)
     }
 
-    /// The value for `key`, computed by `compute` unless it is held or already being computed.
-    func value(for key: Key, compute: @escaping @Sendable () -> Value) async -> Value {
+    /// The value for `key`, computed by `compute` unless it is held or already being computed. A caller that is
+    /// cancelled stops waiting at once; the computation goes on for the others (and is held when it ends). A
+    /// computation that fails (the compute pool was full) is not held, so the next caller tries again.
+    func value(for key: Key, compute: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let found: Found = entries.withLock { entries in
             if let entry = entries.byKey[key] {
                 entries.touch(key)
@@ -58,7 +60,16 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 }
             }
             // Computed outside the lock, and not cancelled with the request that started it: others may wait on it.
-            let task = Task { compute() }
+            let task = Task {
+                do {
+                    return try await compute()
+                } catch {
+                    self.entries.withLock { entries in
+                        if case .computing? = entries.byKey[key] { entries.remove(key) }
+                    }
+                    throw error
+                }
+            }
             entries.byKey[key] = .computing(task)
             entries.touch(key)
             while entries.recency.count > capacity { entries.remove(entries.recency[0]) }
@@ -68,7 +79,7 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         case .value(let value):
             return value
         case .pending(let task):
-            let value = await task.value
+            let value = try await PactaServer.value(of: task)
             let keep = keep(value)
             entries.withLock { entries in
                 guard case .computing? = entries.byKey[key] else { return }

@@ -93,10 +93,37 @@ enum QueryLimits {
     }()
 }
 
+/// Query strings are `name=value` pairs joined by `&` (form style, as the contract declares). OpenAPIRuntime fails
+/// on anything else with an internal error (and a 500), so a pair without `=` or an empty pair answers 400 here,
+/// naming the parameter.
+enum QuerySyntax {
+    static func problem(in query: Substring) -> Problem? {
+        guard !query.isEmpty else { return nil }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
+            if pair.isEmpty {
+                return Problem(
+                    type: .malformedRequest, status: .badRequest, title: "Malformed request",
+                    detail: "The query string has an empty parameter (two '&' in a row, or one at an end).")
+            }
+            guard let equals = pair.firstIndex(of: "=") else {
+                let name = String((String(pair).removingPercentEncoding ?? String(pair)).prefix(64))
+                return Problem.badParameter(name, "has no value: write \(name)=VALUE")
+            }
+            if equals == pair.startIndex {
+                return Problem(
+                    type: .malformedRequest, status: .badRequest, title: "Malformed request",
+                    detail: "The query string has a value without a parameter name.")
+            }
+        }
+        return nil
+    }
+}
+
 struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
+        if let query = request.uri.query, let problem = QuerySyntax.problem(in: Substring(query)) { throw problem }
         let segments = request.uri.path.split(separator: "/")
         let matching = QueryLimits.table.first { entry in
             entry.template.count == segments.count

@@ -13,6 +13,8 @@ struct Problem: Error, Sendable {
     var detail: String?
     var errors: [Components.Schemas.FieldError] = []
     var headers: HTTPFields = [:]
+    /// Why, for the operator's log (never sent): set where the client's detail must stay general.
+    var logReason: String? = nil
 
     static func validation(_ issues: [ValidationIssue], detail: String? = nil) -> Problem {
         Problem(
@@ -49,6 +51,14 @@ struct Problem: Error, Sendable {
             detail: "Agreement '\(id)' has changed since the ETag given in If-Match; fetch it again and retry.")
     }
 
+    static func tooManyEvents(limit: Int, recorded: Int?) -> Problem {
+        Problem(
+            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            detail: "An agreement holds at most \(limit) events"
+                + (recorded.map { "; it has \($0), so this append would go over" } ?? "") + ".",
+            errors: [.init(pointer: "/events", detail: "at most \(limit) events per agreement")])
+    }
+
     /// The problem+json response, with `headers` added.
     func response() -> Response {
         let document = Components.Schemas.Problem(
@@ -64,6 +74,21 @@ struct Problem: Error, Sendable {
 }
 
 extension Problem {
+    /// Heavy work that was not done: the server is protecting its other requests, so the client should retry.
+    init(_ refusal: ComputeRefusal) {
+        switch refusal {
+        case .busy:
+            self = Problem(
+                type: .busy, status: .serviceUnavailable, title: "Busy",
+                detail: "Every worker for heavy answers is taken; retry in a few seconds.", headers: [.retryAfter: "2"])
+        case .budgetExceeded(let seconds):
+            self = Problem(
+                type: .busy, status: .serviceUnavailable, title: "Busy",
+                detail: "The answer took longer than this request's budget of \(seconds) s. Retry: a shared answer (lists, deadlines, summary, feeds) goes on being computed and is then ready; or ask for a narrower window.",
+                headers: [.retryAfter: "5"])
+        }
+    }
+
     /// The problem a client sees for a storage error: the one place where those map to HTTP.
     init(_ error: StoreError) {
         switch error {
@@ -75,6 +100,16 @@ extension Problem {
                 detail: "An agreement with the id '\(id)' exists; replace it with PUT /v1/agreements/\(id).")
         case .preconditionFailed(let id, _):
             self = .preconditionFailed(id)
+        case .recordedEventChanged(_, let issue):
+            self = .validation([issue])
+        case .invalid(let issues):
+            self = .validation(issues)
+        case .unavailable(let reason):
+            // The reason is for the operator's log (ProblemMiddleware), not for the client.
+            self = Problem(
+                type: .unavailable, status: .serviceUnavailable, title: "Service unavailable",
+                detail: "The database cannot take writes now; nothing was written. Retry later.",
+                headers: [.retryAfter: "30"], logReason: reason)
         }
     }
 }

@@ -18,10 +18,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = ErrorMapping.problem(for: error)
-            if problem.status.code >= 500 {
+            let problem = ErrorMapping.problem(for: error, method: request.method)
+            if let reason = problem.logReason {
+                context.logger.warning(
+                    "\(problem.title)", metadata: ["reason": "\(reason)", "path": "\(request.uri.path.prefix(256))"])
+            } else if problem.status.code >= 500 {
                 context.logger.error(
-                    "Request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+                    "Request failed",
+                    metadata: ["error": "\(ErrorMapping.loggable(error))", "path": "\(request.uri.path.prefix(256))"])
             }
             return problem.response()
         }
@@ -30,7 +34,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The one place where errors become problems.
 enum ErrorMapping {
-    static func problem(for error: any Error) -> Problem {
+    static func problem(for error: any Error, method: HTTPRequest.Method = .post) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
@@ -38,12 +42,29 @@ enum ErrorMapping {
             return Problem(error)
         case let error as DecodingError:
             return problem(for: error)
+        case let error as ComputeRefusal:
+            return Problem(error)
         case let error as ServerError:
-            // A handler's own error is the underlying one; a request that could not be parsed has no input.
+            // A handler's own error is the underlying one.
             if error.underlyingError is Problem || error.underlyingError is StoreError
-                || error.underlyingError is DecodingError
+                || error.underlyingError is ComputeRefusal
             {
                 return problem(for: error.underlyingError)
+            }
+            if error.operationInput == nil {
+                // The request could not be turned into the operation's input: always the client's doing. Without
+                // a body (GET, HEAD, DELETE) it was a parameter, never "the body".
+                let hasBody = method == .post || method == .put || method == .patch
+                if let decoding = error.underlyingError as? DecodingError {
+                    return hasBody ? problem(for: decoding) : parameterProblem(decoding)
+                }
+                if error.httpStatus.code >= 500 {
+                    return Problem(
+                        type: .malformedRequest, status: .badRequest, title: "Malformed request",
+                        detail: hasBody
+                            ? "The request could not be read: check its parameters and body."
+                            : "The request's parameters could not be read.")
+                }
             }
             guard error.httpStatus.code < 500 else { return internalError }
             return Problem(
@@ -57,6 +78,39 @@ enum ErrorMapping {
         default:
             return internalError
         }
+    }
+
+    /// What may be logged of an error: its kind and Pacta's own descriptions, never OpenAPIRuntime's description of
+    /// a request (which holds every header, `Authorization` and `Cookie` included) nor decoded input.
+    static func loggable(_ error: any Error) -> String {
+        switch error {
+        case let error as ServerError:
+            return "operation \(error.operationID): \(loggable(error.underlyingError))"
+        case let error as StoreError:
+            return "StoreError.\(error)"
+        case let error as ComputeRefusal:
+            return "ComputeRefusal.\(error)"
+        case let error as Problem:
+            return "Problem \(error.type.rawValue)"
+        default:
+            return String(reflecting: Swift.type(of: error))
+        }
+    }
+
+    /// A query, path or header parameter that could not be decoded, named when the decoder says which.
+    static func parameterProblem(_ error: DecodingError) -> Problem {
+        let context: DecodingError.Context?
+        switch error {
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .valueNotFound(_, let c), .typeMismatch(_, let c): context = c
+        @unknown default: context = nil
+        }
+        let name = context?.codingPath.first.map(\.stringValue).map { String($0.prefix(64)) }
+        guard let name, !name.isEmpty else {
+            return Problem(
+                type: .malformedRequest, status: .badRequest, title: "Malformed request",
+                detail: "A query or header parameter could not be read.")
+        }
+        return Problem.badParameter(name, "could not be read as the type the contract declares")
     }
 
     static let internalError = Problem(
@@ -117,6 +171,8 @@ enum ErrorMapping {
         case 413: return .tooLarge
         case 415: return .unsupportedMediaType
         case 422: return .validation
+        case 428: return .preconditionRequired
+        case 503: return .unavailable
         default: return .malformedRequest
         }
     }

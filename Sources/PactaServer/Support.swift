@@ -8,6 +8,11 @@ public struct Limits: Sendable {
     public var defaultPageSize: Int = 50
     public var maxPageSize: Int = 500
     public var maxEventsPerRequest: Int = 100
+    /// Most events one agreement may hold (422 beyond). Bounds every per-agreement computation: the busiest
+    /// real record holds a few hundred (a treaty with every state's signature, consent and entry into force).
+    public var maxEventsPerAgreement: Int = 2_000
+    /// Most events in one calendar feed (422 beyond, asking for a narrower window); bounds its size to about 10 MiB.
+    public var maxFeedItems: Int = 10_000
     /// Largest size of all header fields together, and of any one (431 beyond).
     public var maxHeaderBytes: Int = 16 * 1024
     /// Most header fields in one request (431 beyond).

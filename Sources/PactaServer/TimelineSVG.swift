@@ -21,17 +21,29 @@ enum TimelineSVG {
         let entry = RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce
         let firstKnown = ([entry, agreement.events.map(\.date).min(), asOf].compactMap { $0 }).min() ?? asOf
         let lastKnown = max(asOf, agreement.events.map(\.date).max() ?? asOf)
-        let start = from ?? ((try? firstKnown.addingDays(-60)) ?? firstKnown)
+        var start = from ?? ((try? firstKnown.addingDays(-60)) ?? firstKnown)
         let end = to ?? ((try? lastKnown.addingDays(730)) ?? lastKnown)
+        // A default start is moved up to at most 200 years before the end (the widest picture), never refused.
+        if from == nil, let earliest = try? end.addingDays(-maxSpanDays), start < earliest { start = earliest }
         return (start, end)
     }
 
-    static func render(_ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate) -> [UInt8] {
-        Array(svg(agreement, asOf: asOf, from: from, to: to).utf8)
+    /// The widest picture, in days (200 years).
+    static let maxSpanDays = 2 * 36_525
+
+    /// The picture, or `nil` when the window holds more than `maxItems` terms, states and dates (a rule renewing
+    /// every day over a century), which no one could read and which would be megabytes.
+    static func render(
+        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, maxItems: Int = .max
+    ) -> [UInt8]? {
+        svg(agreement, asOf: asOf, from: from, to: to, maxItems: maxItems).map { Array($0.utf8) }
     }
 
-    static func svg(_ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate) -> String {
+    static func svg(
+        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, maxItems: Int = .max
+    ) -> String? {
         let projection = DeadlineProjection.project(agreement, from: from, through: to)
+        guard projection.segments.count + projection.deadlines.count <= maxItems else { return nil }
         let status = RulesEngine.evaluate(agreement, asOf: asOf)
         let span = Double(max(1, from.days(to: to) + 1))
         func x(_ date: CalendarDate) -> Double {
@@ -233,20 +245,29 @@ enum TimelineSVG {
         return text
     }
 
+    /// Escapes XML's markup characters and drops what XML 1.0 cannot hold at all (controls other than tab and
+    /// line breaks, surrogates, U+FFFE and U+FFFF), so every picture is well-formed whatever a title holds.
     static func escape(_ text: String) -> String {
         var escaped = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
             case "\"": escaped += "&quot;"
             case "'": escaped += "&apos;"
             default:
-                if let ascii = character.asciiValue, ascii < 0x20, ascii != 0x09, ascii != 0x0A, ascii != 0x0D { continue }
-                escaped.append(character)
+                if isXMLCharacter(scalar.value) { escaped.unicodeScalars.append(scalar) }
             }
         }
         return escaped
+    }
+
+    /// XML 1.0's `Char` production.
+    static func isXMLCharacter(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
+        default: return false
+        }
     }
 }

@@ -31,24 +31,55 @@ public enum StoreError: Error, Equatable, Sendable {
     case alreadyExists(id: String)
     /// The caller's `If-Match` names a revision that is no longer current.
     case preconditionFailed(id: String, current: String)
+    /// A replacement would drop, change or move a recorded event (events are append-only).
+    case recordedEventChanged(id: String, issue: ValidationIssue)
+    /// The write was refused by the caller's check, run inside the write against the record as it was then.
+    case invalid([ValidationIssue])
+    /// The database cannot take writes now (file replaced or removed, read-only, full or damaged); nothing was
+    /// written. `reason` is for operators and never holds request data.
+    case unavailable(reason: String)
 }
+
+/// What an append committed: the agreement as stored afterwards and the appended events with their ids.
+public struct AppendedEvents: Sendable {
+    public let stored: StoredAgreement
+    public let events: [Event]
+
+    public init(stored: StoredAgreement, events: [Event]) {
+        self.stored = stored
+        self.events = events
+    }
+}
+
+/// A caller's check of the agreement an append would store, run inside the serialized write; `firstNew` is the
+/// index of the first appended event. It throws ``StoreError/invalid(_:)`` (or any error) to refuse the write.
+public typealias AppendCheck = @Sendable (_ proposed: Agreement, _ firstNew: Int) throws -> Void
 
 /// Durable storage of agreements and API tokens. Every method that returns after a write has committed
 /// it durably: a crash of the process afterwards loses nothing.
 public protocol AgreementStore: Sendable {
     /// Throws when the database cannot answer a trivial query.
     func ping() async throws
+    /// Throws ``StoreError/unavailable(reason:)`` unless the store takes writes now (readiness).
+    func checkWritable() async throws
+    /// Waits for the operations in flight, refuses new ones, and closes the database.
+    func close() async throws
     /// Every agreement, ordered by id.
     func allAgreements() async throws -> [StoredAgreement]
     func agreement(id: String) async throws -> StoredAgreement?
     /// Each write records an ``AuditRecord`` (who, when, which request, what changed) in its own transaction.
     func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement
     /// Replaces the agreement with the same id; `ifMatch` (an ETag) must name the current revision when given.
+    /// Throws ``StoreError/recordedEventChanged(id:issue:)``, whatever `ifMatch` says, when the replacement does
+    /// not start with every recorded event unchanged: checked inside the write.
     func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement
     func delete(id: String, ifMatch: String?, audit: AuditContext) async throws
-    /// Appends events to an agreement in one transaction.
-    func appendEvents(_ events: [Event], to id: String, ifMatch: String?, audit: AuditContext) async throws
-        -> StoredAgreement
+    /// Appends events to an agreement in one transaction. Ids are assigned (``Agreement/appending(_:)``) and
+    /// `check` is run inside the write, against the agreement as it is then, so concurrent appends never share
+    /// an id and never pass a check against a stale copy.
+    func appendEvents(
+        _ drafts: [NewEvent], to id: String, ifMatch: String?, audit: AuditContext, check: @escaping AppendCheck
+    ) async throws -> AppendedEvents
     /// The audit records of an agreement, oldest first (deleted agreements keep theirs).
     func history(id: String) async throws -> [AuditRecord]
     /// Inserts the agreements that are not stored yet, once per database: later calls do nothing, so an
@@ -88,7 +119,7 @@ extension AgreementStore {
         try await delete(id: id, ifMatch: ifMatch, audit: .system)
     }
 
-    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?) async throws -> StoredAgreement {
-        try await appendEvents(events, to: id, ifMatch: ifMatch, audit: .system)
+    public func appendEvents(_ drafts: [NewEvent], to id: String, ifMatch: String?) async throws -> AppendedEvents {
+        try await appendEvents(drafts, to: id, ifMatch: ifMatch, audit: .system, check: { _, _ in })
     }
 }

@@ -13,25 +13,83 @@ import Synchronization
 /// transaction.
 public final class SQLiteAgreementStore: AgreementStore {
     private let writer: any DatabaseWriter
+    /// Whether the database can take writes: the file is still the one opened, and the last write or probe
+    /// worked (``StoreHealth``).
+    let health: StoreHealth
+    private let usage = StoreUsage()
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path`, migrates it and checks its pages
+    /// (`PRAGMA quick_check`): a damaged file opens but refuses writes and is never ready.
     public convenience init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(5)
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), file: FileIdentity(path: path))
     }
 
     /// A private in-memory database, for tests.
     public static func inMemory() throws -> SQLiteAgreementStore {
-        try SQLiteAgreementStore(writer: DatabaseQueue())
+        try SQLiteAgreementStore(writer: DatabaseQueue(), file: nil)
     }
 
-    init(writer: any DatabaseWriter) throws {
+    init(writer: any DatabaseWriter, file: FileIdentity?) throws {
         self.writer = writer
+        self.health = StoreHealth(file: file)
         try Self.migrator.migrate(writer)
+        let check = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        if check != ["ok"] {
+            health.fail("integrity check failed at start: \(check.prefix(3).joined(separator: "; "))")
+        }
+    }
+
+    /// Runs a write transaction only while the database is healthy, and records why when it cannot be done:
+    /// a write into a file that was replaced or removed would be acknowledged and then lost, so it is refused.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try usage.enter()
+        defer { usage.leave() }
+        try health.checkWritable()
+        do {
+            return try await writer.write { db in
+                // Inside the transaction too: the file may have been replaced while this write waited its turn.
+                try self.health.checkFile()
+                return try body(db)
+            }
+        } catch let error as DatabaseError {
+            guard let unavailability = StoreHealth.unavailability(error.resultCode) else { throw error }
+            let reason = "SQLite: \(error.resultCode) (\(error.message ?? "no message"))"
+            if unavailability == .lasting { health.fail(reason) }
+            throw StoreError.unavailable(reason: reason)
+        }
+    }
+
+    /// Caps the file at its current size, so the next write that needs a page fails as on a full disk (tests).
+    func limitPageCountForTesting() async throws {
+        try await writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+    }
+
+    /// A read, counted so that ``close()`` waits for it.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try usage.enter()
+        defer { usage.leave() }
+        return try await writer.read(body)
+    }
+
+    /// Whether the database takes writes now: the file is the one opened and a real (tiny) write commits.
+    /// Probes less than a second apart share one result, so an anonymous `/readyz` flood cannot turn into a
+    /// flood of fsyncs.
+    public func checkWritable() async throws {
+        try await health.probe {
+            try await self.write { db in
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    arguments: [Self.timestamp()])
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -74,20 +132,20 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     /// Runs SQLite's own consistency check; "ok" when the file is sound.
     public func integrityCheck() async throws -> String {
-        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+        try await read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
     }
 
     // MARK: Agreements
 
     public func ping() async throws {
-        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public func allAgreements() async throws -> [StoredAgreement] {
         // Decoding JSON is 80% of startup (perf, 100,000 agreements), so documents are decoded on every core, a
         // batch at a time: only one batch of documents' text is alive at once, so peak memory at startup stays
         // close to the decoded agreements alone.
-        try await writer.read { db in
+        try await read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM agreement") ?? 0
             var result: [StoredAgreement] = []
             result.reserveCapacity(count)
@@ -133,7 +191,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func agreement(id: String) async throws -> StoredAgreement? {
-        let row = try await writer.read { db in
+        let row = try await read { db in
             try Row.fetchOne(db, sql: "SELECT document, etag FROM agreement WHERE id = ?", arguments: [id])
                 .map { (document: $0["document"] as String, etag: $0["etag"] as String) }
         }
@@ -143,7 +201,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
         let (document, etag) = try Self.encode(agreement)
         let now = Self.timestamp()
-        try await writer.write { db in
+        try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM agreement WHERE id = ?", arguments: [agreement.id]) == true {
                 throw StoreError.alreadyExists(id: agreement.id)
             }
@@ -159,8 +217,12 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement {
         let (document, etag) = try Self.encode(agreement)
         let now = Self.timestamp()
-        try await writer.write { db in
+        try await write { db in
             let current = try Self.checkCurrent(db, id: agreement.id, ifMatch: ifMatch)
+            // Against the row as it is inside this transaction, whatever If-Match said (even `*`).
+            if let issue = try Self.decode(current.document).appendOnlyViolation(in: agreement) {
+                throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
+            }
             try db.execute(
                 sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
                 arguments: [document, etag, now, agreement.id])
@@ -172,33 +234,41 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     public func delete(id: String, ifMatch: String?, audit: AuditContext) async throws {
         let now = Self.timestamp()
-        try await writer.write { db in
+        try await write { db in
             let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
             try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
         }
     }
 
-    public func appendEvents(_ events: [Event], to id: String, ifMatch: String?, audit: AuditContext) async throws
-        -> StoredAgreement
-    {
+    public func appendEvents(
+        _ drafts: [NewEvent], to id: String, ifMatch: String?, audit: AuditContext, check: @escaping AppendCheck
+    ) async throws -> AppendedEvents {
         let now = Self.timestamp()
-        return try await writer.write { db in
+        return try await write { db in
             let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
-            var agreement = try Self.decode(current.document)
-            agreement.events += events
+            let recorded = try Self.decode(current.document)
+            // Ids are assigned and the result checked here, inside the serialized write, against the row as it
+            // is now: two concurrent appends can never both take `e7`.
+            let (agreement, appended) = recorded.appending(drafts)
+            try check(agreement, recorded.events.count)
+            if Set(agreement.events.map(\.id)).count != agreement.events.count {
+                throw StoreError.invalid([
+                    ValidationIssue(pointer: "/events", message: "event ids must be unique within the agreement")
+                ])
+            }
             let (document, etag) = try Self.encode(agreement)
             try db.execute(
                 sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
                 arguments: [document, etag, now, id])
             try Self.record(
                 db, id: id, at: now, audit: audit, action: .appendEvents, before: current, after: (document, etag))
-            return StoredAgreement(agreement: agreement, etag: etag)
+            return AppendedEvents(stored: StoredAgreement(agreement: agreement, etag: etag), events: appended)
         }
     }
 
     public func history(id: String) async throws -> [AuditRecord] {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -234,7 +304,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int {
         let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
         let now = Self.timestamp()
-        return try await writer.write { db in
+        return try await write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'seededAt'") != nil { return 0 }
             let inserted = try Self.insertNew(encoded, at: now, in: db)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('seededAt', ?)", arguments: [now])
@@ -248,7 +318,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func insertMissing(_ agreements: [Agreement]) async throws -> Int {
         let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
         let now = Self.timestamp()
-        return try await writer.write { db in try Self.insertNew(encoded, at: now, in: db) }
+        return try await write { db in try Self.insertNew(encoded, at: now, in: db) }
     }
 
     /// Inserts the documents whose ids are not stored yet, each with a `seed` entry in the history; returns how
@@ -288,7 +358,8 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     /// Closes the database: waits for running statements, checkpoints the WAL. Later calls fail.
-    public func close() throws {
+    public func close() async throws {
+        await usage.drain()
         try writer.close()
     }
 
@@ -296,7 +367,7 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     public func createToken(name: String, hash: [UInt8]) async throws {
         let now = Self.timestamp()
-        try await writer.write { db in
+        try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM token WHERE name = ?", arguments: [name]) == true {
                 throw TokenError.nameTaken(name)
             }
@@ -307,7 +378,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func tokenName(hash: [UInt8]) async throws -> String? {
-        let row = try await writer.read { db in
+        let row = try await read { db in
             try Row.fetchOne(
                 db, sql: "SELECT name, hash FROM token WHERE hash = ? AND revokedAt IS NULL", arguments: [Data(hash)]
             ).map { (name: $0["name"] as String, hash: $0["hash"] as Data) }
@@ -319,7 +390,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func tokens() async throws -> [TokenRecord] {
-        try await writer.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT name, createdAt, revokedAt FROM token ORDER BY name").map {
                 TokenRecord(name: $0["name"], createdAt: $0["createdAt"], revokedAt: $0["revokedAt"])
             }
@@ -328,7 +399,7 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     public func revokeToken(name: String) async throws -> Bool {
         let now = Self.timestamp()
-        return try await writer.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "UPDATE token SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL", arguments: [now, name])
             return db.changesCount > 0

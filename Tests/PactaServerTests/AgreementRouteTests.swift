@@ -62,7 +62,9 @@ import Testing
             headers[.ifMatch] = newTag
             #expect(try await client.execute(uri: "/v1/agreements/sample", method: .delete, headers: headers).status == .noContent)
             #expect(try await client.execute(uri: "/v1/agreements/sample", method: .get).status == .notFound)
-            #expect(try await client.execute(uri: "/v1/agreements/sample", method: .delete, headers: app.auth).status == .notFound)
+            var any = app.auth
+            any[.ifMatch] = "*"
+            #expect(try await client.execute(uri: "/v1/agreements/sample", method: .delete, headers: any).status == .notFound)
         }
     }
 
@@ -141,10 +143,28 @@ import Testing
         }
     }
 
+    @Test func putAndDeleteWithoutIfMatchAre428AndChangeNothing() async throws {
+        try await TestApp.run { app, client in
+            let before = try await client.execute(uri: "/v1/agreements/gsomia", method: .get)
+            for method in [HTTPRequest.Method.put, .delete] {
+                let response = try await client.execute(
+                    uri: "/v1/agreements/gsomia", method: method, headers: app.auth,
+                    body: ByteBuffer(string: String(buffer: before.body)))
+                #expect(response.status.code == 428)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(try response.json()["type"] as? String == "urn:pacta:problem:precondition-required")
+            }
+            let after = try await client.execute(uri: "/v1/agreements/gsomia", method: .get)
+            #expect(after.headers[.eTag] == before.headers[.eTag])
+        }
+    }
+
     @Test func replaceCannotRenameOrRewriteHistory() async throws {
         try await TestApp.run { app, client in
+            var headers = app.auth
+            headers[.ifMatch] = "*"
             let renamed = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .put, headers: app.auth,
+                uri: "/v1/agreements/gsomia", method: .put, headers: headers,
                 body: ByteBuffer(string: sampleDocument(id: "other")))
             #expect(renamed.status == .unprocessableContent)
             let errors = try #require(try renamed.json()["errors"] as? [[String: Any]])

@@ -212,6 +212,7 @@ import Testing
                 uri: "/v1/agreements/sample/events", method: .post, headers: headers,
                 body: ByteBuffer(string: #"{"events": [{"type": "signature", "date": "2019-01-01"}, {"type": "entryIntoForce", "date": "2020-01-01"}]}"#))
             headers[name] = "delete-3"
+            headers[.ifMatch] = "*"
             #expect(try await client.execute(uri: "/v1/agreements/sample", method: .delete, headers: headers).status == .noContent)
 
             let response = try await client.execute(uri: "/v1/agreements/sample/history", method: .get)

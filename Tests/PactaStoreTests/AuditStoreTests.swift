@@ -11,19 +11,19 @@ import Testing
     @Test func everyWriteIsRecordedWithWhoWhichRequestAndWhatChanged() async throws {
         let store = try SQLiteAgreementStore.inMemory()
         let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
-        let event = Event(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
-        let appended = try await store.appendEvents([event], to: "sample", ifMatch: nil, audit: alice)
-        var renamed = appended.agreement
+        let event = NewEvent(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
+        let appended = try await store.appendEvents([event], to: "sample", ifMatch: nil, audit: alice, check: { _, _ in })
+        var renamed = appended.stored.agreement
         renamed.title = "Renamed"
-        let replaced = try await store.replace(renamed, ifMatch: appended.etag, audit: AuditContext(actor: "bob", requestId: "req-3"))
+        let replaced = try await store.replace(renamed, ifMatch: appended.stored.etag, audit: AuditContext(actor: "bob", requestId: "req-3"))
         try await store.delete(id: "sample", ifMatch: nil, audit: alice)
 
         let history = try await store.history(id: "sample")
         #expect(history.map(\.action) == [.create, .appendEvents, .replace, .delete])
         #expect(history.map(\.actor) == ["alice", "alice", "bob", "alice"])
         #expect(history.map(\.requestId) == ["req-1", "req-1", "req-3", "req-1"])
-        #expect(history.map(\.etagAfter) == [created.etag, appended.etag, replaced.etag, nil])
-        #expect(history.map(\.etagBefore) == [nil, created.etag, appended.etag, replaced.etag])
+        #expect(history.map(\.etagAfter) == [created.etag, appended.stored.etag, replaced.etag, nil])
+        #expect(history.map(\.etagBefore) == [nil, created.etag, appended.stored.etag, replaced.etag])
         #expect(history[0].changes == [AuditChange(op: .add, path: "")])
         #expect(history[1].changes == [AuditChange(op: .add, path: "/events/0")])
         #expect(history[2].changes == [AuditChange(op: .replace, path: "/title")])
@@ -74,7 +74,7 @@ import Testing
             _ = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
             #expect(try await store.history(id: "sample").count == 1)
             #expect(try await store.integrityCheck() == "ok")
-            try store.close()
+            try await store.close()
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
 
     @Test func writesSurviveReopeningTheFile() async throws {
         try await Self.withTemporaryFile { path in
-            let event = Event(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
+            let event = NewEvent(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
             do {
                 let store = try SQLiteAgreementStore(path: path)
                 _ = try await store.create(Self.sample())
@@ -32,7 +32,7 @@ import Testing
             }
             let reopened = try SQLiteAgreementStore(path: path)
             let stored = try #require(try await reopened.agreement(id: "sample"))
-            #expect(stored.agreement.events == [event])
+            #expect(stored.agreement.events == [event.event(id: "e1")])
             #expect(try await reopened.tokenName(hash: Tokens.hash("secret")) == "ops")
             #expect(try await reopened.integrityCheck() == "ok")
         }
@@ -53,7 +53,7 @@ import Testing
         #expect(second.etag != first.etag)
         await #expect(throws: StoreError.self) { try await store.replace(changed, ifMatch: first.etag) }
         await #expect(throws: StoreError.self) { try await store.delete(id: "sample", ifMatch: first.etag) }
-        let event = Event(id: "e1", type: .signature, date: .minimum)
+        let event = NewEvent(id: "e1", type: .signature, date: .minimum)
         await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", ifMatch: "\"x\"") }
         #expect(try await store.agreement(id: "sample")?.agreement.events.isEmpty == true)
         try await store.delete(id: "sample", ifMatch: "*")

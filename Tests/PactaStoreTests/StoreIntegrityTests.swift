@@ -1,0 +1,107 @@
+import Foundation
+import PactaCore
+import Testing
+
+@testable import PactaStore
+
+/// The record's invariants hold inside each write, against the row as it is then, whatever the caller read.
+@Suite struct StoreIntegrityTests {
+    static let day = try! CalendarDate(parsing: "2020-01-01")
+
+    @Test func concurrentAppendsNeverShareAnEventId() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(SQLiteAgreementStoreTests.sample())
+        let drafts = [NewEvent(type: .signature, date: Self.day)]
+        let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<64 {
+                group.addTask { try await store.appendEvents(drafts, to: "sample", ifMatch: nil).events.map(\.id) }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        let stored = try #require(try await store.agreement(id: "sample"))
+        #expect(ids.count == 64)
+        #expect(Set(ids).count == 64)
+        #expect(Set(stored.agreement.events.map(\.id)) == Set(ids))
+    }
+
+    @Test func theCheckSeesTheRecordAsItIsInsideTheWrite() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(SQLiteAgreementStoreTests.sample())
+        _ = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil)
+        let seen = try await store.appendEvents(
+            [NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil, audit: .system
+        ) { proposed, firstNew in
+            #expect(firstNew == 1)
+            #expect(proposed.events.map(\.id) == ["e1", "e2"])
+        }
+        #expect(seen.events.map(\.id) == ["e2"])
+        await #expect(throws: StoreError.invalid([])) {
+            try await store.appendEvents(
+                [NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil, audit: .system
+            ) { _, _ in throw StoreError.invalid([]) }
+        }
+        #expect(try await store.agreement(id: "sample")?.agreement.events.count == 2)
+    }
+
+    @Test func aReplacementThatDropsOrChangesARecordedEventIsRefusedEvenWithIfMatchStar() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(SQLiteAgreementStoreTests.sample())
+        let appended = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil)
+        var dropped = appended.stored.agreement
+        dropped.events = []
+        await #expect(throws: StoreError.self) { try await store.replace(dropped, ifMatch: "*") }
+        var changed = appended.stored.agreement
+        changed.events[0].date = .minimum
+        await #expect(throws: StoreError.self) { try await store.replace(changed, ifMatch: nil) }
+        var extended = appended.stored.agreement
+        extended.events.append(Event(id: "later", type: .signature, date: Self.day))
+        _ = try await store.replace(extended, ifMatch: "*")
+        #expect(try await store.agreement(id: "sample")?.agreement.events.map(\.id) == ["e1", "later"])
+        #expect(try await store.history(id: "sample").count == 3)
+    }
+
+    @Test func aFileRemovedUnderTheStoreRefusesWritesAndIsNotReady() async throws {
+        try await SQLiteAgreementStoreTests.withTemporaryFile { path in
+            let store = try SQLiteAgreementStore(path: path)
+            _ = try await store.create(SQLiteAgreementStoreTests.sample())
+            try await store.checkWritable()
+            try FileManager.default.removeItem(atPath: path)
+            await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample("other")) }
+            try await Task.sleep(for: .milliseconds(1_100))
+            await #expect(throws: StoreError.self) { try await store.checkWritable() }
+        }
+    }
+
+    @Test func aFileReplacedUnderTheStoreRefusesWrites() async throws {
+        try await SQLiteAgreementStoreTests.withTemporaryFile { path in
+            let store = try SQLiteAgreementStore(path: path)
+            _ = try await store.create(SQLiteAgreementStoreTests.sample())
+            let moved = path + ".old"
+            try FileManager.default.moveItem(atPath: path, toPath: moved)
+            try Data("not a database".utf8).write(to: URL(fileURLWithPath: path))
+            await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample("other")) }
+        }
+    }
+
+    @Test func aFullDatabaseAnswersUnavailableNotAnInternalError() async throws {
+        try await SQLiteAgreementStoreTests.withTemporaryFile { path in
+            let store = try SQLiteAgreementStore(path: path)
+            try await store.limitPageCountForTesting()
+            var big = try SQLiteAgreementStoreTests.sample()
+            big.summary = String(repeating: "x", count: 200_000)
+            do {
+                _ = try await store.create(big)
+                Issue.record("a write into a full database was acknowledged")
+            } catch let error as StoreError {
+                guard case .unavailable = error else { throw error }
+            }
+        }
+    }
+
+    @Test func closingWaitsForOperationsInFlightAndRefusesLaterOnes() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(SQLiteAgreementStoreTests.sample())
+        try await store.close()
+        await #expect(throws: StoreError.self) { try await store.agreement(id: "sample") }
+    }
+}
