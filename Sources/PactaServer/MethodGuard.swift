@@ -105,14 +105,10 @@ enum QuerySyntax {
                     type: .malformedRequest, status: .badRequest, title: "Malformed request",
                     detail: "The query string has an empty parameter (two '&' in a row, or one at an end).")
             }
-            guard let equals = pair.firstIndex(of: "=") else {
+            // `=value` (no name) is an unknown parameter, ignored like any other.
+            guard pair.contains("=") else {
                 let name = String((String(pair).removingPercentEncoding ?? String(pair)).prefix(64))
                 return Problem.badParameter(name, "has no value: write \(name)=VALUE")
-            }
-            if equals == pair.startIndex {
-                return Problem(
-                    type: .malformedRequest, status: .badRequest, title: "Malformed request",
-                    detail: "The query string has a value without a parameter name.")
             }
         }
         return nil
