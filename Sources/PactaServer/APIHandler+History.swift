@@ -8,8 +8,21 @@ extension APIHandler {
         -> Operations.GetAgreementHistory.Output
     {
         let id = input.path.id
-        let records = try await catalog.store.history(id: id)
-        if records.isEmpty, catalog.snapshot.byId[id] == nil { throw Problem.agreementNotFound(id) }
+        let limit = input.query.limit ?? limits.defaultPageSize
+        guard (1...limits.maxPageSize).contains(limit) else {
+            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
+        }
+        let after = try input.query.cursor.map { cursor in
+            guard cursor.hasPrefix("h"), let sequence = Int(cursor.dropFirst()), sequence >= 0 else {
+                throw Problem.badParameter("cursor", "is not a cursor this server issued")
+            }
+            return sequence
+        }
+        let all = try await catalog.store.history(id: id)
+        if all.isEmpty, catalog.snapshot.byId[id] == nil { throw Problem.agreementNotFound(id) }
+        let remaining = all.filter { record in after.map { record.sequence > $0 } ?? true }
+        let records = remaining.prefix(limit)
+        let nextCursor = remaining.count > limit ? records.last.map { "h\($0.sequence)" } : nil
         let items = records.map { record in
             Components.Schemas.AuditEntry(
                 sequence: record.sequence, at: Self.instant(record.at), actor: record.actor, requestId: record.requestId,
@@ -17,7 +30,12 @@ extension APIHandler {
                 etagAfter: record.etagAfter,
                 changes: record.changes.map { .init(op: .init(rawValue: $0.op.rawValue)!, path: $0.path) })
         }
-        return .ok(.init(body: .json(.init(agreementId: id, items: items))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        agreementId: id, items: items, nextCursor: nextCursor,
+                        next: nextCursor.map { "/v1/agreements/\(id)/history?limit=\(limit)&cursor=\($0)" }))))
     }
 
     private static func instant(_ text: String) -> Date {

@@ -138,10 +138,7 @@ struct APIHandler: APIProtocol {
         if agreement.id != input.path.id {
             issues.append(.init(pointer: "/id", message: "must equal the id in the path, '\(input.path.id)'"))
         }
-        // A quick answer from the snapshot; the store checks the record again inside the write, whatever If-Match.
-        if let current = catalog.snapshot.byId[input.path.id], let issue = current.agreement.appendOnlyViolation(in: agreement) {
-            issues.append(issue)
-        }
+        // Append-only is checked by the store inside the write, after If-Match: a stale tag is 412, not 422.
         try validate(agreement, issues: issues)
         let stored = try await catalog.replace(agreement, ifMatch: ifMatch)
         return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))

@@ -80,7 +80,8 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // HTTPError for a declared length, NIOTooManyBytesError for a chunked body that grew past the limit.
             throw tooLarge
         }
         let violations = body.withUnsafeReadableBytes { raw in

@@ -169,7 +169,12 @@ import Testing
             #expect(renamed.status == .unprocessableContent)
             let errors = try #require(try renamed.json()["errors"] as? [[String: Any]])
             #expect(errors.contains { $0["pointer"] as? String == "/id" })
-            #expect(errors.contains { $0["pointer"] as? String == "/events/0" })
+            let dropped = try await client.execute(
+                uri: "/v1/agreements/gsomia", method: .put, headers: headers,
+                body: ByteBuffer(string: sampleDocument(id: "gsomia")))
+            #expect(dropped.status == .unprocessableContent)
+            let dropErrors = try #require(try dropped.json()["errors"] as? [[String: Any]])
+            #expect(dropErrors.contains { $0["pointer"] as? String == "/events/0" })
         }
     }
 
