@@ -8,21 +8,18 @@ extension APIHandler {
         -> Operations.GetAgreementHistory.Output
     {
         let id = input.path.id
-        let limit = input.query.limit ?? limits.defaultPageSize
-        guard (1...limits.maxPageSize).contains(limit) else {
-            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
-        }
+        let limit = try limits.pageSize(input.query.limit)
         let after = try input.query.cursor.map { cursor in
             guard cursor.hasPrefix("h"), let sequence = Int(cursor.dropFirst()), sequence >= 0 else {
                 throw Problem.badParameter("cursor", "is not a cursor this server issued")
             }
             return sequence
         }
-        let all = try await catalog.store.history(id: id)
-        if all.isEmpty, catalog.snapshot.byId[id] == nil { throw Problem.agreementNotFound(id) }
-        let remaining = all.filter { record in after.map { record.sequence > $0 } ?? true }
-        let records = remaining.prefix(limit)
-        let nextCursor = remaining.count > limit ? records.last.map { "h\($0.sequence)" } : nil
+        // One more than the page, to know whether another follows.
+        let fetched = try await catalog.store.history(id: id, after: after, limit: limit + 1)
+        if fetched.isEmpty, after == nil, catalog.snapshot.byId[id] == nil { throw Problem.agreementNotFound(id) }
+        let records = fetched.prefix(limit)
+        let nextCursor = fetched.count > limit ? records.last.map { "h\($0.sequence)" } : nil
         let items = records.map { record in
             Components.Schemas.AuditEntry(
                 sequence: record.sequence, at: Self.instant(record.at), actor: record.actor, requestId: record.requestId,

@@ -43,10 +43,7 @@ struct APIHandler: APIProtocol {
 
     func listAgreements(_ input: Operations.ListAgreements.Input) async throws -> Operations.ListAgreements.Output {
         let query = input.query
-        let limit = query.limit ?? limits.defaultPageSize
-        guard (1...limits.maxPageSize).contains(limit) else {
-            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
-        }
+        let limit = try limits.pageSize(query.limit)
         let asOf = try resolveAsOf(query.asOf)
         let snapshot = catalog.snapshot
         var start = 0
@@ -179,7 +176,6 @@ struct APIHandler: APIProtocol {
                 .init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")
             ])
         }
-        _ = try find(input.path.id)
         let maxEvents = limits.maxEventsPerAgreement
         // Run by the store inside the serialized write, against the agreement as it is then.
         let appended = try await catalog.appendEvents(request.events, to: input.path.id, ifMatch: input.headers.ifMatch) {

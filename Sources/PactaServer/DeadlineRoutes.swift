@@ -12,10 +12,7 @@ extension APIHandler {
 
     func listDeadlines(_ input: Operations.ListDeadlines.Input) async throws -> Operations.ListDeadlines.Output {
         let query = input.query
-        let limit = query.limit ?? limits.defaultPageSize
-        guard (1...limits.maxPageSize).contains(limit) else {
-            throw Problem.invalidParameter("limit", "must be between 1 and \(limits.maxPageSize)")
-        }
+        let limit = try limits.pageSize(query.limit)
         let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 0, defaultAfter: 365)
         let after = try query.cursor.map { cursor in
             guard let key = DeadlineCursor.decode(cursor) else {
@@ -171,7 +168,7 @@ extension APIHandler {
 
     // MARK: Helpers
 
-    /// A calendar feed holds at most ``Limits/maxFeedItems`` events, which bounds its size (about 1 KiB each).
+    /// A calendar feed holds at most ``Limits/maxFeedItems`` events, which bounds its size.
     func checkFeedSize(_ count: Int) throws {
         guard count <= limits.maxFeedItems else {
             throw Problem.invalidParameter(

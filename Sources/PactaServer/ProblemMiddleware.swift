@@ -34,7 +34,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The one place where errors become problems.
 enum ErrorMapping {
-    static func problem(for error: any Error, method: HTTPRequest.Method = .post) -> Problem {
+    /// `method` says whether the request had a body, so a decoding failure is blamed on the body or a parameter.
+    static func problem(for error: any Error, method: HTTPRequest.Method) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
@@ -49,7 +50,7 @@ enum ErrorMapping {
             if error.underlyingError is Problem || error.underlyingError is StoreError
                 || error.underlyingError is ComputeRefusal
             {
-                return problem(for: error.underlyingError)
+                return problem(for: error.underlyingError, method: method)
             }
             if error.operationInput == nil {
                 // The request could not be turned into the operation's input: always the client's doing. Without

@@ -58,8 +58,6 @@ public typealias AppendCheck = @Sendable (_ proposed: Agreement, _ firstNew: Int
 /// Durable storage of agreements and API tokens. Every method that returns after a write has committed
 /// it durably: a crash of the process afterwards loses nothing.
 public protocol AgreementStore: Sendable {
-    /// Throws when the database cannot answer a trivial query.
-    func ping() async throws
     /// Throws ``StoreError/unavailable(reason:)`` unless the store takes writes now (readiness).
     func checkWritable() async throws
     /// Waits for the operations in flight, refuses new ones, and closes the database.
@@ -81,7 +79,8 @@ public protocol AgreementStore: Sendable {
         _ drafts: [NewEvent], to id: String, ifMatch: String?, audit: AuditContext, check: @escaping AppendCheck
     ) async throws -> AppendedEvents
     /// The audit records of an agreement, oldest first (deleted agreements keep theirs).
-    func history(id: String) async throws -> [AuditRecord]
+    /// At most `limit` of them, those with a sequence after `after` when it is given (a page of the history).
+    func history(id: String, after: Int?, limit: Int) async throws -> [AuditRecord]
     /// Inserts the agreements that are not stored yet, once per database: later calls do nothing, so an
     /// operator's deletions stay deleted. Returns how many were inserted.
     func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int
@@ -106,6 +105,11 @@ public enum TokenError: Error, Equatable, Sendable {
 }
 
 extension AgreementStore {
+    /// The whole audit trail of an agreement.
+    public func history(id: String) async throws -> [AuditRecord] {
+        try await history(id: id, after: nil, limit: Int.max)
+    }
+
     /// Writes made by the server itself, recorded with ``AuditContext/system``.
     public func create(_ agreement: Agreement) async throws -> StoredAgreement {
         try await create(agreement, audit: .system)

@@ -13,8 +13,7 @@ import Synchronization
 /// transaction.
 public final class SQLiteAgreementStore: AgreementStore {
     private let writer: any DatabaseWriter
-    /// Whether the database can take writes: the file is still the one opened, and the last write or probe
-    /// worked (``StoreHealth``).
+    /// Whether the database can take writes (``StoreHealth``).
     let health: StoreHealth
     private let usage = StoreUsage()
 
@@ -49,10 +48,10 @@ public final class SQLiteAgreementStore: AgreementStore {
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
-        try health.checkWritable()
+        try health.checkNoLastingFailure()
         do {
             return try await writer.write { db in
-                // Inside the transaction too: the file may have been replaced while this write waited its turn.
+                // Inside the transaction: the file may have been replaced while this write waited its turn.
                 try self.health.checkFile()
                 return try body(db)
             }
@@ -136,10 +135,6 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     // MARK: Agreements
-
-    public func ping() async throws {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-    }
 
     public func allAgreements() async throws -> [StoredAgreement] {
         // Decoding JSON is 80% of startup (perf, 100,000 agreements), so documents are decoded on every core, a
@@ -267,15 +262,15 @@ public final class SQLiteAgreementStore: AgreementStore {
         }
     }
 
-    public func history(id: String) async throws -> [AuditRecord] {
+    public func history(id: String, after: Int?, limit: Int) async throws -> [AuditRecord] {
         try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT sequence, agreementId, at, actor, requestId, action, etagBefore, etagAfter, changes
-                    FROM audit WHERE agreementId = ? ORDER BY sequence
+                    FROM audit WHERE agreementId = ? AND sequence > ? ORDER BY sequence LIMIT ?
                     """,
-                arguments: [id]
+                arguments: [id, after ?? -1, limit]
             ).map { row in
                 let changes = try JSONDecoder().decode([AuditChange].self, from: Data((row["changes"] as String).utf8))
                 return AuditRecord(

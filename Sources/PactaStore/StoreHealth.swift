@@ -70,20 +70,20 @@ final class StoreHealth: Sendable {
         }
     }
 
-    /// Throws when a failure was recorded or the file changed.
-    func checkWritable() throws {
+    /// Throws when a lasting failure (a damaged or replaced file) was recorded.
+    func checkNoLastingFailure() throws {
         if let failure { throw StoreError.unavailable(reason: failure) }
-        try checkFile()
     }
 
     /// Runs `write` as a readiness probe, at most once per ``probeInterval``; callers within it share the result.
     func probe(_ write: @escaping @Sendable () async throws -> Void) async throws {
-        let task: Task<Void, any Error> = state.withLock { state in
-            if let probing = state.probing { return probing }
-            if let last = state.lastProbe, ContinuousClock.now - last.at < Self.probeInterval {
-                let error = last.error
-                return Task { if let error { throw error } }
-            }
+        enum Answer {
+            case recent(StoreError?)
+            case running(Task<Void, any Error>)
+        }
+        let answer: Answer = state.withLock { state in
+            if let probing = state.probing { return .running(probing) }
+            if let last = state.lastProbe, ContinuousClock.now - last.at < Self.probeInterval { return .recent(last.error) }
             let task = Task {
                 var outcome: StoreError?
                 do { try await write() } catch let error as StoreError { outcome = error } catch {
@@ -96,9 +96,12 @@ final class StoreHealth: Sendable {
                 if let outcome { throw outcome }
             }
             state.probing = task
-            return task
+            return .running(task)
         }
-        try await task.value
+        switch answer {
+        case .recent(let error): if let error { throw error }
+        case .running(let task): try await task.value
+        }
     }
 
     enum Unavailability {

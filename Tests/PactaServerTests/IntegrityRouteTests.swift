@@ -26,7 +26,7 @@ import FoundationXML
         }
     }
 
-    @Test func aParameterOfTheWrongTypeNamesTheParameterNotTheBody() async throws {
+    @Test func aParameterOfTheWrongTypeIsAClientErrorThatDoesNotBlameTheBody() async throws {
         try await TestApp.run { _, client in
             let response = try await client.execute(uri: "/v1/agreements?limit=abc", method: .get)
             #expect(response.status.code >= 400 && response.status.code < 500)
@@ -133,16 +133,40 @@ import FoundationXML
         #expect(answer == 2)
     }
 
-    @Test func healthAnswersWhileEveryComputeThreadIsTaken() async throws {
-        let release = DispatchSemaphore(value: 0)
+    @Test func healthAnswersWhileAHeavyRequestRuns() async throws {
         try await TestApp.run(configure: { $0.computeThreads = 1 }) { _, client in
-            // Take the pool's only thread with a deadlines request over a window no other test asks.
+            // A deadlines request over a window no other test asks, on the pool's only thread.
             async let heavy = client.execute(uri: "/v1/deadlines?from=1900-01-01&to=1999-12-31", method: .get)
             for _ in 0..<20 {
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             }
-            _ = try await heavy
-            release.signal()
+            let heavyStatus = try await heavy.status
+            #expect(heavyStatus == .ok)
         }
+    }
+
+    /// More blocked jobs than the machine has cores: were the pool's threads Swift's cooperative ones, no task could
+    /// run meanwhile (and the request threads, `/healthz` included, would stall).
+    @Test func heavyWorkLeavesTheCooperativeThreadsFree() async throws {
+        let threads = ProcessInfo.processInfo.activeProcessorCount + 1
+        let work = HeavyWork(threads: threads, queueLimit: 0, budget: .seconds(60))
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let jobs = (0..<threads).map { _ in
+            Task { try await work.run { started.signal(); release.wait() } }
+        }
+        let cooperativeTaskRan = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var allStarted = true
+                for _ in 0..<threads where started.wait(timeout: .now() + 10) == .timedOut { allStarted = false }
+                let ran = DispatchSemaphore(value: 0)
+                Task { ran.signal() }
+                let outcome = allStarted && ran.wait(timeout: .now() + 10) == .success
+                for _ in 0..<threads { release.signal() }
+                continuation.resume(returning: outcome)
+            }
+        }
+        #expect(cooperativeTaskRan)
+        for job in jobs { try await job.value }
     }
 }
