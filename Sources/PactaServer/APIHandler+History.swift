@@ -23,8 +23,8 @@ extension APIHandler {
         let items = records.map { record in
             Components.Schemas.AuditEntry(
                 sequence: record.sequence, at: Self.instant(record.at), actor: record.actor, requestId: record.requestId,
-                action: .init(rawValue: record.action.rawValue)!, etagBefore: record.etagBefore,
-                etagAfter: record.etagAfter,
+                action: .init(rawValue: record.action.rawValue)!, etagBefore: record.versionBefore.map(EntityTag.of(version:)),
+                etagAfter: record.versionAfter.map(EntityTag.of(version:)),
                 changes: record.changes.map { .init(op: .init(rawValue: $0.op.rawValue)!, path: $0.path) })
         }
         return .ok(

@@ -130,33 +130,33 @@ struct APIHandler: APIProtocol {
 
     func replaceAgreement(_ input: Operations.ReplaceAgreement.Input) async throws -> Operations.ReplaceAgreement.Output {
         guard case .json(let agreement) = input.body else { throw unsupportedBody }
-        let ifMatch = try requireIfMatch(input.headers.ifMatch, for: "PUT")
+        let expected = try requireIfMatch(input.headers.ifMatch, for: "PUT")
         var issues: [ValidationIssue] = []
         if agreement.id != input.path.id {
             issues.append(.init(pointer: "/id", message: "must equal the id in the path, '\(input.path.id)'"))
         }
         // Append-only is checked by the store inside the write, after If-Match: a stale tag is 412, not 422.
         try validate(agreement, issues: issues)
-        let stored = try await catalog.replace(agreement, ifMatch: ifMatch)
+        let stored = try await catalog.replace(agreement, expected: expected)
         return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))
     }
 
     func deleteAgreement(_ input: Operations.DeleteAgreement.Input) async throws -> Operations.DeleteAgreement.Output {
-        let ifMatch = try requireIfMatch(input.headers.ifMatch, for: "DELETE")
-        try await catalog.delete(id: input.path.id, ifMatch: ifMatch)
+        let expected = try requireIfMatch(input.headers.ifMatch, for: "DELETE")
+        try await catalog.delete(id: input.path.id, expected: expected)
         return .noContent(.init())
     }
 
     /// PUT and DELETE replace or remove what a client last saw, so they must say what that was (RFC 6585 §3):
     /// without it, two editors silently overwrite each other.
-    private func requireIfMatch(_ ifMatch: String?, for method: String) throws -> String {
+    private func requireIfMatch(_ ifMatch: String?, for method: String) throws -> ExpectedVersion {
         guard let ifMatch, !ifMatch.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw Problem(
                 type: .preconditionRequired, status: .init(code: 428, reasonPhrase: "Precondition Required"),
                 title: "Precondition required",
                 detail: "\(method) needs an If-Match header with the agreement's current ETag (from a GET), or * to act whatever its revision.")
         }
-        return ifMatch
+        return EntityTag.expectedVersion(ifMatch: ifMatch)
     }
 
     // MARK: Events
@@ -178,7 +178,8 @@ struct APIHandler: APIProtocol {
         }
         let maxEvents = limits.maxEventsPerAgreement
         // Run by the store inside the serialized write, against the agreement as it is then.
-        let appended = try await catalog.appendEvents(request.events, to: input.path.id, ifMatch: input.headers.ifMatch) {
+        let expected = input.headers.ifMatch.map(EntityTag.expectedVersion(ifMatch:)) ?? .any
+        let appended = try await catalog.appendEvents(request.events, to: input.path.id, expected: expected) {
             proposed, firstNew in
             if proposed.events.count > maxEvents {
                 throw Problem.tooManyEvents(limit: maxEvents, recorded: firstNew)

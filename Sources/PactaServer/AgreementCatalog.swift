@@ -15,12 +15,12 @@ public final class AgreementCatalog: Sendable {
         public let sortedIds: [String]
         /// The agreements in the order of `sortedIds`, so a list scan needs no hash lookups.
         public let ordered: [StoredAgreement]
-        /// Increases with every committed write; part of list ETags.
-        public let revision: Int
+        /// The store revision of the last write the snapshot includes.
+        public let revision: Int64
         /// Answers computed from this snapshot and held while it is current (``SnapshotDerivations``).
         let derived: SnapshotDerivations
 
-        init(_ agreements: [StoredAgreement], revision: Int) {
+        init(_ agreements: [StoredAgreement], revision: Int64) {
             var byId: [String: StoredAgreement] = [:]
             byId.reserveCapacity(agreements.count)
             for stored in agreements { byId[stored.agreement.id] = stored }
@@ -29,7 +29,7 @@ public final class AgreementCatalog: Sendable {
         }
 
         private init(
-            byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int, derived: SnapshotDerivations
+            byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int64, derived: SnapshotDerivations
         ) {
             self.byId = byId
             self.ordered = ordered
@@ -38,8 +38,9 @@ public final class AgreementCatalog: Sendable {
             self.derived = derived
         }
 
-        /// The snapshot after one write: one binary search and an insertion, not a sort of everything.
-        func replacing(_ id: String, with stored: StoredAgreement?) -> Snapshot {
+        /// The snapshot after one write, committed at `revision`: one binary search and an insertion, not a sort of
+        /// everything.
+        func replacing(_ id: String, with stored: StoredAgreement?, revision: Int64) -> Snapshot {
             var byId = byId
             var ordered = ordered
             let index = sortedIds.partitionPoint { $0 < id }
@@ -57,9 +58,9 @@ public final class AgreementCatalog: Sendable {
                 ordered.insert(stored, at: index)
                 change = .inserted(at: index, stored)
             case (false, nil):
-                return Snapshot(byId: byId, ordered: ordered, revision: revision + 1, derived: derived)
+                return Snapshot(byId: byId, ordered: ordered, revision: revision, derived: derived)
             }
-            return Snapshot(byId: byId, ordered: ordered, revision: revision + 1, derived: derived.carried(over: change))
+            return Snapshot(byId: byId, ordered: ordered, revision: revision, derived: derived.carried(over: change))
         }
     }
 
@@ -69,7 +70,8 @@ public final class AgreementCatalog: Sendable {
 
     public init(store: any AgreementStore) async throws {
         self.store = store
-        self.current = Mutex(Snapshot(try await store.allAgreements(), revision: 0))
+        let contents = try await store.contents()
+        self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
     }
 
     public var snapshot: Snapshot { current.withLock { $0 } }
@@ -78,20 +80,21 @@ public final class AgreementCatalog: Sendable {
         try await write(agreement.id) { try await $0.create(agreement, audit: .current) }
     }
 
-    public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
-        try await write(agreement.id) { try await $0.replace(agreement, ifMatch: ifMatch, audit: .current) }
+    public func replace(_ agreement: Agreement, expected: ExpectedVersion) async throws -> StoredAgreement {
+        try await write(agreement.id) { try await $0.replace(agreement, expected: expected, audit: .current) }
     }
 
     public func appendEvents(
-        _ drafts: [NewEvent], to id: String, ifMatch: String?, check: @escaping AppendCheck
+        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
-        try await write(id) { try await $0.appendEvents(drafts, to: id, ifMatch: ifMatch, audit: .current, check: check) }
+        try await write(id) {
+            try await $0.appendEvents(drafts, to: id, expected: expected, audit: .current, check: check)
+        }
     }
 
-    public func delete(id: String, ifMatch: String?) async throws {
-        let _: StoredAgreement? = try await write(id) { store in
-            try await store.delete(id: id, ifMatch: ifMatch, audit: .current)
-            return nil
+    public func delete(id: String, expected: ExpectedVersion) async throws {
+        let _: Deletion = try await write(id) { store in
+            Deletion(revision: try await store.delete(id: id, expected: expected, audit: .current))
         }
     }
 
@@ -102,18 +105,26 @@ public final class AgreementCatalog: Sendable {
             let result = try await body(store)
             // Only writes replace the snapshot, one at a time (the gate), so the next one, with its carried-over
             // answers, is built outside the lock: readers never wait for it.
-            let next = snapshot.replacing(id, with: result.storedAgreement)
+            let next = snapshot.replacing(id, with: result.storedAgreement, revision: result.revision)
             current.withLock { $0 = next }
             return result
         }
     }
 }
 
-protocol StoredAgreementConvertible { var storedAgreement: StoredAgreement? { get } }
+/// What a write left in the store: the agreement as stored (`nil` once deleted) and the write's revision.
+protocol StoredAgreementConvertible {
+    var storedAgreement: StoredAgreement? { get }
+    var revision: Int64 { get }
+}
 extension StoredAgreement: StoredAgreementConvertible { var storedAgreement: StoredAgreement? { self } }
-extension AppendedEvents: StoredAgreementConvertible { var storedAgreement: StoredAgreement? { stored } }
-extension Optional: StoredAgreementConvertible where Wrapped == StoredAgreement {
-    var storedAgreement: StoredAgreement? { self }
+extension AppendedEvents: StoredAgreementConvertible {
+    var storedAgreement: StoredAgreement? { stored }
+    var revision: Int64 { stored.revision }
+}
+struct Deletion: StoredAgreementConvertible {
+    let revision: Int64
+    var storedAgreement: StoredAgreement? { nil }
 }
 
 /// Runs async closures one at a time, in arrival order.

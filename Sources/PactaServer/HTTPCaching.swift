@@ -77,3 +77,35 @@ struct ETagMiddleware<Context: RequestContext>: RouterMiddleware {
         consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 }
+
+/// Entity tags (RFC 9110 §8.8.3): the store's versions, quoted, and the two conditional headers.
+enum EntityTag {
+    /// The strong tag of a stored agreement's version.
+    static func of(version: String) -> String { "\"" + version + "\"" }
+
+    /// What an `If-Match` header (RFC 9110 §13.1.1) lets a write replace: `*` any current version, otherwise one of
+    /// the listed strong tags. A weak tag (`W/"…"`) never matches: If-Match uses the strong comparison.
+    static func expectedVersion(ifMatch header: String) -> ExpectedVersion {
+        var versions: Set<String> = []
+        for candidate in header.split(separator: ",") {
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            if tag == "*" { return .any }
+            if tag.count >= 2, tag.hasPrefix("\""), tag.hasSuffix("\"") { versions.insert(String(tag.dropFirst().dropLast())) }
+        }
+        return .oneOf(versions)
+    }
+
+    /// `If-None-Match` comparison, which uses weak comparison: `W/"x"` matches `"x"`.
+    static func noneMatchHits(_ header: String, current: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            var tag = candidate.trimmingCharacters(in: .whitespaces)
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            return tag == "*" || tag == current
+        }
+    }
+}
+
+extension StoredAgreement {
+    /// The `ETag` of the agreement's document.
+    var etag: String { EntityTag.of(version: version) }
+}

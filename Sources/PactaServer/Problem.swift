@@ -98,7 +98,7 @@ extension Problem {
             self = Problem(
                 type: .conflict, status: .conflict, title: "Conflict",
                 detail: "An agreement with the id '\(id)' exists; replace it with PUT /v1/agreements/\(id).")
-        case .preconditionFailed(let id, _):
+        case .versionMismatch(let id, _):
             self = .preconditionFailed(id)
         case .recordedEventChanged(_, let issue):
             self = .validation([issue])

@@ -16,7 +16,7 @@ import Synchronization
 /// served to a caller the server would refuse.
 final class ResponseCache: Sendable {
     struct Key: Hashable, Sendable {
-        let revision: Int
+        let revision: Int64
         let today: CalendarDate
         let uri: String
     }

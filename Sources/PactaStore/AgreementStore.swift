@@ -1,27 +1,77 @@
 import PactaCore
 
-/// An agreement as stored, with the entity tag that names this exact revision.
+/// An agreement as stored: its document, the version that names this exact document, and the store revision
+/// of the write that stored it.
 ///
 /// Immutable and shared by reference: the catalog holds every agreement in an ordered array and a dictionary by
 /// id, and scans copy them around; a reference is one word and one retain where the inline `Agreement` (rules
 /// included) is hundreds of bytes and a retain per string.
 public final class StoredAgreement: Sendable, Hashable {
     public let agreement: Agreement
-    /// A strong entity tag derived from the stored document (quoted, as sent in `ETag`).
-    public let etag: String
+    /// Names this exact document: 24 hex digits of the SHA-256 of its canonical JSON. Equal documents have equal
+    /// versions. (The HTTP layer sends it, quoted, as the `ETag`.)
+    public let version: String
+    /// The store revision of the write that stored this version (``StoreChange/revision``).
+    public let revision: Int64
 
-    public init(agreement: Agreement, etag: String) {
+    public init(agreement: Agreement, version: String, revision: Int64) {
         self.agreement = agreement
-        self.etag = etag
+        self.version = version
+        self.revision = revision
     }
 
     public static func == (lhs: StoredAgreement, rhs: StoredAgreement) -> Bool {
-        lhs === rhs || (lhs.etag == rhs.etag && lhs.agreement == rhs.agreement)
+        lhs === rhs || (lhs.version == rhs.version && lhs.revision == rhs.revision && lhs.agreement == rhs.agreement)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(etag)
-        hasher.combine(agreement)
+        hasher.combine(version)
+        hasher.combine(revision)
+    }
+}
+
+/// What a write expects the agreement's current version to be, checked inside the write's transaction.
+public enum ExpectedVersion: Sendable, Hashable {
+    /// Whatever version is current (the agreement must still exist).
+    case any
+    /// One of these versions must be current.
+    case oneOf(Set<String>)
+
+    public static func exactly(_ version: String) -> ExpectedVersion { .oneOf([version]) }
+
+    func admits(_ current: String) -> Bool {
+        switch self {
+        case .any: return true
+        case .oneOf(let versions): return versions.contains(current)
+        }
+    }
+}
+
+/// One committed write, as a replica or a feed learns of it: the store revision it committed at (monotonically
+/// increasing across every agreement, with no gaps a reader could miss) and the agreement as it stands after it
+/// (`nil` once deleted).
+public struct StoreChange: Sendable {
+    public let revision: Int64
+    public let id: String
+    public let stored: StoredAgreement?
+
+    public init(revision: Int64, id: String, stored: StoredAgreement?) {
+        self.revision = revision
+        self.id = id
+        self.stored = stored
+    }
+}
+
+/// Every agreement as of one store revision, read in one transaction.
+public struct StoreContents: Sendable {
+    /// The revision of the last write the contents include; 0 for an empty store.
+    public let revision: Int64
+    /// Ordered by id.
+    public let agreements: [StoredAgreement]
+
+    public init(revision: Int64, agreements: [StoredAgreement]) {
+        self.revision = revision
+        self.agreements = agreements
     }
 }
 
@@ -29,8 +79,8 @@ public final class StoredAgreement: Sendable, Hashable {
 public enum StoreError: Error, Equatable, Sendable {
     case notFound(id: String)
     case alreadyExists(id: String)
-    /// The caller's `If-Match` names a revision that is no longer current.
-    case preconditionFailed(id: String, current: String)
+    /// The version the write expected is no longer current.
+    case versionMismatch(id: String, current: String)
     /// A replacement would drop, change or move a recorded event (events are append-only).
     case recordedEventChanged(id: String, issue: ValidationIssue)
     /// The write was refused by the caller's check, run inside the write against the record as it was then.
@@ -55,28 +105,38 @@ public struct AppendedEvents: Sendable {
 /// index of the first appended event. It throws ``StoreError/invalid(_:)`` (or any error) to refuse the write.
 public typealias AppendCheck = @Sendable (_ proposed: Agreement, _ firstNew: Int) throws -> Void
 
-/// Durable storage of agreements and API tokens. Every method that returns after a write has committed
-/// it durably: a crash of the process afterwards loses nothing.
+/// Durable storage of agreements and API tokens, knowing nothing of HTTP. Every method that returns after a write
+/// has committed it durably: a crash of the process afterwards loses nothing.
+///
+/// Every write commits at a new store revision, greater than every earlier one, and records an ``AuditRecord``
+/// in the same transaction. Invariants (the expected version, append-only events, event ids) are checked inside
+/// that transaction, against the row as it is then.
 public protocol AgreementStore: Sendable {
     /// Throws ``StoreError/unavailable(reason:)`` unless the store takes writes now (readiness).
     func checkWritable() async throws
-    /// Waits for the operations in flight, refuses new ones, and closes the database.
+    /// Waits for the operations in flight, refuses new ones, and closes the database. Later calls throw
+    /// ``StoreError/unavailable(reason:)``.
     func close() async throws
-    /// Every agreement, ordered by id.
-    func allAgreements() async throws -> [StoredAgreement]
+    /// Every agreement and the revision they stand at, read in one transaction.
+    func contents() async throws -> StoreContents
+    /// The agreements changed by writes after `revision`, each once as it stands now, in revision order (at most
+    /// `limit`): how a reader that has seen everything up to `revision` catches up without missing a write.
+    func changes(after revision: Int64, limit: Int) async throws -> [StoreChange]
     func agreement(id: String) async throws -> StoredAgreement?
-    /// Each write records an ``AuditRecord`` (who, when, which request, what changed) in its own transaction.
     func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement
-    /// Replaces the agreement with the same id; `ifMatch` (an ETag) must name the current revision when given.
-    /// Throws ``StoreError/recordedEventChanged(id:issue:)``, whatever `ifMatch` says, when the replacement does
-    /// not start with every recorded event unchanged: checked inside the write.
-    func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement
-    func delete(id: String, ifMatch: String?, audit: AuditContext) async throws
+    /// Replaces the agreement with the same id, if its current version is `expected`.
+    /// Throws ``StoreError/recordedEventChanged(id:issue:)``, whatever was expected, when the replacement does
+    /// not start with every recorded event unchanged.
+    func replace(_ agreement: Agreement, expected: ExpectedVersion, audit: AuditContext) async throws -> StoredAgreement
+    /// Deletes the agreement if its current version is `expected`; returns the revision the deletion committed at.
+    @discardableResult
+    func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64
     /// Appends events to an agreement in one transaction. Ids are assigned (``Agreement/appending(_:)``) and
     /// `check` is run inside the write, against the agreement as it is then, so concurrent appends never share
     /// an id and never pass a check against a stale copy.
     func appendEvents(
-        _ drafts: [NewEvent], to id: String, ifMatch: String?, audit: AuditContext, check: @escaping AppendCheck
+        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, audit: AuditContext,
+        check: @escaping AppendCheck
     ) async throws -> AppendedEvents
     /// The audit records of an agreement, oldest first (deleted agreements keep theirs).
     /// At most `limit` of them, those with a sequence after `after` when it is given (a page of the history).
@@ -110,20 +170,25 @@ extension AgreementStore {
         try await history(id: id, after: nil, limit: Int.max)
     }
 
+    /// Every agreement, ordered by id.
+    public func allAgreements() async throws -> [StoredAgreement] { try await contents().agreements }
+
     /// Writes made by the server itself, recorded with ``AuditContext/system``.
     public func create(_ agreement: Agreement) async throws -> StoredAgreement {
         try await create(agreement, audit: .system)
     }
 
-    public func replace(_ agreement: Agreement, ifMatch: String?) async throws -> StoredAgreement {
-        try await replace(agreement, ifMatch: ifMatch, audit: .system)
+    public func replace(_ agreement: Agreement, expected: ExpectedVersion = .any) async throws -> StoredAgreement {
+        try await replace(agreement, expected: expected, audit: .system)
     }
 
-    public func delete(id: String, ifMatch: String?) async throws {
-        try await delete(id: id, ifMatch: ifMatch, audit: .system)
+    public func delete(id: String, expected: ExpectedVersion = .any) async throws {
+        try await delete(id: id, expected: expected, audit: .system)
     }
 
-    public func appendEvents(_ drafts: [NewEvent], to id: String, ifMatch: String?) async throws -> AppendedEvents {
-        try await appendEvents(drafts, to: id, ifMatch: ifMatch, audit: .system, check: { _, _ in })
+    public func appendEvents(_ drafts: [NewEvent], to id: String, expected: ExpectedVersion = .any) async throws
+        -> AppendedEvents
+    {
+        try await appendEvents(drafts, to: id, expected: expected, audit: .system, check: { _, _ in })
     }
 }

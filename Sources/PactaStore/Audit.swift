@@ -45,14 +45,14 @@ public struct AuditRecord: Sendable, Hashable {
     public let actor: String?
     public let requestId: String?
     public let action: AuditAction
-    /// The agreement's ETag before the write (`nil` when it did not exist) and after (`nil` once deleted).
-    public let etagBefore: String?
-    public let etagAfter: String?
+    /// The agreement's version before the write (`nil` when it did not exist) and after (`nil` once deleted).
+    public let versionBefore: String?
+    public let versionAfter: String?
     public let changes: [AuditChange]
 
     public init(
         sequence: Int, agreementId: String, at: String, actor: String?, requestId: String?, action: AuditAction,
-        etagBefore: String?, etagAfter: String?, changes: [AuditChange]
+        versionBefore: String?, versionAfter: String?, changes: [AuditChange]
     ) {
         self.sequence = sequence
         self.agreementId = agreementId
@@ -60,8 +60,8 @@ public struct AuditRecord: Sendable, Hashable {
         self.actor = actor
         self.requestId = requestId
         self.action = action
-        self.etagBefore = etagBefore
-        self.etagAfter = etagAfter
+        self.versionBefore = versionBefore
+        self.versionAfter = versionAfter
         self.changes = changes
     }
 }

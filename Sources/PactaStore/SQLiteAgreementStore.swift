@@ -126,6 +126,23 @@ public final class SQLiteAgreementStore: AgreementStore {
                 table.column("changes", .text).notNull()
             }
         }
+        migrator.registerMigration("v3") { db in
+            // Versions are stored bare (the HTTP layer quotes them into ETags), and each row names the revision
+            // (audit sequence) of the write that stored it, so readers can catch up from a revision.
+            try db.execute(sql: "UPDATE agreement SET etag = trim(etag, '\"')")
+            try db.execute(sql: "UPDATE audit SET etagBefore = trim(etagBefore, '\"'), etagAfter = trim(etagAfter, '\"')")
+            try db.execute(sql: "ALTER TABLE agreement RENAME COLUMN etag TO version")
+            try db.execute(sql: "ALTER TABLE audit RENAME COLUMN etagBefore TO versionBefore")
+            try db.execute(sql: "ALTER TABLE audit RENAME COLUMN etagAfter TO versionAfter")
+            try db.alter(table: "agreement") { table in
+                table.add(column: "revision", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE agreement SET revision = coalesce(
+                        (SELECT max(sequence) FROM audit WHERE audit.agreementId = agreement.id), 0)
+                    """)
+        }
         return migrator
     }
 
@@ -136,16 +153,17 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     // MARK: Agreements
 
-    public func allAgreements() async throws -> [StoredAgreement] {
+    public func contents() async throws -> StoreContents {
         // Decoding JSON is 80% of startup (perf, 100,000 agreements), so documents are decoded on every core, a
         // batch at a time: only one batch of documents' text is alive at once, so peak memory at startup stays
         // close to the decoded agreements alone.
         try await read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM agreement") ?? 0
+            let revision = try Self.currentRevision(db)
             var result: [StoredAgreement] = []
             result.reserveCapacity(count)
-            let rows = try Row.fetchCursor(db, sql: "SELECT document, etag FROM agreement ORDER BY id")
-            var batch: [(document: Data, etag: String)] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT document, version, revision FROM agreement ORDER BY id")
+            var batch: [EncodedRow] = []
             func decodeBatch() throws {
                 let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, batch.count / 64))
                 let decoded = try Self.decodeInParallel(batch, lanes: lanes)
@@ -153,15 +171,49 @@ public final class SQLiteAgreementStore: AgreementStore {
                 batch.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {
-                batch.append((row[0], row[1]))
+                batch.append(EncodedRow(document: row[0], version: row[1], revision: row[2]))
                 if batch.count == 4_096 { try decodeBatch() }
             }
             try decodeBatch()
-            return result
+            return StoreContents(revision: revision, agreements: result)
         }
     }
 
-    private static func decodeInParallel(_ batch: [(document: Data, etag: String)], lanes: Int) throws
+    public func changes(after revision: Int64, limit: Int) async throws -> [StoreChange] {
+        try await read { db in
+            // The last write to each agreement after `revision`, oldest first; deleted agreements have no row.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT changed.agreementId, changed.last, agreement.document, agreement.version, agreement.revision
+                    FROM (SELECT agreementId, max(sequence) AS last FROM audit WHERE sequence > ? GROUP BY agreementId)
+                        AS changed
+                    LEFT JOIN agreement ON agreement.id = changed.agreementId
+                    ORDER BY changed.last LIMIT ?
+                    """,
+                arguments: [revision, limit])
+            return try rows.map { row in
+                let id: String = row[0]
+                let last: Int64 = row[1]
+                guard let document = row[2] as String? else { return StoreChange(revision: last, id: id, stored: nil) }
+                let stored = StoredAgreement(agreement: try Self.decode(document), version: row[3], revision: row[4])
+                return StoreChange(revision: last, id: id, stored: stored)
+            }
+        }
+    }
+
+    private struct EncodedRow {
+        let document: Data
+        let version: String
+        let revision: Int64
+    }
+
+    /// The revision of the last committed write (the audit sequence; SQLite never reuses one).
+    private static func currentRevision(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'") ?? 0
+    }
+
+    private static func decodeInParallel(_ batch: [EncodedRow], lanes: Int) throws
         -> [StoredAgreement]
     {
         let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
@@ -174,7 +226,8 @@ public final class SQLiteAgreementStore: AgreementStore {
             do {
                 for index in range {
                     let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
-                    decoded.append(StoredAgreement(agreement: agreement, etag: batch[index].etag))
+                    decoded.append(
+                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision))
                 }
             } catch {
                 failure.withLock { $0 = $0 ?? error }
@@ -187,61 +240,64 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     public func agreement(id: String) async throws -> StoredAgreement? {
         let row = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT document, etag FROM agreement WHERE id = ?", arguments: [id])
-                .map { (document: $0["document"] as String, etag: $0["etag"] as String) }
+            try Row.fetchOne(db, sql: "SELECT document, version, revision FROM agreement WHERE id = ?", arguments: [id])
+                .map { (document: $0[0] as String, version: $0[1] as String, revision: $0[2] as Int64) }
         }
-        return try row.map { try StoredAgreement(agreement: Self.decode($0.document), etag: $0.etag) }
+        return try row.map {
+            StoredAgreement(agreement: try Self.decode($0.document), version: $0.version, revision: $0.revision)
+        }
     }
 
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
-        let (document, etag) = try Self.encode(agreement)
+        let (document, version) = try Self.encode(agreement)
         let now = Self.timestamp()
-        try await write { db in
+        let revision = try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM agreement WHERE id = ?", arguments: [agreement.id]) == true {
                 throw StoreError.alreadyExists(id: agreement.id)
             }
+            let revision = try Self.record(
+                db, id: agreement.id, at: now, audit: audit, action: .create, before: nil, after: (document, version))
             try db.execute(
-                sql: "INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                arguments: [agreement.id, document, etag, now, now])
-            try Self.record(
-                db, id: agreement.id, at: now, audit: audit, action: .create, before: nil, after: (document, etag))
+                sql: "INSERT INTO agreement (id, document, version, revision, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [agreement.id, document, version, revision, now, now])
+            return revision
         }
-        return StoredAgreement(agreement: agreement, etag: etag)
+        return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
-    public func replace(_ agreement: Agreement, ifMatch: String?, audit: AuditContext) async throws -> StoredAgreement {
-        let (document, etag) = try Self.encode(agreement)
+    public func replace(_ agreement: Agreement, expected: ExpectedVersion, audit: AuditContext) async throws
+        -> StoredAgreement
+    {
+        let (document, version) = try Self.encode(agreement)
         let now = Self.timestamp()
-        try await write { db in
-            let current = try Self.checkCurrent(db, id: agreement.id, ifMatch: ifMatch)
-            // Against the row as it is inside this transaction, whatever If-Match said (even `*`).
+        let revision = try await write { db in
+            let current = try Self.checkCurrent(db, id: agreement.id, expected: expected)
+            // Against the row as it is inside this transaction, whatever was expected (even `.any`).
             if let issue = try Self.decode(current.document).appendOnlyViolation(in: agreement) {
                 throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
             }
-            try db.execute(
-                sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
-                arguments: [document, etag, now, agreement.id])
-            try Self.record(
-                db, id: agreement.id, at: now, audit: audit, action: .replace, before: current, after: (document, etag))
+            return try Self.update(
+                db, id: agreement.id, at: now, audit: audit, action: .replace, before: current, after: (document, version))
         }
-        return StoredAgreement(agreement: agreement, etag: etag)
+        return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
-    public func delete(id: String, ifMatch: String?, audit: AuditContext) async throws {
+    public func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64 {
         let now = Self.timestamp()
-        try await write { db in
-            let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
+        return try await write { db in
+            let current = try Self.checkCurrent(db, id: id, expected: expected)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
-            try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
+            return try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
         }
     }
 
     public func appendEvents(
-        _ drafts: [NewEvent], to id: String, ifMatch: String?, audit: AuditContext, check: @escaping AppendCheck
+        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, audit: AuditContext,
+        check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = Self.timestamp()
         return try await write { db in
-            let current = try Self.checkCurrent(db, id: id, ifMatch: ifMatch)
+            let current = try Self.checkCurrent(db, id: id, expected: expected)
             let recorded = try Self.decode(current.document)
             // Ids are assigned and the result checked here, inside the serialized write, against the row as it
             // is now: two concurrent appends can never both take `e7`.
@@ -252,14 +308,24 @@ public final class SQLiteAgreementStore: AgreementStore {
                     ValidationIssue(pointer: "/events", message: "event ids must be unique within the agreement")
                 ])
             }
-            let (document, etag) = try Self.encode(agreement)
-            try db.execute(
-                sql: "UPDATE agreement SET document = ?, etag = ?, updatedAt = ? WHERE id = ?",
-                arguments: [document, etag, now, id])
-            try Self.record(
-                db, id: id, at: now, audit: audit, action: .appendEvents, before: current, after: (document, etag))
-            return AppendedEvents(stored: StoredAgreement(agreement: agreement, etag: etag), events: appended)
+            let (document, version) = try Self.encode(agreement)
+            let revision = try Self.update(
+                db, id: id, at: now, audit: audit, action: .appendEvents, before: current, after: (document, version))
+            return AppendedEvents(
+                stored: StoredAgreement(agreement: agreement, version: version, revision: revision), events: appended)
         }
+    }
+
+    /// Stores a new document for an existing row, with its audit record; returns the write's revision.
+    private static func update(
+        _ db: Database, id: String, at now: String, audit: AuditContext, action: AuditAction,
+        before: (document: String, version: String), after: (document: String, version: String)
+    ) throws -> Int64 {
+        let revision = try record(db, id: id, at: now, audit: audit, action: action, before: before, after: after)
+        try db.execute(
+            sql: "UPDATE agreement SET document = ?, version = ?, revision = ?, updatedAt = ? WHERE id = ?",
+            arguments: [after.document, after.version, revision, now, id])
+        return revision
     }
 
     public func history(id: String, after: Int?, limit: Int) async throws -> [AuditRecord] {
@@ -267,7 +333,7 @@ public final class SQLiteAgreementStore: AgreementStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT sequence, agreementId, at, actor, requestId, action, etagBefore, etagAfter, changes
+                    SELECT sequence, agreementId, at, actor, requestId, action, versionBefore, versionAfter, changes
                     FROM audit WHERE agreementId = ? AND sequence > ? ORDER BY sequence LIMIT ?
                     """,
                 arguments: [id, after ?? -1, limit]
@@ -276,24 +342,26 @@ public final class SQLiteAgreementStore: AgreementStore {
                 return AuditRecord(
                     sequence: row["sequence"], agreementId: row["agreementId"], at: row["at"], actor: row["actor"],
                     requestId: row["requestId"], action: AuditAction(rawValue: row["action"]) ?? .replace,
-                    etagBefore: row["etagBefore"], etagAfter: row["etagAfter"], changes: changes)
+                    versionBefore: row["versionBefore"], versionAfter: row["versionAfter"], changes: changes)
             }
         }
     }
 
-    /// Writes the audit record of a write, inside the write's transaction: both commit or neither does.
+    /// Writes the audit record of a write, inside the write's transaction: both commit or neither does. Its
+    /// sequence is the write's revision.
     private static func record(
         _ db: Database, id: String, at: String, audit: AuditContext, action: AuditAction,
-        before: (document: String, etag: String)?, after: (document: String, etag: String)?
-    ) throws {
+        before: (document: String, version: String)?, after: (document: String, version: String)?
+    ) throws -> Int64 {
         let changes = AuditDiff.changes(from: before?.document, to: after?.document)
         let encoded = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
         try db.execute(
             sql: """
-                INSERT INTO audit (agreementId, at, actor, requestId, action, etagBefore, etagAfter, changes)
+                INSERT INTO audit (agreementId, at, actor, requestId, action, versionBefore, versionAfter, changes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id, at, audit.actor, audit.requestId, action.rawValue, before?.etag, after?.etag, encoded])
+            arguments: [id, at, audit.actor, audit.requestId, action.rawValue, before?.version, after?.version, encoded])
+        return db.lastInsertedRowID
     }
 
     public func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int {
@@ -319,37 +387,37 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Inserts the documents whose ids are not stored yet, each with a `seed` entry in the history; returns how
     /// many were inserted.
     private static func insertNew(
-        _ encoded: [(String, (document: String, etag: String))], at now: String, in db: Database
+        _ encoded: [(String, (document: String, version: String))], at now: String, in db: Database
     ) throws -> Int {
         var inserted = 0
-        for (id, (document, etag)) in encoded {
+        for (id, (document, version)) in encoded {
             try db.execute(
                 sql: """
-                    INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO agreement (id, document, version, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO NOTHING
                     """,
-                arguments: [id, document, etag, now, now])
+                arguments: [id, document, version, now, now])
             if db.changesCount > 0 {
                 inserted += 1
-                try Self.record(db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, etag))
+                let revision = try Self.record(
+                    db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, version))
+                try db.execute(sql: "UPDATE agreement SET revision = ? WHERE id = ?", arguments: [revision, id])
             }
         }
         return inserted
     }
 
-    /// Returns the current document and ETag, or throws when the row is missing or `ifMatch` names another
-    /// revision.
+    /// Returns the current document and version, or throws when the row is missing or its version is not the
+    /// expected one.
     @discardableResult
-    private static func checkCurrent(_ db: Database, id: String, ifMatch: String?) throws
-        -> (document: String, etag: String)
+    private static func checkCurrent(_ db: Database, id: String, expected: ExpectedVersion) throws
+        -> (document: String, version: String)
     {
-        guard let row = try Row.fetchOne(db, sql: "SELECT document, etag FROM agreement WHERE id = ?", arguments: [id])
+        guard let row = try Row.fetchOne(db, sql: "SELECT document, version FROM agreement WHERE id = ?", arguments: [id])
         else { throw StoreError.notFound(id: id) }
-        let etag: String = row["etag"]
-        if let ifMatch, !EntityTag.matches(ifMatch, current: etag) {
-            throw StoreError.preconditionFailed(id: id, current: etag)
-        }
-        return (row["document"], etag)
+        let version: String = row["version"]
+        guard expected.admits(version) else { throw StoreError.versionMismatch(id: id, current: version) }
+        return (row["document"], version)
     }
 
     /// Closes the database: waits for running statements, checkpoints the WAL. Later calls fail.
@@ -403,13 +471,13 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     // MARK: Encoding
 
-    private static func encode(_ agreement: Agreement) throws -> (document: String, etag: String) {
+    private static func encode(_ agreement: Agreement) throws -> (document: String, version: String) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(agreement)
         let digest = SHA256.hash(data: data)
-        let etag = "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
-        return (String(decoding: data, as: UTF8.self), etag)
+        let version = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return (String(decoding: data, as: UTF8.self), version)
     }
 
     private static func decode(_ document: String) throws -> Agreement {
@@ -420,25 +488,6 @@ public final class SQLiteAgreementStore: AgreementStore {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: Date())
-    }
-}
-
-/// `If-Match` comparison (RFC 9110 §13.1.1): `*` or any listed strong tag equal to the current one.
-public enum EntityTag {
-    public static func matches(_ header: String, current: String) -> Bool {
-        header.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == current
-        }
-    }
-
-    /// `If-None-Match` comparison, which uses weak comparison: `W/"x"` matches `"x"`.
-    public static func noneMatchHits(_ header: String, current: String) -> Bool {
-        header.split(separator: ",").contains { candidate in
-            var tag = candidate.trimmingCharacters(in: .whitespaces)
-            if tag.hasPrefix("W/") { tag.removeFirst(2) }
-            return tag == "*" || tag == current
-        }
     }
 }
 

@@ -7,7 +7,7 @@ import Testing
 /// A snapshot updated write by write (binary search and insertion) equals one built from scratch.
 @Suite struct CatalogSnapshotTests {
     static func stored(_ agreement: Agreement, _ tag: String = "\"1\"") -> StoredAgreement {
-        StoredAgreement(agreement: agreement, etag: tag)
+        StoredAgreement(agreement: agreement, version: tag, revision: 0)
     }
 
     @Test func incrementalWritesMatchAFreshSnapshot() {
@@ -21,12 +21,12 @@ import Testing
             writes.append((agreement.id, Self.stored(agreement, "\"2\"")))
         }
         writes.append(("synthetic-999999", nil))
-        for (id, stored) in writes {
-            snapshot = snapshot.replacing(id, with: stored)
+        for (index, (id, stored)) in writes.enumerated() {
+            snapshot = snapshot.replacing(id, with: stored, revision: Int64(index + 1))
             expected[id] = stored
         }
-        let fresh = AgreementCatalog.Snapshot(Array(expected.values), revision: writes.count)
-        #expect(snapshot.revision == writes.count)
+        let fresh = AgreementCatalog.Snapshot(Array(expected.values), revision: Int64(writes.count))
+        #expect(snapshot.revision == Int64(writes.count))
         #expect(snapshot.sortedIds == fresh.sortedIds)
         #expect(snapshot.ordered == fresh.ordered)
         #expect(snapshot.byId == fresh.byId)
@@ -52,8 +52,8 @@ import Testing
         changed.rules = agreements[0].rules
         changed.events = agreements[0].events
         writes.append((changed.id, Self.stored(changed, "\"2\"")))
-        for (id, stored) in writes {
-            snapshot = snapshot.replacing(id, with: stored)
+        for (index, (id, stored)) in writes.enumerated() {
+            snapshot = snapshot.replacing(id, with: stored, revision: Int64(index + 1))
             expected[id] = stored
         }
         #expect(snapshot.derived.inheritedStates.count == 1)

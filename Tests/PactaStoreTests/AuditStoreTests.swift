@@ -12,18 +12,18 @@ import Testing
         let store = try SQLiteAgreementStore.inMemory()
         let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
         let event = NewEvent(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
-        let appended = try await store.appendEvents([event], to: "sample", ifMatch: nil, audit: alice, check: { _, _ in })
+        let appended = try await store.appendEvents([event], to: "sample", expected: .any, audit: alice, check: { _, _ in })
         var renamed = appended.stored.agreement
         renamed.title = "Renamed"
-        let replaced = try await store.replace(renamed, ifMatch: appended.stored.etag, audit: AuditContext(actor: "bob", requestId: "req-3"))
-        try await store.delete(id: "sample", ifMatch: nil, audit: alice)
+        let replaced = try await store.replace(renamed, expected: .exactly(appended.stored.version), audit: AuditContext(actor: "bob", requestId: "req-3"))
+        try await store.delete(id: "sample", expected: .any, audit: alice)
 
         let history = try await store.history(id: "sample")
         #expect(history.map(\.action) == [.create, .appendEvents, .replace, .delete])
         #expect(history.map(\.actor) == ["alice", "alice", "bob", "alice"])
         #expect(history.map(\.requestId) == ["req-1", "req-1", "req-3", "req-1"])
-        #expect(history.map(\.etagAfter) == [created.etag, appended.stored.etag, replaced.etag, nil])
-        #expect(history.map(\.etagBefore) == [nil, created.etag, appended.stored.etag, replaced.etag])
+        #expect(history.map(\.versionAfter) == [created.version, appended.stored.version, replaced.version, nil])
+        #expect(history.map(\.versionBefore) == [nil, created.version, appended.stored.version, replaced.version])
         #expect(history[0].changes == [AuditChange(op: .add, path: "")])
         #expect(history[1].changes == [AuditChange(op: .add, path: "/events/0")])
         #expect(history[2].changes == [AuditChange(op: .replace, path: "/title")])
@@ -36,9 +36,9 @@ import Testing
         let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
         await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice) }
         await #expect(throws: StoreError.self) {
-            try await store.delete(id: "sample", ifMatch: "\"stale\"", audit: alice)
+            try await store.delete(id: "sample", expected: .exactly("stale"), audit: alice)
         }
-        #expect(try await store.history(id: "sample").map(\.etagAfter) == [created.etag])
+        #expect(try await store.history(id: "sample").map(\.versionAfter) == [created.version])
     }
 
     @Test func aRuleChangeIsReportedByRule() async throws {
@@ -46,7 +46,7 @@ import Testing
         var agreement = try SQLiteAgreementStoreTests.sample()
         _ = try await store.create(agreement, audit: alice)
         agreement.rules.term = .init(kind: .fixed, length: try Period(parsing: "P1Y"))
-        _ = try await store.replace(agreement, ifMatch: nil, audit: alice)
+        _ = try await store.replace(agreement, expected: .any, audit: alice)
         #expect(try await store.history(id: "sample").last?.changes == [AuditChange(op: .replace, path: "/rules/term")])
     }
 

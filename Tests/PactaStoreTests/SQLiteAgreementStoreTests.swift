@@ -27,7 +27,7 @@ import Testing
             do {
                 let store = try SQLiteAgreementStore(path: path)
                 _ = try await store.create(Self.sample())
-                _ = try await store.appendEvents([event], to: "sample", ifMatch: nil)
+                _ = try await store.appendEvents([event], to: "sample")
                 try await store.createToken(name: "ops", hash: Tokens.hash("secret"))
             }
             let reopened = try SQLiteAgreementStore(path: path)
@@ -44,33 +44,33 @@ import Testing
         await #expect(throws: StoreError.alreadyExists(id: "sample")) { try await store.create(Self.sample()) }
     }
 
-    @Test func ifMatchGuardsEveryWrite() async throws {
+    @Test func expectedVersionGuardsEveryWrite() async throws {
         let store = try SQLiteAgreementStore.inMemory()
         let first = try await store.create(Self.sample())
         var changed = try Self.sample()
         changed.title = "Changed"
-        let second = try await store.replace(changed, ifMatch: first.etag)
-        #expect(second.etag != first.etag)
-        await #expect(throws: StoreError.self) { try await store.replace(changed, ifMatch: first.etag) }
-        await #expect(throws: StoreError.self) { try await store.delete(id: "sample", ifMatch: first.etag) }
+        let second = try await store.replace(changed, expected: .exactly(first.version))
+        #expect(second.version != first.version)
+        await #expect(throws: StoreError.self) { try await store.replace(changed, expected: .exactly(first.version)) }
+        await #expect(throws: StoreError.self) { try await store.delete(id: "sample", expected: .exactly(first.version)) }
         let event = NewEvent(id: "e1", type: .signature, date: .minimum)
-        await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", ifMatch: "\"x\"") }
+        await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", expected: .exactly("x")) }
         #expect(try await store.agreement(id: "sample")?.agreement.events.isEmpty == true)
-        try await store.delete(id: "sample", ifMatch: "*")
+        try await store.delete(id: "sample", expected: .any)
         #expect(try await store.agreement(id: "sample") == nil)
-        await #expect(throws: StoreError.notFound(id: "sample")) { try await store.delete(id: "sample", ifMatch: nil) }
+        await #expect(throws: StoreError.notFound(id: "sample")) { try await store.delete(id: "sample") }
     }
 
-    @Test func etagsDependOnContentOnly() async throws {
+    @Test func versionsDependOnContentOnly() async throws {
         let one = try SQLiteAgreementStore.inMemory()
         let two = try SQLiteAgreementStore.inMemory()
-        #expect(try await one.create(Self.sample()).etag == two.create(Self.sample()).etag)
+        #expect(try await one.create(Self.sample()).version == two.create(Self.sample()).version)
     }
 
     @Test func seedingHappensOncePerDatabase() async throws {
         let store = try SQLiteAgreementStore.inMemory()
         #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 2)
-        try await store.delete(id: "a", ifMatch: nil)
+        try await store.delete(id: "a")
         #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 0)
         #expect(try await store.allAgreements().map(\.agreement.id) == ["b"])
     }

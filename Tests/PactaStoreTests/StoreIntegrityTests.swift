@@ -14,7 +14,7 @@ import Testing
         let drafts = [NewEvent(type: .signature, date: Self.day)]
         let ids = try await withThrowingTaskGroup(of: [String].self) { group in
             for _ in 0..<64 {
-                group.addTask { try await store.appendEvents(drafts, to: "sample", ifMatch: nil).events.map(\.id) }
+                group.addTask { try await store.appendEvents(drafts, to: "sample").events.map(\.id) }
             }
             return try await group.reduce(into: [String]()) { $0 += $1 }
         }
@@ -27,9 +27,9 @@ import Testing
     @Test func theCheckSeesTheRecordAsItIsInsideTheWrite() async throws {
         let store = try SQLiteAgreementStore.inMemory()
         _ = try await store.create(SQLiteAgreementStoreTests.sample())
-        _ = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil)
+        _ = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample")
         let seen = try await store.appendEvents(
-            [NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil, audit: .system
+            [NewEvent(type: .signature, date: Self.day)], to: "sample", expected: .any, audit: .system
         ) { proposed, firstNew in
             #expect(firstNew == 1)
             #expect(proposed.events.map(\.id) == ["e1", "e2"])
@@ -37,7 +37,7 @@ import Testing
         #expect(seen.events.map(\.id) == ["e2"])
         await #expect(throws: StoreError.invalid([])) {
             try await store.appendEvents(
-                [NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil, audit: .system
+                [NewEvent(type: .signature, date: Self.day)], to: "sample", expected: .any, audit: .system
             ) { _, _ in throw StoreError.invalid([]) }
         }
         #expect(try await store.agreement(id: "sample")?.agreement.events.count == 2)
@@ -46,16 +46,16 @@ import Testing
     @Test func aReplacementThatDropsOrChangesARecordedEventIsRefusedEvenWithIfMatchStar() async throws {
         let store = try SQLiteAgreementStore.inMemory()
         _ = try await store.create(SQLiteAgreementStoreTests.sample())
-        let appended = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample", ifMatch: nil)
+        let appended = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample")
         var dropped = appended.stored.agreement
         dropped.events = []
-        await #expect(throws: StoreError.self) { try await store.replace(dropped, ifMatch: "*") }
+        await #expect(throws: StoreError.self) { try await store.replace(dropped, expected: .any) }
         var changed = appended.stored.agreement
         changed.events[0].date = .minimum
-        await #expect(throws: StoreError.self) { try await store.replace(changed, ifMatch: nil) }
+        await #expect(throws: StoreError.self) { try await store.replace(changed) }
         var extended = appended.stored.agreement
         extended.events.append(Event(id: "later", type: .signature, date: Self.day))
-        _ = try await store.replace(extended, ifMatch: "*")
+        _ = try await store.replace(extended, expected: .any)
         #expect(try await store.agreement(id: "sample")?.agreement.events.map(\.id) == ["e1", "later"])
         #expect(try await store.history(id: "sample").count == 3)
     }
