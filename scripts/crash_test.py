@@ -182,16 +182,18 @@ class Writer:
 
 
 def check_file(database):
-    """SQLite's own check, and every agreement row's etag equals the last audit record's: row and audit
-    record were committed together."""
+    """SQLite's own check, and every agreement row's version and revision equal its last audit record's
+    (versionAfter, sequence): row and audit record were committed together."""
     db = sqlite3.connect(database)
     try:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             fail(f"integrity_check: {result}")
         orphans = db.execute("""
-            SELECT count(*) FROM agreement a WHERE a.etag IS NOT (
-              SELECT etagAfter FROM audit WHERE agreementId = a.id ORDER BY sequence DESC LIMIT 1)""").fetchone()[0]
+            SELECT count(*) FROM agreement a WHERE a.version IS NOT (
+              SELECT versionAfter FROM audit WHERE agreementId = a.id ORDER BY sequence DESC LIMIT 1)
+            OR a.revision IS NOT (
+              SELECT sequence FROM audit WHERE agreementId = a.id ORDER BY sequence DESC LIMIT 1)""").fetchone()[0]
         if orphans:
             fail(f"{orphans} agreement rows disagree with their last audit record")
         return result
