@@ -75,8 +75,8 @@ public struct Deadline: Codable, Hashable, Sendable {
         public static func < (lhs: SortKey, rhs: SortKey) -> Bool {
             if lhs.date != rhs.date { return lhs.date < rhs.date }
             if lhs.agreementId != rhs.agreementId { return lhs.agreementId < rhs.agreementId }
-            let left = Kind.allCases.firstIndex(of: lhs.kind)!
-            let right = Kind.allCases.firstIndex(of: rhs.kind)!
+            let left = Kind.order(lhs.kind)
+            let right = Kind.order(rhs.kind)
             if left != right { return left < right }
             return lhs.party < rhs.party
         }
@@ -124,8 +124,11 @@ public enum DeadlineProjection {
         project(agreement, from: from, through: to, stepLimit: stepLimit).deadlines
     }
 
+    /// `observe` sees every status the walk evaluates (without a trace), in date order: the status holds from
+    /// that day until the next one observed.
     public static func project(
-        _ agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit
+        _ agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit,
+        observe: ((CalendarDate, AgreementStatus) -> Void)? = nil
     ) -> Projection {
         guard from <= to else { return Projection(deadlines: [], segments: [], complete: true) }
         let parties = agreement.parties.map(\.code)
@@ -135,6 +138,16 @@ public enum DeadlineProjection {
         // Start the day before the window so that the first day is reached as a day of interest (a renewal on it
         // is then seen as a new term starting that day).
         var day = (try? from.addingDays(-1)) ?? from
+        // A deadline met by a notice is listed on its day only if the walk saw the engine announce it. When the
+        // window opens with a notice already pending, start at the beginning of the term in force (or an earlier one,
+        // for a notice given in the term before), so the answer for a window never depends on where it opens.
+        for _ in 0..<3 {
+            let opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+            guard opening.state == .terminationPending, let start = opening.currentTerm?.start,
+                let before = try? start.addingDays(-1), before < day
+            else { break }
+            day = before
+        }
         var steps = 0
         var complete = true
         // The notice deadline the engine last announced (and the day it did), kept until its day so that a
@@ -149,6 +162,7 @@ public enum DeadlineProjection {
             // Walk without a trace; evaluate again with one only on a day that reports a deadline, whose
             // rule, article and convention come from the trace.
             var status = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+            observe?(day, status)
             let running = status.state == .inForce || status.state == .terminationPending
             let noticeDueToday = status.state == .inForce && status.noticeDeadline == day
             let noticeMetToday = pendingNotice?.date == day && status.state == .terminationPending
@@ -226,18 +240,41 @@ public enum DeadlineProjection {
     /// The notice deadline the status announces, if the agreement is in force and one is still ahead.
     private static func noticeDeadline(in status: AgreementStatus, agreement: Agreement, parties: [String]) -> Deadline? {
         guard status.state == .inForce, let deadline = status.noticeDeadline else { return nil }
-        let termination = agreement.rules.termination
         let step = status.trace.last { $0.subject == "noticeDeadline" }
         let term = step?.inputs["term"].flatMap { Int($0) } ?? status.currentTerm?.index
+        return noticeDeadline(
+            on: deadline, term: term, nextRenewal: status.nextRenewal, agreement: agreement, parties: parties,
+            rule: step?.rule, article: step?.article, convention: step?.convention)
+    }
+
+    /// The notice deadline for `term` on `date`, said the same way by the walk and by a lifecycle's periodic tail.
+    static func noticeDeadline(
+        on date: CalendarDate, term: Int?, nextRenewal: CalendarDate?, agreement: Agreement, parties: [String],
+        rule: String?, article: String?, convention: String?
+    ) -> Deadline {
+        let termination = agreement.rules.termination
         let who = partyList(parties, conjunction: "or")
         let counted = termination.map { $0.noticeDate == .receipt ? " (received by the other side)" : " (dispatched)" } ?? ""
-        let renewal = status.nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
+        let renewal = nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
         return Deadline(
-            agreementId: agreement.id, date: deadline, kind: .noticeDeadline, parties: parties, term: term,
-            rule: step?.rule ?? "termination", article: step?.article ?? termination?.article,
-            convention: step?.convention,
+            agreementId: agreement.id, date: date, kind: .noticeDeadline, parties: parties, term: term,
+            rule: rule ?? "termination", article: article ?? termination?.article, convention: convention,
             explanation: "Last day for \(who) to give written notice\(counted) to stop the renewal after term \(term.map(String.init) ?? "?")"
                 + "\(termination?.article.map { " (\($0))" } ?? "").\(renewal)")
+    }
+
+    /// The start of renewed term `term` on `date`, said the same way by the walk and by a lifecycle's periodic tail.
+    static func renewal(
+        on date: CalendarDate, term: Int, agreement: Agreement, parties: [String], article: String?
+    ) -> Deadline {
+        let period = agreement.rules.renewal?.period.map { " for \($0)" } ?? ""
+        return Deadline(
+            agreementId: agreement.id, date: date, kind: .renewal, parties: parties, term: term,
+            rule: "renewal", article: article ?? agreement.rules.renewal?.article,
+            convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
+            explanation: agreement.rules.renewal?.kind == .automatic
+                ? "The agreement renews automatically\(period): term \(term) starts on \(date), as no notice stopped it."
+                : "The agreement continues as extended: term \(term) starts on \(date).")
     }
 
     /// The renewals and ends that the status evaluated on `day` places on `day`.
@@ -249,15 +286,7 @@ public enum DeadlineProjection {
         let termination = agreement.rules.termination
         if running, let term = status.currentTerm, term.start == day, term.index > 1 {
             let step = status.trace.last { $0.subject == "currentTerm" }
-            let period = agreement.rules.renewal?.period.map { " for \($0)" } ?? ""
-            found.append(
-                Deadline(
-                    agreementId: agreement.id, date: day, kind: .renewal, parties: parties, term: term.index,
-                    rule: "renewal", article: step?.article ?? agreement.rules.renewal?.article,
-                    convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
-                    explanation: agreement.rules.renewal?.kind == .automatic
-                        ? "The agreement renews automatically\(period): term \(term.index) starts on \(day), as no notice stopped it."
-                        : "The agreement continues as extended: term \(term.index) starts on \(day)."))
+            found.append(renewal(on: day, term: term.index, agreement: agreement, parties: parties, article: step?.article))
         }
         if running, let lastDay = status.lastDayInForce, lastDay == day {
             if status.state == .terminationPending {

@@ -17,13 +17,7 @@ extension Evaluation {
     // MARK: Termination notices (stop the next renewal)
 
     func deadline(for term: Int, in schedule: TermSchedule) -> CalendarDate? {
-        guard let rule = rules.termination else { return nil }
-        let anchor: CalendarDate?
-        switch rule.counting {
-        case .beforeLastDayInForce: anchor = schedule.lastDay(term)
-        case .beforeExpiryDate: anchor = schedule.boundary(after: term)
-        }
-        return anchor.flatMap { try? $0.plus(rule.notice.negated) }
+        rules.termination?.noticeDeadline(forTerm: term, in: schedule)
     }
 
     mutating func explainDeadline(_ deadline: CalendarDate, term: Int, schedule: TermSchedule, subject: String) {
@@ -179,5 +173,18 @@ extension Evaluation {
     private func isSuspended(at date: CalendarDate, actions: [Event]) -> Bool {
         actions.last { ($0.type == .noticeSuspended || $0.type == .noticeResumed) && $0.date <= date }?.type
             == .noticeSuspended
+    }
+}
+
+extension TerminationRule {
+    /// The last day on which a notice stops the renewal after term `term`: the rule's anchor for that term minus
+    /// the notice period. A function of the term alone, so a lifecycle can place it in any year without a walk.
+    func noticeDeadline(forTerm term: Int, in schedule: TermSchedule) -> CalendarDate? {
+        let anchor: CalendarDate?
+        switch counting {
+        case .beforeLastDayInForce: anchor = schedule.lastDay(term)
+        case .beforeExpiryDate: anchor = schedule.boundary(after: term)
+        }
+        return anchor.flatMap { try? $0.plus(notice.negated) }
     }
 }

@@ -237,16 +237,3 @@ struct APIHandler: APIProtocol {
             detail: "Send the body as application/json.")
     }
 }
-
-extension Array {
-    /// The index of the first element for which `belongsToFirstPart` is false, in a partitioned array.
-    func partitionPoint(_ belongsToFirstPart: (Element) -> Bool) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if belongsToFirstPart(self[middle]) { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-}

@@ -68,6 +68,19 @@ import Testing
         #expect(items.filter { $0.kind == .renewal }.map(\.date) == [d("2022-01-01")])
     }
 
+    @Test func aMetDeadlineIsListedWhereverTheWindowOpens() throws {
+        // Notice on 2022-03-01 meets the deadline of 2022-10-02 (2022-12-31 − P90D); a window opening after the
+        // notice must still list that deadline, as the window opening before it does.
+        let agreement = try Fixtures.renewing(
+            entry: "2020-01-01", events: [Fixtures.notice(by: "BB", sent: "2022-03-01")])
+        let wide = DeadlineProjection.deadlines(for: agreement, from: d("2022-01-01"), through: d("2022-12-31"))
+        let deadline = try #require(wide.first { $0.kind == .noticeDeadline })
+        for opening in [d("2022-03-02"), deadline.date] {
+            let narrow = DeadlineProjection.deadlines(for: agreement, from: opening, through: d("2022-12-31"))
+            #expect(narrow == wide.filter { $0.date >= opening })
+        }
+    }
+
     @Test func aLimitedRenewalExpires() throws {
         let agreement = try Fixtures.renewing(entry: "2020-01-01", maxRenewals: 1)
         let items = DeadlineProjection.deadlines(for: agreement, from: d("2020-01-01"), through: d("2030-01-01"))

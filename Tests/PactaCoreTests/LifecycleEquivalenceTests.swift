@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+@testable import PactaCore
+
+/// The engine is the truth: every answer a lifecycle gives (the state, the items in a window)
+/// must be the engine's own, on the days just before, on and after every change, on random days from 1900 to 2400,
+/// and at the ends of the calendar.
+@Suite struct LifecycleEquivalenceTests {
+    /// A small deterministic generator (SplitMix64), so a failure names a seed that reproduces it.
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(in range: ClosedRange<Int>) -> Int {
+            range.lowerBound + Int(next() % UInt64(range.count))
+        }
+    }
+
+    static let first1900 = Fixtures.date("1900-01-01").dayNumber
+    static let last2400 = Fixtures.date("2400-12-31").dayNumber
+
+    /// What was compared, so a test can say it compared something.
+    struct Tally {
+        var states = 0
+        var windows = 0
+        var tails = 0
+        var cut = 0
+    }
+
+    static func check(_ agreement: Agreement, random: inout Random, dates: Int, windows: Int, tally: inout Tally) {
+        let lifecycle = LifecycleBuilder.build(agreement)
+        if lifecycle.tail != nil { tally.tails += 1 }
+        if !lifecycle.isComplete { tally.cut += 1 }
+        var days: Set<CalendarDate> = [.minimum, .maximum, Fixtures.date("1500-06-01"), Fixtures.date("9000-02-28")]
+        let changes = lifecycle.stateChanges.map(\.from)
+            + lifecycle.items.map(\.date) + [lifecycle.tail?.start].compactMap { $0 }
+        for day in changes {
+            for offset in -1...1 { if let near = try? day.addingDays(offset) { days.insert(near) } }
+        }
+        for _ in 0..<dates { days.insert(try! CalendarDate(dayNumber: random.int(in: first1900...last2400))) }
+        for day in days {
+            let status = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+            guard let state = lifecycle.state(on: day) else {
+                #expect(!lifecycle.isComplete && day > lifecycle.explicitThrough, "\(agreement.id) \(day): no state")
+                continue
+            }
+            tally.states += 1
+            #expect(state == status.state, "\(agreement.id) on \(day): lifecycle \(state), engine \(status.state)")
+        }
+        var spans: [(CalendarDate, CalendarDate)] = []
+        for _ in 0..<windows {
+            let start = random.int(in: first1900...last2400)
+            spans.append((try! CalendarDate(dayNumber: start), try! CalendarDate(dayNumber: start + random.int(in: 0...400))))
+        }
+        // Windows that open or close on an item's day, and one far in the future.
+        if let item = lifecycle.items.randomElement(using: &random) {
+            spans.append((item.date, (try? item.date.addingDays(90)) ?? item.date))
+            spans.append(((try? item.date.addingDays(-30)) ?? item.date, item.date))
+        }
+        spans.append((Fixtures.date("2399-03-01"), Fixtures.date("2401-02-28")))
+        for (from, to) in spans {
+            guard let found = lifecycle.deadlines(from: from, through: to) else {
+                #expect(!lifecycle.isComplete, "\(agreement.id) \(from)…\(to): no answer")
+                continue
+            }
+            tally.windows += 1
+            let engine = DeadlineProjection.deadlines(for: agreement, from: from, through: to)
+            #expect(found == engine, "\(agreement.id) \(from)…\(to): lifecycle \(found.map { "\($0.date) \($0.kind)" }), engine \(engine.map { "\($0.date) \($0.kind)" })")
+        }
+    }
+
+    @Test func theBundledDatasetAgreesWithTheEngine() throws {
+        let ids = try FileManager.default.contentsOfDirectory(
+            atPath: Fixtures.repositoryRoot.appendingPathComponent("Data/agreements").path
+        ).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+        var random = Random(state: 12)
+        var tally = Tally()
+        for id in ids { Self.check(try Fixtures.dataset(id), random: &random, dates: 60, windows: 12, tally: &tally) }
+        #expect(tally.states > ids.count * 60)
+        #expect(tally.tails > 0, "GSOMIA and others renew without a limit and should have a periodic tail")
+    }
+
+    /// Synthetic agreements, each checked on its change days and on random dates and windows: 500 by default
+    /// (about half a minute in a debug build), `PACTA_LIFECYCLE_SAMPLE=10000` for the issue's full sample.
+    @Test func syntheticAgreementsAgreeWithTheEngine() {
+        let count = ProcessInfo.processInfo.environment["PACTA_LIFECYCLE_SAMPLE"].flatMap { Int($0) } ?? 500
+        var random = Random(state: 2026)
+        var tally = Tally()
+        for agreement in SyntheticAgreements.generate(count: count, seed: 11) {
+            Self.check(agreement, random: &random, dates: 4, windows: 1, tally: &tally)
+        }
+        #expect(tally.states >= count * 4)
+        #expect(tally.windows >= count)
+        #expect(tally.tails > count / 10)
+    }
+
+    @Test func aTailAnswersAnyYearAtTheSameCost() throws {
+        let gsomia = try Fixtures.dataset("gsomia")
+        let lifecycle = LifecycleBuilder.build(gsomia)
+        let tail = try #require(lifecycle.tail)
+        #expect(lifecycle.explicitThrough < Fixtures.date("2030-01-01"))
+        let far = try #require(lifecycle.deadlines(from: Fixtures.date("2400-01-01"), through: Fixtures.date("2400-12-31")))
+        #expect(far.map(\.kind) == [.noticeDeadline, .renewal])
+        #expect(far.map(\.date) == [Fixtures.date("2400-08-24"), Fixtures.date("2400-11-23")])
+        #expect(tail.items(from: Fixtures.date("2400-01-01"), through: Fixtures.date("2400-12-31")).count == 2)
+        #expect(lifecycle.state(on: Fixtures.date("9999-12-31")) == .inForce)
+    }
+}
