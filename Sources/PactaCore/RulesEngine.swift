@@ -23,8 +23,8 @@ public enum RulesEngine {
     }
 }
 
-/// Why an agreement's time in force ends (or ended).
-enum EndCause: Equatable {
+/// What ends (or ended) an agreement's time in force, as the engine compares candidates; reported as `EndCause`.
+enum EndTrigger: Equatable {
     case notice(String)
     case naturalExpiry
     case withdrawal(party: String)
@@ -272,7 +272,7 @@ struct Evaluation {
     ) {
         let schedule = schedule(entry: entry)
         describeTerms(schedule)
-        var ends: [(lastDay: CalendarDate, cause: EndCause)] = []
+        var ends: [(lastDay: CalendarDate, cause: EndTrigger)] = []
         if let notice = noticeEffects(schedule) { ends.append((notice.lastDay, .notice(notice.notice))) }
         if let maxTerms = schedule.maxTerms, !schedule.isOpenEnded(maxTerms), let last = schedule.lastDay(maxTerms) {
             ends.append((last, .naturalExpiry))
@@ -294,10 +294,13 @@ struct Evaluation {
             ends.append((lastDay, event.type == .superseded ? .supersession(event.id) : .consent(event.id)))
         }
         let end = ends.min { $0.lastDay < $1.lastDay }
-        if let end { compareRecordedEnd(end.lastDay) }
+        if let end {
+            compareRecordedEnd(end.lastDay)
+            status.endCause = endCause(end.cause)
+        }
 
         if let end, asOf > end.lastDay {
-            status.state = end.cause.isExpiry ? .expired : .terminated
+            status.state = status.endCause?.kind == .expired ? .expired : .terminated
             status.lastDayInForce = end.lastDay
             step(
                 "state", result: status.state.rawValue,
@@ -359,7 +362,24 @@ struct Evaluation {
         step("state", result: status.state.rawValue, inputs: ["asOf": "\(asOf)"], explanation: "In force on \(asOf).")
     }
 
-    private func describe(_ cause: EndCause) -> String {
+    private func endCause(_ trigger: EndTrigger) -> EndCause {
+        switch trigger {
+        case .notice(let id):
+            return EndCause(kind: .terminated, reason: .notice, eventId: id, rule: "termination", article: rules.termination?.article)
+        case .naturalExpiry:
+            return EndCause(
+                kind: .expired, reason: .lastTermEnded, rule: rules.renewal == nil ? "term" : "renewal",
+                article: rules.renewal?.article ?? rules.term.article)
+        case .withdrawal(let party):
+            return EndCause(kind: .terminated, reason: .withdrawal, party: party, rule: "withdrawal", article: rules.withdrawal?.article)
+        case .consent(let id):
+            return EndCause(kind: .terminated, reason: .consent, eventId: id)
+        case .supersession(let id):
+            return EndCause(kind: .terminated, reason: .supersession, eventId: id)
+        }
+    }
+
+    private func describe(_ cause: EndTrigger) -> String {
         switch cause {
         case .notice(let id): return "by notice \(id)"
         case .naturalExpiry: return "end of the last term"

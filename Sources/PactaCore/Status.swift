@@ -22,10 +22,50 @@ public struct AgreementStatus: Codable, Hashable, Sendable {
     public var nextRenewal: CalendarDate?
     /// The last day in force, when an end is scheduled or has passed.
     public var lastDayInForce: CalendarDate?
+    /// What ends the agreement after `lastDayInForce`, whether that end has passed or is scheduled; `nil` when no
+    /// end is known.
+    public var endCause: EndCause? = nil
     public var parties: [PartyStatus]
     public var flags: [StatusFlag]
     public var undetermined: [Undetermined]
     public var trace: [TraceStep]
+}
+
+/// What ends an agreement's time in force, and the event or rule behind it.
+public struct EndCause: Codable, Hashable, Sendable {
+    /// The state the agreement is in once the end has passed.
+    public enum Kind: String, Codable, Hashable, Sendable {
+        /// Its last term ran out without renewal.
+        case expired
+        /// A notice, a bilateral party's withdrawal, consent or supersession ended it.
+        case terminated
+    }
+
+    public enum Reason: String, Codable, Hashable, Sendable {
+        case lastTermEnded, notice, withdrawal, consent, supersession
+    }
+
+    public var kind: Kind
+    public var reason: Reason
+    /// The event behind the end (a notice, consent or supersession), when an event is.
+    public var eventId: String?
+    /// The party whose withdrawal ends a bilateral agreement.
+    public var party: String?
+    /// The rule behind the end (`term`, `renewal`, `termination`, `withdrawal`), when a rule is.
+    public var rule: String?
+    public var article: String?
+
+    public init(
+        kind: Kind, reason: Reason, eventId: String? = nil, party: String? = nil, rule: String? = nil,
+        article: String? = nil
+    ) {
+        self.kind = kind
+        self.reason = reason
+        self.eventId = eventId
+        self.party = party
+        self.rule = rule
+        self.article = article
+    }
 }
 
 /// One term of an agreement: from `start` through `lastDay`, both in force.
@@ -118,7 +158,7 @@ public struct TraceStep: Codable, Hashable, Sendable {
 // Dashboards read absent dates as explicit nulls, so the optional fields are always present.
 extension AgreementStatus {
     private enum CodingKeys: String, CodingKey {
-        case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce
+        case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce, endCause
         case parties, flags, undetermined, trace
     }
 
@@ -132,6 +172,7 @@ extension AgreementStatus {
         try container.encode(noticeDeadline, forKey: .noticeDeadline)
         try container.encode(nextRenewal, forKey: .nextRenewal)
         try container.encode(lastDayInForce, forKey: .lastDayInForce)
+        try container.encode(endCause, forKey: .endCause)
         try container.encode(parties, forKey: .parties)
         try container.encode(flags, forKey: .flags)
         try container.encode(undetermined, forKey: .undetermined)
