@@ -161,7 +161,6 @@ public struct TokenRecord: Sendable, Hashable {
 
 public enum TokenError: Error, Equatable, Sendable {
     case nameTaken(String)
-    case invalidName(String)
 }
 
 extension AgreementStore {

@@ -440,16 +440,13 @@ public final class SQLiteAgreementStore: AgreementStore {
         }
     }
 
+    /// The name of the active token with this hash. The lookup is by the token's SHA-256, so its timing reveals
+    /// nothing about the token itself, and the SQL equality is the whole comparison (no second compare is needed).
     public func tokenName(hash: [UInt8]) async throws -> String? {
-        let row = try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT name, hash FROM token WHERE hash = ? AND revokedAt IS NULL", arguments: [Data(hash)]
-            ).map { (name: $0["name"] as String, hash: $0["hash"] as Data) }
+        try await read { db in
+            try String.fetchOne(
+                db, sql: "SELECT name FROM token WHERE hash = ? AND revokedAt IS NULL", arguments: [Data(hash)])
         }
-        // The lookup is by hash, so timing reveals nothing about the token itself; compare again in
-        // constant time so that a hash collision in the index could never let a different value through.
-        guard let row, ConstantTime.equal(Array(row.hash), hash) else { return nil }
-        return row.name
     }
 
     public func tokens() async throws -> [TokenRecord] {
@@ -488,16 +485,6 @@ public final class SQLiteAgreementStore: AgreementStore {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: Date())
-    }
-}
-
-public enum ConstantTime {
-    /// Compares two byte strings in time that depends only on their lengths.
-    public static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
     }
 }
 

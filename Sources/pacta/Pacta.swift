@@ -149,7 +149,7 @@ struct Token: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try await openStoreWithoutSeeding(database)
+            let store = try await openExistingStore(database)
             for token in try await store.tokens() {
                 print([token.name, "created \(token.createdAt)", token.revokedAt.map { "revoked \($0)" } ?? "active"]
                     .joined(separator: "\t"))
@@ -163,7 +163,7 @@ struct Token: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try await openStoreWithoutSeeding(database)
+            let store = try await openExistingStore(database)
             guard try await store.revokeToken(name: name) else {
                 throw ValidationError("no active token is named '\(name)'")
             }
@@ -186,9 +186,7 @@ struct Status: AsyncParsableCommand {
         } catch {
             throw ValidationError("--as-of: \(error)")
         }
-        var configuration = AppConfiguration()
-        configuration.databasePath = database.resolvedPath()
-        let store = try await openStore(configuration, logger: Logger(label: "pacta"))
+        let store = try await openExistingStore(database)
         guard let stored = try await store.agreement(id: id) else { throw ValidationError("no agreement '\(id)'") }
         let status = RulesEngine.evaluate(stored.agreement, asOf: date)
         if json {
@@ -199,6 +197,16 @@ struct Status: AsyncParsableCommand {
             print(StatusReport.text(status, title: stored.agreement.shortTitle ?? stored.agreement.title))
         }
     }
+}
+
+/// Opens a database that already exists, for commands that only read or change what is there: a mistyped
+/// `--database` is an error, never a new (and seeded) file.
+func openExistingStore(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {
+    let path = database.resolvedPath()
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw ValidationError("no database at '\(path)' (`pacta serve` creates one)")
+    }
+    return try await openStoreWithoutSeeding(database)
 }
 
 func openStoreWithoutSeeding(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {

@@ -42,6 +42,17 @@ import Testing
         #expect(!Tokens.isValidName("has space") && !Tokens.isValidName("") && !Tokens.isValidName(String(repeating: "a", count: 65)))
     }
 
+    @Test func readinessAnswers503OnceTheStoreIsClosedWhileLivenessStaysOk() async throws {
+        try await TestApp.run { app, client in
+            try await app.store.close()
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.headers[.contentType] == "application/problem+json")
+            #expect(ready.headers[.retryAfter] == "5")
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+        }
+    }
+
     @Test func readsNeedATokenWhenTheOptionIsOnButProbesStayOpen() async throws {
         try await TestApp.run(configure: { $0.requireTokenForReads = true }) { app, client in
             let anonymous = try await client.execute(uri: "/v1/agreements/gsomia", method: .get)

@@ -90,10 +90,4 @@ import Testing
         #expect(try await store.tokenName(hash: hash) == nil)
         #expect(try await store.tokens().map(\.name) == ["ci"])
     }
-
-    @Test func constantTimeComparison() {
-        #expect(ConstantTime.equal([1, 2, 3], [1, 2, 3]))
-        #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
-        #expect(!ConstantTime.equal([1, 2], [1, 2, 3]))
-    }
 }

@@ -60,24 +60,20 @@ extension APIHandler {
         -> (from: CalendarDate, to: CalendarDate)
     {
         var start: CalendarDate
-        if let from {
-            start = try parseParameter(from, name: "from")
+        if let from = try dateParameter(from, name: "from") {
+            start = from
         } else {
             let tenYearsBefore = (try? asOf.plus(.years(-10))) ?? .minimum
             let entry = RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce
             start = min(entry ?? tenYearsBefore, tenYearsBefore)
         }
-        let end = try to.map { try parseParameter($0, name: "to") } ?? ((try? asOf.plus(.years(10))) ?? .maximum)
+        let end = try dateParameter(to, name: "to") ?? ((try? asOf.plus(.years(10))) ?? .maximum)
         if from == nil, let earliest = try? end.addingDays(-200 * 365), start < earliest { start = earliest }
         guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
         guard start.days(to: end) <= 200 * 366 else {
             throw Problem.invalidParameter("to", "the window may span at most 200 years")
         }
         return (start, end)
-    }
-
-    private func parseParameter(_ text: String, name: String) throws -> CalendarDate {
-        do { return try CalendarDate(parsing: text) } catch { throw Problem.invalidParameter(name, error.description) }
     }
 
     private func parseDate(_ text: String, pointer: String) throws -> CalendarDate {

@@ -2,6 +2,12 @@ import Foundation
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How the server writes its log: `text` for people (swift-log's stream format), `json` for log shippers
 /// (one JSON object per line).
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -52,18 +58,24 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let explicit { merged.merge(explicit) { $1 } }
-        var object: [String: Any] = merged.mapValues(Self.json)
-        object["time"] = Self.timestamp()
+        guard let line = render(level: level, message: message, metadata: merged, at: Date()) else { return }
+        // One write per line, under a lock, so lines from concurrent requests never interleave.
+        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+    }
+
+    /// One log line, newline included: the metadata as top-level members, then the fixed members over them.
+    func render(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata, at date: Date) -> Data? {
+        var object: [String: Any] = metadata.mapValues(Self.json)
+        object["time"] = Self.timestamp(date)
         object["level"] = level.rawValue
         object["label"] = label
         object["message"] = message.description
         guard
             var line = try? JSONSerialization.data(
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
+        else { return nil }
         line.append(UInt8(ascii: "\n"))
-        // One write per line, under a lock, so lines from concurrent requests never interleave.
-        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+        return line
     }
 
     private static let output = Mutex(())
@@ -77,9 +89,24 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+    /// RFC 3339 in UTC with milliseconds (`2026-12-05T10:29:18.123Z`), from the C library's calendar
+    /// arithmetic: no `ISO8601DateFormatter` is built per line.
+    static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds.quotientAndRemainder(dividingBy: 1000).quotient)
+        var millis = Int(milliseconds % 1000)
+        if millis < 0 {
+            millis += 1000
+            seconds -= 1
+        }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2)
+            + "T" + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
+            + digits(Int32(millis), 3) + "Z"
     }
 }

@@ -47,7 +47,7 @@ extension APIHandler {
     }
 
     func getSummary(_ input: Operations.GetSummary.Input) async throws -> Operations.GetSummary.Output {
-        let asOf = try resolveDate(input.query.asOf, parameter: "asOf") ?? today()
+        let asOf = try resolveAsOf(input.query.asOf)
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(snapshot, "summary", "\(asOf)")
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
@@ -139,9 +139,9 @@ extension APIHandler {
         -> Operations.GetAgreementTimeline.Output
     {
         guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
-        let asOf = try resolveDate(input.query.asOf, parameter: "asOf") ?? today()
-        let from = try resolveDate(input.query.from, parameter: "from")
-        let to = try resolveDate(input.query.to, parameter: "to")
+        let asOf = try resolveAsOf(input.query.asOf)
+        let from = try dateParameter(input.query.from, name: "from")
+        let to = try dateParameter(input.query.to, name: "to")
         let range = TimelineSVG.defaultRange(for: stored.agreement, asOf: asOf, from: from, to: to)
         guard range.from < range.to else { throw Problem.invalidParameter("to", "must be after from") }
         guard range.from.days(to: range.to) <= TimelineSVG.maxSpanDays else {
@@ -202,22 +202,13 @@ extension APIHandler {
         (try? date.addingDays(days)) ?? (days < 0 ? .minimum : .maximum)
     }
 
-    func resolveDate(_ text: String?, parameter: String) throws -> CalendarDate? {
-        guard let text else { return nil }
-        do {
-            return try CalendarDate(parsing: text)
-        } catch {
-            throw Problem.invalidParameter(parameter, error.description)
-        }
-    }
-
     /// `from` and `to` from the query, defaulting around today; `to` must not precede `from` and the window may
     /// span at most ``maxWindowDays``.
     func resolveWindow(from: String?, to: String?, defaultBefore: Int, defaultAfter: Int) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
-        let explicitFrom = try resolveDate(from, parameter: "from")
-        let explicitTo = try resolveDate(to, parameter: "to")
+        let explicitFrom = try dateParameter(from, name: "from")
+        let explicitTo = try dateParameter(to, name: "to")
         let start = explicitFrom ?? explicitTo.map { Self.offset($0, -(defaultBefore + defaultAfter)) }
             ?? Self.offset(today(), -defaultBefore)
         let end = explicitTo ?? Self.offset(start, explicitFrom == nil ? defaultBefore + defaultAfter : defaultAfter)
@@ -250,17 +241,11 @@ extension APIHandler {
 enum DeadlineCursor {
     static func encode(_ key: Deadline.SortKey) -> String {
         let text = "d:\(key.date)|\(key.agreementId)|\(key.kind.rawValue)|\(key.party)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(text)
     }
 
     static func decode(_ cursor: String) -> Deadline.SortKey? {
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-            text.hasPrefix("d:")
-        else { return nil }
+        guard let text = Base64URL.decodeText(cursor), text.hasPrefix("d:") else { return nil }
         let parts = text.dropFirst(2).split(separator: "|", omittingEmptySubsequences: false)
         guard parts.count == 4, let date = try? CalendarDate(parsing: parts[0]),
             AgreementValidator.isValidIdentifier(String(parts[1])), let kind = Deadline.Kind(rawValue: String(parts[2])),

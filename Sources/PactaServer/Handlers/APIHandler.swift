@@ -214,13 +214,16 @@ struct APIHandler: APIProtocol {
         return stored
     }
 
+    /// The `asOf` query parameter, today in UTC when absent.
     func resolveAsOf(_ text: String?) throws -> CalendarDate {
-        guard let text else { return today() }
-        do {
-            return try CalendarDate(parsing: text)
-        } catch {
-            throw Problem.invalidParameter("asOf", error.description)
-        }
+        try dateParameter(text, name: "asOf") ?? today()
+    }
+
+    /// The one parser of date query parameters: nil when absent, a 422 problem naming the parameter when not a
+    /// `YYYY-MM-DD` calendar date.
+    func dateParameter(_ text: String?, name: String) throws -> CalendarDate? {
+        guard let text else { return nil }
+        do { return try CalendarDate(parsing: text) } catch { throw Problem.invalidParameter(name, error.description) }
     }
 
     private func validate(_ agreement: Agreement, issues: [ValidationIssue] = []) throws {
