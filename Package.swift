@@ -81,6 +81,7 @@ let package = Package(
             dependencies: [
                 "PactaServer", "PactaStore", "PactaCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
     ],

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PactaCore
+import ServiceLifecycleTestKit
 import Testing
 
 #if canImport(FoundationXML)
@@ -113,6 +114,21 @@ import FoundationXML
             #expect(second.status == .unprocessableContent)
             let stored = try await client.execute(uri: "/v1/agreements/sample/events", method: .get)
             #expect(try (stored.json()["items"] as? [Any])?.count == 2)
+        }
+    }
+
+    @Test func shutdownDoesNotWaitForHeavyWork() async throws {
+        let work = HeavyWork(threads: 1, queueLimit: 0, budget: .seconds(60))
+        let release = DispatchSemaphore(value: 0)
+        defer { release.signal() }
+        try await testGracefulShutdown { shutdown in
+            let started = ContinuousClock.now
+            let waiting = Task { try await work.run { release.wait() } }
+            try await Task.sleep(for: .milliseconds(100))
+            shutdown.triggerGracefulShutdown()
+            await #expect(throws: ComputeRefusal.shuttingDown) { try await waiting.value }
+            // Refused when shutdown began, not when the 60 s budget ran out.
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -86,6 +86,11 @@ extension Problem {
                 type: .busy, status: .serviceUnavailable, title: "Busy",
                 detail: "The answer took longer than this request's budget of \(seconds) s. Retry: a shared answer (lists, deadlines, summary, feeds) goes on being computed and is then ready; or ask for a narrower window.",
                 headers: [.retryAfter: "5"])
+        case .shuttingDown:
+            self = Problem(
+                type: .busy, status: .serviceUnavailable, title: "Shutting down",
+                detail: "This server is shutting down; retry in a few seconds (on another instance, or on this one once it is back).",
+                headers: [.retryAfter: "5"])
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import ServiceLifecycle
 import Synchronization
 
 /// Runs heavy synchronous computations (catalog-wide states and deadlines, projections over long windows,
@@ -90,6 +91,8 @@ enum ComputeRefusal: Error, Equatable {
     case busy
     /// The request's budget ran out before the answer was ready.
     case budgetExceeded(seconds: Int)
+    /// The server began shutting down while the answer was being computed.
+    case shuttingDown
 }
 
 /// A continuation that can be resumed from either side of a race (result, cancellation, timer), once.
@@ -149,11 +152,18 @@ func withBudget<T: Sendable>(
         work.cancel()
     }
     defer { timer.cancel() }
-    return try await withTaskCancellationHandler {
-        try await resumption.wait {}
-    } onCancel: {
+    // Graceful shutdown waits for the requests in flight; one waiting for heavy work answers 503 at once rather
+    // than holding shutdown until its budget runs out (the handler fires only inside a running ServiceGroup).
+    return try await withGracefulShutdownHandler {
+        try await withTaskCancellationHandler {
+            try await resumption.wait {}
+        } onCancel: {
+            work.cancel()
+            resumption.resume(.failure(CancellationError()))
+        }
+    } onGracefulShutdown: {
         work.cancel()
-        resumption.resume(.failure(CancellationError()))
+        resumption.resume(.failure(ComputeRefusal.shuttingDown))
     }
 }
 
