@@ -10,6 +10,39 @@ import Testing
         StoredAgreement(agreement: agreement, version: tag, revision: 0)
     }
 
+    /// Sixteen appends racing with the same expected version: the write gate and the store's check inside the write
+    /// let exactly one through; every other one is refused with the version that won, and nothing is stored twice.
+    @Test func parallelAppendsWithTheSameVersionLetExactlyOneThrough() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let catalog = try await AgreementCatalog(store: store)
+        let created = try await catalog.create(SyntheticAgreements.generate(count: 1, seed: 9)[0])
+        let id = created.agreement.id
+        let date = try CalendarDate(parsing: "2020-01-01")
+        let outcomes = await withTaskGroup(of: Result<AppendedEvents, any Error>.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    do {
+                        return .success(
+                            try await catalog.appendEvents(
+                                [NewEvent(type: .signature, date: date)], to: id,
+                                expected: .exactly(created.version), check: { _, _ in }))
+                    } catch { return .failure(error) }
+                }
+            }
+            var all: [Result<AppendedEvents, any Error>] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let winners = outcomes.compactMap { try? $0.get() }
+        try #require(winners.count == 1)
+        for case .failure(let error) in outcomes {
+            #expect(error as? StoreError == .versionMismatch(id: id, current: winners[0].stored.version))
+        }
+        let stored = try #require(try await store.agreement(id: id))
+        #expect(stored.agreement.events.count == created.agreement.events.count + 1)
+        #expect(catalog.snapshot.byId[id]?.version == winners[0].stored.version)
+    }
+
     @Test func incrementalWritesMatchAFreshSnapshot() {
         let agreements = SyntheticAgreements.generate(count: 40, seed: 5)
         var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(20).map { ($0.id, Self.stored($0)) })
