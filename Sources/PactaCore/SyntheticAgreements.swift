@@ -284,7 +284,7 @@ public enum SyntheticAgreements {
 }
 
 /// SplitMix64 (Steele, Lea and Flood): tiny, fast and fully determined by its seed.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -9,8 +9,6 @@
 /// 9999-12-31 (a walk cut at its step limit) says so, and callers ask the engine for the rest.
 public struct AgreementLifecycle: Sendable {
     public let agreementId: String
-    /// The agreement's party codes, in the order recorded.
-    public let parties: [String]
     /// `stateChanges[i].state` holds from `stateChanges[i].from` until the next change; the first starts on
     /// 0001-01-01.
     public let stateChanges: [(from: CalendarDate, state: AgreementStatus.State)]
@@ -27,7 +25,8 @@ public struct AgreementLifecycle: Sendable {
     /// The agreement's state on `date`, or `nil` past a cut walk's end.
     public func state(on date: CalendarDate) -> AgreementStatus.State? {
         if date > explicitThrough { return tail == nil ? nil : .inForce }
-        return stateChanges[Self.lastIndex(in: stateChanges, atOrBefore: date, by: \.from)].state
+        // The last change on or before `date` (the first one starts on 0001-01-01).
+        return stateChanges[max(stateChanges.partitionPoint { $0.from <= date } - 1, 0)].state
     }
 
     /// The items dated `from` through `to`, in ``Deadline/sortKey`` order, or `nil` when the window reaches past a
@@ -44,16 +43,9 @@ public struct AgreementLifecycle: Sendable {
             }
         }
         if let tail, to > explicitThrough {
-            found += tail.items(from: max(from, tail.start), through: to).map { tail.deadline($0) }
+            found += tail.items(from: from, through: to).map { tail.deadline($0) }
         }
         return found
-    }
-
-    /// The index of the last element whose date is on or before `date` (the first element starts on 0001-01-01).
-    private static func lastIndex<Element>(
-        in changes: [Element], atOrBefore date: CalendarDate, by key: (Element) -> CalendarDate
-    ) -> Int {
-        max(changes.partitionPoint { key($0) <= date } - 1, 0)
     }
 }
 
@@ -63,8 +55,6 @@ public struct AgreementLifecycle: Sendable {
 public struct PeriodicTail: Sendable {
     /// The first day the tail answers for (a renewal day).
     public let start: CalendarDate
-    /// The average length of a term in days, to place a date near its term without a walk.
-    public let approximatePeriod: Double
     let schedule: TermSchedule
     let agreement: Agreement
     /// How the walk said each kind of item (rule, article, convention), copied into every later one.
@@ -78,20 +68,20 @@ public struct PeriodicTail: Sendable {
         public let term: Int
     }
 
-    /// The items dated `from` through `to` (both at or after ``start``), in date order then kind order.
+    /// The items dated `from` through `to` and not before ``start``, in date order then kind order.
     public func items(from: CalendarDate, through to: CalendarDate) -> [Item] {
+        let from = max(from, start)
         guard from <= to, let first = schedule.index(containing: from), let last = schedule.index(containing: to)
         else { return [] }
         var found: [Item] = []
         // A term's notice deadline lies before its end and may lie in the term before (a notice period longer
         // than a term), so look one term on each side.
         for term in max(first - 1, 1)...(last + 1) {
-            if let date = schedule.start(term), term >= 2, date >= from, date <= to, date >= start {
+            if term >= 2, let date = schedule.start(term), date >= from, date <= to {
                 found.append(Item(date: date, kind: .renewal, term: term))
             }
             if noticePrototype != nil, let termination = agreement.rules.termination,
-                let date = termination.noticeDeadline(forTerm: term, in: schedule), date >= from, date <= to,
-                date >= start
+                let date = termination.noticeDeadline(forTerm: term, in: schedule), date >= from, date <= to
             {
                 found.append(Item(date: date, kind: .noticeDeadline, term: term))
             }

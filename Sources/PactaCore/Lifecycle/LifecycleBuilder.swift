@@ -10,10 +10,23 @@ public enum LifecycleBuilder {
     public static func build(
         _ agreement: Agreement, stepLimit: Int = DeadlineProjection.defaultStepLimit
     ) -> AgreementLifecycle {
-        if let plan = TailPlan(agreement), let lifecycle = buildWithTail(agreement, plan: plan, stepLimit: stepLimit) {
-            return lifecycle
+        if let plan = TailPlan(agreement) {
+            // Walk two terms into the tail and keep it if its arithmetic says what the engine said.
+            var recorder = WalkRecorder()
+            let projection = DeadlineProjection.project(
+                agreement, from: .minimum, through: plan.checkThrough, stepLimit: stepLimit,
+                observe: { recorder.observe($0, $1) })
+            if projection.complete, let tail = plan.tail(for: agreement, checkedAgainst: projection.deadlines),
+                recorder.holdsSteady(from: tail.start), let explicitThrough = try? tail.start.addingDays(-1)
+            {
+                return recorder.lifecycle(
+                    agreement, items: projection.deadlines.filter { $0.date < tail.start }, through: explicitThrough,
+                    tail: tail)
+            }
         }
-        var recorder = WalkRecorder(parties: agreement.parties.map(\.code))
+        // No periodic future (the walk ends by itself after the last day of interest), or a tail the walk refuted
+        // (the walk goes on to 9999-12-31 or its step limit).
+        var recorder = WalkRecorder()
         let projection = DeadlineProjection.project(
             agreement, from: .minimum, through: .maximum, stepLimit: stepLimit, observe: { recorder.observe($0, $1) })
         let through = projection.complete ? CalendarDate.maximum : projection.segments.last?.lastDay ?? .minimum
@@ -23,8 +36,11 @@ public enum LifecycleBuilder {
     /// Where the periodic future of an automatically renewing agreement begins, if it has one.
     struct TailPlan {
         let schedule: TermSchedule
-        /// The term in force once nothing but renewals is left.
-        let settledTerm: Int
+        /// The first day of the tail: a full term of margin after the term in force once nothing but renewals is
+        /// left.
+        let start: CalendarDate
+        /// The last day of the two terms walked to check the tail's arithmetic against the engine.
+        let checkThrough: CalendarDate
 
         init?(_ agreement: Agreement) {
             let rules = agreement.rules
@@ -51,43 +67,35 @@ public enum LifecycleBuilder {
                 }
                 let schedule = Evaluation(agreement: agreement, asOf: settle, tracing: false).schedule(entry: entry)
                 guard case .renewing = schedule.continuation, schedule.maxTerms == nil else { return nil }
+                let firstTailTerm = term.index + 2
+                guard let start = schedule.start(firstTailTerm), let checkEnd = schedule.start(firstTailTerm + 2),
+                    let checkThrough = try? checkEnd.addingDays(-1)
+                else { return nil }
                 self.schedule = schedule
-                self.settledTerm = term.index
+                self.start = start
+                self.checkThrough = checkThrough
                 return
             }
             return nil
         }
-    }
 
-    private static func buildWithTail(_ agreement: Agreement, plan: TailPlan, stepLimit: Int) -> AgreementLifecycle? {
-        // A full term of margin after the settled one, then two terms walked and compared with the tail.
-        let firstTailTerm = plan.settledTerm + 2
-        guard let start = plan.schedule.start(firstTailTerm), let checkEnd = plan.schedule.start(firstTailTerm + 2),
-            let checkThrough = try? checkEnd.addingDays(-1), let explicitThrough = try? start.addingDays(-1)
-        else { return nil }
-        var recorder = WalkRecorder(parties: agreement.parties.map(\.code))
-        let projection = DeadlineProjection.project(
-            agreement, from: .minimum, through: checkThrough, stepLimit: stepLimit,
-            observe: { recorder.observe($0, $1) })
-        guard projection.complete else { return nil }
-        let walked = projection.deadlines.filter { $0.date >= start }
-        guard let renewalPrototype = walked.first(where: { $0.kind == .renewal }),
-            let approximate = plan.schedule.renewal?.approximateDays
-        else { return nil }
-        let tail = PeriodicTail(
-            start: start, approximatePeriod: approximate, schedule: plan.schedule, agreement: agreement,
-            noticePrototype: walked.first { $0.kind == .noticeDeadline }, renewalPrototype: renewalPrototype)
-        let predicted = tail.items(from: start, through: checkThrough).map { tail.deadline($0) }
-        guard predicted == walked, recorder.holdsSteady(from: start) else { return nil }
-        return recorder.lifecycle(
-            agreement, items: projection.deadlines.filter { $0.date < start }, through: explicitThrough, tail: tail)
+        /// The tail, if its arithmetic says exactly what the engine's walk said from ``start`` through
+        /// ``checkThrough`` (every item, field by field).
+        func tail(for agreement: Agreement, checkedAgainst walked: [Deadline]) -> PeriodicTail? {
+            let checked = walked.filter { $0.date >= start }
+            guard let renewalPrototype = checked.first(where: { $0.kind == .renewal }) else { return nil }
+            let tail = PeriodicTail(
+                start: start, schedule: schedule, agreement: agreement,
+                noticePrototype: checked.first { $0.kind == .noticeDeadline }, renewalPrototype: renewalPrototype)
+            let predicted = tail.items(from: start, through: checkThrough).map { tail.deadline($0) }
+            return predicted == checked ? tail : nil
+        }
     }
 }
 
 /// Collects the state changes the walk observes. (Party statuses are not kept: the walk does not stop on every
 /// day a party's status changes, only on those the agreement's answer depends on.)
 private struct WalkRecorder {
-    let parties: [String]
     var stateChanges: [(from: CalendarDate, state: AgreementStatus.State)] = []
 
     mutating func observe(_ day: CalendarDate, _ status: AgreementStatus) {
@@ -106,8 +114,7 @@ private struct WalkRecorder {
         _ agreement: Agreement, items: [Deadline], through: CalendarDate, tail: PeriodicTail?
     ) -> AgreementLifecycle {
         AgreementLifecycle(
-            agreementId: agreement.id, parties: parties,
-            stateChanges: stateChanges.filter { $0.from <= through }, items: items,
+            agreementId: agreement.id, stateChanges: stateChanges.filter { $0.from <= through }, items: items,
             explicitThrough: through, tail: tail)
     }
 }
