@@ -141,12 +141,14 @@ public enum DeadlineProjection {
         // A deadline met by a notice is listed on its day only if the walk saw the engine announce it. When the
         // window opens with a notice already pending, start at the beginning of the term in force (or an earlier one,
         // for a notice given in the term before), so the answer for a window never depends on where it opens.
+        // The last of these evaluations is the walk's first step (kept in `opening`), not done twice.
+        var opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
         for _ in 0..<3 {
-            let opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
             guard opening.state == .terminationPending, let start = opening.currentTerm?.start,
                 let before = try? start.addingDays(-1), before < day
             else { break }
             day = before
+            opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
         }
         var steps = 0
         var complete = true
@@ -161,7 +163,7 @@ public enum DeadlineProjection {
             }
             // Walk without a trace; evaluate again with one only on a day that reports a deadline, whose
             // rule, article and convention come from the trace.
-            var status = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+            var status = opening.asOf == day ? opening : RulesEngine.evaluate(agreement, asOf: day, trace: false)
             observe?(day, status)
             let running = status.state == .inForce || status.state == .terminationPending
             let noticeDueToday = status.state == .inForce && status.noticeDeadline == day
