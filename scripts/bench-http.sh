@@ -56,6 +56,16 @@ done
 [ -n "$ready" ] || { echo "the server was not ready within 12 s" >&2; exit 1; }
 ready_seconds=$(echo "$ready - $started" | bc -l)
 rss_after_start=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+# The lifecycle index is built in the background after the start; until it is, catalog-wide answers come from the
+# engine. Measure the first requests after it is ready, and say how long it took.
+indexed=""
+for _ in $(seq 1 6000); do
+  if curl -fs "$base/healthz" | grep -q '"lifecycles":"ready"'; then indexed=$(date +%s.%N); break; fi
+  sleep 0.05
+done
+[ -n "$indexed" ] || { echo "the lifecycle index was not ready within 300 s" >&2; exit 1; }
+indexed_seconds=$(echo "$indexed - $started" | bc -l)
+rss_after_index=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 agreements=$(curl -fs "$base/healthz" | sed -n 's/.*"agreements":\([0-9]*\).*/\1/p')
 
 to=$(date -d "$as_of + 90 days" +%F)
@@ -71,10 +81,16 @@ endpoints=(
   "deadlines-90d|/v1/deadlines?from=$as_of&to=$to&limit=100"
   "calendar.ics-90d|/v1/calendar.ics?from=$as_of&to=$to"
   "summary|/v1/summary?asOf=$as_of"
-  # The same reads on a different date each time (every request a different URI, so no held response helps): what
-  # evaluating and encoding cost. A state-filtered list on a new date evaluates every agreement once.
+  # The same reads on a different date or window each time (every request a different URI, so no held response
+  # helps): ASOF is a date walked over 100 years, TO is ASOF + 90 days, ID a synthetic agreement drawn per request.
   "status-any-date|/v1/agreements/gsomia/status?asOf=ASOF"
+  "status-any-agreement-date|/v1/agreements/ID/status?asOf=ASOF"
   "list-any-date|/v1/agreements?state=inForce&asOf=ASOF&limit=100"
+  "list-rare-any-date|/v1/agreements?state=terminationPending&asOf=ASOF&limit=100"
+  "list-party-any-date|/v1/agreements?party=JP&state=inForce&asOf=ASOF&limit=100"
+  "deadlines-any-90d|/v1/deadlines?from=ASOF&to=TO&limit=100"
+  "calendar-any-90d|/v1/calendar.ics?from=ASOF&to=TO"
+  "summary-any-date|/v1/summary?asOf=ASOF"
 )
 
 # wrk script for paths with ASOF (the path template comes after `--`): each thread walks its own dates from
@@ -83,6 +99,7 @@ vary_script=$(mktemp --suffix=.lua)
 cat > "$vary_script" <<'LUA'
 function init(args)
   template = args[1]
+  count = tonumber(args[2])
 end
 local threads = 0
 function setup(thread)
@@ -91,8 +108,11 @@ function setup(thread)
 end
 function request()
   counter = (counter or offset) + 1
-  local day = os.date("!%Y-%m-%d", 946684800 + (counter % 36500) * 86400)
-  return wrk.format("GET", (template:gsub("ASOF", day)))
+  local seconds = 946684800 + (counter % 36500) * 86400
+  local path = template:gsub("ASOF", os.date("!%Y-%m-%d", seconds))
+  path = path:gsub("TO", os.date("!%Y-%m-%d", seconds + 90 * 86400))
+  path = path:gsub("ID", string.format("synthetic-%06d", (counter * 7919) % count + 1))
+  return wrk.format("GET", path)
 end
 LUA
 
@@ -102,19 +122,22 @@ to_ms() { # wrk prints 512.00us, 1.23ms, 2.01s
 
 printf '\n%s agreements (%s synthetic, seed %s), as of %s; wrk -t%s -c%s -d%ss on 127.0.0.1\n' \
   "$agreements" "$count" "$seed" "$as_of" "$threads" "$connections" "$duration"
-printf 'ready in %.2f s from start; RSS after start %d MiB\n\n' "$ready_seconds" "$((rss_after_start / 1024))"
+printf 'ready in %.2f s from start; RSS after start %d MiB\n' "$ready_seconds" "$((rss_after_start / 1024))"
+printf 'lifecycle index ready in %.2f s from start; RSS then %d MiB\n\n' "$indexed_seconds" "$((rss_after_index / 1024))"
 printf '%-18s %9s %10s %9s %9s %8s %6s  %s\n' endpoint first_ms req/s p50_ms p99_ms vs_hz errors path
 ceiling=""
 for entry in "${endpoints[@]}"; do
   name=${entry%%|*} path=${entry#*|}
   script=()
   [[ $path != *ASOF* ]] || script=(-s "$vary_script")
+  url=$base${path//ASOF/$as_of}
+  url=${url//TO/$to}
+  url=${url//ID/synthetic-000001}
   # The first request pays for what the server then holds per snapshot (states on a date, deadlines in a window).
-  read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$base${path//ASOF/$as_of}")
+  read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$url")
   [ "$code" = 200 ] || { echo "$name answered HTTP $code" >&2; exit 1; }
-  url="$base${path//ASOF/$as_of}"
-  wrk -t"$threads" -c"$connections" -d2s "${script[@]}" "$url" -- "$path" >/dev/null  # warm-up
-  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" "$url" -- "$path")
+  wrk -t"$threads" -c"$connections" -d2s "${script[@]}" "$url" -- "$path" "$count" >/dev/null  # warm-up
+  out=$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "${script[@]}" "$url" -- "$path" "$count")
   rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
   p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
   p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")

@@ -36,6 +36,36 @@ case "list-scan":
     for _ in 0..<iterations {
         for agreement in agreements { sink &+= RulesEngine.state(of: agreement, asOf: asOf) == .inForce ? 1 : 0 }
     }
+case "lifecycles":
+    // Builds the lifecycle of `iterations` synthetic agreements and reports the time per agreement and what they
+    // hold (wall clock: run it alone).
+    let agreements = SyntheticAgreements.generate(count: iterations, seed: 1)
+    let clock = ContinuousClock()
+    var lifecycles: [AgreementLifecycle] = []
+    lifecycles.reserveCapacity(agreements.count)
+    let elapsed = clock.measure {
+        for agreement in agreements { lifecycles.append(LifecycleBuilder.build(agreement)) }
+    }
+    let items = lifecycles.reduce(0) { $0 + $1.items.count }
+    let changes = lifecycles.reduce(0) { $0 + $1.stateChanges.count }
+    let tails = lifecycles.filter { $0.tail != nil }.count
+    let incomplete = lifecycles.filter { !$0.isComplete }.count
+    print("built \(lifecycles.count) lifecycles in \(elapsed) (\(elapsed / lifecycles.count) each): \(items) items, \(changes) state changes, \(tails) tails, \(incomplete) incomplete")
+    sink = items
+    if arguments.count > 3 {
+        var shapes: [String: (count: Int, items: Int, time: Duration)] = [:]
+        for (agreement, lifecycle) in zip(agreements, lifecycles) {
+            let time = clock.measure { _ = LifecycleBuilder.build(agreement) }
+            let rules = agreement.rules
+            let shape = "\(rules.term.kind) renewal=\(rules.renewal.map { "\($0.kind) max=\($0.maxRenewals.map(String.init) ?? "-")" } ?? "none") tail=\(lifecycle.tail != nil) runs=\(lifecycle.runs.count > 0)"
+            shapes[shape, default: (0, 0, .zero)].count += 1
+            shapes[shape, default: (0, 0, .zero)].items += lifecycle.items.count
+            shapes[shape, default: (0, 0, .zero)].time += time
+        }
+        for (shape, tally) in shapes.sorted(by: { $0.value.items > $1.value.items }) {
+            print(tally.count, tally.items, tally.time / tally.count, shape)
+        }
+    }
 default:
     FileHandle.standardError.write(Data("unknown workload \(workload)\n".utf8))
     exit(2)

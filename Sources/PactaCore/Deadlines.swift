@@ -221,7 +221,10 @@ public enum DeadlineProjection {
         after day: CalendarDate, status: AgreementStatus, eventDates: [CalendarDate]
     ) -> CalendarDate? {
         var candidates: [CalendarDate?] = [
-            status.noticeDeadline, status.nextRenewal, status.lastDayInForce,
+            // The day after a notice deadline the engine announces the next one, which may fall before the
+            // next renewal (a notice period longer than the rest of the term).
+            status.noticeDeadline, status.noticeDeadline.flatMap { try? $0.addingDays(1) }, status.nextRenewal,
+            status.lastDayInForce,
             status.lastDayInForce.flatMap { try? $0.addingDays(1) }, status.entryIntoForce,
         ]
         for party in status.parties {
@@ -244,8 +247,15 @@ public enum DeadlineProjection {
         guard status.state == .inForce, let deadline = status.noticeDeadline else { return nil }
         let step = status.trace.last { $0.subject == "noticeDeadline" }
         let term = step?.inputs["term"].flatMap { Int($0) } ?? status.currentTerm?.index
+        // A notice period longer than what is left of the term puts the deadline for a later term's renewal in this
+        // one: the renewal it stops is then not the next one.
+        var stops = status.nextRenewal
+        if let term, term != status.currentTerm?.index, let entry = status.entryIntoForce {
+            stops = Evaluation(agreement: agreement, asOf: status.asOf, tracing: false).schedule(entry: entry)
+                .start(term + 1)
+        }
         return noticeDeadline(
-            on: deadline, term: term, nextRenewal: status.nextRenewal, agreement: agreement, parties: parties,
+            on: deadline, term: term, nextRenewal: stops, agreement: agreement, parties: parties,
             rule: step?.rule, article: step?.article, convention: step?.convention)
     }
 

@@ -43,6 +43,47 @@ import Testing
         #expect(catalog.snapshot.byId[id]?.version == winners[0].stored.version)
     }
 
+    /// The catalog builds its lifecycle index in the background after a start and again after writes; every write
+    /// is visible to the next read whether or not an index has caught up with it.
+    @Test func theCatalogsIndexFollowsItsWrites() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let agreements = SyntheticAgreements.generate(count: 60, seed: 21)
+        for agreement in agreements.prefix(30) { _ = try await store.create(agreement, audit: .current) }
+        let catalog = try await AgreementCatalog(store: store, lifecycleThreads: 2)
+        let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
+        let asOf = try CalendarDate(parsing: "2026-03-01")
+        let from = try CalendarDate(parsing: "2026-01-01")
+        let to = try CalendarDate(parsing: "2028-12-31")
+        func engineAnswers() -> ([AgreementStatus.State], [Deadline]) {
+            let ordered = catalog.snapshot.ordered.map(\.agreement)
+            let deadlines = ordered.flatMap { DeadlineProjection.deadlines(for: $0, from: from, through: to) }
+            return (ordered.map { RulesEngine.state(of: $0, asOf: asOf) }, deadlines.sorted { $0.sortKey < $1.sortKey })
+        }
+        func waitForIndex(withFewerChangesThan limit: Int) async throws {
+            for _ in 0..<500 {
+                if catalog.snapshot.derived.lifecycles.withLock({ $0.index != nil && $0.changes.count < limit }) { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("the lifecycle index did not catch up")
+        }
+        try await waitForIndex(withFewerChangesThan: 1)
+        #expect(catalog.lifecyclesReady)
+        for (index, agreement) in agreements.suffix(30).enumerated() {
+            _ = try await catalog.create(agreement)
+            if index % 3 == 0 { try await catalog.delete(id: agreements[index].id, expected: .any) }
+            // Every write is visible to the very next read.
+            let snapshot = catalog.snapshot
+            let (states, deadlines) = engineAnswers()
+            #expect(try await snapshot.states(asOf: asOf, work: work) == states)
+            #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
+        }
+        try await waitForIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)
+        let snapshot = catalog.snapshot
+        let (states, deadlines) = engineAnswers()
+        #expect(try await snapshot.states(asOf: asOf, work: work) == states)
+        #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
+    }
+
     @Test func incrementalWritesMatchAFreshSnapshot() {
         let agreements = SyntheticAgreements.generate(count: 40, seed: 5)
         var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(20).map { ($0.id, Self.stored($0)) })
@@ -66,16 +107,16 @@ import Testing
         #expect(snapshot.ordered.map(\.agreement.id) == snapshot.sortedIds)
     }
 
-    /// Answers held by a snapshot and patched write by write equal the answers computed afresh.
-    @Test func carriedOverAnswersMatchAFreshComputation() async throws {
+    /// Answers from a lifecycle index with writes queued on it equal the engine's over the whole catalog.
+    @Test func answersFromAnIndexWithWritesQueuedMatchTheEngine() async throws {
         let agreements = SyntheticAgreements.generate(count: 60, seed: 7)
         let asOf = try CalendarDate(parsing: "2025-06-01")
         let from = try CalendarDate(parsing: "2025-01-01")
         let to = try CalendarDate(parsing: "2027-12-31")
         let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
         var snapshot = AgreementCatalog.Snapshot(agreements.prefix(40).map { Self.stored($0) }, revision: 0)
-        _ = try await snapshot.states(asOf: asOf, work: work)
-        _ = try await snapshot.deadlines(from: from, to: to, work: work)
+        let index = LifecycleBuilds.build(snapshot.ordered.map(\.agreement), reusing: nil, changed: [], threads: 2)
+        snapshot.derived.lifecycles.withLock { $0 = .init(index: index, changes: []) }
         let untouchedTag = snapshot.catalogTag
         var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(40).map { ($0.id, Self.stored($0)) })
         var writes: [(String, StoredAgreement?)] = agreements.suffix(20).map { ($0.id, Self.stored($0)) }
@@ -89,14 +130,20 @@ import Testing
             snapshot = snapshot.replacing(id, with: stored, revision: Int64(index + 1))
             expected[id] = stored
         }
-        #expect(snapshot.derived.inheritedStates.count == 1)
-        #expect(snapshot.derived.inheritedDeadlines.count == 1)
+        #expect(snapshot.derived.lifecycles.withLock { $0.index === index && $0.changes.count == writes.count })
         let fresh = AgreementCatalog.Snapshot(Array(expected.values), revision: 0)
+        #expect(fresh.derived.lifecycles.withLock { $0.index == nil })
         let carriedStates = try await snapshot.states(asOf: asOf, work: work)
         #expect(try await carriedStates == fresh.states(asOf: asOf, work: work))
-        let carried = try await snapshot.deadlines(from: from, to: to, work: work)
+        let carried = try await Array(snapshot.deadlines(from: from, to: to, work: work))
         #expect(!carried.isEmpty)
-        #expect(try await carried == fresh.deadlines(from: from, to: to, work: work))
+        #expect(try await carried == Array(fresh.deadlines(from: from, to: to, work: work)))
+        // The index rebuilt for the written catalog, reusing the unchanged lifecycles, answers the same.
+        let writtenIds = Set(writes.map(\.0))
+        let rebuilt = LifecycleBuilds.build(
+            snapshot.ordered.map(\.agreement), reusing: index, changed: writtenIds, threads: 1)
+        #expect(rebuilt.states(on: asOf) == carriedStates)
+        #expect(Array(rebuilt.window(from: from, through: to)) == carried)
         #expect(snapshot.catalogTag == fresh.catalogTag)
         #expect(snapshot.catalogTag != untouchedTag)
     }

@@ -1,23 +1,29 @@
 /// What the engine says about one version of an agreement on every date, computed once: the days its state
-/// changes, its dated items (``Deadline``s), and, for automatic renewal without a
-/// limit, a periodic tail that places the renewals and notice deadlines of any later term by arithmetic.
+/// changes, its dated items (``Deadline``s), and the stretches of terms whose renewals and notice deadlines follow
+/// by arithmetic (``PeriodicRun``s); for automatic renewal without a limit the last run never ends (the tail),
+/// so any year costs the same.
 ///
 /// It is derived from the engine, never the other way round: ``LifecycleBuilder`` walks
 /// ``DeadlineProjection`` over the whole calendar (the walk jumps between the days the engine's answer can change,
-/// so it costs a few evaluations per term) and stops where the agreement's future becomes periodic. Answers for
-/// a date past ``explicitThrough`` come from the tail; a lifecycle without a tail that stops short of
-/// 9999-12-31 (a walk cut at its step limit) says so, and callers ask the engine for the rest.
+/// so it costs a few evaluations per term), keeps a run only where its arithmetic says exactly what the walk said,
+/// and stops where the agreement's future becomes periodic. Answers for a date past ``explicitThrough`` come from
+/// the tail; a lifecycle without a tail that stops short of 9999-12-31 (a walk cut at its step limit) says so, and
+/// callers ask the engine for the rest.
 public struct AgreementLifecycle: Sendable {
     public let agreementId: String
     /// `stateChanges[i].state` holds from `stateChanges[i].from` until the next change; the first starts on
     /// 0001-01-01.
     public let stateChanges: [(from: CalendarDate, state: AgreementStatus.State)]
-    /// Every item dated through ``explicitThrough``, in ``Deadline/sortKey`` order.
+    /// Every item dated through ``explicitThrough`` that no run says, in ``Deadline/sortKey`` order.
     public let items: [Deadline]
+    /// Stretches of terms said by arithmetic, in date order, not overlapping; the last may be open (the tail).
+    public let runs: [PeriodicRun]
     /// The last day the explicit record covers: 9999-12-31, or the day before the periodic tail starts, or where
     /// a cut walk stopped.
     public let explicitThrough: CalendarDate
-    public let tail: PeriodicTail?
+
+    /// The open-ended run, when the agreement renews without a limit.
+    public var tail: PeriodicRun? { runs.last.flatMap { $0.end == nil ? $0 : nil } }
 
     /// Whether every date has an answer without asking the engine again.
     public var isComplete: Bool { tail != nil || explicitThrough == .maximum }
@@ -29,48 +35,71 @@ public struct AgreementLifecycle: Sendable {
         return stateChanges[max(stateChanges.partitionPoint { $0.from <= date } - 1, 0)].state
     }
 
+    /// Whether ``deadlines(from:through:)`` answers for a window ending on `to`.
+    public func answers(through to: CalendarDate) -> Bool { to <= explicitThrough || tail != nil }
+
     /// The items dated `from` through `to`, in ``Deadline/sortKey`` order, or `nil` when the window reaches past a
     /// cut walk's end.
     public func deadlines(from: CalendarDate, through to: CalendarDate) -> [Deadline]? {
         guard from <= to else { return [] }
-        if to > explicitThrough && tail == nil { return nil }
-        var found: [Deadline] = []
-        if from <= explicitThrough {
-            let start = items.partitionPoint { $0.date < from }
-            for item in items[start...] {
-                if item.date > to { break }
-                found.append(item)
-            }
-        }
-        if let tail, to > explicitThrough {
-            found += tail.items(from: from, through: to).map { tail.deadline($0) }
-        }
+        guard answers(through: to) else { return nil }
+        var found = Array(explicitItems(from: from, through: to))
+        for run in runs { found += run.items(from: from, through: to).map { run.deadline($0) } }
+        if !runs.isEmpty { found.sort { $0.sortKey < $1.sortKey } }
         return found
+    }
+
+    /// The explicit items dated `from` through `to`.
+    public func explicitItems(from: CalendarDate, through to: CalendarDate) -> ArraySlice<Deadline> {
+        let start = items.partitionPoint { $0.date < from }
+        let end = items.partitionPoint { $0.date <= to }
+        return start < end ? items[start..<end] : []
     }
 }
 
-/// The open-ended future of an agreement that renews automatically without a limit, once nothing else is left to
-/// happen: in force, the same parties, and in every term `k` a notice deadline and the renewal starting term
-/// `k + 1`, each a function of `k` (``TermSchedule`` and the termination rule), so any year costs the same.
-public struct PeriodicTail: Sendable {
-    /// The first day the tail answers for (a renewal day).
+/// A stretch of terms of an agreement that renews automatically, from ``start`` through ``end`` (or without end:
+/// the tail), in which every term `k` has the renewal starting it and, under a termination clause, the notice
+/// deadline that could stop the next one, each a function of `k` (``TermSchedule`` and the termination rule), said
+/// the way the walk said the run's first ones.
+public struct PeriodicRun: Sendable {
+    /// The first day the run answers for (a renewal day).
     public let start: CalendarDate
+    /// The last day it answers for, or `nil`: every later day.
+    public let end: CalendarDate?
     let schedule: TermSchedule
     let agreement: Agreement
     /// How the walk said each kind of item (rule, article, convention), copied into every later one.
     let noticePrototype: Deadline?
     let renewalPrototype: Deadline
 
-    /// One dated item of the tail, cheap to find and compare; ``deadline(_:)`` says it in full.
+    /// One dated item of the run, cheap to find and compare; ``deadline(_:)`` says it in full.
     public struct Item: Hashable, Sendable {
         public let date: CalendarDate
         public let kind: Deadline.Kind
         public let term: Int
     }
 
-    /// The items dated `from` through `to` and not before ``start``, in date order then kind order.
+    /// Whether a run says items of `kind` (the others are always explicit).
+    static func says(_ kind: Deadline.Kind) -> Bool { kind == .renewal || kind == .noticeDeadline }
+
+    /// The items dated `from` through `to`, said in full.
+    func said(from: CalendarDate, through to: CalendarDate) -> [Deadline] {
+        items(from: from, through: to).map { deadline($0) }
+    }
+
+    /// The renewal period, which the items of every kind repeat with.
+    public var period: Period? { schedule.renewal }
+
+    func ending(on end: CalendarDate?) -> PeriodicRun {
+        PeriodicRun(
+            start: start, end: end, schedule: schedule, agreement: agreement, noticePrototype: noticePrototype,
+            renewalPrototype: renewalPrototype)
+    }
+
+    /// The items dated `from` through `to` and within the run, in date order then kind order.
     public func items(from: CalendarDate, through to: CalendarDate) -> [Item] {
         let from = max(from, start)
+        let to = end.map { min($0, to) } ?? to
         guard from <= to, let first = schedule.index(containing: from), let last = schedule.index(containing: to)
         else { return [] }
         var found: [Item] = []

@@ -11,18 +11,14 @@ public enum LifecycleBuilder {
         _ agreement: Agreement, stepLimit: Int = DeadlineProjection.defaultStepLimit
     ) -> AgreementLifecycle {
         if let plan = TailPlan(agreement) {
-            // Walk two terms into the tail and keep it if its arithmetic says what the engine said.
-            var recorder = WalkRecorder()
-            let projection = DeadlineProjection.project(
-                agreement, from: .minimum, through: plan.checkThrough, stepLimit: stepLimit,
-                observe: { recorder.observe($0, $1) })
-            if projection.complete, let tail = plan.tail(for: agreement, checkedAgainst: projection.deadlines),
-                recorder.holdsSteady(from: tail.start), let explicitThrough = try? tail.start.addingDays(-1)
+            // Skip the quiet terms between the entry into force and the first later event, if there are enough of
+            // them; if the arithmetic does not bear that out, walk them all.
+            if let quiet = plan.quietTerms,
+                let lifecycle = tailLifecycle(agreement, plan, skipping: quiet, stepLimit: stepLimit)
             {
-                return recorder.lifecycle(
-                    agreement, items: projection.deadlines.filter { $0.date < tail.start }, through: explicitThrough,
-                    tail: tail)
+                return lifecycle
             }
+            if let lifecycle = tailLifecycle(agreement, plan, skipping: nil, stepLimit: stepLimit) { return lifecycle }
         }
         // No periodic future (the walk ends by itself after the last day of interest), or a tail the walk refuted
         // (the walk goes on to 9999-12-31 or its step limit).
@@ -30,7 +26,52 @@ public enum LifecycleBuilder {
         let projection = DeadlineProjection.project(
             agreement, from: .minimum, through: .maximum, stepLimit: stepLimit, observe: { recorder.observe($0, $1) })
         let through = projection.complete ? CalendarDate.maximum : projection.segments.last?.lastDay ?? .minimum
-        return recorder.lifecycle(agreement, items: projection.deadlines, through: through, tail: nil)
+        return recorder.lifecycle(agreement, items: projection.deadlines, through: through, runs: [])
+    }
+
+    /// The lifecycle of an agreement with a periodic tail: the engine walked from the start of the calendar two
+    /// terms into the tail (but for the `skipping` terms, said by arithmetic checked against the terms walked on each
+    /// side), or `nil` if the walk refutes the tail or the skipped terms.
+    static func tailLifecycle(
+        _ agreement: Agreement, _ plan: TailPlan, skipping quiet: Range<Int>?, stepLimit: Int
+    ) -> AgreementLifecycle? {
+        var recorder = WalkRecorder()
+        var walked: [Deadline]
+        if let quiet {
+            guard let skipFrom = plan.schedule.start(quiet.lowerBound), let resume = plan.schedule.start(quiet.upperBound),
+                let headEnd = try? skipFrom.addingDays(-1), let skipThrough = try? resume.addingDays(-1)
+            else { return nil }
+            let head = DeadlineProjection.project(
+                agreement, from: .minimum, through: headEnd, stepLimit: stepLimit, observe: { recorder.observe($0, $1) })
+            guard head.complete, recorder.stateChanges.last?.state == .inForce,
+                let filler = plan.run(startingAt: quiet.lowerBound - 1, in: head.deadlines, for: agreement)
+            else { return nil }
+            var rest = WalkRecorder(from: resume)
+            let after = DeadlineProjection.project(
+                agreement, from: resume, through: plan.checkThrough, stepLimit: stepLimit,
+                observe: { rest.observe($0, $1) })
+            // The skipped terms were in force throughout, and the run says the first term walked after them.
+            guard after.complete, rest.stateChanges.first?.state == .inForce,
+                let afterFirst = plan.schedule.start(quiet.upperBound + 1), let firstEnd = try? afterFirst.addingDays(-1),
+                filler.ending(on: nil).said(from: resume, through: firstEnd)
+                    == TailPlan.periodicItems(in: after.deadlines, from: resume, through: firstEnd)
+            else { return nil }
+            recorder.append(rest)
+            walked = head.deadlines + filler.ending(on: skipThrough).said(from: skipFrom, through: skipThrough)
+                + after.deadlines
+        } else {
+            let projection = DeadlineProjection.project(
+                agreement, from: .minimum, through: plan.checkThrough, stepLimit: stepLimit,
+                observe: { recorder.observe($0, $1) })
+            guard projection.complete else { return nil }
+            walked = projection.deadlines
+        }
+        // Keep the tail if its arithmetic says what the engine said over the two terms walked into it.
+        guard let tail = plan.tail(for: agreement, checkedAgainst: walked), recorder.holdsSteady(from: tail.start),
+            let explicitThrough = try? tail.start.addingDays(-1)
+        else { return nil }
+        let (runs, rest) = plan.runs(in: walked.filter { $0.date < tail.start }, for: agreement)
+        return recorder.lifecycle(agreement, items: rest, through: explicitThrough, runs: runs + [tail])
     }
 
     /// Where the periodic future of an automatically renewing agreement begins, if it has one.
@@ -41,6 +82,9 @@ public enum LifecycleBuilder {
         let start: CalendarDate
         /// The last day of the two terms walked to check the tail's arithmetic against the engine.
         let checkThrough: CalendarDate
+        /// Terms after the entry into force in which nothing happens (no event, no party's change) but renewals,
+        /// with two terms of margin on each side, when there are enough of them to be worth skipping.
+        let quietTerms: Range<Int>?
 
         init?(_ agreement: Agreement) {
             let rules = agreement.rules
@@ -74,6 +118,11 @@ public enum LifecycleBuilder {
                 self.schedule = schedule
                 self.start = start
                 self.checkThrough = checkThrough
+                // The first day after the entry into force on which something other than a renewal happens.
+                let changes = agreement.events.map(\.date) + pending.compactMap { $0 }
+                let firstChange = changes.filter { $0 > entry }.min() ?? settle
+                let resume = (schedule.index(containing: firstChange) ?? 0) - 2
+                self.quietTerms = resume - 4 >= Self.minimumRunTerms ? 4..<resume : nil
                 return
             }
             return nil
@@ -81,14 +130,84 @@ public enum LifecycleBuilder {
 
         /// The tail, if its arithmetic says exactly what the engine's walk said from ``start`` through
         /// ``checkThrough`` (every item, field by field).
-        func tail(for agreement: Agreement, checkedAgainst walked: [Deadline]) -> PeriodicTail? {
+        func tail(for agreement: Agreement, checkedAgainst walked: [Deadline]) -> PeriodicRun? {
             let checked = walked.filter { $0.date >= start }
             guard let renewalPrototype = checked.first(where: { $0.kind == .renewal }) else { return nil }
-            let tail = PeriodicTail(
-                start: start, schedule: schedule, agreement: agreement,
+            let tail = PeriodicRun(
+                start: start, end: nil, schedule: schedule, agreement: agreement,
                 noticePrototype: checked.first { $0.kind == .noticeDeadline }, renewalPrototype: renewalPrototype)
             let predicted = tail.items(from: start, through: checkThrough).map { tail.deadline($0) }
             return predicted == checked ? tail : nil
+        }
+
+        /// The renewals and notice deadlines of `walked` dated `from` through `to`.
+        static func periodicItems(in walked: [Deadline], from: CalendarDate, through to: CalendarDate) -> [Deadline] {
+            let first = walked.partitionPoint { $0.date < from }
+            return walked[first...].prefix { $0.date <= to }.filter { PeriodicRun.says($0.kind) }
+        }
+
+        /// A one-term run for `term`, said the way the walk said that term's renewal and notice deadline, if its
+        /// arithmetic says exactly the term's walked items.
+        func run(startingAt term: Int, in walked: [Deadline], for agreement: Agreement) -> PeriodicRun? {
+            guard term >= 2, let termStart = schedule.start(term), let next = schedule.start(term + 1),
+                let termEnd = try? next.addingDays(-1)
+            else { return nil }
+            let inTerm = Self.periodicItems(in: walked, from: termStart, through: termEnd)
+            guard let renewal = inTerm.first(where: { $0.kind == .renewal && $0.date == termStart }) else { return nil }
+            let candidate = PeriodicRun(
+                start: termStart, end: termEnd, schedule: schedule, agreement: agreement,
+                noticePrototype: inTerm.first { $0.kind == .noticeDeadline }, renewalPrototype: renewal)
+            return candidate.said(from: termStart, through: termEnd) == inTerm ? candidate : nil
+        }
+
+        /// The shortest run worth keeping: shorter ones stay explicit items.
+        static let minimumRunTerms = 4
+
+        /// The stretches of `walked` (the items before the tail) that runs say exactly, and the items left over.
+        ///
+        /// Term by term, a run started on a renewal keeps going while its arithmetic says exactly the renewals and
+        /// notice deadlines the walk dated within the term; the other items (ends, withdrawals, deadlines met by a
+        /// notice) stay explicit. The result is checked whole against the walk, so a run can only save memory,
+        /// never change an answer.
+        func runs(in walked: [Deadline], for agreement: Agreement) -> (runs: [PeriodicRun], rest: [Deadline]) {
+            func periodic(_ item: Deadline) -> Bool { PeriodicRun.says(item.kind) }
+            func walkedItems(_ from: CalendarDate, _ to: CalendarDate) -> [Deadline] {
+                Self.periodicItems(in: walked, from: from, through: to)
+            }
+            func said(_ run: PeriodicRun, _ from: CalendarDate, _ to: CalendarDate) -> [Deadline] {
+                run.said(from: from, through: to)
+            }
+            var runs: [PeriodicRun] = []
+            var term = 2
+            while let termStart = schedule.start(term), termStart < start,
+                let next = schedule.start(term + 1), let termEnd = try? next.addingDays(-1)
+            {
+                guard let candidate = run(startingAt: term, in: walked, for: agreement) else {
+                    term += 1
+                    continue
+                }
+                // Extend the run a term at a time while it says what the walk said.
+                var last = term
+                var runEnd = termEnd
+                while let following = schedule.start(last + 2), following <= start,
+                    let followingEnd = try? following.addingDays(-1), let nextStart = try? runEnd.addingDays(1),
+                    said(candidate, nextStart, followingEnd) == walkedItems(nextStart, followingEnd)
+                {
+                    last += 1
+                    runEnd = followingEnd
+                }
+                if last - term + 1 >= Self.minimumRunTerms { runs.append(candidate.ending(on: runEnd)) }
+                term = last + 1
+            }
+            guard !runs.isEmpty else { return ([], walked) }
+            let rest = walked.filter { item in
+                !(periodic(item) && runs.contains { $0.start <= item.date && item.date <= $0.end! })
+            }
+            // The whole answer again, from the runs and the rest: it must be the walk's, item for item.
+            var rebuilt = rest
+            for run in runs { rebuilt += said(run, run.start, run.end!) }
+            rebuilt.sort { $0.sortKey < $1.sortKey }
+            return rebuilt == walked ? (runs, rest) : ([], walked)
         }
     }
 }
@@ -97,11 +216,20 @@ public enum LifecycleBuilder {
 /// day a party's status changes, only on those the agreement's answer depends on.)
 private struct WalkRecorder {
     var stateChanges: [(from: CalendarDate, state: AgreementStatus.State)] = []
+    /// The first day the walk answers for.
+    let start: CalendarDate
+
+    init(from start: CalendarDate = .minimum) { self.start = start }
 
     mutating func observe(_ day: CalendarDate, _ status: AgreementStatus) {
-        // The walk's first day may be 0001-01-01 or the day it starts from; the first answer holds from the start.
-        let from = stateChanges.isEmpty ? CalendarDate.minimum : day
+        // The walk's first step may be the day before its start; the first answer holds from the start.
+        let from = stateChanges.isEmpty ? start : max(day, start)
         if stateChanges.last?.state != status.state { stateChanges.append((from, status.state)) }
+    }
+
+    /// Goes on with the changes a later walk recorded.
+    mutating func append(_ later: WalkRecorder) {
+        for change in later.stateChanges where stateChanges.last?.state != change.state { stateChanges.append(change) }
     }
 
     /// Whether nothing changed from `day` on but for the agreement being in force.
@@ -111,10 +239,10 @@ private struct WalkRecorder {
     }
 
     func lifecycle(
-        _ agreement: Agreement, items: [Deadline], through: CalendarDate, tail: PeriodicTail?
+        _ agreement: Agreement, items: [Deadline], through: CalendarDate, runs: [PeriodicRun]
     ) -> AgreementLifecycle {
         AgreementLifecycle(
             agreementId: agreement.id, stateChanges: stateChanges.filter { $0.from <= through }, items: items,
-            explicitThrough: through, tail: tail)
+            runs: runs, explicitThrough: through)
     }
 }

@@ -56,7 +56,7 @@ func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Config
 public func buildRouter(configuration: AppConfiguration, store: any AgreementStore) async throws
     -> Router<BasicRequestContext>
 {
-    let catalog = try await AgreementCatalog(store: store)
+    let catalog = try await AgreementCatalog(store: store, lifecycleThreads: configuration.computeThreads)
     let work = HeavyWork(
         threads: configuration.computeThreads, queueLimit: configuration.computeQueueLimit,
         budget: .seconds(configuration.computeBudgetSeconds))

@@ -67,11 +67,57 @@ public final class AgreementCatalog: Sendable {
     let store: any AgreementStore
     private let current: Mutex<Snapshot>
     private let gate = WriteGate()
+    /// How many threads build lifecycles after a start (rebuilds after writes use one).
+    private let lifecycleThreads: Int
+    /// Whether a lifecycle index is being built.
+    private let buildingLifecycles = Atomic<Bool>(false)
 
-    public init(store: any AgreementStore) async throws {
+    /// Writes queued on a lifecycle index before the next is built: until then each read asks the engine about
+    /// each of them.
+    static let rebuildAfterWrites = 8
+
+    /// Loads every agreement, and starts building the lifecycle index on `lifecycleThreads` threads in the
+    /// background (answers come from the engine until it is ready).
+    public init(store: any AgreementStore, lifecycleThreads: Int = 1) async throws {
         self.store = store
+        self.lifecycleThreads = max(1, lifecycleThreads)
         let contents = try await store.contents()
         self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
+        refreshLifecycles()
+    }
+
+    /// Whether the current snapshot answers states and deadlines from a lifecycle index.
+    public var lifecyclesReady: Bool { snapshot.derived.lifecycles.withLock { $0.index != nil } }
+
+    /// Starts building a lifecycle index for the current snapshot, off the request path, unless one is being built
+    /// or the current index has fewer than ``rebuildAfterWrites`` writes queued on it. Unchanged agreements keep
+    /// their lifecycles; only the written ones are built again.
+    private func refreshLifecycles() {
+        let snapshot = self.snapshot
+        let track = snapshot.derived.lifecycles.withLock { $0 }
+        guard track.index == nil || track.changes.count >= Self.rebuildAfterWrites,
+            buildingLifecycles.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        let threads = track.index == nil ? lifecycleThreads : 1
+        LifecycleBuilds.queue.async {
+            let index = LifecycleBuilds.build(
+                snapshot.ordered.map(\.agreement), reusing: track.index, changed: Set(track.changes.map(\.id)),
+                threads: threads)
+            Task { await self.install(index, over: track.index, consumed: track.changes.count) }
+        }
+    }
+
+    /// Makes `index` (built over `previous` and the first `consumed` writes queued on it) the current snapshot's,
+    /// with the writes since queued on it; inside the write gate, so no write is queued meanwhile.
+    private func install(_ index: LifecycleIndex, over previous: LifecycleIndex?, consumed: Int) async {
+        _ = try? await gate.run {
+            self.snapshot.derived.lifecycles.withLock { track in
+                guard track.index === previous, track.changes.count >= consumed else { return }
+                track = SnapshotDerivations.Lifecycles(index: index, changes: Array(track.changes[consumed...]))
+            }
+        }
+        buildingLifecycles.store(false, ordering: .releasing)
+        refreshLifecycles()
     }
 
     public var snapshot: Snapshot { current.withLock { $0 } }
@@ -107,6 +153,7 @@ public final class AgreementCatalog: Sendable {
             // answers, is built outside the lock: readers never wait for it.
             let next = snapshot.replacing(id, with: result.storedAgreement, revision: result.revision)
             current.withLock { $0 = next }
+            refreshLifecycles()
             return result
         }
     }

@@ -56,7 +56,6 @@ extension APIHandler {
         var counts: [AgreementStatus.State: Int] = [:]
         for state in try await snapshot.states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
         let in90 = try await snapshot.deadlines(from: asOf, to: Self.offset(asOf, 90), work: work)
-        let in30 = in90.filter { $0.date <= Self.offset(asOf, 30) }
         var next = in90.first
         // Look further out only when nothing is due soon; each step widens the window tenfold.
         for days in [1_000, 10_000, Self.maxWindowDays] where next == nil {
@@ -68,7 +67,7 @@ extension APIHandler {
                 notYetInForce: counts[.notYetInForce] ?? 0, inForce: counts[.inForce] ?? 0,
                 terminationPending: counts[.terminationPending] ?? 0, terminated: counts[.terminated] ?? 0,
                 expired: counts[.expired] ?? 0),
-            deadlines: .init(next30Days: in30.count, next90Days: in90.count, next: next))
+            deadlines: .init(next30Days: in90.count(through: Self.offset(asOf, 30)), next90Days: in90.count, next: next))
         return .ok(.init(headers: .init(eTag: etag), body: .json(summary)))
     }
 
@@ -85,7 +84,10 @@ extension APIHandler {
         }
         let filter = Self.deadlineFilter(
             in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
-        let deadlines = try await snapshot.deadlines(from: window.from, to: window.to, work: work).filter(filter)
+        let dated = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
+        // Without a filter the size is known before any deadline is said in full.
+        if query.party == nil && query.kind == nil { try checkFeedSize(dated.count) }
+        let deadlines = dated.filter(filter)
         try checkFeedSize(deadlines.count)
         let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
         // Calendar clients poll the same feed: its bytes are held under its strong ETag while the snapshot lasts.

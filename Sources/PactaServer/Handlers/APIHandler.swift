@@ -18,7 +18,12 @@ struct APIHandler: APIProtocol {
     // MARK: Operations routes
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        .ok(.init(body: .json(.init(status: "ok", agreements: catalog.snapshot.byId.count))))
+        .ok(
+            .init(
+                body: .json(
+                    .init(
+                        status: "ok", agreements: catalog.snapshot.byId.count,
+                        lifecycles: catalog.lifecyclesReady ? .ready : .building))))
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {

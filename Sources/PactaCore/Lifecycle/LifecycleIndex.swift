@@ -1,0 +1,270 @@
+/// Every agreement's lifecycle in catalog order (ascending id), indexed so that a question about the whole catalog
+/// on any date is answered without the engine: every state on a date is one binary search per agreement, and the
+/// items in a window come from a date-ordered array of explicit items and from the periodic runs whose phase falls
+/// in the window, each expanded only inside it.
+///
+/// Built once per set of agreements (off the request path); an agreement whose lifecycle cannot answer a question
+/// (a walk cut at its step limit) is asked of the engine, alone.
+public final class LifecycleIndex: Sendable {
+    public let agreements: [Agreement]
+    public let lifecycles: [AgreementLifecycle]
+    /// Every explicit item of every lifecycle, in ``Deadline/sortKey`` order.
+    private let explicit: [ExplicitItem]
+    /// Runs that repeat every whole number of months, found by the phase of their items.
+    private let phased: [PhaseTable]
+    /// Runs with a period of weeks or days: few, so every window looks at each.
+    private let unphased: [RunReference]
+
+    /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
+    private struct ExplicitItem: Sendable {
+        let date: CalendarDate
+        let slot: Int32
+        let item: Int32
+    }
+
+    struct RunReference: Hashable, Sendable {
+        let slot: Int32
+        let run: Int32
+    }
+
+    /// The runs with a period of `months` months, by the phase of each of their items' dates in that period.
+    ///
+    /// A run's items fall on the same days of the period in every term, give or take a few: a day of the month
+    /// clamped to a shorter month (31 → 28, three days), February's length and a month boundary crossed by a
+    /// count of days. The phase counts 32 days to every month, so those few days are at most ``slack`` phase days;
+    /// a window looks at the runs with a phase within that slack of its own and asks each run for the exact dates.
+    struct PhaseTable: Sendable {
+        let months: Int
+        /// (phase, run), by phase.
+        let entries: [(phase: Int, run: RunReference)]
+
+        static let slack = 16
+        var cycle: Int { months * 32 }
+
+        func phase(of date: CalendarDate) -> Int { Self.phase(of: date, months: months) }
+
+        static func phase(of date: CalendarDate, months: Int) -> Int {
+            let monthIndex = date.year * 12 + date.month - 1
+            return (monthIndex % months) * 32 + date.day - 1
+        }
+
+        /// The phases of a run's items in a period of `months`: one term's items hold every phase the run has.
+        static func phases(of run: PeriodicRun, months: Int) -> Set<Int> {
+            let firstTerm = run.items(from: run.start, through: (try? run.start.adding(.months(months)).date) ?? .maximum)
+            var phases = Set(firstTerm.map { phase(of: $0.date, months: months) })
+            if phases.isEmpty { phases.insert(phase(of: run.start, months: months)) }
+            return phases
+        }
+
+        /// Whether `date` is within ``slack`` phase days of one of `phases`, around the cycle.
+        static func isNear(_ date: CalendarDate, _ phases: Set<Int>, months: Int) -> Bool {
+            let cycle = months * 32
+            let phase = phase(of: date, months: months)
+            return phases.contains { known in
+                let distance = abs(known - phase) % cycle
+                return min(distance, cycle - distance) <= slack
+            }
+        }
+
+        /// Every run with an item whose phase may fall within `from`...`to`.
+        func candidates(from: CalendarDate, through to: CalendarDate, into found: inout Set<RunReference>) {
+            let span = (to.year * 12 + to.month) - (from.year * 12 + from.month)
+            let low = phase(of: from) - Self.slack
+            let high = low + span * 32 + (to.day - from.day) + 2 * Self.slack
+            guard span < months, high - low < cycle else {
+                for entry in entries { found.insert(entry.run) }
+                return
+            }
+            // The phases low...high, wrapped around the cycle.
+            var ranges: [ClosedRange<Int>] = []
+            let wrappedLow = ((low % cycle) + cycle) % cycle
+            let wrappedHigh = wrappedLow + (high - low)
+            if wrappedHigh < cycle {
+                ranges = [wrappedLow...wrappedHigh]
+            } else {
+                ranges = [wrappedLow...(cycle - 1), 0...(wrappedHigh - cycle)]
+            }
+            for range in ranges {
+                var index = entries.partitionPoint { $0.phase < range.lowerBound }
+                while index < entries.count, entries[index].phase <= range.upperBound {
+                    found.insert(entries[index].run)
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// One item of a window: which lifecycle holds it and how to say it in full (``deadline(_:)``).
+    public struct Item: Sendable {
+        public let date: CalendarDate
+        public let kind: Deadline.Kind
+        /// The lifecycle holding the item; -1 for one computed by the engine.
+        let slot: Int32
+        let source: Source
+
+        enum Source: Sendable {
+            case explicit(Int32)
+            case run(Int32, term: Int)
+            case computed(Int32)
+        }
+    }
+
+    public init(agreements: [Agreement], lifecycles: [AgreementLifecycle]) {
+        precondition(agreements.count == lifecycles.count)
+        self.agreements = agreements
+        self.lifecycles = lifecycles
+        var explicit: [ExplicitItem] = []
+        var byMonths: [Int: [(phase: Int, run: RunReference)]] = [:]
+        var unphased: [RunReference] = []
+        for (slot, lifecycle) in lifecycles.enumerated() {
+            for (index, item) in lifecycle.items.enumerated() {
+                explicit.append(ExplicitItem(date: item.date, slot: Int32(slot), item: Int32(index)))
+            }
+            for (index, run) in lifecycle.runs.enumerated() {
+                let reference = RunReference(slot: Int32(slot), run: Int32(index))
+                guard let period = run.period, period.weeks == 0, period.days == 0, period.totalMonths > 0 else {
+                    unphased.append(reference)
+                    continue
+                }
+                for phase in PhaseTable.phases(of: run, months: period.totalMonths) {
+                    byMonths[period.totalMonths, default: []].append((phase, reference))
+                }
+            }
+        }
+        explicit.sort { a, b in
+            if a.date != b.date { return a.date < b.date }
+            if a.slot != b.slot { return a.slot < b.slot }
+            return lifecycles[Int(a.slot)].items[Int(a.item)].sortKey < lifecycles[Int(b.slot)].items[Int(b.item)].sortKey
+        }
+        self.explicit = explicit
+        self.phased = byMonths.keys.sorted().map { months in
+            PhaseTable(months: months, entries: byMonths[months]!.sorted { $0.phase < $1.phase })
+        }
+        self.unphased = unphased
+    }
+
+    /// The lifecycle of agreement `id`, if the index holds it.
+    public func lifecycle(of id: String) -> AgreementLifecycle? {
+        let slot = lifecycles.partitionPoint { $0.agreementId < id }
+        return slot < lifecycles.count && lifecycles[slot].agreementId == id ? lifecycles[slot] : nil
+    }
+
+    /// Every agreement's state on `date`, in catalog order.
+    public func states(on date: CalendarDate) -> [AgreementStatus.State] {
+        lifecycles.indices.map { slot in
+            lifecycles[slot].state(on: date) ?? RulesEngine.state(of: agreements[slot], asOf: date)
+        }
+    }
+
+    /// Every item dated `from` through `to`, in ``Deadline/sortKey`` order, with the agreements in `replacing`
+    /// answered from their new version (`nil`: deleted) by the engine instead of from their lifecycle, and so
+    /// is every agreement whose lifecycle cannot answer for the window (a walk cut at its step limit).
+    public func window(
+        from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?] = [:]
+    ) -> DeadlineWindow {
+        guard from <= to else { return DeadlineWindow([]) }
+        var computed: [Deadline] = []
+        for case let agreement? in replacing.values {
+            computed += DeadlineProjection.deadlines(for: agreement, from: from, through: to)
+        }
+        func included(_ slot: Int) -> Bool {
+            lifecycles[slot].answers(through: to)
+                && (replacing.isEmpty || replacing.index(forKey: lifecycles[slot].agreementId) == nil)
+        }
+        for slot in lifecycles.indices where !lifecycles[slot].answers(through: to) {
+            if replacing.index(forKey: lifecycles[slot].agreementId) != nil { continue }
+            computed += DeadlineProjection.deadlines(for: agreements[slot], from: from, through: to)
+        }
+        var found: [Item] = []
+        var index = explicit.partitionPoint { $0.date < from }
+        while index < explicit.count, explicit[index].date <= to {
+            let reference = explicit[index]
+            if included(Int(reference.slot)) {
+                let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
+                found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
+            }
+            index += 1
+        }
+        let explicitCount = found.count
+        var candidates = Set(unphased)
+        for table in phased { table.candidates(from: from, through: to, into: &candidates) }
+        for candidate in candidates where included(Int(candidate.slot)) {
+            let run = lifecycles[Int(candidate.slot)].runs[Int(candidate.run)]
+            for item in run.items(from: from, through: to) {
+                found.append(Item(date: item.date, kind: item.kind, slot: candidate.slot, source: .run(candidate.run, term: item.term)))
+            }
+        }
+        computed.sort { $0.sortKey < $1.sortKey }
+        for (position, deadline) in computed.enumerated() {
+            found.append(Item(date: deadline.date, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
+        }
+        if found.count > explicitCount { found.sort { precedes($0, $1, computed) } }
+        return DeadlineWindow(index: self, items: found, computed: computed)
+    }
+
+    private func agreementId(_ item: Item, _ computed: [Deadline]) -> String {
+        if case .computed(let position) = item.source { return computed[Int(position)].agreementId }
+        return lifecycles[Int(item.slot)].agreementId
+    }
+
+    /// Whether `a` comes before `b` in ``Deadline/sortKey`` order (date, agreement, kind, party), saying an item in
+    /// full only when all but the party are equal.
+    private func precedes(_ a: Item, _ b: Item, _ computed: [Deadline]) -> Bool {
+        if a.date != b.date { return a.date < b.date }
+        if a.slot != b.slot || a.slot < 0 {
+            let (first, second) = (agreementId(a, computed), agreementId(b, computed))
+            if first != second { return first < second }
+        }
+        if a.kind != b.kind { return Deadline.Kind.order(a.kind) < Deadline.Kind.order(b.kind) }
+        return deadline(a, computed).sortKey < deadline(b, computed).sortKey
+    }
+
+    /// The item said in full.
+    func deadline(_ item: Item, _ computed: [Deadline]) -> Deadline {
+        switch item.source {
+        case .explicit(let index): return lifecycles[Int(item.slot)].items[Int(index)]
+        case .run(let run, let term):
+            return lifecycles[Int(item.slot)].runs[Int(run)].deadline(PeriodicRun.Item(date: item.date, kind: item.kind, term: term))
+        case .computed(let position): return computed[Int(position)]
+        }
+    }
+}
+
+/// The deadlines of a window, in ``Deadline/sortKey`` order, each said in full only when read: a page of a long
+/// window costs the page, not the window.
+public struct DeadlineWindow: RandomAccessCollection, Sendable {
+    private let index: LifecycleIndex?
+    private let items: [LifecycleIndex.Item]
+    private let computed: [Deadline]
+
+    init(index: LifecycleIndex, items: [LifecycleIndex.Item], computed: [Deadline]) {
+        self.index = index
+        self.items = items
+        self.computed = computed
+    }
+
+    /// Deadlines already said in full, in ``Deadline/sortKey`` order.
+    public init(_ deadlines: [Deadline]) {
+        index = nil
+        computed = deadlines
+        items = deadlines.indices.map { position in
+            LifecycleIndex.Item(
+                date: deadlines[position].date, kind: deadlines[position].kind, slot: -1,
+                source: .computed(Int32(position)))
+        }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { items.count }
+
+    public subscript(position: Int) -> Deadline {
+        guard let index else { return computed[position] }
+        return index.deadline(items[position], computed)
+    }
+
+    /// The date of the item at `position`, without saying it in full.
+    public func date(at position: Int) -> CalendarDate { items[position].date }
+
+    /// How many items are dated on or before `date`.
+    public func count(through date: CalendarDate) -> Int { items.partitionPoint { $0.date <= date } }
+}
