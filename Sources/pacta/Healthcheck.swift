@@ -18,27 +18,25 @@ struct Healthcheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Exit 0 if the server at HOST:PORT answers GET /healthz with 200, 1 otherwise.")
 
+    /// Not `PACTA_HOST`: that is the interface the server listens on (`0.0.0.0` in the container image), while this
+    /// is an address to connect to.
     @Option(help: "Address of the server to check.") var host = "127.0.0.1"
-    @Option(help: "TCP port of the server (default: env PACTA_PORT, else 8080).") var port: Int?
+    @Option(help: "TCP port of the server (default: PACTA_PORT from the environment or .env, else 8080).") var port: Int?
     @Option(help: "Seconds to wait for connecting, and again for sending and receiving.") var timeout: Double = 3
 
     func validate() throws {
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
-        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1...65535") }
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let resolvedPort: Int
-        if let port {
-            resolvedPort = port
-        } else if let text = environment["PACTA_PORT"], !text.isEmpty {
-            guard let value = Int(text), (1...65535).contains(value) else {
-                Self.fail("PACTA_PORT='\(text)' is not a TCP port")
-            }
-            resolvedPort = value
-        } else {
-            resolvedPort = 8080
+        do {
+            resolvedPort = try await readConfiguration([.port: port.map(String.init)]).port
+        } catch {
+            Self.fail("\(error)")
+        }
+        guard resolvedPort != 0 else {
+            Self.fail("PACTA_PORT (--port) is '0', expected the server's port, from 1 to 65535")
         }
         do {
             let statusLine = try HealthProbe(host: host, port: resolvedPort, timeout: timeout).statusLine()

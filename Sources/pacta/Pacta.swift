@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import PactaCore
 import PactaServer
@@ -17,45 +16,43 @@ struct Pacta: AsyncParsableCommand {
 
 /// Options shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database"), help: "SQLite file (env PACTA_DATABASE; default data/pacta.sqlite).")
+    @Option(name: .customLong("database"), help: .init(AppConfiguration.Setting.database.help))
     var path: String?
+}
 
-    func resolvedPath() -> String {
-        path ?? ProcessInfo.processInfo.environment["PACTA_DATABASE"] ?? AppConfiguration().databasePath
-    }
+/// The configuration as the one reader sees it: `flags` (what the command line set; `nil` for an option not
+/// given), then environment variables, then `.env` in the working directory.
+func readConfiguration(_ flags: [AppConfiguration.Setting: String?]) async throws -> AppConfiguration {
+    try AppConfiguration(reader: await AppConfiguration.reader(flags: flags.compactMapValues { $0 }))
 }
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (the default command).")
 
-    @Option(help: "Interface to listen on (env PACTA_HOST; default 127.0.0.1).") var host: String?
-    @Option(help: "TCP port (env PACTA_PORT; default 8080).") var port: Int?
+    @Option(help: .init(AppConfiguration.Setting.host.help)) var host: String?
+    @Option(help: .init(AppConfiguration.Setting.port.help)) var port: Int?
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Directory of agreement JSON files to seed a new database (env PACTA_SEED_DIR; default: the bundled dataset).")
-    var seedDir: String?
+    @Option(help: .init(AppConfiguration.Setting.seedDirectory.help)) var seedDir: String?
     @Flag(help: "Do not seed a new database with the bundled agreements (env PACTA_SEED=false).") var noSeed = false
-    @Option(help: "trace, debug, info, notice, warning, error or critical (env PACTA_LOG_LEVEL; default info).")
-    var logLevel: String?
-    @Option(help: "Seconds before an idle connection is closed (env PACTA_IDLE_TIMEOUT; default 60).")
-    var idleTimeout: Int?
-    @Option(help: "Largest request body in bytes (env PACTA_MAX_BODY_BYTES; default 1048576).")
-    var maxBodyBytes: Int?
-    @Option(help: "Comma-separated origins allowed to read the API from a browser, or * (env PACTA_CORS_ORIGINS; default none).")
-    var corsOrigins: String?
-    @Option(help: "Seconds a client has to send a whole request, body included (env PACTA_REQUEST_TIMEOUT; default 30).")
-    var requestTimeout: Int?
-    @Option(help: "Seconds in-flight requests get to finish after SIGTERM (env PACTA_SHUTDOWN_TIMEOUT; default 15).")
-    var shutdownTimeout: Int?
+    @Option(help: .init(AppConfiguration.Setting.logLevel.help)) var logLevel: String?
+    @Option(help: .init(AppConfiguration.Setting.idleTimeout.help)) var idleTimeout: Int?
+    @Option(help: .init(AppConfiguration.Setting.maxBodyBytes.help)) var maxBodyBytes: Int?
+    @Option(help: .init(AppConfiguration.Setting.corsOrigins.help)) var corsOrigins: String?
+    @Option(help: .init(AppConfiguration.Setting.requestTimeout.help)) var requestTimeout: Int?
+    @Option(help: .init(AppConfiguration.Setting.shutdownTimeout.help)) var shutdownTimeout: Int?
     @Flag(help: "Require a bearer token for reads too, except /healthz and /readyz (env PACTA_REQUIRE_TOKEN_FOR_READS=true).")
     var requireTokenForReads = false
-    @Option(help: "text or json: one JSON object per line, for log shippers (env PACTA_LOG_FORMAT; default text).")
-    var logFormat: String?
+    @Option(help: .init(AppConfiguration.Setting.logFormat.help)) var logFormat: String?
 
     func run() async throws {
-        let environment = Environment.process
-        let configuration = try resolve(environment)
-        let format = try resolveLogFormat(environment)
-        format.bootstrap(level: configuration.logLevel)
+        let configuration = try await readConfiguration([
+            .host: host, .port: port.map(String.init), .database: database.path, .seedDirectory: seedDir,
+            .seed: noSeed ? "false" : nil, .logLevel: logLevel, .idleTimeout: idleTimeout.map(String.init),
+            .maxBodyBytes: maxBodyBytes.map(String.init), .corsOrigins: corsOrigins,
+            .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
+            .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
+        ])
+        configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")
         logger.logLevel = configuration.logLevel
         bootstrapMetrics(configuration)
@@ -63,60 +60,6 @@ struct Serve: AsyncParsableCommand {
         let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
         try await runUntilTerminated(app, store: store, configuration: configuration, logger: logger)
     }
-
-    func resolveLogFormat(_ environment: [String: String]) throws -> LogFormat {
-        let text = logFormat ?? environment["PACTA_LOG_FORMAT"] ?? LogFormat.text.rawValue
-        guard let format = LogFormat(rawValue: text) else {
-            throw ValidationError("log format '\(text)' is not one of text, json")
-        }
-        return format
-    }
-
-    func resolve(_ environment: [String: String]) throws -> AppConfiguration {
-        var configuration = AppConfiguration()
-        func setting<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
-            if let flag { return flag }
-            guard let text = environment[name] else { return nil }
-            guard let value = parse(text) else { throw ValidationError("\(name)='\(text)' is not valid") }
-            return value
-        }
-        configuration.host = try setting(host, "PACTA_HOST", { $0.isEmpty ? nil : $0 }) ?? configuration.host
-        configuration.port = try setting(port, "PACTA_PORT", { Int($0) }) ?? configuration.port
-        guard (0...65535).contains(configuration.port) else { throw ValidationError("port must be 0...65535") }
-        configuration.databasePath = database.resolvedPath()
-        configuration.seedDirectory = try setting(seedDir, "PACTA_SEED_DIR", { $0 })
-        let seedSetting = try setting(noSeed ? false : nil, "PACTA_SEED", { ["true": true, "false": false][$0] })
-        configuration.seed = seedSetting ?? true
-        configuration.logLevel = try setting(logLevel.map { try parseLevel($0) }, "PACTA_LOG_LEVEL", { Logger.Level(rawValue: $0) })
-            ?? configuration.logLevel
-        configuration.idleTimeoutSeconds = try setting(idleTimeout, "PACTA_IDLE_TIMEOUT", { Int($0) })
-            ?? configuration.idleTimeoutSeconds
-        guard configuration.idleTimeoutSeconds > 0 else { throw ValidationError("idle timeout must be positive") }
-        configuration.limits.maxBodyBytes = try setting(maxBodyBytes, "PACTA_MAX_BODY_BYTES", { Int($0) })
-            ?? configuration.limits.maxBodyBytes
-        guard configuration.limits.maxBodyBytes > 0 else { throw ValidationError("max body bytes must be positive") }
-        configuration.corsOrigins = (try setting(corsOrigins, "PACTA_CORS_ORIGINS", { $0 }) ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        configuration.requestTimeoutSeconds = try setting(requestTimeout, "PACTA_REQUEST_TIMEOUT", { Int($0) })
-            ?? configuration.requestTimeoutSeconds
-        guard configuration.requestTimeoutSeconds > 0 else { throw ValidationError("request timeout must be positive") }
-        configuration.shutdownTimeoutSeconds = try setting(shutdownTimeout, "PACTA_SHUTDOWN_TIMEOUT", { Int($0) })
-            ?? configuration.shutdownTimeoutSeconds
-        guard configuration.shutdownTimeoutSeconds > 0 else { throw ValidationError("shutdown timeout must be positive") }
-        configuration.requireTokenForReads = try setting(
-            requireTokenForReads ? true : nil, "PACTA_REQUIRE_TOKEN_FOR_READS", { ["true": true, "false": false][$0] })
-            ?? false
-        return configuration
-    }
-
-    private func parseLevel(_ text: String) throws -> Logger.Level {
-        guard let level = Logger.Level(rawValue: text) else { throw ValidationError("unknown log level '\(text)'") }
-        return level
-    }
-}
-
-extension Environment {
-    static var process: [String: String] { ProcessInfo.processInfo.environment }
 }
 
 struct Token: AsyncParsableCommand {
@@ -202,16 +145,16 @@ struct Status: AsyncParsableCommand {
 /// Opens a database that already exists, for commands that only read or change what is there: a mistyped
 /// `--database` is an error, never a new (and seeded) file.
 func openExistingStore(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {
-    let path = database.resolvedPath()
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw ValidationError("no database at '\(path)' (`pacta serve` creates one)")
+    var configuration = try await readConfiguration([.database: database.path])
+    guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+        throw ValidationError("no database at '\(configuration.databasePath)' (`pacta serve` creates one)")
     }
-    return try await openStoreWithoutSeeding(database)
+    configuration.seed = false
+    return try await openStore(configuration, logger: Logger(label: "pacta"))
 }
 
 func openStoreWithoutSeeding(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {
-    var configuration = AppConfiguration()
-    configuration.databasePath = database.resolvedPath()
+    var configuration = try await readConfiguration([.database: database.path])
     configuration.seed = false
     return try await openStore(configuration, logger: Logger(label: "pacta"))
 }

@@ -1,9 +1,12 @@
+import Configuration
 import Foundation
 import Logging
 import PactaCore
 import Prometheus
+import SystemPackage
 
-/// Everything the server needs to start; each field has an environment variable and a flag (README).
+/// Everything the server needs to start. What a user can set is listed once, in ``settings``, and read through one
+/// `ConfigReader` (``reader(flags:environment:environmentFile:)``) by ``init(reader:)``.
 public struct AppConfiguration: Sendable {
     /// Interface to listen on. `127.0.0.1` by default so a development server is not exposed; the container
     /// image sets `0.0.0.0`.
@@ -17,6 +20,8 @@ public struct AppConfiguration: Sendable {
     /// Seed a new database with the bundled agreements.
     public var seed: Bool = true
     public var logLevel: Logger.Level = .info
+    /// How log lines are written: for people, or one JSON object per line for log shippers.
+    public var logFormat: LogFormat = .text
     /// Seconds a connection may stay idle before it is closed.
     public var idleTimeoutSeconds: Int = 60
     /// Seconds a client has to send a whole request, from its head to the last byte of its body (408 beyond):
@@ -42,5 +47,262 @@ public struct AppConfiguration: Sendable {
     /// Today's civil date, the default `asOf`; replaced in tests.
     public var today: @Sendable () -> CalendarDate = { CalendarDate.todayUTC() }
 
+    /// The defaults, with nothing read.
     public init() {}
+
+    /// Reads every setting in ``settings`` from `reader`, which is scoped to `pacta` (as
+    /// ``reader(flags:environment:environmentFile:)`` returns it). A setting that is absent or empty keeps its default.
+    ///
+    /// - Throws: ``ConfigurationError``, one line naming the setting and the value, for a value that cannot be used.
+    public init(reader: ConfigReader) throws {
+        self.init()
+        let read = SettingReader(reader: reader)
+        host = read.text(.host) ?? host
+        port = try read.integer(.port, in: 0...65535, expected: "a whole number from 0 to 65535") ?? port
+        databasePath = read.text(.database) ?? databasePath
+        seed = try read.boolean(.seed) ?? seed
+        seedDirectory = read.text(.seedDirectory)
+        logLevel = try read.choice(.logLevel, from: Logger.Level.allCases) ?? logLevel
+        logFormat = try read.choice(.logFormat, from: LogFormat.allCases) ?? logFormat
+        idleTimeoutSeconds = try read.seconds(.idleTimeout) ?? idleTimeoutSeconds
+        limits.maxBodyBytes =
+            try read.integer(.maxBodyBytes, in: 1...Int.max, expected: "a whole number of bytes above 0")
+            ?? limits.maxBodyBytes
+        corsOrigins = (read.text(.corsOrigins) ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        requestTimeoutSeconds = try read.seconds(.requestTimeout) ?? requestTimeoutSeconds
+        shutdownTimeoutSeconds = try read.seconds(.shutdownTimeout) ?? shutdownTimeoutSeconds
+        requireTokenForReads = try read.boolean(.requireTokenForReads) ?? requireTokenForReads
+    }
+}
+
+// MARK: - The settings
+
+extension AppConfiguration {
+    /// One setting a user can change: its key under `pacta`, the `pacta serve` flag, its default and what it means.
+    /// `.env.example` and the README's configuration table list exactly these (a test checks both).
+    public struct Setting: Sendable, Hashable {
+        /// The key under `pacta`, in camelCase: `seedDir` is `pacta.seedDir`, read from the environment as
+        /// `PACTA_SEED_DIR`.
+        public let key: String
+        /// The `pacta serve` flag that sets it.
+        public let flag: String
+        /// Whether the flag is a switch (it takes no value and can set the setting one way only).
+        public let flagIsSwitch: Bool
+        /// The default as it would be written in the environment; `nil` when leaving it unset means something no
+        /// value can say (``unsetMeans`` tells what).
+        public let defaultValue: String?
+        /// What leaving a setting without a ``defaultValue`` unset means, in words.
+        public let unsetMeans: String?
+        /// One line for `.env.example` and the flag's help.
+        public let summary: String
+
+        init(_ key: String, flag: String, switch flagIsSwitch: Bool = false, default defaultValue: String, _ summary: String) {
+            self.key = key
+            self.flag = flag
+            self.flagIsSwitch = flagIsSwitch
+            self.defaultValue = defaultValue
+            self.unsetMeans = nil
+            self.summary = summary
+        }
+
+        init(_ key: String, flag: String, unsetMeans: String, _ summary: String) {
+            self.key = key
+            self.flag = flag
+            self.flagIsSwitch = false
+            self.defaultValue = nil
+            self.unsetMeans = unsetMeans
+            self.summary = summary
+        }
+
+        /// The environment variable (and `.env` line) that sets it: the key under `pacta` in upper case, words
+        /// separated by `_`, as swift-configuration's `EnvironmentVariablesProvider` looks it up.
+        public var environmentVariable: String {
+            var name = "PACTA_"
+            var previousIsLowercase = false
+            for character in key {
+                if character.isUppercase && previousIsLowercase { name += "_" }
+                name += character.isLetter || character.isNumber ? character.uppercased() : "_"
+                previousIsLowercase = character.isLowercase
+            }
+            return name
+        }
+
+        /// The flag's help: the summary, the environment variable and the default.
+        public var help: String {
+            "\(summary) (env \(environmentVariable); default \(defaultValue ?? unsetMeans ?? "none"))."
+        }
+    }
+
+    /// Every setting Pacta reads, in the order the README lists them.
+    public static let settings: [Setting] = [
+        .host, .port, .database, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
+        .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat,
+    ]
+}
+
+extension AppConfiguration.Setting {
+    public static let host = Self(
+        "host",
+        flag: "--host",
+        default: "127.0.0.1",
+        "Interface to listen on (0.0.0.0 to accept remote connections)"
+    )
+    public static let port = Self("port", flag: "--port", default: "8080", "TCP port")
+    public static let database = Self(
+        "database",
+        flag: "--database",
+        default: "data/pacta.sqlite",
+        "SQLite file; created with its directory on first start"
+    )
+    public static let seed = Self(
+        "seed",
+        flag: "--no-seed",
+        switch: true,
+        default: "true",
+        "Seed a new database with the bundled agreements"
+    )
+    public static let seedDirectory = Self(
+        "seedDir",
+        flag: "--seed-dir",
+        unsetMeans: "the bundled dataset",
+        "Directory of agreement JSON files to seed a new database from"
+    )
+    public static let logLevel = Self(
+        "logLevel",
+        flag: "--log-level",
+        default: "info",
+        "trace, debug, info, notice, warning, error or critical"
+    )
+    public static let idleTimeout = Self(
+        "idleTimeout",
+        flag: "--idle-timeout",
+        default: "60",
+        "Seconds before an idle connection is closed"
+    )
+    public static let maxBodyBytes = Self("maxBodyBytes", flag: "--max-body-bytes", default: "1048576", "Largest request body in bytes")
+    public static let corsOrigins = Self(
+        "corsOrigins",
+        flag: "--cors-origins",
+        unsetMeans: "none",
+        "Comma-separated origins allowed to read the API from a browser, or *"
+    )
+    public static let requestTimeout = Self(
+        "requestTimeout",
+        flag: "--request-timeout",
+        default: "30",
+        "Seconds a client has to send a whole request, body included"
+    )
+    public static let shutdownTimeout = Self(
+        "shutdownTimeout",
+        flag: "--shutdown-timeout",
+        default: "15",
+        "Seconds in-flight requests get to finish after SIGTERM"
+    )
+    public static let requireTokenForReads = Self(
+        "requireTokenForReads",
+        flag: "--require-token-for-reads",
+        switch: true,
+        default: "false",
+        "Require a bearer token for reads too, except /healthz and /readyz"
+    )
+    public static let logFormat = Self(
+        "logFormat",
+        flag: "--log-format",
+        default: "text",
+        "text, or json for one JSON object per line (for log shippers)"
+    )
+}
+
+// MARK: - The reader
+
+extension AppConfiguration {
+    /// The one reader of Pacta's settings, scoped to `pacta`. It asks, in order: `flags` (the options
+    /// swift-argument-parser parsed), the `environment`, then the `.env`-style file at `environmentFile`, which
+    /// may be missing.
+    ///
+    /// - Throws: ``ConfigurationError`` when the file exists but cannot be read.
+    public static func reader(
+        flags: [Setting: String] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        environmentFile: String = ".env"
+    ) async throws -> ConfigReader {
+        let file: EnvironmentVariablesProvider
+        do {
+            file = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(environmentFile), allowMissing: true)
+        } catch {
+            throw ConfigurationError(description: "cannot read \(environmentFile): \(error)")
+        }
+        let flagValues = Dictionary(
+            uniqueKeysWithValues: flags.map { setting, value in
+                (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: false))
+            }
+        )
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: flagValues),
+            EnvironmentVariablesProvider(environmentVariables: environment),
+            file,
+        ]).scoped(to: "pacta")
+    }
+}
+
+/// A setting whose value cannot be used. Its description is one line that names the setting (its environment
+/// variable, and its flag when the flag takes a value) and the value.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    public init(description: String) {
+        self.description = description
+    }
+
+    init(_ setting: AppConfiguration.Setting, _ value: String, expected: String) {
+        let name = setting.flagIsSwitch ? setting.environmentVariable : "\(setting.environmentVariable) (\(setting.flag))"
+        description = "\(name) is '\(value)', expected \(expected)"
+    }
+}
+
+/// Reads settings as text and parses them here, so that an error can quote the value (swift-configuration's own
+/// conversion errors name the key only).
+private struct SettingReader {
+    let reader: ConfigReader
+
+    /// The value, or `nil` when no source sets it or it is empty (`PACTA_PORT=` in a `.env` file means the default).
+    func text(_ setting: AppConfiguration.Setting) -> String? {
+        guard let value = reader.string(forKey: ConfigKey([setting.key])), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func integer(_ setting: AppConfiguration.Setting, in range: ClosedRange<Int>, expected: String) throws -> Int? {
+        guard let text = text(setting) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(setting, text, expected: expected)
+        }
+        return value
+    }
+
+    /// A timeout: at most a day, which keeps it far from overflowing NIO's nanosecond `TimeAmount`.
+    func seconds(_ setting: AppConfiguration.Setting) throws -> Int? {
+        try integer(setting, in: 1...86_400, expected: "a whole number of seconds from 1 to 86400")
+    }
+
+    func boolean(_ setting: AppConfiguration.Setting) throws -> Bool? {
+        guard let text = text(setting) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw ConfigurationError(setting, text, expected: "true or false")
+        }
+    }
+
+    func choice<Value: RawRepresentable<String>>(_ setting: AppConfiguration.Setting, from values: [Value]) throws -> Value? {
+        guard let text = text(setting) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            throw ConfigurationError(
+                setting,
+                text,
+                expected: "one of \(values.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        return value
+    }
 }
