@@ -143,7 +143,22 @@ extension Evaluation {
                     explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect.")
                 return .noEffect
             }
-            guard isSuspended(at: lastDay, actions: before) else { return .lastDay(lastDay) }
+            guard isSuspended(at: lastDay, actions: before) else {
+                // Suspending or revoking a notice that has taken effect comes too late (a resumption is flagged
+                // with the other resumptions).
+                for late in actions where late.date > lastDay && late.type != .noticeResumed {
+                    let act = late.type == .noticeRevoked ? "revoked" : "suspended"
+                    flags.append(
+                        StatusFlag(
+                            code: .actAfterEffect, party: late.party ?? notice.party, since: late.date, eventId: late.id,
+                            message: "Notice \(notice.id) is recorded as \(act) on \(late.date), after it took effect (last day bound \(lastDay)): too late to have any effect."))
+                    step(
+                        "notice", rule: rule, article: article, eventId: late.id, result: nil,
+                        inputs: ["\(act)": "\(late.date)", "lastDay": "\(lastDay)"],
+                        explanation: "On \(late.date) the notice was \(act), after it had taken effect (last day \(lastDay)): no effect.")
+                }
+                return .lastDay(lastDay)
+            }
             let suspension = before.last { $0.type == .noticeSuspended }!
             step(
                 "notice", rule: rule, article: article, eventId: suspension.id, result: nil,

@@ -10,8 +10,8 @@ struct Membership {
     var withdrawalUndetermined = false
     /// The last day obligations survive under a sunset clause.
     var survivesThrough: CalendarDate?
-    /// A notice of withdrawal is recorded in this membership (whatever its effect).
-    var noticeRecorded = false
+    /// The notice of withdrawal this membership's end is computed from, whatever its effect.
+    var notice: Event?
 }
 
 extension Evaluation {
@@ -60,8 +60,18 @@ extension Evaluation {
                         flagNotAParty(party.code, event, left: spans.last?.lastDayBound)
                         continue
                     }
-                    guard last.lastDayBound == nil, !last.withdrawalUndetermined else { continue }
-                    last.noticeRecorded = true
+                    guard last.lastDayBound == nil, !last.withdrawalUndetermined else {
+                        let pending = last.lastDayBound.map { "bound through \($0)" } ?? "its date not yet determined"
+                        flags.append(
+                            StatusFlag(
+                                code: .noticeAlreadyPending, party: party.code, since: event.date, eventId: event.id,
+                                message: "\(party.code) gave notice of withdrawal on \(event.date) while its notice \(last.notice?.id ?? "") is pending (\(pending)); the later notice has no effect."))
+                        step(
+                            "withdrawal", eventId: event.id, result: nil, inputs: ["party": party.code],
+                            explanation: "\(party.code)'s notice of \(event.date) has no effect: its earlier notice \(last.notice?.id ?? "") is already pending (\(pending)).")
+                        continue
+                    }
+                    last.notice = event
                     withdraw(&last, notice: event, generalEntry: generalEntry)
                     spans[spans.count - 1] = last
                 case .withdrawalEffective:
@@ -72,7 +82,7 @@ extension Evaluation {
                         continue
                     }
                     // A recorded outcome with no recorded cause is the record: the party leaves on that date.
-                    guard !last.noticeRecorded, last.lastDayBound == nil, !last.withdrawalUndetermined,
+                    guard last.notice == nil, last.lastDayBound == nil, !last.withdrawalUndetermined,
                         let lastDay = try? event.date.addingDays(-1)
                     else { continue }
                     last.lastDayBound = lastDay

@@ -138,6 +138,10 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         case extensionWithoutEffect
         /// A resumption of a notice that was not suspended on that date (or is dated before the notice).
         case resumptionWithoutSuspension
+        /// A notice of withdrawal given while the same party's earlier notice is pending: it has no effect.
+        case noticeAlreadyPending
+        /// A suspension or revocation of a notice dated after the notice took effect: too late to have any.
+        case actAfterEffect
     }
 
     public var code: Code

@@ -78,6 +78,36 @@ import Testing
         #expect(Self.flags(status, .notAParty).isEmpty)
     }
 
+    @Test func aSecondNoticeWhileTheFirstIsPendingIsFlagged() {
+        let agreement = Self.convention(events: [
+            Event(id: "notice-aa", type: .noticeOfWithdrawal, date: F.date("2010-05-01"), party: "AA", received: F.date("2010-05-01")),
+            Event(id: "notice-aa-again", type: .noticeOfWithdrawal, date: F.date("2010-09-01"), party: "AA", received: F.date("2010-09-01")),
+        ])
+        let status = RulesEngine.evaluate(agreement, asOf: F.date("2010-10-01"))
+        #expect(Self.party(status, "AA")?.lastDayAsParty == F.date("2011-04-30"))
+        let flag = Self.flags(status, .noticeAlreadyPending).first
+        #expect(flag?.eventId == "notice-aa-again")
+        #expect(flag?.message.contains("notice-aa ") == true)
+        Self.checkEquivalence(agreement)
+    }
+
+    @Test func aRevocationOrSuspensionAfterTheNoticeTookEffectIsFlagged() throws {
+        let agreement = try F.renewing(events: [
+            F.notice(sent: "2019-08-01"), F.action("v1", .noticeRevoked, on: "2019-12-01"),
+        ])
+        let status = RulesEngine.evaluate(agreement, asOf: F.date("2020-01-01"))
+        #expect(status.state == .terminated)
+        #expect(Self.flags(status, .actAfterEffect).map(\.eventId) == ["v1"])
+        let withdrawal = Self.convention(events: [
+            Event(id: "notice-aa", type: .noticeOfWithdrawal, date: F.date("2010-05-01"), party: "AA", received: F.date("2010-05-01")),
+            Event(id: "late-suspension", type: .noticeSuspended, date: F.date("2011-06-01"), party: "AA", refersTo: "notice-aa"),
+        ])
+        let after = RulesEngine.evaluate(withdrawal, asOf: F.date("2011-07-01"))
+        #expect(Self.party(after, "AA")?.status == .withdrawn)
+        #expect(Self.flags(after, .actAfterEffect).map(\.eventId) == ["late-suspension"])
+        Self.checkEquivalence(withdrawal)
+    }
+
     // MARK: A recorded withdrawal with no notice
 
     @Test func aWithdrawalEffectiveWithNoNoticeIsTheRecordAndFlagged() {
@@ -201,7 +231,10 @@ import Testing
     }
 
     @Test func theBundledDatasetRaisesNoNoOpFlags() throws {
-        let noOps: Set<StatusFlag.Code> = [.notAParty, .withdrawalWithoutNotice, .extensionWithoutEffect, .resumptionWithoutSuspension]
+        let noOps: Set<StatusFlag.Code> = [
+            .notAParty, .withdrawalWithoutNotice, .extensionWithoutEffect, .resumptionWithoutSuspension,
+            .noticeAlreadyPending, .actAfterEffect,
+        ]
         for id in DatasetTests.ids {
             let status = RulesEngine.evaluate(try F.dataset(id), asOf: F.date("2026-11-29"))
             #expect(status.flags.filter { noOps.contains($0.code) }.isEmpty, "\(id): \(status.flags.map(\.message))")
