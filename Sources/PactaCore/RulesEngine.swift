@@ -287,8 +287,8 @@ struct Evaluation {
 
     /// Flags each agreed extension the rules do not apply, with the reason.
     private mutating func extensionFlags(entry: CalendarDate?) {
+        guard events.contains(where: { $0.type == .extensionAgreed }) else { return }
         let agreed = events.filter { $0.type == .extensionAgreed }
-        guard !agreed.isEmpty else { return }
         var skipped: [(Event, String)] = []
         if let renewal = rules.renewal, renewal.kind == .byAgreement, rules.term.kind == .fixed {
             guard let entry, entry <= asOf else { return }
