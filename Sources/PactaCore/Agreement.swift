@@ -196,8 +196,13 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case entryIntoForce
     /// *Record*: the agreement entered into force for `party`.
     case entryIntoForceForParty
-    /// Written notice by a party that it intends to terminate the agreement (or not to renew it).
+    /// Written notice by a party that it terminates the agreement. Under a clause whose notice stops the next
+    /// renewal, the agreement ends after the term the notice reaches, as `terminated`.
     case noticeOfTermination
+    /// Written notice by a party that it does not want the agreement renewed (extended). Counted under the same
+    /// clause as a notice of termination, it stops the next renewal; the last term then runs out, so the agreement
+    /// ends as `expired`.
+    case noticeOfNonRenewal
     /// Written notice by a party that it withdraws from the agreement.
     case noticeOfWithdrawal
     /// The notifying party suspends the effect of its notice; it may resume it later.
@@ -206,7 +211,9 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case noticeResumed
     /// The notice is withdrawn for good.
     case noticeRevoked
-    /// *Record*: `party`'s withdrawal took effect on this date (its first day no longer bound).
+    /// *Record*: `party`'s withdrawal took effect on this date (its first day no longer bound). With no notice of
+    /// withdrawal in the record to compute the date from, the record is taken as it stands: the party leaves on
+    /// this date (flagged `withdrawalWithoutNotice`).
     case withdrawalEffective
     /// The parties agreed to extend the agreement by `period` (or `indefinite`).
     case extensionAgreed

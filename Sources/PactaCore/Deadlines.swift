@@ -310,7 +310,9 @@ public enum DeadlineProjection {
                         term: status.currentTerm?.index, rule: step?.rule ?? "termination",
                         article: step?.article ?? termination?.article, convention: step?.convention,
                         eventId: step?.eventId,
-                        explanation: "Last day in force: \(notifier ?? "a party")'s notice\(step?.eventId.map { " \($0)" } ?? "") ends the agreement after \(day)"
+                        explanation: (status.endCause?.reason == .nonRenewal
+                            ? "Last day in force: \(notifier ?? "a party")'s notice of non-renewal\(step?.eventId.map { " \($0)" } ?? "") stops the renewal, so the agreement expires after \(day)"
+                            : "Last day in force: \(notifier ?? "a party")'s notice\(step?.eventId.map { " \($0)" } ?? "") ends the agreement after \(day)")
                             + " unless it is suspended or revoked by then."))
             } else {
                 let step = status.trace.last { $0.subject == "lastDayInForce" }

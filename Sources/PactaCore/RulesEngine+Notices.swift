@@ -1,4 +1,4 @@
-/// What a notice (of termination or withdrawal) does, once its suspensions and revocation are followed.
+/// What a notice (of termination, non-renewal or withdrawal) does, once its suspensions and revocation are followed.
 enum NoticeOutcome: Equatable {
     /// The last day the agreement (or the party) is bound.
     case lastDay(CalendarDate)
@@ -46,17 +46,18 @@ extension Evaluation {
         }
     }
 
-    /// Works out each notice of termination and returns the earliest last day in force one of them fixes.
-    mutating func noticeEffects(_ schedule: TermSchedule) -> (lastDay: CalendarDate, notice: String)? {
+    /// Works out each notice of termination or non-renewal and returns the earliest last day in force one of them
+    /// fixes, with that notice.
+    mutating func noticeEffects(_ schedule: TermSchedule) -> (lastDay: CalendarDate, notice: Event)? {
         guard let rule = rules.termination, !schedule.isIndefinite else { return nil }
-        var earliest: (lastDay: CalendarDate, notice: String)?
-        for notice in events where notice.type == .noticeOfTermination {
+        var earliest: (lastDay: CalendarDate, notice: Event)?
+        for notice in events where notice.type.stopsRenewal {
             guard let counted = countedDate(of: notice, noticeDate: rule.noticeDate, article: rule.article) else { continue }
             let outcome = follow(notice, countedOn: counted, rule: "termination", article: rule.article) { evaluation, counted, resumed in
                 evaluation.terminationEffect(of: notice, countedOn: counted, resumed: resumed, rule: rule, schedule: schedule)
             }
             if let lastDay = outcome.lastDay, earliest.map({ lastDay < $0.lastDay }) ?? true {
-                earliest = (lastDay, notice.id)
+                earliest = (lastDay, notice)
             }
         }
         return earliest
@@ -79,7 +80,7 @@ extension Evaluation {
             ],
             explanation: (resumed
                 ? "The notice resumed on \(counted) counts as given again that day. "
-                : "Notice \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
+                : "\(notice.type == .noticeOfNonRenewal ? "Notice of non-renewal" : "Notice of termination") \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
                 + "Term \(term)'s deadline is \(termDeadline); the notice is \(inTime ? "in time" : "late")"
                 + ", so the agreement ends after term \(endingTerm): last day in force \(lastDay).")
         if !inTime {
@@ -142,7 +143,22 @@ extension Evaluation {
                     explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect.")
                 return .noEffect
             }
-            guard isSuspended(at: lastDay, actions: before) else { return .lastDay(lastDay) }
+            guard isSuspended(at: lastDay, actions: before) else {
+                // Suspending or revoking a notice that has taken effect comes too late (a resumption is flagged
+                // with the other resumptions).
+                for late in actions where late.date > lastDay && late.type != .noticeResumed {
+                    let act = late.type == .noticeRevoked ? "revoked" : "suspended"
+                    flags.append(
+                        StatusFlag(
+                            code: .actAfterEffect, party: late.party ?? notice.party, since: late.date, eventId: late.id,
+                            message: "Notice \(notice.id) is recorded as \(act) on \(late.date), after it took effect (last day bound \(lastDay)): too late to have any effect."))
+                    step(
+                        "notice", rule: rule, article: article, eventId: late.id, result: nil,
+                        inputs: ["\(act)": "\(late.date)", "lastDay": "\(lastDay)"],
+                        explanation: "On \(late.date) the notice was \(act), after it had taken effect (last day \(lastDay)): no effect.")
+                }
+                return .lastDay(lastDay)
+            }
             let suspension = before.last { $0.type == .noticeSuspended }!
             step(
                 "notice", rule: rule, article: article, eventId: suspension.id, result: nil,
@@ -187,4 +203,9 @@ extension TerminationRule {
         }
         return anchor.flatMap { try? $0.plus(notice.negated) }
     }
+}
+
+extension EventType {
+    /// A notice against the next renewal, counted under the termination rule: of termination or of non-renewal.
+    var stopsRenewal: Bool { self == .noticeOfTermination || self == .noticeOfNonRenewal }
 }

@@ -10,6 +10,8 @@ struct Membership {
     var withdrawalUndetermined = false
     /// The last day obligations survive under a sunset clause.
     var survivesThrough: CalendarDate?
+    /// The notice of withdrawal this membership's end is computed from, whatever its effect.
+    var notice: Event?
 }
 
 extension Evaluation {
@@ -31,7 +33,15 @@ extension Evaluation {
             // notice of withdrawal.
             let assumedOriginal = !joinedOnRecord.contains(party.code)
             var spans: [Membership] = assumedOriginal ? [Membership(consent: nil, entry: generalEntry)] : []
+            // Whether the record shows the party's standing before the event at hand (a signature, consent or
+            // revoked consent): then an act of withdrawal with no membership open is by a state not bound.
+            var standingOnRecord = false
             for event in own {
+                defer {
+                    if event.type == .signature || event.type == .consent || event.type == .consentRevoked {
+                        standingOnRecord = true
+                    }
+                }
                 switch event.type {
                 case .consent:
                     if let last = spans.last, last.lastDayBound == nil, !last.withdrawalUndetermined { continue }
@@ -44,10 +54,46 @@ extension Evaluation {
                             explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it.")
                     }
                 case .noticeOfWithdrawal:
-                    if spans.isEmpty { spans.append(Membership(consent: nil, entry: generalEntry)) }
-                    guard var last = spans.last, last.lastDayBound == nil, !last.withdrawalUndetermined else { continue }
+                    // A record that starts with the notice: an original party whose consent is not recorded.
+                    if spans.isEmpty, !standingOnRecord { spans.append(Membership(consent: nil, entry: generalEntry)) }
+                    guard var last = spans.last, last.lastDayBound.map({ $0 >= event.date }) ?? true else {
+                        flagNotAParty(party.code, event, left: spans.last?.lastDayBound)
+                        continue
+                    }
+                    guard last.lastDayBound == nil, !last.withdrawalUndetermined else {
+                        let pending = last.lastDayBound.map { "bound through \($0)" } ?? "its date not yet determined"
+                        flags.append(
+                            StatusFlag(
+                                code: .noticeAlreadyPending, party: party.code, since: event.date, eventId: event.id,
+                                message: "\(party.code) gave notice of withdrawal on \(event.date) while its notice \(last.notice?.id ?? "") is pending (\(pending)); the later notice has no effect."))
+                        step(
+                            "withdrawal", eventId: event.id, result: nil, inputs: ["party": party.code],
+                            explanation: "\(party.code)'s notice of \(event.date) has no effect: its earlier notice \(last.notice?.id ?? "") is already pending (\(pending)).")
+                        continue
+                    }
+                    last.notice = event
                     withdraw(&last, notice: event, generalEntry: generalEntry)
                     spans[spans.count - 1] = last
+                case .withdrawalEffective:
+                    // A record that starts with the withdrawal: an original party whose consent is not recorded.
+                    if spans.isEmpty, !standingOnRecord { spans.append(Membership(consent: nil, entry: generalEntry)) }
+                    guard var last = spans.last else {
+                        flagNotAParty(party.code, event, left: nil)
+                        continue
+                    }
+                    // A recorded outcome with no recorded cause is the record: the party leaves on that date.
+                    guard last.notice == nil, last.lastDayBound == nil, !last.withdrawalUndetermined,
+                        let lastDay = try? event.date.addingDays(-1)
+                    else { continue }
+                    last.lastDayBound = lastDay
+                    spans[spans.count - 1] = last
+                    flags.append(
+                        StatusFlag(
+                            code: .withdrawalWithoutNotice, party: party.code, since: event.date, eventId: event.id,
+                            message: "The record gives \(event.date) for \(party.code)'s withdrawal taking effect, with no notice of withdrawal recorded to compute it from; \(party.code) is taken to have left on that date."))
+                    step(
+                        "withdrawal", eventId: event.id, result: "\(lastDay)", inputs: ["party": party.code],
+                        explanation: "No notice of withdrawal by \(party.code) is recorded; the record says its withdrawal took effect on \(event.date), so it is bound through \(lastDay).")
                 default:
                     break
                 }
@@ -56,6 +102,21 @@ extension Evaluation {
             result[party.code] = spans
         }
         return result
+    }
+
+    /// An act of withdrawal (a notice, a recorded withdrawal) by a state that is not bound on its date: it never
+    /// became a party (it only signed, or revoked its consent), or it had already left (`left`: its last day bound).
+    private mutating func flagNotAParty(_ party: String, _ event: Event, left: CalendarDate?) {
+        let why = left.map { "it has not been bound since \((try? $0.addingDays(1)) ?? $0)" }
+            ?? "no consent to be bound is in force for it on that date"
+        let act = event.type == .noticeOfWithdrawal ? "gave notice of withdrawal" : "is recorded as withdrawing"
+        flags.append(
+            StatusFlag(
+                code: .notAParty, party: party, since: event.date, eventId: event.id,
+                message: "\(party) \(act) on \(event.date), but \(why): it is not a party, so the act has no effect."))
+        step(
+            "withdrawal", eventId: event.id, result: nil, inputs: ["party": party],
+            explanation: "\(party) \(act) on \(event.date) while not a party (\(why)): no effect.")
     }
 
     private mutating func partyEntry(consent: Event, generalEntry: CalendarDate?) -> CalendarDate? {
@@ -235,7 +296,7 @@ extension Evaluation {
                 }
             case .withdrawalEffective:
                 let computed = spans.compactMap { $0.lastDayBound.flatMap { try? $0.addingDays(1) } }
-                if !computed.contains(event.date) {
+                if !computed.contains(event.date), !flags.contains(where: { $0.eventId == event.id && $0.code == .notAParty }) {
                     flags.append(
                         StatusFlag(
                             code: .recordedDateDiffers, party: party, since: event.date, eventId: event.id,

@@ -26,6 +26,7 @@ public enum RulesEngine {
 /// What ends (or ended) an agreement's time in force, as the engine compares candidates; reported as `EndCause`.
 enum EndTrigger: Equatable {
     case notice(String)
+    case nonRenewal(String)
     case naturalExpiry
     case withdrawal(party: String)
     case consent(String)
@@ -105,6 +106,9 @@ struct Evaluation {
                     ?? "No entry into force can be established on or before \(asOf): not yet in force.")
         }
         status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
+        unclausedNoticeFlags()
+        extensionFlags(entry: entry)
+        resumptionFlags()
         performanceFlags()
         status.flags = flags
         status.undetermined = undetermined
@@ -255,16 +259,102 @@ struct Evaluation {
 
     /// The extensions the parties agreed, each in time for the term it extends and within the rule's limits.
     private func agreedExtensions(entry: CalendarDate, rule: RenewalRule) -> [Period?] {
+        extensionsAgreed(entry: entry, rule: rule).applied
+    }
+
+    /// The agreed extensions the rule applies, and those it does not with the reason (for a flag).
+    private func extensionsAgreed(entry: CalendarDate, rule: RenewalRule) -> (applied: [Period?], skipped: [(Event, String)]) {
         var extensions: [Period?] = []
+        var skipped: [(Event, String)] = []
         for event in events where event.type == .extensionAgreed {
-            if let limit = rule.maxRenewals, extensions.count >= limit { break }
+            if let limit = rule.maxRenewals, extensions.count >= limit {
+                skipped.append((event, "\(rule.article ?? "the renewal rule") allows at most \(limit) extension\(limit == 1 ? "" : "s"), already agreed"))
+                continue
+            }
             let current = TermSchedule(
                 entry: entry, initial: rules.term.length, continuation: .extensions(extensions),
                 maxTerms: extensions.count + 1)
-            guard current.lastDay(extensions.count + 1).map({ event.date <= $0 }) ?? false else { continue }
+            guard let lastDay = current.lastDay(extensions.count + 1), event.date <= lastDay else {
+                let ended = current.lastDay(extensions.count + 1).map { "term \(extensions.count + 1) had already ended on \($0)" }
+                    ?? "the term in force has no last day to extend"
+                skipped.append((event, ended))
+                continue
+            }
             extensions.append(event.indefinite == true ? nil : event.period)
         }
-        return extensions
+        return (extensions, skipped)
+    }
+
+    /// Flags each agreed extension the rules do not apply, with the reason.
+    private mutating func extensionFlags(entry: CalendarDate?) {
+        guard events.contains(where: { $0.type == .extensionAgreed }) else { return }
+        let agreed = events.filter { $0.type == .extensionAgreed }
+        var skipped: [(Event, String)] = []
+        if let renewal = rules.renewal, renewal.kind == .byAgreement, rules.term.kind == .fixed {
+            guard let entry, entry <= asOf else { return }
+            skipped = extensionsAgreed(entry: entry, rule: renewal).skipped
+        } else {
+            let renewalText = rules.renewal.map { "renewal is \($0.kind.rawValue)" } ?? "there is no renewal clause"
+            skipped = agreed.map { ($0, "the rules provide no extension by agreement (\(renewalText))") }
+        }
+        for (event, reason) in skipped {
+            flags.append(
+                StatusFlag(
+                    code: .extensionWithoutEffect, party: event.party, since: event.date, eventId: event.id,
+                    message: "The extension agreed on \(event.date) is not applied: \(reason)."))
+            step(
+                "extension", rule: "renewal", article: rules.renewal?.article, eventId: event.id, result: nil,
+                inputs: ["agreed": "\(event.date)"],
+                explanation: "The extension agreed on \(event.date) has no effect under the rules: \(reason).")
+        }
+    }
+
+    /// Flags each notice of termination or non-renewal when the rules have no termination clause to count it.
+    private mutating func unclausedNoticeFlags() {
+        guard rules.termination == nil else { return }
+        for notice in events where notice.type.stopsRenewal {
+            let party = notice.party ?? "A party"
+            let kind = notice.type == .noticeOfNonRenewal ? "non-renewal" : "termination"
+            flags.append(
+                StatusFlag(
+                    code: .noticeWithoutClause, party: notice.party, since: notice.date, eventId: notice.id,
+                    message: "\(party) gave notice of \(kind) on \(notice.date), but the agreement has no termination clause; the rules give it no effect."))
+            step(
+                "notice", eventId: notice.id, result: nil, inputs: ["party": notice.party ?? ""],
+                explanation: "The agreement has no termination clause: \(party)'s notice of \(kind) of \(notice.date) has no effect under its rules.")
+        }
+    }
+
+    /// Flags each resumption of a notice that was not suspended on its date: never suspended, already resumed,
+    /// revoked, or dated before the notice.
+    private mutating func resumptionFlags() {
+        for resumption in events where resumption.type == .noticeResumed {
+            guard let target = resumption.refersTo, let actions = referring[target],
+                let notice = events.first(where: { $0.id == target })
+            else { continue }
+            let reason: String
+            if resumption.date < notice.date {
+                reason = "it is dated before the notice (\(notice.date))"
+            } else {
+                let earlier = actions.prefix { $0.id != resumption.id }.filter { $0.date >= notice.date }
+                if let revocation = earlier.first(where: { $0.type == .noticeRevoked }) {
+                    reason = "the notice was revoked on \(revocation.date)"
+                } else if let last = earlier.last(where: { $0.type == .noticeSuspended || $0.type == .noticeResumed }) {
+                    guard last.type == .noticeResumed else { continue }
+                    reason = "the notice had already been resumed on \(last.date)"
+                } else {
+                    reason = "the notice was never suspended"
+                }
+            }
+            flags.append(
+                StatusFlag(
+                    code: .resumptionWithoutSuspension, party: resumption.party ?? notice.party, since: resumption.date,
+                    eventId: resumption.id,
+                    message: "Notice \(target) is recorded as resumed on \(resumption.date), but \(reason): the resumption has no effect."))
+            step(
+                "notice", eventId: resumption.id, result: nil, inputs: ["resumed": "\(resumption.date)", "notice": target],
+                explanation: "The resumption of notice \(target) on \(resumption.date) has no effect: \(reason).")
+        }
     }
 
     private mutating func evaluateInForce(
@@ -273,7 +363,9 @@ struct Evaluation {
         let schedule = schedule(entry: entry)
         describeTerms(schedule)
         var ends: [(lastDay: CalendarDate, cause: EndTrigger)] = []
-        if let notice = noticeEffects(schedule) { ends.append((notice.lastDay, .notice(notice.notice))) }
+        if let found = noticeEffects(schedule) {
+            ends.append((found.lastDay, found.notice.type == .noticeOfNonRenewal ? .nonRenewal(found.notice.id) : .notice(found.notice.id)))
+        }
         if let maxTerms = schedule.maxTerms, !schedule.isOpenEnded(maxTerms), let last = schedule.lastDay(maxTerms) {
             ends.append((last, .naturalExpiry))
         }
@@ -307,7 +399,7 @@ struct Evaluation {
                 inputs: ["asOf": "\(asOf)", "lastDayInForce": "\(end.lastDay)"],
                 explanation: end.cause.isExpiry
                     ? "\(asOf) is after the last day of the last term, \(end.lastDay), with no renewal left: expired."
-                    : "\(asOf) is after the last day in force, \(end.lastDay) (\(describe(end.cause))): terminated.")
+                    : "\(asOf) is after the last day in force, \(end.lastDay) (\(describe(end.cause))): \(status.state.rawValue).")
             return
         }
 
@@ -366,6 +458,8 @@ struct Evaluation {
         switch trigger {
         case .notice(let id):
             return EndCause(kind: .terminated, reason: .notice, eventId: id, rule: "termination", article: rules.termination?.article)
+        case .nonRenewal(let id):
+            return EndCause(kind: .expired, reason: .nonRenewal, eventId: id, rule: "termination", article: rules.termination?.article)
         case .naturalExpiry:
             return EndCause(
                 kind: .expired, reason: .lastTermEnded, rule: rules.renewal == nil ? "term" : "renewal",
@@ -382,6 +476,7 @@ struct Evaluation {
     private func describe(_ cause: EndTrigger) -> String {
         switch cause {
         case .notice(let id): return "by notice \(id)"
+        case .nonRenewal(let id): return "the last term, not renewed after notice of non-renewal \(id)"
         case .naturalExpiry: return "end of the last term"
         case .withdrawal(let party): return "\(party)'s withdrawal ends this bilateral agreement"
         case .consent(let id): return "terminated by consent, event \(id)"

@@ -42,7 +42,13 @@ public struct EndCause: Codable, Hashable, Sendable {
     }
 
     public enum Reason: String, Codable, Hashable, Sendable {
-        case lastTermEnded, notice, withdrawal, consent, supersession
+        /// The last term the rules and the record allow ran out.
+        case lastTermEnded
+        /// A notice of termination (`eventId`).
+        case notice
+        /// A notice of non-renewal (`eventId`) stopped the next renewal, so the term it reached was the last.
+        case nonRenewal
+        case withdrawal, consent, supersession
     }
 
     public var kind: Kind
@@ -114,12 +120,28 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         case recordedDateDiffers
         /// A party has suspended its performance (its legal status is unchanged).
         case performanceSuspended
-        /// A notice of withdrawal that no clause gives effect to (no withdrawal clause, or the party holds no right).
+        /// A notice that no clause gives effect to: a notice of withdrawal with no withdrawal clause (or from a party
+        /// holding no right to withdraw), or a notice of termination or non-renewal with no termination clause.
         case noticeWithoutClause
         /// A notice given before the lock-in period allowed it.
         case noticeBeforeLockIn
         /// A withdrawal deferred while the party is engaged in an armed conflict.
         case withdrawalDeferred
+        /// A notice of withdrawal (or a recorded withdrawal) by a state that is not a party on its date: it never
+        /// became one (it only signed, or revoked its consent) or had already left. It has no effect.
+        case notAParty
+        /// A recorded withdrawal (`withdrawalEffective`) with no notice of withdrawal in the record: the party is
+        /// taken to leave on the recorded date.
+        case withdrawalWithoutNotice
+        /// An agreed extension the rules do not apply: renewal is not by agreement, the term it would extend had
+        /// already ended, or the limit on extensions was reached.
+        case extensionWithoutEffect
+        /// A resumption of a notice that was not suspended on that date (or is dated before the notice).
+        case resumptionWithoutSuspension
+        /// A notice of withdrawal given while the same party's earlier notice is pending: it has no effect.
+        case noticeAlreadyPending
+        /// A suspension or revocation of a notice dated after the notice took effect: too late to have any.
+        case actAfterEffect
     }
 
     public var code: Code

@@ -60,11 +60,16 @@ public enum SyntheticAgreements {
             let notifier = random.next(below: 2) == 0 ? a : b
             let sent = date(&random, from: max(entry.year + 1, 1990), to: 2026)
             let received = (try? sent.addingDays(random.next(below: 5))) ?? sent
+            // Some notices are of non-renewal (the same dates, an `expired` end); decided from `roll`, so the
+            // generator draws the same numbers as before and earlier seeds keep their agreements' dates.
+            let nonRenewal = roll >= 8 && roll % 2 == 1
             events.append(
                 Event(
-                    id: "notice-\(notifier.code.lowercased())", type: .noticeOfTermination, date: sent,
-                    party: notifier.code, received: received,
-                    summary: "\(notifier.name) notified its intention to terminate the agreement.",
+                    id: "notice-\(notifier.code.lowercased())", type: nonRenewal ? .noticeOfNonRenewal : .noticeOfTermination,
+                    date: sent, party: notifier.code, received: received,
+                    summary: nonRenewal
+                        ? "\(notifier.name) notified that it does not want the agreement renewed."
+                        : "\(notifier.name) notified its intention to terminate the agreement.",
                     source: source(id, "notice")))
             if roll < 8, let suspended = try? sent.addingDays(30 + random.next(below: 60)) {
                 events.append(

@@ -135,7 +135,8 @@ public enum AgreementValidator {
 
     static func validate(_ events: [Event], parties: Set<String>) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
-        var seen: [String: EventType] = [:]
+        // Each earlier event's type and party, by id (the first event recorded with that id).
+        var seen: [String: (type: EventType, party: String?)] = [:]
         for (index, event) in events.enumerated() {
             let pointer = "/events/\(index)"
             if !isValidIdentifier(event.id) {
@@ -150,16 +151,25 @@ public enum AgreementValidator {
                 issues.append(.init(pointer: "\(pointer)/received", message: "must not be before the event's date \(event.date)"))
             }
             switch event.type {
-            case .noticeOfTermination, .noticeOfWithdrawal, .consent, .consentRevoked, .entryIntoForceForParty,
+            case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .consent, .consentRevoked, .entryIntoForceForParty,
                 .withdrawalEffective, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
             case .noticeSuspended, .noticeResumed, .noticeRevoked:
                 if let target = event.refersTo {
-                    if seen[target] != .noticeOfTermination, seen[target] != .noticeOfWithdrawal {
+                    if let notice = seen[target], notice.type.isNotice {
+                        // Only the notifying party can suspend, resume or revoke its notice; another party's act
+                        // would have no effect, so it is refused rather than recorded silently.
+                        if let party = event.party, let notifier = notice.party, party != notifier {
+                            issues.append(
+                                .init(
+                                    pointer: "\(pointer)/party",
+                                    message: "'\(party)' cannot act on notice '\(target)', given by '\(notifier)': only the notifying party suspends, resumes or revokes its notice"))
+                        }
+                    } else {
                         issues.append(
-                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of termination or withdrawal"))
+                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of termination, non-renewal or withdrawal"))
                     }
                 } else {
                     issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice it acts on"))
@@ -173,8 +183,7 @@ public enum AgreementValidator {
             case .signature, .entryIntoForce, .conditionsMet, .terminatedByConsent, .superseded, .terminated, .expired:
                 break
             }
-            let isNotice = event.type == .noticeOfTermination || event.type == .noticeOfWithdrawal
-            if !isNotice, event.received != nil {
+            if !event.type.isNotice, event.received != nil {
                 issues.append(.init(pointer: "\(pointer)/received", message: "only a notice has a date of receipt"))
             }
             if let superseded = event.supersedes, seen[superseded] == nil {
@@ -183,7 +192,7 @@ public enum AgreementValidator {
             if let source = event.source, !(source.hasPrefix("https://") || source.hasPrefix("http://")) {
                 issues.append(.init(pointer: "\(pointer)/source", message: "must be an http(s) URL"))
             }
-            if isValidIdentifier(event.id) { seen[event.id] = seen[event.id] ?? event.type }
+            if isValidIdentifier(event.id), seen[event.id] == nil { seen[event.id] = (event.type, event.party) }
         }
         return issues
     }
@@ -195,6 +204,12 @@ public enum AgreementValidator {
                 || byte == UInt8(ascii: "-")
         }
     }
+}
+
+extension EventType {
+    /// A notice a party gives: of termination, non-renewal or withdrawal (it has a date of receipt, and may be
+    /// suspended, resumed or revoked).
+    public var isNotice: Bool { self == .noticeOfTermination || self == .noticeOfNonRenewal || self == .noticeOfWithdrawal }
 }
 
 extension String {

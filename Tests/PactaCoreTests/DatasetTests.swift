@@ -121,7 +121,7 @@ import Testing
         .init(agreement: "new-start", asOf: "2026-02-05", state: .expired, entry: "2011-02-05", lastDayInForce: "2026-02-04"),
         // Automatic renewal; notice at least six months before the expiry date.
         .init(agreement: "russia-ukraine-friendship-treaty", asOf: "2018-09-01", state: .inForce, entry: "1999-04-01", termStart: "2009-04-01", noticeDeadline: "2018-10-01"),
-        .init(agreement: "russia-ukraine-friendship-treaty", asOf: "2019-04-01", state: .terminated, entry: "1999-04-01", lastDayInForce: "2019-03-31"),
+        .init(agreement: "russia-ukraine-friendship-treaty", asOf: "2019-04-01", state: .expired, entry: "1999-04-01", lastDayInForce: "2019-03-31"),
         .init(agreement: "china-russia-treaty-of-good-neighbourliness", asOf: "2022-03-01", state: .inForce, entry: "2002-02-28", termStart: "2022-02-28"),
         // A fixed term with no renewal.
         .init(agreement: "usmca", asOf: "2026-11-29", state: .inForce, entry: "2020-07-01", lastDayInForce: "2036-06-30"),

@@ -27,6 +27,32 @@ import Testing
             ])
     }
 
+    @Test func onlyTheNotifyingPartyMaySuspendResumeOrRevokeItsNotice() throws {
+        var agreement = try Fixtures.renewing()
+        agreement.events = [
+            Fixtures.notice(by: "AA", sent: "2019-08-01"),
+            Event(id: "s1", type: .noticeSuspended, date: Fixtures.date("2019-09-01"), party: "BB", refersTo: "n1"),
+            Event(id: "r1", type: .noticeResumed, date: Fixtures.date("2019-10-01"), party: "BB", refersTo: "n1"),
+            Event(id: "v1", type: .noticeRevoked, date: Fixtures.date("2019-10-02"), party: "BB", refersTo: "n1"),
+            Event(id: "s2", type: .noticeSuspended, date: Fixtures.date("2019-10-03"), party: "AA", refersTo: "n1"),
+            // No party named: the notifying party's act, as the engine reads it.
+            Event(id: "r2", type: .noticeResumed, date: Fixtures.date("2019-10-04"), refersTo: "n1"),
+        ]
+        let issues = AgreementValidator.validate(agreement)
+        #expect(issues.map(\.pointer) == ["/events/1/party", "/events/2/party", "/events/3/party"])
+        #expect(issues.first?.message.contains("only the notifying party") == true)
+    }
+
+    @Test func aNoticeOfNonRenewalNamesItsPartyAndCanBeSuspended() throws {
+        var agreement = try Fixtures.renewing()
+        agreement.events = [
+            Event(id: "nr1", type: .noticeOfNonRenewal, date: Fixtures.date("2019-08-01"), received: Fixtures.date("2019-08-02")),
+            Event(id: "nr2", type: .noticeOfNonRenewal, date: Fixtures.date("2019-08-01"), party: "AA", received: Fixtures.date("2019-08-02")),
+            Event(id: "s1", type: .noticeSuspended, date: Fixtures.date("2019-09-01"), party: "AA", refersTo: "nr2"),
+        ]
+        #expect(AgreementValidator.validate(agreement).map(\.pointer) == ["/events/0/party"])
+    }
+
     @Test func incompleteRulesAreRejected() {
         let rules = Rules(
             entryIntoForce: .init(kind: .onDate), term: .init(kind: .fixed),

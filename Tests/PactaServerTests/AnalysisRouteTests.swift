@@ -67,4 +67,60 @@ import Testing
             #expect(invalid.status == .unprocessableContent)
         }
     }
+
+    @Test func simulatedEventsAfterAsOfAre422WithAPointerToTheirDate() async throws {
+        try await TestApp.run { _, client in
+            let body = """
+                {"asOf": "2026-12-01", "events": [
+                  {"type": "performanceSuspended", "date": "2026-11-01", "party": "KR"},
+                  {"type": "noticeOfTermination", "date": "2026-12-02", "received": "2026-12-02", "party": "JP"}]}
+                """
+            let response = try await client.execute(
+                uri: "/v1/agreements/gsomia/simulate", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body))
+            #expect(response.status == .unprocessableContent)
+            let errors = try #require(try response.json()["errors"] as? [[String: Any]])
+            #expect(errors.map { $0["pointer"] as? String } == ["/events/1/date"])
+            #expect((errors.first?["detail"] as? String)?.contains("2026-12-01") == true)
+            // On asOf itself is fine.
+            let onTheDay = try await client.execute(
+                uri: "/v1/agreements/gsomia/simulate", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body.replacingOccurrences(of: "2026-12-02", with: "2026-12-01")))
+            #expect(onTheDay.status == .ok)
+        }
+    }
+
+    @Test func simulatedNoticeOfNonRenewalEndsGsomiaExpired() async throws {
+        try await TestApp.run { _, client in
+            let body = """
+                {"asOf": "2027-12-01", "events": [{"type": "noticeOfNonRenewal", "date": "2027-08-01",
+                  "received": "2027-08-01", "party": "JP"}]}
+                """
+            let response = try await client.execute(
+                uri: "/v1/agreements/gsomia/simulate", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body))
+            #expect(response.status == .ok)
+            let status = try #require(try response.json()["status"] as? [String: Any])
+            #expect(status["state"] as? String == "expired")
+            #expect(status["lastDayInForce"] as? String == "2027-11-22")
+            let cause = try #require(status["endCause"] as? [String: Any])
+            #expect(cause["reason"] as? String == "nonRenewal")
+            #expect(cause["eventId"] as? String == "simulated-1")
+        }
+    }
+
+    @Test func aPartyActingOnAnotherPartysNoticeIs422() async throws {
+        try await TestApp.run { app, client in
+            let body = """
+                {"events": [{"type": "noticeSuspended", "date": "2019-11-20", "party": "JP", "refersTo": "kr-notice-2019"}]}
+                """
+            let response = try await client.execute(
+                uri: "/v1/agreements/gsomia/events", method: .post, headers: app.auth, body: ByteBuffer(string: body))
+            #expect(response.status == .unprocessableContent)
+            let errors = try #require(try response.json()["errors"] as? [[String: Any]])
+            #expect(errors.map { $0["pointer"] as? String } == ["/events/0/party"])
+            let events = try await client.execute(uri: "/v1/agreements/gsomia/events", method: .get).json()
+            #expect((events["items"] as? [Any])?.count == 5)
+        }
+    }
 }

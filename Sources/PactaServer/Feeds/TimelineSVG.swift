@@ -211,7 +211,7 @@ enum TimelineSVG {
 
     private static func eventColor(_ type: EventType) -> String {
         switch type {
-        case .noticeOfTermination, .noticeOfWithdrawal, .withdrawalEffective, .terminated, .terminatedByConsent,
+        case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .withdrawalEffective, .terminated, .terminatedByConsent,
             .expired, .superseded, .consentRevoked:
             return "#c0392b"
         case .noticeSuspended, .noticeResumed, .performanceSuspended, .performanceResumed, .armedConflictBegan,

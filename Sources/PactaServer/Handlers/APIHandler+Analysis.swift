@@ -33,13 +33,20 @@ extension APIHandler {
         guard (1...limits.maxEventsPerRequest).contains(request.events.count) else {
             throw Problem.validation([.init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")])
         }
+        let asOf = try request.asOf.map { try parseDate($0, pointer: "/asOf") } ?? today()
         let firstNew = agreement.events.count
         agreement.events += request.events.enumerated().map { offset, draft in draft.event(id: "simulated-\(offset + 1)") }
-        let issues = AgreementValidator.validate(agreement).compactMap { issue in
+        var issues = AgreementValidator.validate(agreement).compactMap { issue in
             Self.relocate(issue, firstNew: firstNew)
         }
+        // The engine reads the record as it stood on `asOf`, so a later event would be ignored without a word.
+        for (offset, draft) in request.events.enumerated() where draft.date > asOf {
+            issues.append(
+                .init(
+                    pointer: "/events/\(offset)/date",
+                    message: "\(draft.date) is after the simulation's asOf (\(asOf)); a simulated event must be dated on or before it"))
+        }
         if !issues.isEmpty { throw Problem.validation(issues) }
-        let asOf = try request.asOf.map { try parseDate($0, pointer: "/asOf") } ?? today()
         let from = try request.from.map { try parseDate($0, pointer: "/from") }
         let to = try request.to.map { try parseDate($0, pointer: "/to") }
         let window = try window(from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
