@@ -50,7 +50,7 @@ import Testing
         }
         spans.append((Fixtures.date("2399-03-01"), Fixtures.date("2401-02-28")))
         for (from, to) in spans {
-            guard let found = lifecycle.deadlines(from: from, through: to) else {
+            guard let found = lifecycle.deadlines(of: agreement, from: from, through: to) else {
                 #expect(!lifecycle.isComplete, "\(agreement.id) \(from)…\(to): no answer")
                 continue
             }
@@ -92,7 +92,7 @@ import Testing
         var agreements = SyntheticAgreements.generate(count: 1_500, seed: 41)
         for id in ["gsomia", "paris-agreement"] { agreements.append(try Fixtures.dataset(id)) }
         agreements.sort { $0.id < $1.id }
-        let index = LifecycleIndex(agreements: agreements, lifecycles: agreements.map { LifecycleBuilder.build($0) })
+        let index = LifecycleIndex(lifecycles: agreements.map { LifecycleBuilder.build($0) }, agreement: { [agreements] in agreements[$0] })
         var random = SplitMix64(seed: 77)
         var windows: [(CalendarDate, CalendarDate)] = [
             (Fixtures.date("2019-08-01"), Fixtures.date("2019-11-30")),
@@ -124,7 +124,7 @@ import Testing
         let lifecycle = LifecycleBuilder.build(gsomia)
         let tail = try #require(lifecycle.tail)
         #expect(lifecycle.explicitThrough < Fixtures.date("2030-01-01"))
-        let far = try #require(lifecycle.deadlines(from: Fixtures.date("2400-01-01"), through: Fixtures.date("2400-12-31")))
+        let far = try #require(lifecycle.deadlines(of: gsomia, from: Fixtures.date("2400-01-01"), through: Fixtures.date("2400-12-31")))
         #expect(far.map(\.kind) == [.noticeDeadline, .renewal])
         #expect(far.map(\.date) == [Fixtures.date("2400-08-24"), Fixtures.date("2400-11-23")])
         #expect(tail.items(from: Fixtures.date("2400-01-01"), through: Fixtures.date("2400-12-31")).count == 2)

@@ -115,7 +115,7 @@ import Testing
         let to = try CalendarDate(parsing: "2027-12-31")
         let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
         var snapshot = AgreementCatalog.Snapshot(agreements.prefix(40).map { Self.stored($0) }, revision: 0)
-        let index = LifecycleBuilds.build(snapshot.ordered.map(\.agreement), reusing: nil, changed: [], threads: 2)
+        let index = LifecycleBuilds.build(snapshot.ordered, reusing: nil, changed: [], threads: 2)
         snapshot.derived.lifecycles.withLock { $0 = .init(index: index, changes: []) }
         let untouchedTag = snapshot.catalogTag
         var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(40).map { ($0.id, Self.stored($0)) })
@@ -141,7 +141,7 @@ import Testing
         // The index rebuilt for the written catalog, reusing the unchanged lifecycles, answers the same.
         let writtenIds = Set(writes.map(\.0))
         let rebuilt = LifecycleBuilds.build(
-            snapshot.ordered.map(\.agreement), reusing: index, changed: writtenIds, threads: 1)
+            snapshot.ordered, reusing: index, changed: writtenIds, threads: 1)
         #expect(rebuilt.states(on: asOf) == carriedStates)
         #expect(Array(rebuilt.window(from: from, through: to)) == carried)
         #expect(snapshot.catalogTag == fresh.catalogTag)

@@ -35,16 +35,16 @@ public struct AgreementLifecycle: Sendable {
         return stateChanges[max(stateChanges.partitionPoint { $0.from <= date } - 1, 0)].state
     }
 
-    /// Whether ``deadlines(from:through:)`` answers for a window ending on `to`.
+    /// Whether ``deadlines(of:from:through:)`` answers for a window ending on `to`.
     public func answers(through to: CalendarDate) -> Bool { to <= explicitThrough || tail != nil }
 
-    /// The items dated `from` through `to`, in ``Deadline/sortKey`` order, or `nil` when the window reaches past a
-    /// cut walk's end.
-    public func deadlines(from: CalendarDate, through to: CalendarDate) -> [Deadline]? {
+    /// The items of `agreement` (the one the lifecycle was built from) dated `from` through `to`, in
+    /// ``Deadline/sortKey`` order, or `nil` when the window reaches past a cut walk's end.
+    public func deadlines(of agreement: Agreement, from: CalendarDate, through to: CalendarDate) -> [Deadline]? {
         guard from <= to else { return [] }
         guard answers(through: to) else { return nil }
         var found = Array(explicitItems(from: from, through: to))
-        for run in runs { found += run.items(from: from, through: to).map { run.deadline($0) } }
+        for run in runs { found += run.said(from: from, through: to, of: agreement) }
         if !runs.isEmpty { found.sort { $0.sortKey < $1.sortKey } }
         return found
     }
@@ -61,39 +61,69 @@ public struct AgreementLifecycle: Sendable {
 /// the tail), in which every term `k` has the renewal starting it and, under a termination clause, the notice
 /// deadline that could stop the next one, each a function of `k` (``TermSchedule`` and the termination rule), said
 /// the way the walk said the run's first ones.
+///
+/// It holds only what the arithmetic and the wording need (a catalog holds one or two per agreement); the
+/// agreement itself is passed in to say an item in full.
 public struct PeriodicRun: Sendable {
     /// The first day the run answers for (a renewal day).
     public let start: CalendarDate
     /// The last day it answers for, or `nil`: every later day.
     public let end: CalendarDate?
     let schedule: TermSchedule
-    let agreement: Agreement
-    /// How the walk said each kind of item (rule, article, convention), copied into every later one.
-    let noticePrototype: Deadline?
-    let renewalPrototype: Deadline
+    let termination: TerminationRule?
+    /// How the walk said a notice deadline (rule, article, convention), if the run has them.
+    let notice: Wording?
+    /// The article the walk cited for a renewal.
+    let renewalArticle: String?
+    let parties: [String]
 
-    /// One dated item of the run, cheap to find and compare; ``deadline(_:)`` says it in full.
+    struct Wording: Sendable {
+        let rule: String?
+        let article: String?
+        let convention: String?
+    }
+
+    /// One dated item of the run, cheap to find and compare; ``deadline(_:of:)`` says it in full.
     public struct Item: Hashable, Sendable {
         public let date: CalendarDate
         public let kind: Deadline.Kind
         public let term: Int
     }
 
+    /// A run said like `renewalPrototype` and `noticePrototype` (items the walk said).
+    init(
+        start: CalendarDate, end: CalendarDate?, schedule: TermSchedule, agreement: Agreement,
+        noticePrototype: Deadline?, renewalPrototype: Deadline
+    ) {
+        self.init(
+            start: start, end: end, schedule: schedule, termination: agreement.rules.termination,
+            notice: noticePrototype.map { Wording(rule: $0.rule, article: $0.article, convention: $0.convention) },
+            renewalArticle: renewalPrototype.article, parties: renewalPrototype.parties)
+    }
+
+    private init(
+        start: CalendarDate, end: CalendarDate?, schedule: TermSchedule, termination: TerminationRule?,
+        notice: Wording?, renewalArticle: String?, parties: [String]
+    ) {
+        self.start = start
+        self.end = end
+        self.schedule = schedule
+        self.termination = termination
+        self.notice = notice
+        self.renewalArticle = renewalArticle
+        self.parties = parties
+    }
+
     /// Whether a run says items of `kind` (the others are always explicit).
     static func says(_ kind: Deadline.Kind) -> Bool { kind == .renewal || kind == .noticeDeadline }
-
-    /// The items dated `from` through `to`, said in full.
-    func said(from: CalendarDate, through to: CalendarDate) -> [Deadline] {
-        items(from: from, through: to).map { deadline($0) }
-    }
 
     /// The renewal period, which the items of every kind repeat with.
     public var period: Period? { schedule.renewal }
 
     func ending(on end: CalendarDate?) -> PeriodicRun {
         PeriodicRun(
-            start: start, end: end, schedule: schedule, agreement: agreement, noticePrototype: noticePrototype,
-            renewalPrototype: renewalPrototype)
+            start: start, end: end, schedule: schedule, termination: termination, notice: notice,
+            renewalArticle: renewalArticle, parties: parties)
     }
 
     /// The items dated `from` through `to` and within the run, in date order then kind order.
@@ -109,8 +139,8 @@ public struct PeriodicRun: Sendable {
             if term >= 2, let date = schedule.start(term), date >= from, date <= to {
                 found.append(Item(date: date, kind: .renewal, term: term))
             }
-            if noticePrototype != nil, let termination = agreement.rules.termination,
-                let date = termination.noticeDeadline(forTerm: term, in: schedule), date >= from, date <= to
+            if notice != nil, let termination, let date = termination.noticeDeadline(forTerm: term, in: schedule),
+                date >= from, date <= to
             {
                 found.append(Item(date: date, kind: .noticeDeadline, term: term))
             }
@@ -119,20 +149,22 @@ public struct PeriodicRun: Sendable {
         return found
     }
 
-    /// The item said in full, as the walk would have said it.
-    public func deadline(_ item: Item) -> Deadline {
-        let parties = renewalPrototype.parties
+    /// The item of `agreement` said in full, as the walk would have said it.
+    public func deadline(_ item: Item, of agreement: Agreement) -> Deadline {
         switch item.kind {
         case .noticeDeadline:
-            let prototype = noticePrototype ?? renewalPrototype
             return DeadlineProjection.noticeDeadline(
                 on: item.date, term: item.term, nextRenewal: schedule.start(item.term + 1), agreement: agreement,
-                parties: parties, rule: prototype.rule, article: prototype.article, convention: prototype.convention)
+                parties: parties, rule: notice?.rule, article: notice?.article, convention: notice?.convention)
         default:
             return DeadlineProjection.renewal(
-                on: item.date, term: item.term, agreement: agreement, parties: parties,
-                article: renewalPrototype.article)
+                on: item.date, term: item.term, agreement: agreement, parties: parties, article: renewalArticle)
         }
+    }
+
+    /// The items dated `from` through `to`, said in full.
+    func said(from: CalendarDate, through to: CalendarDate, of agreement: Agreement) -> [Deadline] {
+        items(from: from, through: to).map { deadline($0, of: agreement) }
     }
 }
 

@@ -53,11 +53,11 @@ public enum LifecycleBuilder {
             // The skipped terms were in force throughout, and the run says the first term walked after them.
             guard after.complete, rest.stateChanges.first?.state == .inForce,
                 let afterFirst = plan.schedule.start(quiet.upperBound + 1), let firstEnd = try? afterFirst.addingDays(-1),
-                filler.ending(on: nil).said(from: resume, through: firstEnd)
+                filler.ending(on: nil).said(from: resume, through: firstEnd, of: agreement)
                     == TailPlan.periodicItems(in: after.deadlines, from: resume, through: firstEnd)
             else { return nil }
             recorder.append(rest)
-            walked = head.deadlines + filler.ending(on: skipThrough).said(from: skipFrom, through: skipThrough)
+            walked = head.deadlines + filler.ending(on: skipThrough).said(from: skipFrom, through: skipThrough, of: agreement)
                 + after.deadlines
         } else {
             let projection = DeadlineProjection.project(
@@ -136,7 +136,7 @@ public enum LifecycleBuilder {
             let tail = PeriodicRun(
                 start: start, end: nil, schedule: schedule, agreement: agreement,
                 noticePrototype: checked.first { $0.kind == .noticeDeadline }, renewalPrototype: renewalPrototype)
-            let predicted = tail.items(from: start, through: checkThrough).map { tail.deadline($0) }
+            let predicted = tail.said(from: start, through: checkThrough, of: agreement)
             return predicted == checked ? tail : nil
         }
 
@@ -157,7 +157,7 @@ public enum LifecycleBuilder {
             let candidate = PeriodicRun(
                 start: termStart, end: termEnd, schedule: schedule, agreement: agreement,
                 noticePrototype: inTerm.first { $0.kind == .noticeDeadline }, renewalPrototype: renewal)
-            return candidate.said(from: termStart, through: termEnd) == inTerm ? candidate : nil
+            return candidate.said(from: termStart, through: termEnd, of: agreement) == inTerm ? candidate : nil
         }
 
         /// The shortest run worth keeping: shorter ones stay explicit items.
@@ -175,7 +175,7 @@ public enum LifecycleBuilder {
                 Self.periodicItems(in: walked, from: from, through: to)
             }
             func said(_ run: PeriodicRun, _ from: CalendarDate, _ to: CalendarDate) -> [Deadline] {
-                run.said(from: from, through: to)
+                run.said(from: from, through: to, of: agreement)
             }
             var runs: [PeriodicRun] = []
             var term = 2

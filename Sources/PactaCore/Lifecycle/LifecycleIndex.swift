@@ -6,7 +6,9 @@
 /// Built once per set of agreements (off the request path); an agreement whose lifecycle cannot answer a question
 /// (a walk cut at its step limit) is asked of the engine, alone.
 public final class LifecycleIndex: Sendable {
-    public let agreements: [Agreement]
+    /// The agreement in `slot` (from the caller's own storage: a copy per agreement here would double the memory
+    /// the catalog takes).
+    private let agreement: @Sendable (Int) -> Agreement
     public let lifecycles: [AgreementLifecycle]
     /// Every explicit item of every lifecycle, in ``Deadline/sortKey`` order.
     private let explicit: [ExplicitItem]
@@ -109,9 +111,9 @@ public final class LifecycleIndex: Sendable {
         }
     }
 
-    public init(agreements: [Agreement], lifecycles: [AgreementLifecycle]) {
-        precondition(agreements.count == lifecycles.count)
-        self.agreements = agreements
+    /// The index of `lifecycles`, built from the agreements `agreement(slot)` says, in catalog order.
+    public init(lifecycles: [AgreementLifecycle], agreement: @escaping @Sendable (Int) -> Agreement) {
+        self.agreement = agreement
         self.lifecycles = lifecycles
         var explicit: [ExplicitItem] = []
         var byMonths: [Int: [(phase: Int, run: RunReference)]] = [:]
@@ -152,7 +154,7 @@ public final class LifecycleIndex: Sendable {
     /// Every agreement's state on `date`, in catalog order.
     public func states(on date: CalendarDate) -> [AgreementStatus.State] {
         lifecycles.indices.map { slot in
-            lifecycles[slot].state(on: date) ?? RulesEngine.state(of: agreements[slot], asOf: date)
+            lifecycles[slot].state(on: date) ?? RulesEngine.state(of: agreement(slot), asOf: date)
         }
     }
 
@@ -173,7 +175,7 @@ public final class LifecycleIndex: Sendable {
         }
         for slot in lifecycles.indices where !lifecycles[slot].answers(through: to) {
             if replacing.index(forKey: lifecycles[slot].agreementId) != nil { continue }
-            computed += DeadlineProjection.deadlines(for: agreements[slot], from: from, through: to)
+            computed += DeadlineProjection.deadlines(for: agreement(slot), from: from, through: to)
         }
         var found: [Item] = []
         var index = explicit.partitionPoint { $0.date < from }
@@ -224,7 +226,8 @@ public final class LifecycleIndex: Sendable {
         switch item.source {
         case .explicit(let index): return lifecycles[Int(item.slot)].items[Int(index)]
         case .run(let run, let term):
-            return lifecycles[Int(item.slot)].runs[Int(run)].deadline(PeriodicRun.Item(date: item.date, kind: item.kind, term: term))
+            return lifecycles[Int(item.slot)].runs[Int(run)].deadline(
+                PeriodicRun.Item(date: item.date, kind: item.kind, term: term), of: agreement(Int(item.slot)))
         case .computed(let position): return computed[Int(position)]
         }
     }

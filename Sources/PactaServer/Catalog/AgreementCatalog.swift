@@ -101,7 +101,7 @@ public final class AgreementCatalog: Sendable {
         let threads = track.index == nil ? lifecycleThreads : 1
         LifecycleBuilds.queue.async {
             let index = LifecycleBuilds.build(
-                snapshot.ordered.map(\.agreement), reusing: track.index, changed: Set(track.changes.map(\.id)),
+                snapshot.ordered, reusing: track.index, changed: Set(track.changes.map(\.id)),
                 threads: threads)
             Task { await self.install(index, over: track.index, consumed: track.changes.count) }
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import PactaCore
+import PactaStore
 import Synchronization
 
 /// Builds lifecycle indexes on threads of their own, never on Swift's cooperative threads (which serve every
@@ -9,20 +10,20 @@ enum LifecycleBuilds {
     /// Where builds are started, one at a time.
     static let queue = DispatchQueue(label: "pacta.lifecycles", qos: .utility)
 
-    /// The index of `agreements` (in catalog order), built on `threads` threads; each agreement whose id is not in
+    /// The index of the `stored` agreements (in catalog order), built on `threads` threads; each agreement whose id is not in
     /// `changed` keeps its lifecycle from `previous`.
     static func build(
-        _ agreements: [Agreement], reusing previous: LifecycleIndex?, changed: Set<String>, threads: Int
+        _ stored: [StoredAgreement], reusing previous: LifecycleIndex?, changed: Set<String>, threads: Int
     ) -> LifecycleIndex {
-        let parts = max(1, min(threads, agreements.count))
-        let size = (agreements.count + parts - 1) / max(parts, 1)
+        let parts = max(1, min(threads, stored.count))
+        let size = (stored.count + parts - 1) / max(parts, 1)
         let built = Mutex([[AgreementLifecycle]](repeating: [], count: parts))
         let group = DispatchGroup()
         for part in 0..<parts {
             DispatchQueue(label: "pacta.lifecycles.\(part)", qos: .utility).async(group: group) {
-                let slots = (part * size)..<min((part + 1) * size, agreements.count)
+                let slots = (part * size)..<min((part + 1) * size, stored.count)
                 let lifecycles = slots.map { slot in
-                    let agreement = agreements[slot]
+                    let agreement = stored[slot].agreement
                     if !changed.contains(agreement.id), let kept = previous?.lifecycle(of: agreement.id) { return kept }
                     return LifecycleBuilder.build(agreement)
                 }
@@ -30,6 +31,7 @@ enum LifecycleBuilds {
             }
         }
         group.wait()
-        return LifecycleIndex(agreements: agreements, lifecycles: built.withLock { $0.flatMap { $0 } })
+        return LifecycleIndex(lifecycles: built.withLock { $0.flatMap { $0 } }, agreement: { stored[$0].agreement })
     }
 }
+
