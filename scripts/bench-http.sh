@@ -111,7 +111,7 @@ function request()
   local seconds = 946684800 + (counter % 36500) * 86400
   local path = template:gsub("ASOF", os.date("!%Y-%m-%d", seconds))
   path = path:gsub("TO", os.date("!%Y-%m-%d", seconds + 90 * 86400))
-  path = path:gsub("ID", string.format("synthetic-%06d", (counter * 7919) % count + 1))
+  path = path:gsub("ID", string.format("synthetic-%06d", (counter * 7919) % count))
   return wrk.format("GET", path)
 end
 LUA

@@ -32,8 +32,10 @@ public struct AppConfiguration: Sendable {
     /// Threads for heavy computations (catalog-wide answers, long projections, feeds), off the request threads;
     /// by default all cores but one, at least one.
     public var computeThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
-    /// Heavy computations that may wait for a thread; more answer 503 at once.
-    public var computeQueueLimit: Int = 32
+    /// Heavy computations that may wait for a thread; more answer 503 at once. From the lifecycle index a
+    /// catalog-wide answer takes milliseconds, so 64 dashboards asking 64 different dates wait their turn rather
+    /// than half of them being refused; the per-request budget still bounds the wait.
+    public var computeQueueLimit: Int = 256
     /// Seconds a request waits for a heavy answer before it gets 503 with `Retry-After` (the computation of a
     /// shared answer goes on, so a retry finds it).
     public var computeBudgetSeconds: Int = 10
