@@ -69,6 +69,8 @@ rss_after_index=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 agreements=$(curl -fs "$base/healthz" | sed -n 's/.*"agreements":\([0-9]*\).*/\1/p')
 
 to=$(date -d "$as_of + 90 days" +%F)
+# A calendar feed holds at most 10,000 events: at 100,000 agreements 90 days hold more, 30 days fewer.
+to30=$(date -d "$as_of + 30 days" +%F)
 # Three list pages (100 items, state as of a date): a common state, the same with a tag, and a rare state that scans
 # the whole catalog; the deadlines of the next 90 days, the iCalendar feed of the same window and the summary.
 endpoints=(
@@ -79,17 +81,18 @@ endpoints=(
   "list-tag-inForce|/v1/agreements?tag=security&state=inForce&asOf=$as_of&limit=100"
   "list-rare-state|/v1/agreements?state=terminationPending&asOf=$as_of&limit=100"
   "deadlines-90d|/v1/deadlines?from=$as_of&to=$to&limit=100"
-  "calendar.ics-90d|/v1/calendar.ics?from=$as_of&to=$to"
+  "calendar.ics-30d|/v1/calendar.ics?from=$as_of&to=$to30"
   "summary|/v1/summary?asOf=$as_of"
   # The same reads on a different date or window each time (every request a different URI, so no held response
-  # helps): ASOF is a date walked over 100 years, TO is ASOF + 90 days, ID a synthetic agreement drawn per request.
+  # helps): ASOF is a date walked over 100 years, TO is ASOF + 90 days, T30 ASOF + 30, ID a synthetic agreement drawn
+  # per request.
   "status-any-date|/v1/agreements/gsomia/status?asOf=ASOF"
   "status-any-agreement-date|/v1/agreements/ID/status?asOf=ASOF"
   "list-any-date|/v1/agreements?state=inForce&asOf=ASOF&limit=100"
   "list-rare-any-date|/v1/agreements?state=terminationPending&asOf=ASOF&limit=100"
   "list-party-any-date|/v1/agreements?party=JP&state=inForce&asOf=ASOF&limit=100"
   "deadlines-any-90d|/v1/deadlines?from=ASOF&to=TO&limit=100"
-  "calendar-any-90d|/v1/calendar.ics?from=ASOF&to=TO"
+  "calendar-any-30d|/v1/calendar.ics?from=ASOF&to=T30"
   "summary-any-date|/v1/summary?asOf=ASOF"
 )
 
@@ -111,6 +114,7 @@ function request()
   local seconds = 946684800 + (counter % 36500) * 86400
   local path = template:gsub("ASOF", os.date("!%Y-%m-%d", seconds))
   path = path:gsub("TO", os.date("!%Y-%m-%d", seconds + 90 * 86400))
+  path = path:gsub("T30", os.date("!%Y-%m-%d", seconds + 30 * 86400))
   path = path:gsub("ID", string.format("synthetic-%06d", (counter * 7919) % count))
   return wrk.format("GET", path)
 end
@@ -132,6 +136,7 @@ for entry in "${endpoints[@]}"; do
   [[ $path != *ASOF* ]] || script=(-s "$vary_script")
   url=$base${path//ASOF/$as_of}
   url=${url//TO/$to}
+  url=${url//T30/$to30}
   url=${url//ID/synthetic-000001}
   # The first request pays for what the server then holds per snapshot (states on a date, deadlines in a window).
   read -r code first < <(curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "$url")

@@ -75,6 +75,8 @@ import Testing
             let snapshot = catalog.snapshot
             let (states, deadlines) = engineAnswers()
             #expect(try await snapshot.states(asOf: asOf, work: work) == states)
+            let reader = try #require(snapshot.stateReader(asOf: asOf))
+            #expect(snapshot.ordered.indices.map(reader.state(at:)) == states)
             #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
         }
         try await waitForIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)

@@ -56,7 +56,10 @@ func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Config
 public func buildRouter(configuration: AppConfiguration, store: any AgreementStore) async throws
     -> Router<BasicRequestContext>
 {
-    let catalog = try await AgreementCatalog(store: store, lifecycleThreads: configuration.computeThreads)
+    // The first index is built on every core: requests are answered meanwhile (from the engine), and the sooner it
+    // is ready the sooner they are cheap.
+    let catalog = try await AgreementCatalog(
+        store: store, lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount)
     let work = HeavyWork(
         threads: configuration.computeThreads, queueLimit: configuration.computeQueueLimit,
         budget: .seconds(configuration.computeBudgetSeconds))

@@ -31,7 +31,20 @@ enum LifecycleBuilds {
             }
         }
         group.wait()
+        defer {
+            // A build leaves the walks' garbage in the allocator's free lists, per thread; give it back, so that the
+            // process's resident memory is what the catalog and its index hold.
+            #if os(Linux)
+            _ = trimMallocFreeLists(0)
+            #endif
+        }
         return LifecycleIndex(lifecycles: built.withLock { $0.flatMap { $0 } }, agreement: { stored[$0].agreement })
     }
 }
 
+
+#if os(Linux)
+/// glibc's `malloc_trim`, which its Swift module does not export.
+@_silgen_name("malloc_trim")
+private func trimMallocFreeLists(_ pad: Int) -> Int32
+#endif

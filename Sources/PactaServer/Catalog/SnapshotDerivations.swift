@@ -115,6 +115,15 @@ extension AgreementCatalog.Snapshot {
         }
     }
 
+    /// Reads the state of one agreement at a time on `asOf` from the lifecycle index (one binary search), or `nil`
+    /// while there is no index yet. A list page filtered by state reads only as far as it needs to.
+    func stateReader(asOf: CalendarDate) -> StateReader? {
+        let lifecycles = derived.lifecycles.withLock { $0 }
+        guard let index = lifecycles.index else { return nil }
+        return StateReader(
+            index: index, ordered: ordered, replacing: lifecycles.changes.isEmpty ? nil : lifecycles.replacing, asOf: asOf)
+    }
+
     /// Every deadline dated `from` through `to`, of every agreement, in ``Deadline/sortKey`` order; computed on the
     /// compute pool.
     func deadlines(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> DeadlineWindow {
@@ -139,4 +148,27 @@ extension AgreementCatalog.Snapshot {
 
     /// A strong tag over every agreement's ETag and the engine version, for representations computed from all.
     var catalogTag: String { derived.catalogTag(ordered) }
+}
+
+/// The state of each agreement of a snapshot on one date, from its lifecycle; the agreements written since the index
+/// was built are asked of the engine.
+struct StateReader: Sendable {
+    let index: LifecycleIndex
+    let ordered: [StoredAgreement]
+    /// The agreements written since the index was built, or `nil` when none was (then position `i` in ``ordered``
+    /// is the index's slot `i`).
+    let replacing: [String: Agreement?]?
+    let asOf: CalendarDate
+
+    /// The state of the agreement at `position` in the snapshot's order.
+    func state(at position: Int) -> AgreementStatus.State {
+        let agreement = ordered[position].agreement
+        let lifecycle: AgreementLifecycle?
+        if let replacing {
+            lifecycle = replacing.index(forKey: agreement.id) == nil ? index.lifecycle(of: agreement.id) : nil
+        } else {
+            lifecycle = index.lifecycles[position]
+        }
+        return lifecycle?.state(on: asOf) ?? RulesEngine.state(of: agreement, asOf: asOf)
+    }
 }

@@ -59,30 +59,36 @@ struct APIHandler: APIProtocol {
             start = snapshot.sortedIds.partitionPoint { $0 <= after }
         }
         let text = query.q?.lowercased()
-        var items: [Components.Schemas.AgreementSummary] = []
-        var hasMore = false
-        // A state filter may scan the whole catalog: read every state on `asOf` from the snapshot's held answer.
-        let states = query.state == nil ? nil : try await snapshot.states(asOf: asOf, work: work)
         let wantedState = query.state.flatMap { AgreementStatus.State(rawValue: $0.rawValue) }
-        for index in start..<snapshot.ordered.count {
-            // The held state first: a rare state then skips nearly every agreement without touching it.
-            if let wantedState, let states, states[index] != wantedState { continue }
-            let stored = snapshot.ordered[index]
-            let agreement = stored.agreement
-            if let party = query.party, !agreement.parties.contains(where: { $0.code == party }) { continue }
-            if let wanted = query.tag, !agreement.tags.contains(wanted) { continue }
-            if let text, !matches(agreement, text) { continue }
-            let state = states?[index] ?? RulesEngine.state(of: agreement, asOf: asOf)
-            if items.count == limit {
-                hasMore = true
-                break
+        let filter = ListFilter(party: query.party, tag: query.tag, text: text, state: wantedState)
+        var found: ListFilter.Found
+        if let reader = snapshot.stateReader(asOf: asOf) {
+            // From the lifecycle index a state costs one binary search: read as far as the page needs, the first
+            // stretch here and the rest (a rare state may scan the whole catalog) on the compute pool.
+            found = filter.scan(snapshot.ordered, from: start, limit: limit, state: reader.state(at:), maxScanned: 20_000)
+            if let resume = found.resumeAt {
+                let ordered = snapshot.ordered
+                let left = limit - found.positions.count
+                let rest = try await work.run {
+                    filter.scan(ordered, from: resume, limit: left, state: reader.state(at:))
+                }
+                found = ListFilter.Found(positions: found.positions + rest.positions, hasMore: rest.hasMore, resumeAt: nil)
             }
-            items.append(
-                .init(
-                    id: agreement.id, title: agreement.title, shortTitle: agreement.shortTitle,
-                    parties: agreement.parties.map(\.code), tags: agreement.tags,
-                    state: .init(rawValue: state.rawValue)!, href: "/v1/agreements/\(agreement.id)"))
+        } else {
+            // No index yet (the seconds after a start): every state on `asOf` at once, held for the snapshot.
+            let states = wantedState == nil ? nil : try await snapshot.states(asOf: asOf, work: work)
+            found = filter.scan(snapshot.ordered, from: start, limit: limit, state: { position in
+                states?[position] ?? RulesEngine.state(of: snapshot.ordered[position].agreement, asOf: asOf)
+            })
         }
+        let items = found.positions.map { position, state in
+            let agreement = snapshot.ordered[position].agreement
+            return Components.Schemas.AgreementSummary(
+                id: agreement.id, title: agreement.title, shortTitle: agreement.shortTitle,
+                parties: agreement.parties.map(\.code), tags: agreement.tags,
+                state: .init(rawValue: state.rawValue)!, href: "/v1/agreements/\(agreement.id)")
+        }
+        let hasMore = found.hasMore
         let nextCursor = hasMore ? items.last.map { PageCursor.encode(after: $0.id) } : nil
         let page = Components.Schemas.AgreementPage(
             items: items, asOf: "\(asOf)", nextCursor: nextCursor,
@@ -93,11 +99,6 @@ struct APIHandler: APIProtocol {
             snapshot, "agreements", "\(asOf)", "\(limit)", query.cursor ?? "", query.party ?? "",
             query.state?.rawValue ?? "", query.tag ?? "", query.q ?? "")
         return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
-    }
-
-    private func matches(_ agreement: Agreement, _ text: String) -> Bool {
-        agreement.id.contains(text) || agreement.title.lowercased().contains(text)
-            || (agreement.shortTitle?.lowercased().contains(text) ?? false)
     }
 
     private func nextPageLink(
@@ -243,5 +244,57 @@ struct APIHandler: APIProtocol {
         Problem(
             type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
             detail: "Send the body as application/json.")
+    }
+}
+
+/// The filters of the agreement list, applied in catalog order.
+struct ListFilter: Sendable {
+    let party: String?
+    let tag: String?
+    /// Lowercased text to find in the id, title or short title.
+    let text: String?
+    let state: AgreementStatus.State?
+
+    struct Found: Sendable {
+        /// Catalog positions that pass, with their state.
+        var positions: [(Int, AgreementStatus.State)]
+        /// Whether another agreement after the last one found passes too.
+        var hasMore: Bool
+        /// Where to go on when the scan stopped at `maxScanned` before the page was full.
+        var resumeAt: Int?
+    }
+
+    /// The first `limit` agreements from `start` on that pass, reading each one's state with `state` only when the
+    /// other filters let it through; at most `maxScanned` agreements are looked at.
+    func scan(
+        _ ordered: [StoredAgreement], from start: Int, limit: Int, state: (Int) -> AgreementStatus.State,
+        maxScanned: Int = .max
+    ) -> Found {
+        var found = Found(positions: [], hasMore: false, resumeAt: nil)
+        var position = start
+        while position < ordered.count {
+            if position - start >= maxScanned {
+                found.resumeAt = position
+                return found
+            }
+            defer { position += 1 }
+            let agreement = ordered[position].agreement
+            if let party, !agreement.parties.contains(where: { $0.code == party }) { continue }
+            if let tag, !agreement.tags.contains(tag) { continue }
+            if let text, !Self.matches(agreement, text) { continue }
+            let current = state(position)
+            if let wanted = self.state, current != wanted { continue }
+            if found.positions.count == limit {
+                found.hasMore = true
+                return found
+            }
+            found.positions.append((position, current))
+        }
+        return found
+    }
+
+    private static func matches(_ agreement: Agreement, _ text: String) -> Bool {
+        agreement.id.contains(text) || agreement.title.lowercased().contains(text)
+            || (agreement.shortTitle?.lowercased().contains(text) ?? false)
     }
 }
