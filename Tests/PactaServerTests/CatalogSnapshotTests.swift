@@ -140,6 +140,17 @@ import Testing
         let carried = try await Array(snapshot.deadlines(from: from, to: to, work: work))
         #expect(!carried.isEmpty)
         #expect(try await carried == Array(fresh.deadlines(from: from, to: to, work: work)))
+        // Page by page (a day, then eight, then 64 … at a time), with a cursor: the same deadlines in the same order.
+        var paged: [Deadline] = []
+        var after: Deadline.SortKey?
+        while true {
+            let page = try await snapshot.deadlinePage(
+                from: from, to: to, after: after, limit: 7, filter: { _ in true }, work: work)
+            paged += page.items
+            after = page.items.last?.sortKey
+            if !page.hasMore { break }
+        }
+        #expect(paged == carried)
         // The index rebuilt for the written catalog, reusing the unchanged lifecycles, answers the same.
         let writtenIds = Set(writes.map(\.0))
         let rebuilt = LifecycleBuilds.build(

@@ -115,6 +115,50 @@ extension AgreementCatalog.Snapshot {
         }
     }
 
+    /// A page of the deadlines dated `from` through `to`: the first `limit` after `after` that pass `filter`, and
+    /// whether more follow. From the lifecycle index it looks at a day, then eight, then 64 and so on, until the
+    /// page is full, so a page costs about its own items, not the window's; without an index yet, the whole window
+    /// (held for the snapshot).
+    func deadlinePage(
+        from: CalendarDate, to: CalendarDate, after: Deadline.SortKey?, limit: Int,
+        filter: @escaping @Sendable (Deadline) -> Bool, work: HeavyWork
+    ) async throws -> (items: [Deadline], hasMore: Bool) {
+        let lifecycles = derived.lifecycles.withLock { $0 }
+        guard let index = lifecycles.index else {
+            let all = try await deadlines(from: from, to: to, work: work)
+            let start = after.map { after in all.partitionPoint { $0.sortKey <= after } } ?? 0
+            var items: [Deadline] = []
+            for deadline in all[start...] where filter(deadline) {
+                if items.count == limit { return (items, true) }
+                items.append(deadline)
+            }
+            return (items, false)
+        }
+        let replacing = lifecycles.replacing
+        var items: [Deadline] = []
+        var start = max(from, after?.date ?? from)
+        var days = 1
+        while start <= to {
+            let end = min((try? start.addingDays(days - 1)) ?? to, to)
+            let (firstDay, lastDay, wanted) = (start, end, limit + 1 - items.count)
+            let found = try await work.run {
+                var found: [Deadline] = []
+                for deadline in index.window(from: firstDay, through: lastDay, replacing: replacing)
+                where after.map({ deadline.sortKey > $0 }) ?? true && filter(deadline) {
+                    found.append(deadline)
+                    if found.count == wanted { break }
+                }
+                return found
+            }
+            items += found
+            if items.count > limit { return (Array(items.prefix(limit)), true) }
+            guard end < to, let next = try? end.addingDays(1) else { break }
+            start = next
+            days *= 8
+        }
+        return (items, false)
+    }
+
     /// Reads the state of one agreement at a time on `asOf` from the lifecycle index (one binary search), or `nil`
     /// while there is no index yet. A list page filtered by state reads only as far as it needs to.
     func stateReader(asOf: CalendarDate) -> StateReader? {

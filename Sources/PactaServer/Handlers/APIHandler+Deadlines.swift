@@ -27,18 +27,9 @@ extension APIHandler {
         if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
-        let all = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
-        let start = after.map { after in all.partitionPoint { $0.sortKey <= after } } ?? 0
         let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
-        var items: [Deadline] = []
-        var hasMore = false
-        for deadline in all[start...] where filter(deadline) {
-            if items.count == limit {
-                hasMore = true
-                break
-            }
-            items.append(deadline)
-        }
+        let (items, hasMore) = try await snapshot.deadlinePage(
+            from: window.from, to: window.to, after: after, limit: limit, filter: filter, work: work)
         let nextCursor = hasMore ? items.last.map { DeadlineCursor.encode($0.sortKey) } : nil
         let page = Components.Schemas.DeadlinePage(
             items: items, from: "\(window.from)", to: "\(window.to)", nextCursor: nextCursor,
@@ -183,7 +174,7 @@ extension APIHandler {
     /// agreements the party is recorded in.
     static func deadlineFilter(
         in snapshot: AgreementCatalog.Snapshot, party: String?, kind: Deadline.Kind?
-    ) -> (Deadline) -> Bool {
+    ) -> @Sendable (Deadline) -> Bool {
         { deadline in
             if let kind, deadline.kind != kind { return false }
             guard let party else { return true }
