@@ -39,6 +39,14 @@ for example in "${examples[@]}"; do
       check "deadlines in 2027" "$out" "[(i['date'],i['kind'],i.get('article')) for i in json.loads(out)['items'] if i['agreementId']=='gsomia']==[('2027-08-24','noticeDeadline','Art. 21'),('2027-11-23','renewal','Art. 21')]" ;;
     *"/v1/deadlines?party=KR"*)
       check "deadlines by party and kind, paginated" "$out" "(d:=json.loads(out)) and [i['date'] for i in d['items']]==['2019-08-24','2020-08-24'] and d['next'].startswith('/v1/deadlines?')" ;;
+    *"/v1/dates?date=2019-08-24&add=P90D"*)
+      check "date plus period" "$out" "(d:=json.loads(out))['result']=='2019-11-22' and d['weekday']=='Friday' and d['clamped'] is False" ;;
+    *"/v1/dates?date=2020-01-31&add=P1M"*)
+      check "date plus period, clamped" "$out" "(d:=json.loads(out))['result']=='2020-02-29' and d['clamped'] is True and d['clampedFromDay']==31" ;;
+    *"/v1/dates?date=2019-11-22&subtract=P90D"*)
+      check "date minus period" "$out" "(d:=json.loads(out))['result']=='2019-08-24' and d['operation']=='subtract'" ;;
+    *"/v1/dates?from=2019-08-23&to=2019-11-22"*)
+      check "days between" "$out" "(d:=json.loads(out))['days']==91 and d['clearDays']==90" ;;
     *"-X OPTIONS"*)
       check "CORS preflight" "$out" "out.startswith('HTTP/1.1 204') and 'access-control-allow-origin: https://dashboard.example.org' in out.lower()" ;;
     *"If-None-Match"*)
