@@ -79,6 +79,8 @@ for example in "${examples[@]}"; do
       check "invalid date is 422" "$out" "out.strip()=='422'" ;;
     *"parties/US/status?asOf=2020-11-03"*)
       check "Paris, US withdrawal pending" "$out" "(d:=json.loads(out))['party']['status']=='withdrawalPending' and d['party']['lastDayAsParty']=='2020-11-03'" ;;
+    *"parties/US/status?asOf=2021-02-18"*)
+      check "Paris, US consented" "$out" "(d:=json.loads(out))['party']['status']=='consented' and d['party']['since']=='2021-01-20' and d['party']['boundFrom']=='2021-02-19'" ;;
     *"parties/US/status?asOf=2021-02-19"*)
       check "Paris, US party again" "$out" "(d:=json.loads(out))['party']['status']=='party' and d['party']['since']=='2021-02-19'" ;;
     *"/simulate"*)
