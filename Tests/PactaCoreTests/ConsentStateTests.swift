@@ -14,18 +14,25 @@ import Testing
     /// consents later.
     static func convention(events: [Event]) -> Agreement {
         Agreement(
-            id: "convention", title: "A convention", kind: .multilateral,
+            id: "convention",
+            title: "A convention",
+            kind: .multilateral,
             parties: ["AA", "SS", "EE", "LL"].map { Party(code: $0, name: $0) },
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(
-                    kind: .onDate, date: F.date("2000-01-01"), laterParties: LaterPartiesRule(delay: .days(30))),
+                    kind: .onDate,
+                    date: F.date("2000-01-01"),
+                    laterParties: LaterPartiesRule(delay: .days(30))
+                ),
                 term: TermRule(kind: .indefinite),
-                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt)),
+                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt)
+            ),
             events: [
                 Event(id: "signature-ss", type: .signature, date: F.date("1999-03-01"), party: "SS"),
                 Event(id: "signature-ll", type: .signature, date: F.date("1999-03-01"), party: "LL"),
                 Event(id: "consent-ee", type: .consent, date: F.date("1999-06-01"), party: "EE"),
-            ] + events)
+            ] + events
+        )
     }
 
     static func party(_ agreement: Agreement, _ code: String, _ asOf: String) -> PartyStatus? {
@@ -59,7 +66,11 @@ import Testing
         #expect(Self.party(agreement, "LL", "2005-03-31")?.status == .party)
         // The timeline shows the day ahead as projected.
         let timeline = RulesEngine.timeline(
-            agreement, asOf: F.date("2005-03-10"), from: F.date("2005-01-01"), to: F.date("2005-12-31"))
+            agreement,
+            asOf: F.date("2005-03-10"),
+            from: F.date("2005-01-01"),
+            to: F.date("2005-12-31")
+        )
         let entry = timeline.items.filter { $0.kind == .partyEntryIntoForce && $0.party == "LL" }
         #expect(entry.map(\.date) == [F.date("2005-03-31")])
         #expect(entry.first?.projected == true)
@@ -80,7 +91,11 @@ import Testing
         #expect(status.flags.isEmpty)
         // The timeline does not take the withdrawal of signature for an entry into force.
         let timeline = RulesEngine.timeline(
-            agreement, asOf: F.date("2011-01-01"), from: F.date("2010-01-01"), to: F.date("2011-12-31"))
+            agreement,
+            asOf: F.date("2011-01-01"),
+            from: F.date("2010-01-01"),
+            to: F.date("2011-12-31")
+        )
         #expect(!timeline.items.contains { $0.kind == .partyEntryIntoForce && $0.party == "SS" })
         NoSilentNoOpTests.checkEquivalence(agreement)
     }

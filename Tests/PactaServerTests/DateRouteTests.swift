@@ -33,7 +33,12 @@ import Testing
         ("2020-02-29", "P1Y", "2021-02-28", 29),
         ("2019-03-31", "P1M", "2019-04-30", 31),
     ])
-    func saysWhenTheDayIsClampedToTheMonthsEnd(_ date: String, _ period: String, _ result: String, _ day: Int)
+    func saysWhenTheDayIsClampedToTheMonthsEnd(
+        _ date: String,
+        _ period: String,
+        _ result: String,
+        _ day: Int
+    )
         async throws
     {
         try await TestApp.run { _, client in
@@ -55,8 +60,10 @@ import Testing
             #expect(json["operation"] as? String == "subtract")
             #expect(json["result"] as? String == "2020-02-29")
             #expect(json["clamped"] as? Bool == true)
-            #expect(json["explanation"] as? String
-                == "2020-03-31 − P1M = 2020-02-29 (2020-02 has no day 31, so the day is clamped to the month's end).")
+            #expect(
+                json["explanation"] as? String
+                    == "2020-03-31 − P1M = 2020-02-29 (2020-02 has no day 31, so the day is clamped to the month's end)."
+            )
             // The same arithmetic as the engine: subtracting P1M is adding -P1M.
             let negative = try await client.execute(uri: "/v1/dates?date=2020-03-31&add=-P1M", method: .get)
             #expect(try negative.json()["result"] as? String == "2020-02-29")

@@ -9,12 +9,19 @@ extension APIHandler {
     static let spanConvention =
         "days is to − from (the first date not counted, the last counted); clearDays counts only the days strictly between the two dates."
 
-    func getDateArithmetic(_ input: Operations.GetDateArithmetic.Input) async throws
+    func getDateArithmetic(
+        _ input: Operations.GetDateArithmetic.Input
+    ) async throws
         -> Operations.GetDateArithmetic.Output
     {
         let query = input.query
         let question = try dateQuestion(
-            date: query.date, add: query.add, subtract: query.subtract, from: query.from, to: query.to)
+            date: query.date,
+            add: query.add,
+            subtract: query.subtract,
+            from: query.from,
+            to: query.to
+        )
         // The answer depends on the parameters and the arithmetic alone.
         var hasher = ETagHasher()
         for part in ["dates", "\(RulesEngine.version)", query.date ?? "", query.add ?? "", query.subtract ?? "", query.from ?? "", query.to ?? ""] {
@@ -39,16 +46,29 @@ extension APIHandler {
                 return " (\(month) has no day \(day), so the day is clamped to the month's end)"
             }
             answer = .init(
-                operation: subtracting ? .subtract : .add, date: "\(date)", period: text, result: "\(sum.date)",
-                weekday: sum.date.weekdayName, clamped: sum.clampedFromDay != nil, clampedFromDay: sum.clampedFromDay,
-                convention: Self.additionConvention, explanation: operation + (clamp ?? "") + ".")
+                operation: subtracting ? .subtract : .add,
+                date: "\(date)",
+                period: text,
+                result: "\(sum.date)",
+                weekday: sum.date.weekdayName,
+                clamped: sum.clampedFromDay != nil,
+                clampedFromDay: sum.clampedFromDay,
+                convention: Self.additionConvention,
+                explanation: operation + (clamp ?? "") + "."
+            )
         case .span(let from, let to):
             let days = from.days(to: to)
             let clear = max(abs(days) - 1, 0)
             answer = .init(
-                operation: .between, from: "\(from)", to: "\(to)", days: days, clearDays: clear,
+                operation: .between,
+                from: "\(from)",
+                to: "\(to)",
+                days: days,
+                clearDays: clear,
                 convention: Self.spanConvention,
-                explanation: "From \(from) to \(to) is \(days) day\(abs(days) == 1 ? "" : "s"); \(clear) clear day\(clear == 1 ? "" : "s") \(clear == 1 ? "lies" : "lie") between them.")
+                explanation:
+                    "From \(from) to \(to) is \(days) day\(abs(days) == 1 ? "" : "s"); \(clear) clear day\(clear == 1 ? "" : "s") \(clear == 1 ? "lies" : "lie") between them."
+            )
         }
         return .ok(.init(headers: .init(eTag: etag), body: .json(answer)))
     }
@@ -61,7 +81,11 @@ extension APIHandler {
     /// Which question the parameters ask: `date` with one of `add` and `subtract`, or `from` with `to`. A mix or a
     /// missing half is a 400 naming the parameter at fault; a value that does not parse is a 422 naming it.
     func dateQuestion(
-        date: String?, add: String?, subtract: String?, from: String?, to: String?
+        date: String?,
+        add: String?,
+        subtract: String?,
+        from: String?,
+        to: String?
     ) throws -> DateQuestion {
         let sumAsked = date != nil || add != nil || subtract != nil
         let spanAsked = from != nil || to != nil
