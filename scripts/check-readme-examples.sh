@@ -39,6 +39,14 @@ for example in "${examples[@]}"; do
       check "deadlines in 2027" "$out" "[(i['date'],i['kind'],i.get('article')) for i in json.loads(out)['items'] if i['agreementId']=='gsomia']==[('2027-08-24','noticeDeadline','Art. 21'),('2027-11-23','renewal','Art. 21')]" ;;
     *"/v1/deadlines?party=KR"*)
       check "deadlines by party and kind, paginated" "$out" "(d:=json.loads(out)) and [i['date'] for i in d['items']]==['2019-08-24','2020-08-24'] and d['next'].startswith('/v1/deadlines?')" ;;
+    *"/v1/dates?date=2019-08-24&add=P90D"*)
+      check "date plus period" "$out" "(d:=json.loads(out))['result']=='2019-11-22' and d['weekday']=='Friday' and d['clamped'] is False" ;;
+    *"/v1/dates?date=2020-01-31&add=P1M"*)
+      check "date plus period, clamped" "$out" "(d:=json.loads(out))['result']=='2020-02-29' and d['clamped'] is True and d['clampedFromDay']==31" ;;
+    *"/v1/dates?date=2019-11-22&subtract=P90D"*)
+      check "date minus period" "$out" "(d:=json.loads(out))['result']=='2019-08-24' and d['operation']=='subtract'" ;;
+    *"/v1/dates?from=2019-08-23&to=2019-11-22"*)
+      check "days between" "$out" "(d:=json.loads(out))['days']==91 and d['clearDays']==90" ;;
     *"-X OPTIONS"*)
       check "CORS preflight" "$out" "out.startswith('HTTP/1.1 204') and 'access-control-allow-origin: https://dashboard.example.org' in out.lower()" ;;
     *"If-None-Match"*)
@@ -71,6 +79,8 @@ for example in "${examples[@]}"; do
       check "invalid date is 422" "$out" "out.strip()=='422'" ;;
     *"parties/US/status?asOf=2020-11-03"*)
       check "Paris, US withdrawal pending" "$out" "(d:=json.loads(out))['party']['status']=='withdrawalPending' and d['party']['lastDayAsParty']=='2020-11-03'" ;;
+    *"parties/US/status?asOf=2021-02-18"*)
+      check "Paris, US consented" "$out" "(d:=json.loads(out))['party']['status']=='consented' and d['party']['since']=='2021-01-20' and d['party']['boundFrom']=='2021-02-19'" ;;
     *"parties/US/status?asOf=2021-02-19"*)
       check "Paris, US party again" "$out" "(d:=json.loads(out))['party']['status']=='party' and d['party']['since']=='2021-02-19'" ;;
     *"/simulate"*)

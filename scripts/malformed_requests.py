@@ -24,6 +24,7 @@ GET_ROUTES = [
     "/v1/agreements/gsomia/status", "/v1/agreements/gsomia/events", "/v1/agreements/gsomia/history",
     "/v1/agreements/gsomia/timeline", "/v1/agreements/gsomia/timeline.svg", "/v1/agreements/gsomia/calendar.ics",
     "/v1/deadlines", "/v1/summary", "/v1/calendar.ics", "/v1/agreements/gsomia/parties/JP/status",
+    "/v1/dates?date=2020-01-31&add=P1M",
 ]
 results = {"passed": 0, "failed": 0}
 

@@ -185,6 +185,10 @@ public struct Event: Codable, Hashable, Sendable {
 /// rules (for example the day a withdrawal took effect); the engine compares the two and flags a difference.
 public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case signature
+    /// `party` informed the depositary that it does not intend to become a party, so its signature carries no
+    /// obligation (Vienna Convention on the Law of Treaties, Art. 18(a)): it is no longer a signatory. Not a
+    /// `consentRevoked`: a signature subject to ratification is not a consent to be bound.
+    case signatureWithdrawn
     /// A party's consent to be bound: ratification, acceptance, approval, accession or succession.
     case consent
     /// A consent withdrawn before the agreement entered into force for that party (e.g. a revoked ratification).

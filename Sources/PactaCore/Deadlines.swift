@@ -229,6 +229,7 @@ public enum DeadlineProjection {
         ]
         for party in status.parties {
             candidates.append(party.since)
+            candidates.append(party.boundFrom)
             candidates.append(party.lastDayAsParty.flatMap { try? $0.addingDays(1) })
         }
         // The first recorded event after `day` (binary search: event dates are sorted).

@@ -23,7 +23,8 @@ extension Evaluation {
         var eventsByParty: [String: [Int]] = [:]
         for index in events.indices { if let party = events[index].party { eventsByParty[party, default: []].append(index) } }
         var joinedOnRecord: Set<String> = []
-        for event in agreement.events where event.type == .consent || event.type == .signature {
+        for event in agreement.events
+        where event.type == .consent || event.type == .signature || event.type == .signatureWithdrawn {
             if let party = event.party { joinedOnRecord.insert(party) }
         }
         for party in agreement.parties {
@@ -38,7 +39,9 @@ extension Evaluation {
             var standingOnRecord = false
             for event in own {
                 defer {
-                    if event.type == .signature || event.type == .consent || event.type == .consentRevoked {
+                    if event.type == .signature || event.type == .consent || event.type == .consentRevoked
+                        || event.type == .signatureWithdrawn
+                    {
                         standingOnRecord = true
                     }
                 }
@@ -52,6 +55,23 @@ extension Evaluation {
                         step(
                             "party", eventId: event.id, result: nil, inputs: ["party": party.code],
                             explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it.")
+                    }
+                case .signatureWithdrawn:
+                    // A consent that stands (deposited, not revoked, not yet ended by a withdrawal) is not undone
+                    // by taking back the signature that preceded it.
+                    if let last = spans.last, last.consent != nil, last.lastDayBound.map({ $0 >= event.date }) ?? true {
+                        flags.append(
+                            StatusFlag(
+                                code: .signatureWithdrawalWithoutEffect, party: party.code, since: event.date,
+                                eventId: event.id,
+                                message: "\(party.code) withdrew its signature on \(event.date), but its consent to be bound of \(last.consent?.date.description ?? "") stands; only a revocation or a withdrawal ends it, so the act has no effect."))
+                        step(
+                            "party", eventId: event.id, result: nil, inputs: ["party": party.code],
+                            explanation: "\(party.code) withdrew its signature on \(event.date) while its consent of \(last.consent?.date.description ?? "") stands: no effect.")
+                    } else {
+                        step(
+                            "party", eventId: event.id, result: "notParty", inputs: ["party": party.code],
+                            explanation: "\(party.code) informed the depositary on \(event.date) that it does not intend to become a party: its signature carries no obligation, and it is not a signatory.")
                     }
                 case .noticeOfWithdrawal:
                     // A record that starts with the notice: an original party whose consent is not recorded.
@@ -312,22 +332,36 @@ extension Evaluation {
     func partyStatuses(
         _ memberships: [String: [Membership]], agreementState: AgreementStatus.State, lastDayInForce: CalendarDate?
     ) -> [PartyStatus] {
-        var signatories: Set<String> = []
-        for event in events where event.type == .signature { if let party = event.party { signatories.insert(party) } }
+        // Each party's last act on its signature: a signature (a signatory) or its withdrawal (the event).
+        var signatures: [String: Event] = [:]
+        for event in events where event.type == .signature || event.type == .signatureWithdrawn {
+            if let party = event.party { signatures[party] = event }
+        }
         return agreement.parties.map { party in
-            let signed = signatories.contains(party.code)
-            guard let current = memberships[party.code]?.last else {
-                return PartyStatus(party: party.code, status: signed ? .signatory : .notParty)
+            let signature = signatures[party.code]
+            let signed = signature?.type == .signature
+            /// Not bound and no consent pending: a signatory, or not a party (naming a withdrawn signature).
+            func unbound() -> PartyStatus {
+                if signed { return PartyStatus(party: party.code, status: .signatory) }
+                guard let withdrawn = signature else { return PartyStatus(party: party.code, status: .notParty) }
+                return PartyStatus(party: party.code, status: .notParty, since: withdrawn.date, eventId: withdrawn.id)
             }
+            /// Deposited its consent, not yet bound: from its entry into force, when the rules can fix it.
+            func consented(_ consent: Event, boundFrom: CalendarDate?) -> PartyStatus {
+                PartyStatus(party: party.code, status: .consented, since: consent.date, boundFrom: boundFrom, eventId: consent.id)
+            }
+            guard let current = memberships[party.code]?.last else { return unbound() }
             switch agreementState {
             case .notYetInForce:
-                return PartyStatus(party: party.code, status: current.consent != nil || signed ? .signatory : .notParty)
+                guard let consent = current.consent else { return unbound() }
+                return consented(consent, boundFrom: current.entry)
             case .terminated, .expired:
                 return PartyStatus(party: party.code, status: .notParty, lastDayAsParty: lastDayInForce)
             case .inForce, .terminationPending:
                 break
             }
             guard let entry = current.entry, entry <= asOf else {
+                if let consent = current.consent { return consented(consent, boundFrom: current.entry) }
                 return PartyStatus(party: party.code, status: .signatory)
             }
             // The day an original party joined is not in the record: say nothing rather than guess.

@@ -85,27 +85,42 @@ public struct Term: Codable, Hashable, Sendable {
 
 public struct PartyStatus: Codable, Hashable, Sendable {
     public enum Status: String, Codable, Hashable, Sendable {
-        case signatory, party, withdrawalPending, withdrawn, notParty
+        /// Signed (subject to ratification, acceptance or approval), and no consent to be bound in effect.
+        case signatory
+        /// Deposited its consent to be bound, whether or not it signed, but not yet bound: `boundFrom` says when
+        /// it will be (once the agreement's entry into force, or the party's own, can be fixed).
+        case consented
+        case party, withdrawalPending, withdrawn
+        /// Not bound and not a signatory: never signed or consented, left, or withdrew its signature (`eventId`).
+        case notParty
     }
 
     public var party: String
     public var status: Status
-    /// Since when the status holds: the entry into force for a party, the first day out for a withdrawn one.
+    /// Since when the status holds: the entry into force for a party, the first day out for a withdrawn one, the
+    /// deposit of consent for a consented one, the withdrawal of signature for a state that withdrew it.
     public var since: CalendarDate?
+    /// For a `consented` state, the first day it will be bound; absent while that day cannot be fixed.
+    public var boundFrom: CalendarDate?
     /// The last day the party is (or was) bound, when an end is scheduled or past.
     public var lastDayAsParty: CalendarDate?
     /// Under a sunset clause, the last day obligations continue after the withdrawal.
     public var obligationsSurviveThrough: CalendarDate?
+    /// The event behind the status where one event explains it: the deposit of a `consented` state, the
+    /// withdrawal of signature of a `notParty` one.
+    public var eventId: String?
 
     public init(
-        party: String, status: Status, since: CalendarDate? = nil, lastDayAsParty: CalendarDate? = nil,
-        obligationsSurviveThrough: CalendarDate? = nil
+        party: String, status: Status, since: CalendarDate? = nil, boundFrom: CalendarDate? = nil,
+        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil
     ) {
         self.party = party
         self.status = status
         self.since = since
+        self.boundFrom = boundFrom
         self.lastDayAsParty = lastDayAsParty
         self.obligationsSurviveThrough = obligationsSurviveThrough
+        self.eventId = eventId
     }
 }
 
@@ -142,6 +157,9 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         case noticeAlreadyPending
         /// A suspension or revocation of a notice dated after the notice took effect: too late to have any.
         case actAfterEffect
+        /// A withdrawal of signature by a state whose consent to be bound stands: it does not undo the consent
+        /// (that takes a revocation or a withdrawal), so it has no effect.
+        case signatureWithdrawalWithoutEffect
     }
 
     public var code: Code

@@ -16,6 +16,8 @@ public enum StatusReport {
         for party in status.parties {
             var text = party.status.rawValue
             if let since = party.since { text += " since \(since)" }
+            if let bound = party.boundFrom { text += ", bound from \(bound)" }
+            if let event = party.eventId { text += " (event \(event))" }
             if let last = party.lastDayAsParty { text += ", last day bound \(last)" }
             if let survives = party.obligationsSurviveThrough { text += ", obligations survive through \(survives)" }
             line("party \(party.party)", text)

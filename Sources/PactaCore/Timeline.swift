@@ -68,9 +68,11 @@ extension RulesEngine {
         }
         add(status.lastDayInForce, .lastDayInForce, "Last day in force.")
         for party in status.parties {
-            if let since = party.since, party.status != .withdrawn {
+            // `since` is the entry into force only for a state bound now; a consented one has it ahead, in `boundFrom`.
+            if let since = party.since, party.status == .party || party.status == .withdrawalPending {
                 add(since, .partyEntryIntoForce, party: party.party, "In force for \(party.party).")
             }
+            add(party.boundFrom, .partyEntryIntoForce, party: party.party, "In force for \(party.party) (consent deposited).")
             add(party.lastDayAsParty, .lastDayAsParty, party: party.party, "Last day \(party.party) is bound.")
             add(party.obligationsSurviveThrough, .obligationsEnd, party: party.party, "Surviving obligations of \(party.party) end.")
         }

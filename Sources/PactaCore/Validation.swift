@@ -151,7 +151,8 @@ public enum AgreementValidator {
                 issues.append(.init(pointer: "\(pointer)/received", message: "must not be before the event's date \(event.date)"))
             }
             switch event.type {
-            case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .consent, .consentRevoked, .entryIntoForceForParty,
+            case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .consent, .consentRevoked, .signatureWithdrawn,
+                .entryIntoForceForParty,
                 .withdrawalEffective, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))

@@ -36,6 +36,8 @@ import Testing
         let status: PartyStatus.Status
         var since: String? = nil
         var lastDay: String? = nil
+        var boundFrom: String? = nil
+        var eventId: String? = nil
         var testDescription: String { "\(agreement) \(party) as of \(asOf)" }
     }
 
@@ -43,7 +45,12 @@ import Testing
         // Paris: one year from the depositary's receipt, same calendar date (UN); rejoining 30 days after deposit.
         .init(agreement: "paris-agreement", party: "US", asOf: "2020-11-03", status: .withdrawalPending, since: "2016-11-04", lastDay: "2020-11-03"),
         .init(agreement: "paris-agreement", party: "US", asOf: "2020-11-04", status: .withdrawn, since: "2020-11-04", lastDay: "2020-11-03"),
-        .init(agreement: "paris-agreement", party: "US", asOf: "2021-02-18", status: .signatory),
+        // Deposited its acceptance on 2021-01-20: consented (it had signed in 2016), bound 30 days later.
+        .init(agreement: "paris-agreement", party: "US", asOf: "2021-02-18", status: .consented, since: "2021-01-20", boundFrom: "2021-02-19", eventId: "consent-us-2021"),
+        .init(agreement: "paris-agreement", party: "US", asOf: "2021-01-19", status: .withdrawn, since: "2020-11-04", lastDay: "2020-11-03"),
+        // Before the recorded entry into force of 2016-11-04, the day it would be bound is not in the record.
+        .init(agreement: "paris-agreement", party: "US", asOf: "2016-09-02", status: .signatory),
+        .init(agreement: "paris-agreement", party: "US", asOf: "2016-09-03", status: .consented, since: "2016-09-03", eventId: "consent-us-2016"),
         .init(agreement: "paris-agreement", party: "US", asOf: "2021-02-19", status: .party, since: "2021-02-19"),
         .init(agreement: "paris-agreement", party: "US", asOf: "2026-01-27", status: .withdrawn, since: "2026-01-27", lastDay: "2026-01-26"),
         // Rome Statute: one year after receipt; the Gambia's revoked notice has no effect.
@@ -63,7 +70,9 @@ import Testing
         .init(agreement: "energy-charter-treaty", party: "EU", asOf: "2025-06-27", status: .withdrawalPending, lastDay: "2025-06-27"),
         // Ottawa: the first day of the sixth month after the month of deposit; six months for withdrawal.
         .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2006-06-01", status: .party, since: "2006-06-01"),
-        .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2006-05-31", status: .signatory),
+        // No signature on record: a deposit alone makes a consented state.
+        .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2006-05-31", status: .consented, since: "2005-12-27", boundFrom: "2006-06-01", eventId: "consent-ua-2005"),
+        .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2005-12-26", status: .notParty),
         .init(agreement: "ottawa-mine-ban-convention", party: "LT", asOf: "2025-12-27", status: .withdrawn, since: "2025-12-27", lastDay: "2025-12-26"),
         .init(agreement: "ottawa-mine-ban-convention", party: "FI", asOf: "2026-01-09", status: .withdrawalPending, lastDay: "2026-01-09"),
         // NPT: three months; the DPRK's notice suspended the day before it took effect, resumed in 2003.
@@ -74,14 +83,20 @@ import Testing
         // Istanbul: three months, then the first day of the next month.
         .init(agreement: "istanbul-convention", party: "TR", asOf: "2021-07-01", status: .withdrawn, since: "2021-07-01", lastDay: "2021-06-30"),
         .init(agreement: "istanbul-convention", party: "EU", asOf: "2023-10-01", status: .party, since: "2023-10-01"),
-        .init(agreement: "istanbul-convention", party: "EU", asOf: "2023-09-30", status: .signatory),
+        .init(agreement: "istanbul-convention", party: "EU", asOf: "2023-09-30", status: .consented, since: "2023-06-28", boundFrom: "2023-10-01", eventId: "consent-eu-2023"),
+        // Kyoto: Russia's ratification met the threshold; it is bound from the entry into force, 90 days on.
+        .init(agreement: "kyoto-protocol", party: "RU", asOf: "2005-02-15", status: .consented, since: "2004-11-18", boundFrom: "2005-02-16", eventId: "consent-ru-2004"),
+        .init(agreement: "kyoto-protocol", party: "RU", asOf: "2005-02-16", status: .party, since: "2005-02-16"),
         // NATO: bound on deposit of accession.
         .init(agreement: "north-atlantic-treaty", party: "FI", asOf: "2023-04-04", status: .party, since: "2023-04-04"),
         .init(agreement: "north-atlantic-treaty", party: "SE", asOf: "2024-03-06", status: .notParty),
         .init(agreement: "north-atlantic-treaty", party: "SE", asOf: "2024-03-07", status: .party, since: "2024-03-07"),
         // CTBT: a revoked ratification leaves a signatory.
         .init(agreement: "ctbt", party: "RU", asOf: "2026-01-01", status: .signatory),
-        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2020-01-01", status: .signatory),
+        // ATT: the United States signed in 2013 and withdrew its signature on 2019-07-18: not a party, the act named.
+        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2019-07-17", status: .signatory),
+        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2019-07-18", status: .notParty, since: "2019-07-18", eventId: "signaturewithdrawn-us-2019"),
+        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2026-11-29", status: .notParty, since: "2019-07-18", eventId: "signaturewithdrawn-us-2019"),
     ]
 
     @Test(arguments: partyCases)
@@ -91,6 +106,8 @@ import Testing
         #expect(party.status == expected.status)
         #expect(party.since?.description == expected.since)
         #expect(party.lastDayAsParty?.description == expected.lastDay)
+        #expect(party.boundFrom?.description == expected.boundFrom)
+        #expect(party.eventId == expected.eventId)
     }
 
     struct AgreementCase: Sendable, CustomTestStringConvertible {

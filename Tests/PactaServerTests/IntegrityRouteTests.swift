@@ -38,6 +38,7 @@ import FoundationXML
     @Test(arguments: [
         "/healthz", "/openapi.yaml", "/v1/agreements", "/v1/agreements/gsomia", "/v1/agreements/gsomia/status",
         "/v1/agreements/gsomia/events", "/v1/agreements/gsomia/timeline.svg", "/v1/deadlines", "/v1/summary",
+        "/v1/dates?date=2020-01-31&add=P1M",
     ])
     func headAnswersLikeGetWithoutABody(_ uri: String) async throws {
         try await TestApp.run { _, client in
