@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already resolved for swift-openapi-generator; PactaContract reads openapi.yaml with it at build time.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         /// Pure domain: civil dates, periods, rules, events and the rules engine. No I/O, no clock.
@@ -66,7 +68,9 @@ let package = Package(
         ),
         /// Build tool: turns openapi.yaml and Data/agreements into Swift source for PactaServer.
         .executableTarget(name: "PactaEmbed"),
-        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["PactaEmbed"]),
+        /// Build tool: turns what the server enforces of openapi.yaml (methods, access, query limits) into tables.
+        .executableTarget(name: "PactaContract", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["PactaEmbed", "PactaContract"]),
         .executableTarget(
             name: "pacta",
             dependencies: [
@@ -87,6 +91,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],

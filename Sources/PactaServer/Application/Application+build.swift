@@ -73,7 +73,7 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
     router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
     router.add(middleware: ETagMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: MethodGuardMiddleware(openAPIDocument: BundledData.openAPIDocument()))
+    router.add(middleware: MethodGuardMiddleware())
     router.add(middleware: QueryLimitsMiddleware())
     router.add(middleware: AuthMiddleware(store: store, requireTokenForReads: configuration.requireTokenForReads))
     router.add(

@@ -4,8 +4,9 @@ import PactaCore
 public struct Limits: Sendable {
     /// Largest request body accepted, in bytes (413 beyond).
     public var maxBodyBytes: Int = 1 << 20
-    public var defaultPageSize: Int = 50
-    public var maxPageSize: Int = 500
+    /// The `limit` parameter's default and maximum, as openapi.yaml declares them.
+    public var defaultPageSize: Int = SpecContract.pageSize.default
+    public var maxPageSize: Int = SpecContract.pageSize.maximum
     public var maxEventsPerRequest: Int = 100
     /// Most events one agreement may hold (422 beyond). Bounds every per-agreement computation; the bundled
     /// dataset's largest record holds 11, and a treaty with every state's signature and consent some 400.
@@ -22,11 +23,13 @@ public struct Limits: Sendable {
 
     public init() {}
 
-    /// The page size a `limit` parameter asks for: the default when absent, 422 outside 1…``maxPageSize``.
+    /// The page size a `limit` parameter asks for: the default when absent, 422 outside the declared minimum
+    /// (1)…``maxPageSize``.
     func pageSize(_ limit: Int?) throws -> Int {
         let size = limit ?? defaultPageSize
-        guard (1...maxPageSize).contains(size) else {
-            throw Problem.invalidParameter("limit", "must be between 1 and \(maxPageSize)")
+        let minimum = SpecContract.pageSize.minimum
+        guard (minimum...max(minimum, maxPageSize)).contains(size) else {
+            throw Problem.invalidParameter("limit", "must be between \(minimum) and \(maxPageSize)")
         }
         return size
     }

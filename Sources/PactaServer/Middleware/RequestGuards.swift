@@ -9,9 +9,12 @@ public enum Caller {
     @TaskLocal public static var tokenName: String?
 }
 
-/// Writes (any method but GET, HEAD and OPTIONS) need `Authorization: Bearer <token>` naming an unrevoked
-/// token; with `requireTokenForReads`, every request does except the probes `/healthz` and `/readyz`. The
-/// token is hashed before the lookup and never logged or echoed.
+/// Who needs `Authorization: Bearer <token>` is the spec's: an operation whose `security` names bearerAuth does
+/// (the writes); one without requirements is open (the reads, and a simulation, which changes nothing) unless
+/// `requireTokenForReads` applies bearerAuth as the document-wide default; one with `security: []` (the probes
+/// `/healthz` and `/readyz`) is open always (``SpecContract/Access``). A request for no operation of the spec (an
+/// unknown path, `/metrics`) is open for GET, HEAD and OPTIONS only as a read is. The token must name an unrevoked
+/// token; it is hashed before the lookup and never logged or echoed.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: any AgreementStore
     var requireTokenForReads = false
@@ -19,15 +22,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        switch request.method {
-        case .get, .head, .options:
-            if !requireTokenForReads || request.uri.path == "/healthz" || request.uri.path == "/readyz" {
-                return try await next(request, context)
-            }
-        case .post where request.uri.path.hasSuffix("/simulate"):
-            // A simulation changes nothing, so it is as open as a read.
-            if !requireTokenForReads { return try await next(request, context) }
-        default:
+        switch Self.access(method: request.method, path: request.uri.path) {
+        case .public:
+            return try await next(request, context)
+        case .open where !requireTokenForReads:
+            return try await next(request, context)
+        case .open, .token:
             break
         }
         guard let header = request.headers[.authorization] else {
@@ -45,6 +45,15 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem.unauthorized("The bearer token is unknown or revoked.")
         }
         return try await Caller.$tokenName.withValue(name) { try await next(request, context) }
+    }
+
+    /// The spec's access for the request's operation; outside the spec, reads are open and the rest needs a token.
+    static func access(method: HTTPRequest.Method, path: String) -> SpecContract.Access {
+        if let operation = SpecContract.operation(method: method.rawValue, path: path) { return operation.access }
+        switch method {
+        case .get, .head, .options: return .open
+        default: return .token
+        }
     }
 }
 
