@@ -206,13 +206,13 @@ struct StateReader: Sendable {
 
     /// The state of the agreement at `position` in the snapshot's order.
     func state(at position: Int) -> AgreementStatus.State {
-        let agreement = ordered[position].agreement
-        let lifecycle: AgreementLifecycle?
+        // Read in place: copying an agreement or a lifecycle out of its array costs more than the search.
         if let replacing {
-            lifecycle = replacing.index(forKey: agreement.id) == nil ? index.lifecycle(of: agreement.id) : nil
-        } else {
-            lifecycle = index.lifecycles[position]
+            let id = ordered[position].agreement.id
+            if replacing.index(forKey: id) == nil, let state = index.lifecycle(of: id)?.state(on: asOf) { return state }
+        } else if let state = index.lifecycles[position].state(on: asOf) {
+            return state
         }
-        return lifecycle?.state(on: asOf) ?? RulesEngine.state(of: agreement, asOf: asOf)
+        return RulesEngine.state(of: ordered[position].agreement, asOf: asOf)
     }
 }

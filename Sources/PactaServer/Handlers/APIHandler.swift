@@ -278,10 +278,12 @@ struct ListFilter: Sendable {
                 return found
             }
             defer { position += 1 }
-            let agreement = ordered[position].agreement
-            if let party, !agreement.parties.contains(where: { $0.code == party }) { continue }
-            if let tag, !agreement.tags.contains(tag) { continue }
-            if let text, !Self.matches(agreement, text) { continue }
+            if party != nil || tag != nil || text != nil {
+                let agreement = ordered[position].agreement
+                if let party, !agreement.parties.contains(where: { $0.code == party }) { continue }
+                if let tag, !agreement.tags.contains(tag) { continue }
+                if let text, !Self.matches(agreement, text) { continue }
+            }
             let current = state(position)
             if let wanted = self.state, current != wanted { continue }
             if found.positions.count == limit {
