@@ -111,6 +111,7 @@ import Testing
             let found = Array(index.window(from: from, through: to))
             compared += engine.count
             #expect(found == engine, "\(from)…\(to): index \(found.count) items, engine \(engine.count)")
+            #expect(index.count(from: from, through: to) == engine.count, "count \(from)…\(to)")
             let counted = index.window(from: from, through: to).count(through: from)
             #expect(counted == engine.filter { $0.date <= from }.count)
             let states = index.states(on: from)

@@ -151,6 +151,7 @@ import Testing
             if !page.hasMore { break }
         }
         #expect(paged == carried)
+        #expect(try await snapshot.deadlineCount(from: from, to: to, work: work) == carried.count)
         // The index rebuilt for the written catalog, reusing the unchanged lifecycles, answers the same.
         let writtenIds = Set(writes.map(\.0))
         let rebuilt = LifecycleBuilds.build(

@@ -167,6 +167,43 @@ public final class LifecycleIndex: Sendable {
         from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?] = [:]
     ) -> DeadlineWindow {
         guard from <= to else { return DeadlineWindow([]) }
+        var found: [Item] = []
+        var explicitCount = 0
+        var computed = visit(
+            from: from, through: to, replacing: replacing,
+            explicit: { reference in
+                let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
+                found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
+                explicitCount += 1
+            },
+            run: { reference, item in
+                found.append(
+                    Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term)))
+            })
+        computed.sort { $0.sortKey < $1.sortKey }
+        for (position, deadline) in computed.enumerated() {
+            found.append(Item(date: deadline.date, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
+        }
+        if found.count > explicitCount { found.sort { precedes($0, $1, computed) } }
+        return DeadlineWindow(index: self, items: found, computed: computed)
+    }
+
+    /// How many items ``window(from:through:replacing:)`` holds, without listing or ordering them.
+    public func count(from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?] = [:]) -> Int {
+        guard from <= to else { return 0 }
+        var total = 0
+        let computed = visit(
+            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 })
+        return total + computed.count
+    }
+
+    /// Calls `explicit` for every explicit item and `run` for every run item dated `from` through `to` (in no
+    /// particular order) of the agreements whose lifecycle answers for the window and that `replacing` does not
+    /// name; returns the engine's items for the others.
+    private func visit(
+        from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?],
+        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void
+    ) -> [Deadline] {
         var computed: [Deadline] = []
         for case let agreement? in replacing.values {
             computed += DeadlineProjection.deadlines(for: agreement, from: from, through: to)
@@ -179,31 +216,19 @@ public final class LifecycleIndex: Sendable {
             if replacing.index(forKey: lifecycles[slot].agreementId) != nil { continue }
             computed += DeadlineProjection.deadlines(for: agreement(slot), from: from, through: to)
         }
-        var found: [Item] = []
         var index = explicit.partitionPoint { $0.date < from }
         while index < explicit.count, explicit[index].date <= to {
-            let reference = explicit[index]
-            if included(Int(reference.slot)) {
-                let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
-                found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
-            }
+            if included(Int(explicit[index].slot)) { visitExplicit(explicit[index]) }
             index += 1
         }
-        let explicitCount = found.count
         var candidates = Set(unphased)
         for table in phased { table.candidates(from: from, through: to, into: &candidates) }
         for candidate in candidates where included(Int(candidate.slot)) {
-            let run = lifecycles[Int(candidate.slot)].runs[Int(candidate.run)]
-            for item in run.items(from: from, through: to) {
-                found.append(Item(date: item.date, kind: item.kind, slot: candidate.slot, source: .run(candidate.run, term: item.term)))
+            for item in lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].items(from: from, through: to) {
+                visitRun(candidate, item)
             }
         }
-        computed.sort { $0.sortKey < $1.sortKey }
-        for (position, deadline) in computed.enumerated() {
-            found.append(Item(date: deadline.date, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
-        }
-        if found.count > explicitCount { found.sort { precedes($0, $1, computed) } }
-        return DeadlineWindow(index: self, items: found, computed: computed)
+        return computed
     }
 
     private func agreementId(_ item: Item, _ computed: [Deadline]) -> String {

@@ -159,6 +159,15 @@ extension AgreementCatalog.Snapshot {
         return (items, false)
     }
 
+    /// How many deadlines are dated `from` through `to`: counted from the lifecycle index without listing them, or
+    /// the length of the window (held for the snapshot) while there is no index yet.
+    func deadlineCount(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Int {
+        let lifecycles = derived.lifecycles.withLock { $0 }
+        guard let index = lifecycles.index else { return try await deadlines(from: from, to: to, work: work).count }
+        let replacing = lifecycles.replacing
+        return try await work.run { index.count(from: from, through: to, replacing: replacing) }
+    }
+
     /// Reads the state of one agreement at a time on `asOf` from the lifecycle index (one binary search), or `nil`
     /// while there is no index yet. A list page filtered by state reads only as far as it needs to.
     func stateReader(asOf: CalendarDate) -> StateReader? {
