@@ -170,28 +170,20 @@ public enum LifecycleBuilder {
         /// notice) stay explicit. The result is checked whole against the walk, so a run can only save memory,
         /// never change an answer.
         func runs(in walked: [Deadline], for agreement: Agreement) -> (runs: [PeriodicRun], rest: [Deadline]) {
-            func periodic(_ item: Deadline) -> Bool { PeriodicRun.says(item.kind) }
-            func walkedItems(_ from: CalendarDate, _ to: CalendarDate) -> [Deadline] {
-                Self.periodicItems(in: walked, from: from, through: to)
-            }
-            func said(_ run: PeriodicRun, _ from: CalendarDate, _ to: CalendarDate) -> [Deadline] {
-                run.said(from: from, through: to, of: agreement)
-            }
             var runs: [PeriodicRun] = []
             var term = 2
-            while let termStart = schedule.start(term), termStart < start,
-                let next = schedule.start(term + 1), let termEnd = try? next.addingDays(-1)
-            {
-                guard let candidate = run(startingAt: term, in: walked, for: agreement) else {
+            while let termStart = schedule.start(term), termStart < start {
+                // A run whose first term says what the walk said, extended a term at a time while it goes on to.
+                guard let candidate = run(startingAt: term, in: walked, for: agreement), var runEnd = candidate.end
+                else {
                     term += 1
                     continue
                 }
-                // Extend the run a term at a time while it says what the walk said.
                 var last = term
-                var runEnd = termEnd
                 while let following = schedule.start(last + 2), following <= start,
                     let followingEnd = try? following.addingDays(-1), let nextStart = try? runEnd.addingDays(1),
-                    said(candidate, nextStart, followingEnd) == walkedItems(nextStart, followingEnd)
+                    candidate.said(from: nextStart, through: followingEnd, of: agreement)
+                        == Self.periodicItems(in: walked, from: nextStart, through: followingEnd)
                 {
                     last += 1
                     runEnd = followingEnd
@@ -201,11 +193,11 @@ public enum LifecycleBuilder {
             }
             guard !runs.isEmpty else { return ([], walked) }
             let rest = walked.filter { item in
-                !(periodic(item) && runs.contains { $0.start <= item.date && item.date <= $0.end! })
+                !(PeriodicRun.says(item.kind) && runs.contains { $0.start <= item.date && item.date <= $0.end! })
             }
             // The whole answer again, from the runs and the rest: it must be the walk's, item for item.
             var rebuilt = rest
-            for run in runs { rebuilt += said(run, run.start, run.end!) }
+            for run in runs { rebuilt += run.said(from: run.start, through: run.end!, of: agreement) }
             rebuilt.sort { $0.sortKey < $1.sortKey }
             return rebuilt == walked ? (runs, rest) : ([], walked)
         }

@@ -87,7 +87,7 @@ public final class AgreementCatalog: Sendable {
     }
 
     /// Whether the current snapshot answers states and deadlines from a lifecycle index.
-    public var lifecyclesReady: Bool { snapshot.derived.lifecycles.withLock { $0.index != nil } }
+    public var lifecyclesReady: Bool { snapshot.hasLifecycleIndex }
 
     /// Starts building a lifecycle index for the current snapshot, off the request path, unless one is being built
     /// or the current index has fewer than ``rebuildAfterWrites`` writes queued on it. Unchanged agreements keep

@@ -168,6 +168,24 @@ extension AgreementCatalog.Snapshot {
         return try await work.run { index.count(from: from, through: to, replacing: replacing) }
     }
 
+    /// Whether states and deadlines come from a lifecycle index (not yet in the seconds after a start).
+    var hasLifecycleIndex: Bool { derived.lifecycles.withLock { $0.index != nil } }
+
+    /// The first deadline dated `from` through `to`: from the lifecycle index a page of one; without an index yet,
+    /// from windows widened tenfold (90 days, 1,000, 10,000, then `to`) only while they hold nothing.
+    func firstDeadline(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Deadline? {
+        if hasLifecycleIndex {
+            return try await deadlinePage(from: from, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
+                .items.first
+        }
+        for days in [90, 1_000, 10_000] {
+            let end = min((try? from.addingDays(days)) ?? to, to)
+            if let first = try await deadlines(from: from, to: end, work: work).first { return first }
+            if end == to { return nil }
+        }
+        return try await deadlines(from: from, to: to, work: work).first
+    }
+
     /// Reads the state of one agreement at a time on `asOf` from the lifecycle index (one binary search), or `nil`
     /// while there is no index yet. A list page filtered by state reads only as far as it needs to.
     func stateReader(asOf: CalendarDate) -> StateReader? {

@@ -48,19 +48,7 @@ extension APIHandler {
         for state in try await snapshot.states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
         let in90 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 90), work: work)
         let in30 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 30), work: work)
-        var next: Deadline?
-        if snapshot.stateReader(asOf: asOf) != nil {
-            // From the lifecycle index, the first page of one looks a day, then 8, 64 … days ahead.
-            next = try await snapshot.deadlinePage(
-                from: asOf, to: Self.offset(asOf, Self.maxWindowDays), after: nil, limit: 1, filter: { _ in true },
-                work: work
-            ).items.first
-        } else {
-            // Look further out only when nothing is due soon; each step widens the window tenfold.
-            for days in [90, 1_000, 10_000, Self.maxWindowDays] where next == nil {
-                next = try await snapshot.deadlines(from: asOf, to: Self.offset(asOf, days), work: work).first
-            }
-        }
+        let next = try await snapshot.firstDeadline(from: asOf, to: Self.offset(asOf, Self.maxWindowDays), work: work)
         let summary = Components.Schemas.Summary(
             asOf: "\(asOf)", agreements: snapshot.sortedIds.count,
             byState: .init(
