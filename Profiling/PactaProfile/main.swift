@@ -5,7 +5,7 @@ import PactaCore
 // machine, unlike wall clock):
 //   valgrind --tool=callgrind .build/release/PactaProfile evaluate-bilateral 20000
 // Workloads: evaluate-bilateral, state-bilateral, evaluate-multilateral-190, state-multilateral-190,
-// timeline-50y, list-scan (state of each of 10,000 synthetic agreements).
+// timeline-50y, list-scan (state of each of 10,000 synthetic agreements), lifecycles (build time per agreement and shape).
 let arguments = CommandLine.arguments
 let workload = arguments.count > 1 ? arguments[1] : "evaluate-bilateral"
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
@@ -37,35 +37,35 @@ case "list-scan":
         for agreement in agreements { sink &+= RulesEngine.state(of: agreement, asOf: asOf) == .inForce ? 1 : 0 }
     }
 case "lifecycles":
-    // Builds the lifecycle of `iterations` synthetic agreements and reports the time per agreement and what they
-    // hold (wall clock: run it alone).
+    // Builds the lifecycle of `iterations` synthetic agreements and reports the time per agreement, in all and by
+    // shape, and what they hold (wall clock: run it alone).
     let agreements = SyntheticAgreements.generate(count: iterations, seed: 1)
     let clock = ContinuousClock()
-    var lifecycles: [AgreementLifecycle] = []
-    lifecycles.reserveCapacity(agreements.count)
-    let elapsed = clock.measure {
-        for agreement in agreements { lifecycles.append(LifecycleBuilder.build(agreement)) }
+    var total = Duration.zero
+    var items = 0, changes = 0, tails = 0, incomplete = 0
+    var shapes: [String: (count: Int, items: Int, time: Duration)] = [:]
+    for agreement in agreements {
+        var built: AgreementLifecycle?
+        let time = clock.measure { built = LifecycleBuilder.build(agreement) }
+        let lifecycle = built!
+        total += time
+        items += lifecycle.items.count
+        changes += lifecycle.stateChanges.count
+        if lifecycle.tail != nil { tails += 1 }
+        if !lifecycle.isComplete { incomplete += 1 }
+        let rules = agreement.rules
+        let renewal = rules.renewal.map { "\($0.kind) max=\($0.maxRenewals.map(String.init) ?? "-")" } ?? "none"
+        let shape = "\(rules.term.kind) renewal=\(renewal) tail=\(lifecycle.tail != nil)"
+        shapes[shape, default: (0, 0, .zero)].count += 1
+        shapes[shape, default: (0, 0, .zero)].items += lifecycle.items.count
+        shapes[shape, default: (0, 0, .zero)].time += time
     }
-    let items = lifecycles.reduce(0) { $0 + $1.items.count }
-    let changes = lifecycles.reduce(0) { $0 + $1.stateChanges.count }
-    let tails = lifecycles.filter { $0.tail != nil }.count
-    let incomplete = lifecycles.filter { !$0.isComplete }.count
-    print("built \(lifecycles.count) lifecycles in \(elapsed) (\(elapsed / lifecycles.count) each): \(items) items, \(changes) state changes, \(tails) tails, \(incomplete) incomplete")
+    print("built \(agreements.count) lifecycles in \(total) (\(total / agreements.count) each): \(items) items, \(changes) state changes, \(tails) tails, \(incomplete) incomplete")
+    print("agreements, explicit items, time each, shape:")
+    for (shape, tally) in shapes.sorted(by: { $0.value.items > $1.value.items }) {
+        print(tally.count, tally.items, tally.time / tally.count, shape)
+    }
     sink = items
-    if arguments.count > 3 {
-        var shapes: [String: (count: Int, items: Int, time: Duration)] = [:]
-        for (agreement, lifecycle) in zip(agreements, lifecycles) {
-            let time = clock.measure { _ = LifecycleBuilder.build(agreement) }
-            let rules = agreement.rules
-            let shape = "\(rules.term.kind) renewal=\(rules.renewal.map { "\($0.kind) max=\($0.maxRenewals.map(String.init) ?? "-")" } ?? "none") tail=\(lifecycle.tail != nil) runs=\(lifecycle.runs.count > 0)"
-            shapes[shape, default: (0, 0, .zero)].count += 1
-            shapes[shape, default: (0, 0, .zero)].items += lifecycle.items.count
-            shapes[shape, default: (0, 0, .zero)].time += time
-        }
-        for (shape, tally) in shapes.sorted(by: { $0.value.items > $1.value.items }) {
-            print(tally.count, tally.items, tally.time / tally.count, shape)
-        }
-    }
 default:
     FileHandle.standardError.write(Data("unknown workload \(workload)\n".utf8))
     exit(2)
