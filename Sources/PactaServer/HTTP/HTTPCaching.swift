@@ -6,48 +6,28 @@ import PactaStore
 
 /// Gives every successful GET an `ETag` and answers `If-None-Match` with `304 Not Modified`.
 ///
-/// Handlers that know a cheaper tag (from the stored agreement's revision) set it themselves and usually answer
-/// the 304 before doing any work; for the rest (`/metrics`, `/healthz`, `/openapi.yaml`, …) this middleware
-/// hashes the body. Bodies of those routes are small and finite, so collecting them costs little.
+/// Handlers that know a cheaper tag (from the stored agreement's version) answer the 304 themselves before doing
+/// any work (``NotModified/check(_:current:)``); for the rest (`/metrics`, `/healthz`, `/openapi.yaml`, …) this
+/// middleware hashes the body. Bodies of those routes are small and finite, so collecting them costs little.
 struct ETagMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         var response = try await next(request, context)
-        // OpenAPIRuntime writes header values in URI "simple" style, so a generated handler's `"tag"` arrives as
-        // `%22tag%22`; an entity tag must carry its quotes (RFC 9110 §8.8.3). Fixed for every method, so the tag a
-        // write returns equals the one a later read returns.
-        if let raw = response.headers[.eTag], raw.contains("%"), let decoded = raw.removingPercentEncoding {
-            response.headers[.eTag] = decoded
-        }
         guard request.method == .get || request.method == .head, response.status == .ok else { return response }
         let etag: String
         if let existing = response.headers[.eTag] {
             etag = existing
         } else {
             let collected = try await Self.collect(response.body)
-            etag = Self.tag(for: collected.readableBytesView)
+            etag = ETagHasher.tag(ofBody: collected.readableBytesView)
             response.headers[.eTag] = etag
             response.body = ResponseBody(byteBuffer: collected)
         }
         if let header = request.headers[.ifNoneMatch], EntityTag.noneMatchHits(header, current: etag) {
-            var headers: HTTPFields = [.eTag: etag]
-            for name in [HTTPField.Name.cacheControl, .vary, .contentLocation, .expires] {
-                if let value = response.headers[name] { headers[name] = value }
-            }
-            return Response(status: .notModified, headers: headers)
+            return NotModified(etag: etag).response(keeping: response.headers)
         }
         return response
-    }
-
-    /// A strong tag for a body: its FNV-1a 64-bit hash and its length.
-    static func tag(for bytes: some Collection<UInt8>) -> String {
-        var state: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            state ^= UInt64(byte)
-            state = state &* 0x0000_0100_0000_01b3
-        }
-        return "\"" + String(state, radix: 16) + "-" + String(bytes.count, radix: 16) + "\""
     }
 
     /// The bytes a response body writes.
@@ -102,6 +82,27 @@ enum EntityTag {
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
             return tag == "*" || tag == current
         }
+    }
+}
+
+/// A conditional GET whose representation has not changed: thrown by a handler as soon as it knows the tag, before
+/// it does any work, and answered as `304 Not Modified` by ``ProblemMiddleware`` (RFC 9110 §15.4.5). One helper
+/// for every route, so none answers 304 on its own terms.
+struct NotModified: Error, Sendable {
+    let etag: String
+
+    /// Throws when `ifNoneMatch` names `current` (or `*`).
+    static func check(_ ifNoneMatch: String?, current: String) throws {
+        if let ifNoneMatch, EntityTag.noneMatchHits(ifNoneMatch, current: current) { throw NotModified(etag: current) }
+    }
+
+    /// The 304: the tag, and those of `headers` a 200 would have carried that a cache needs (RFC 9110 §15.4.5).
+    func response(keeping headers: HTTPFields = [:]) -> Response {
+        var fields: HTTPFields = [.eTag: etag]
+        for name in [HTTPField.Name.cacheControl, .vary, .contentLocation, .expires] {
+            if let value = headers[name] { fields[name] = value }
+        }
+        return Response(status: .notModified, headers: fields)
     }
 }
 

@@ -23,14 +23,10 @@ extension APIHandler {
             to: query.to
         )
         // The answer depends on the parameters and the arithmetic alone.
-        var hasher = ETagHasher()
-        for part in ["dates", "\(RulesEngine.version)", query.date ?? "", query.add ?? "", query.subtract ?? "", query.from ?? "", query.to ?? ""] {
-            hasher.combine(part)
-        }
-        let etag = hasher.etag
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        let etag = ETagHasher.tag(
+            "dates", RulesEngine.version, query.date ?? "", query.add ?? "", query.subtract ?? "", query.from ?? "",
+            query.to ?? "")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let answer: Components.Schemas.DateArithmetic
         switch question {
         case .sum(let date, let period, let subtracting):

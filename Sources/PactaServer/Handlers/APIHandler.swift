@@ -128,9 +128,7 @@ struct APIHandler: APIProtocol {
 
     func getAgreement(_ input: Operations.GetAgreement.Input) async throws -> Operations.GetAgreement.Output {
         let stored = try find(input.path.id)
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: stored.etag) {
-            return .notModified(.init(headers: .init(eTag: stored.etag)))
-        }
+        try NotModified.check(input.headers.ifNoneMatch, current: stored.etag)
         return .ok(.init(headers: .init(eTag: stored.etag), body: .json(stored.agreement)))
     }
 
@@ -169,9 +167,7 @@ struct APIHandler: APIProtocol {
 
     func listEvents(_ input: Operations.ListEvents.Input) async throws -> Operations.ListEvents.Output {
         let stored = try find(input.path.id)
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: stored.etag) {
-            return .notModified(.init(headers: .init(eTag: stored.etag)))
-        }
+        try NotModified.check(input.headers.ifNoneMatch, current: stored.etag)
         return .ok(.init(headers: .init(eTag: stored.etag), body: .json(.init(items: stored.agreement.events))))
     }
 
@@ -205,10 +201,8 @@ struct APIHandler: APIProtocol {
     {
         let stored = try find(input.path.id)
         let asOf = try resolveAsOf(input.query.asOf)
-        let etag = ETagHasher.derived(from: stored.etag, qualifier: "status-\(asOf)-\(RulesEngine.version)")
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        let etag = ETagHasher.tag(stored.etag, "status-\(asOf)-\(RulesEngine.version)")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let status = RulesEngine.evaluate(stored.agreement, asOf: asOf)
         return .ok(.init(headers: .init(eTag: etag), body: .json(status)))
     }

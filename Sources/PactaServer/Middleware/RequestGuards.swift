@@ -108,17 +108,3 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             detail: "The request body is over the limit of \(maxBodyBytes) bytes.")
     }
 }
-
-/// OpenAPIRuntime serialises header values with URI "simple" style, which percent-encodes the slashes of a
-/// path; `Location` must carry the path as is (RFC 9110 §10.2.2).
-struct LocationHeaderMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        var response = try await next(request, context)
-        if let location = response.headers[.location], let decoded = location.removingPercentEncoding {
-            response.headers[.location] = decoded
-        }
-        return response
-    }
-}
