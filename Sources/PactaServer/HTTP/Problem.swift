@@ -61,16 +61,33 @@ struct Problem: Error, Sendable {
 
     /// The problem+json response, with `headers` added.
     func response() -> Response {
+        var fields = headers
+        fields[.contentType] = Self.contentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body())))
+    }
+
+    static let contentType = "application/problem+json"
+
+    /// The problem+json document: the one renderer, for responses from routes and from the connection layer
+    /// (``ConnectionGuardHandler``), which answers before any route runs.
+    func body() -> Data {
         let document = Components.Schemas.Problem(
             _type: type.rawValue, title: title, status: Int(status.code), detail: detail,
             errors: errors.isEmpty ? nil : errors)
+        return (try? Self.encoder.encode(document)) ?? Data("{}".utf8)
+    }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(document)) ?? Data("{}".utf8)
-        var fields = headers
-        fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
+        return encoder
+    }()
+}
+
+/// A problem that escapes every middleware still reaches the client as problem+json: Hummingbird renders errors
+/// that generate their own response.
+extension Problem: HTTPResponseError {
+    func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 }
 
 extension Problem {

@@ -103,14 +103,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         closing = true
         cancelDeadline()
         if !responding {
-            let document = Components.Schemas.Problem(_type: type.rawValue, title: title, status: status.code, detail: detail)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let body = (try? encoder.encode(document)) ?? Data()
+            let body = Problem(type: type, status: status, title: title, detail: detail).body()
             let head = HTTPResponse(
                 status: status,
                 headerFields: [
-                    .contentType: "application/problem+json", .contentLength: String(body.count), .connection: "close",
+                    .contentType: Problem.contentType, .contentLength: String(body.count), .connection: "close",
                 ])
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)

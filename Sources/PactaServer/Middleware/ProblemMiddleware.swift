@@ -6,7 +6,8 @@ import OpenAPIRuntime
 import PactaAPI
 import PactaStore
 
-/// Turns every error that escapes a route into an RFC 9457 problem+json response.
+/// Turns every error that escapes a route into an RFC 9457 problem+json response (and a handler's
+/// ``NotModified`` into its 304).
 ///
 /// Errors thrown inside generated OpenAPI handlers arrive wrapped in OpenAPIRuntime's `ServerError`; this
 /// is the one place that unwraps them. Client mistakes become 4xx with the offending field; anything else
@@ -18,6 +19,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            if let notModified = ((error as? ServerError)?.underlyingError ?? error) as? NotModified {
+                return notModified.response()
+            }
             let problem = ErrorMapping.problem(for: error, method: request.method)
             if let reason = problem.logReason {
                 context.logger.warning(
