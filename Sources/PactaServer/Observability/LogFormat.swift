@@ -33,7 +33,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 }
 
 /// Writes each log entry as one line of JSON to standard error:
-/// `{"time":"…","level":"info","label":"pacta","message":"request","request_id":"…","status":"200",…}`.
+/// `{"time":"…","level":"info","label":"pacta","message":"request","hb.request.id":"…","status":"200",…}`.
 /// Metadata becomes top-level members (nested values as JSON); the fixed members win over metadata of the
 /// same name.
 public struct JSONLogHandler: LogHandler {

@@ -9,6 +9,8 @@ public enum RequestID {
     @TaskLocal public static var current: String?
 
     static let headerName = HTTPField.Name("X-Request-Id")!
+    /// Where Hummingbird keeps the id it gives each request (``RequestContext/id`` reads it back).
+    static let logKey = "hb.request.id"
 
     /// An incoming id is reused when it is 1–128 characters of letters, digits and `-_.:`; anything else is
     /// replaced, so a log line or audit record never carries arbitrary client text.
@@ -20,22 +22,6 @@ public enum RequestID {
                     || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
             }
     }
-
-    /// 16 random bytes in hex. Written digit by digit: `String(format:)` here was 12% of a `/healthz` request
-    /// (perf, release build).
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let words = (generator.next(), generator.next())
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            for (offset, word) in [words.0, words.1].enumerated() {
-                for nibble in 0..<16 {
-                    let value = UInt8(truncatingIfNeeded: word >> (60 - 4 * nibble)) & 0x0f
-                    buffer[offset * 16 + nibble] = value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-                }
-            }
-            return 32
-        }
-    }
 }
 
 extension AuditContext {
@@ -43,17 +29,21 @@ extension AuditContext {
     static var current: AuditContext { AuditContext(actor: Caller.tokenName, requestId: RequestID.current) }
 }
 
-/// The outermost middleware: gives every request an id (a valid incoming `X-Request-Id` or a new one),
-/// echoes it in the response, puts it in the logger's metadata, and logs one line per request with the
-/// method, path (without the query), status and duration.
+/// The outermost middleware: gives every request one id, echoes it in `X-Request-Id`, and logs one line per
+/// request with the method, path (without the query), status and duration.
+///
+/// The id is Hummingbird's own (``RequestContext/id``, in every log line of the request as `hb.request.id`), or a
+/// valid incoming `X-Request-Id`, which then replaces it in the logger, so a request never has two ids.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         let started = ContinuousClock.now
-        let id = request.headers[RequestID.headerName].flatMap { RequestID.isValid($0) ? $0 : nil } ?? RequestID.generate()
         var context = context
-        context.logger[metadataKey: "request_id"] = .string(id)
+        if let incoming = request.headers[RequestID.headerName], RequestID.isValid(incoming) {
+            context.logger[metadataKey: RequestID.logKey] = .string(incoming)
+        }
+        let id = context.id
         let logger = context.logger
         do {
             var response = try await RequestID.$current.withValue(id) { try await next(request, context) }
