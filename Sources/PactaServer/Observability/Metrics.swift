@@ -1,34 +1,21 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import CoreMetrics
 import NIOCore
 import PactaCore
 import Prometheus
+import Synchronization
 
-/// Prometheus metrics: HTTP request counts and latencies recorded through swift-metrics, and gauges of the
-/// agreements' states and next dates computed from the catalog at scrape time.
+/// Prometheus metrics: HTTP request counts and latencies (``HTTPMetrics``), and gauges of the agreements' states
+/// and next dates computed from the catalog at scrape time.
 public enum PactaMetrics {
-    /// The swift-metrics factory that writes into `registry`, with latency buckets sized for a server that
-    /// answers most requests in well under a millisecond. `pacta serve` bootstraps `MetricsSystem` with it.
+    /// The swift-metrics factory that writes into `registry`, for what libraries record through swift-metrics.
+    /// `pacta serve` bootstraps `MetricsSystem` with it.
     public static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
-            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
-        ]
+        factory.defaultDurationHistogramBuckets = HTTPMetrics.buckets
         return factory
     }
-
-    static let requestsName = "pacta_http_requests_total"
-    static let durationName = "pacta_http_request_duration_seconds"
-
-    /// HELP lines for metrics recorded through swift-metrics, which carries no help text.
-    static let help: [String: String] = [
-        requestsName: "HTTP requests answered, by method, route template and status code.",
-        durationName: "Seconds from receiving a request to producing its response head, by method and route template.",
-    ]
 
     /// The `/metrics` document: the registry's metrics followed by the agreement gauges.
     ///
@@ -38,7 +25,7 @@ public enum PactaMetrics {
     static func exposition(
         registry: PrometheusCollectorRegistry, snapshot: AgreementCatalog.Snapshot, asOf: CalendarDate
     ) -> String {
-        var text = withHelp(registry.emitToString())
+        var text = registry.emitToString()
         var byState: [AgreementStatus.State: Int] = [:]
         var deadlines: [String] = []
         var renewals: [String] = []
@@ -89,34 +76,17 @@ public enum PactaMetrics {
         return text
     }
 
-    /// Adds a `# HELP` line before each `# TYPE` line that has none (swift-metrics records no help text, and
-    /// `promtool check metrics` wants one for every family).
-    static func withHelp(_ text: String) -> String {
-        var lines: [Substring] = []
-        var previous: Substring = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("# TYPE ") {
-                let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init) ?? ""
-                if !previous.hasPrefix("# HELP \(name) ") {
-                    lines.append(Substring("# HELP \(name) \(help[name] ?? "Recorded through swift-metrics.")"))
-                }
-            }
-            lines.append(line)
-            previous = line
-        }
-        return lines.joined(separator: "\n")
-    }
-
     static func escapeLabel(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 
-/// Counts requests and measures how long each takes to answer, through swift-metrics. Labelled with the route
-/// template (`/v1/agreements/{id}`), never the raw path, so the number of series stays bounded.
+/// Counts requests and measures how long each takes to answer. Labelled with the route template
+/// (`/v1/agreements/{id}`), never the raw path, so the number of series stays bounded; the handles of each
+/// (method, route, status) are made once, with their help text, and reused by every later request.
 struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let factory: any MetricsFactory
+    let metrics: HTTPMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -124,32 +94,60 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            record(request, context, status: response.status.code, since: start)
+            metrics.record(request.method, route: context.endpointPath, status: response.status.code, since: start)
             return response
         } catch {
-            record(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start)
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.record(request.method, route: context.endpointPath, status: status, since: start)
             throw error
         }
     }
-
-    private func record(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
-        let route = context.endpointPath ?? "unmatched"
-        let method = request.method.rawValue
-        CoreMetrics.Counter(
-            label: PactaMetrics.requestsName,
-            dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory
-        ).increment()
-        CoreMetrics.Timer(
-            label: PactaMetrics.durationName, dimensions: [("method", method), ("route", route)], factory: factory
-        ).recordInterval(since: start)
-    }
 }
 
-extension CoreMetrics.Timer {
-    fileprivate func recordInterval(since start: ContinuousClock.Instant) {
+/// The HTTP request metrics of one registry.
+final class HTTPMetrics: Sendable {
+    static let requestsName = "pacta_http_requests_total"
+    static let durationName = "pacta_http_request_duration_seconds"
+    /// Sized for a server that answers most requests in well under a millisecond.
+    static let buckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500),
+    ]
+
+    private struct Series: Hashable {
+        let method: HTTPRequest.Method
+        let route: String
+        let status: Int
+    }
+
+    private let registry: PrometheusCollectorRegistry
+    private let handles = Mutex<[Series: (requests: Prometheus.Counter, duration: DurationHistogram)]>([:])
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
+
+    func record(_ method: HTTPRequest.Method, route: String?, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
-        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        recordNanoseconds(nanoseconds)
+        let series = Series(method: method, route: route ?? "unmatched", status: status)
+        let (requests, duration) = handles.withLock { handles in
+            if let known = handles[series] { return known }
+            let made = (
+                requests: registry.makeCounter(
+                    name: Self.requestsName,
+                    labels: [("method", method.rawValue), ("route", series.route), ("status", String(status))],
+                    help: "HTTP requests answered, by method, route template and status code."),
+                duration: registry.makeDurationHistogram(
+                    name: Self.durationName, labels: [("method", method.rawValue), ("route", series.route)],
+                    buckets: Self.buckets,
+                    help: "Seconds from receiving a request to producing its response head, by method and route template.")
+            )
+            handles[series] = made
+            return made
+        }
+        requests.increment()
+        duration.record(elapsed)
     }
 }
 
