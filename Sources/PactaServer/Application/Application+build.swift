@@ -68,22 +68,29 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
         openAPIDocument: BundledData.openAPIDocument())
     // HEAD on every GET route: the GET's status and headers without the body.
     let router = Router(options: .autoGenerateHeadEndpoints)
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: HTTPMetricsMiddleware(factory: PactaMetrics.factory(registry: configuration.metricsRegistry)))
-    router.add(middleware: CORSMiddleware(origins: configuration.corsOrigins))
-    router.add(middleware: ETagMiddleware())
-    router.add(middleware: ProblemMiddleware())
-    router.add(middleware: MethodGuardMiddleware())
-    router.add(middleware: QueryLimitsMiddleware())
-    router.add(middleware: AuthMiddleware(store: store, requireTokenForReads: configuration.requireTokenForReads))
-    router.add(
-        middleware: BodyGuardMiddleware(
-            maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json))
-    router.add(middleware: LocationHeaderMiddleware())
-    router.add(middleware: ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today))
+    let operations = OperationRegistrations()
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(
-        on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
+        on: operations, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        middlewares: [HeaderPercentDecoding()])
+    // What every answer needs, probes included: its id and log line, metrics, CORS, ETag and problem rendering.
+    router.addMiddleware {
+        RequestLogMiddleware()
+        HTTPMetricsMiddleware(metrics: HTTPMetrics(registry: configuration.metricsRegistry))
+        CORSMiddleware(origins: configuration.corsOrigins)
+        ETagMiddleware()
+        ProblemMiddleware()
+    }
+    operations.add(to: router) { OperationRegistrations.probePaths.contains($0) }
+    // The API's own guards and the response cache, after the probes, so a probe never passes through them.
+    router.addMiddleware {
+        MethodGuardMiddleware()
+        QueryLimitsMiddleware()
+        AuthMiddleware(store: store, requireTokenForReads: configuration.requireTokenForReads)
+        BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
+        ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
+    }
+    operations.add(to: router) { !OperationRegistrations.probePaths.contains($0) }
     router.get("/metrics") { _, _ in
         Response.prometheus(
             PactaMetrics.exposition(
