@@ -83,8 +83,10 @@ import FoundationXML
     @Test func everyBundledPictureIsWellFormedXML() throws {
         for agreement in try BundledData.agreements() {
             let asOf = try CalendarDate(parsing: "2026-11-29")
-            let range = TimelineSVG.defaultRange(for: agreement, asOf: asOf, from: nil, to: nil)
-            let svg = try #require(TimelineSVG.render(agreement, asOf: asOf, from: range.from, to: range.to))
+            let svg = try #require(
+                TimelineSVG.render(
+                    agreement, asOf: asOf, from: TimelineSVG.defaultStart(for: agreement, asOf: asOf),
+                    to: TimelineSVG.defaultEnd(for: agreement, asOf: asOf)))
             #expect(XMLParser(data: Data(svg)).parse(), "\(agreement.id)")
         }
     }

@@ -13,19 +13,19 @@ enum TimelineSVG {
     private static let left = 40.0
     private static let right = 960.0
 
-    /// The window drawn: from the entry into force (or the first event) a little before, to two years after
-    /// `asOf` or the last event, unless the query fixes either end.
-    static func defaultRange(for agreement: Agreement, asOf: CalendarDate, from: CalendarDate?, to: CalendarDate?)
-        -> (from: CalendarDate, to: CalendarDate)
-    {
+    /// Where a picture starts when the request does not say: two months before the first date known (entry into
+    /// force, the first event, or `asOf`).
+    static func defaultStart(for agreement: Agreement, asOf: CalendarDate) -> CalendarDate {
         let entry = RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce
         let firstKnown = ([entry, agreement.events.map(\.date).min(), asOf].compactMap { $0 }).min() ?? asOf
+        return (try? firstKnown.addingDays(-60)) ?? firstKnown
+    }
+
+    /// Where a picture ends when the request does not say: two years after the last date known (the last event or
+    /// `asOf`).
+    static func defaultEnd(for agreement: Agreement, asOf: CalendarDate) -> CalendarDate {
         let lastKnown = max(asOf, agreement.events.map(\.date).max() ?? asOf)
-        var start = from ?? ((try? firstKnown.addingDays(-60)) ?? firstKnown)
-        let end = to ?? ((try? lastKnown.addingDays(730)) ?? lastKnown)
-        // A default start is moved up to at most 200 years before the end (the widest picture), never refused.
-        if from == nil, let earliest = try? end.addingDays(-maxSpanDays), start < earliest { start = earliest }
-        return (start, end)
+        return (try? lastKnown.addingDays(730)) ?? lastKnown
     }
 
     /// The widest picture, in days (200 years).

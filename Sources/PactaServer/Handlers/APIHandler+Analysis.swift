@@ -8,22 +8,25 @@ extension APIHandler {
     func getPartyStatus(_ input: Operations.GetPartyStatus.Input) async throws -> Operations.GetPartyStatus.Output {
         let stored = try find(input.path.id)
         let asOf = try resolveAsOf(input.query.asOf)
+        // The tag names the agreement's version, so a client holds it only from a 200 for a party it lists.
+        let etag = ETagHasher.tag(stored.etag, "party-\(input.path.party)-\(asOf)-\(RulesEngine.version)")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         guard let report = RulesEngine.partyStatus(stored.agreement, party: input.path.party, asOf: asOf) else {
             throw Problem(
                 type: .notFound, status: .notFound, title: "Not found",
                 detail: "'\(input.path.party.prefix(16))' is not a party listed in agreement '\(stored.agreement.id)'.")
         }
-        let etag = ETagHasher.derived(from: stored.etag, qualifier: "party-\(input.path.party)-\(asOf)-\(RulesEngine.version)")
         return .ok(.init(headers: .init(eTag: etag), body: .json(report)))
     }
 
     func getTimeline(_ input: Operations.GetTimeline.Input) async throws -> Operations.GetTimeline.Output {
         let stored = try find(input.path.id)
         let asOf = try resolveAsOf(input.query.asOf)
-        let (from, to) = try window(
+        let (from, to) = try timelineWindow(
             from: input.query.from, to: input.query.to, asOf: asOf, agreement: stored.agreement)
+        let etag = ETagHasher.tag(stored.etag, "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let timeline = try await work.run { RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to) }
-        let etag = ETagHasher.derived(from: stored.etag, qualifier: "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
         return .ok(.init(headers: .init(eTag: etag), body: .json(timeline)))
     }
 
@@ -49,7 +52,8 @@ extension APIHandler {
         if !issues.isEmpty { throw Problem.validation(issues) }
         let from = try request.from.map { try parseDate($0, pointer: "/from") }
         let to = try request.to.map { try parseDate($0, pointer: "/to") }
-        let window = try window(from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
+        let window = try timelineWindow(
+            from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
         let simulated = agreement
         let (status, timeline) = try await work.run {
             (
@@ -63,24 +67,18 @@ extension APIHandler {
     /// The timeline window: the given bounds, or by default from the entry into force (at most ten years
     /// before `asOf`) to ten years after `asOf`. At most 200 years wide: a default start further back (an
     /// agreement in force since 1800) is moved up to 200 years before the end, never refused.
-    private func window(from: String?, to: String?, asOf: CalendarDate, agreement: Agreement) throws
+    /// A timeline's window where the request leaves it open: from the entry into force (or ten years before
+    /// `asOf`, whichever is earlier) through ten years after `asOf`.
+    private func timelineWindow(from: String?, to: String?, asOf: CalendarDate, agreement: Agreement) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
-        var start: CalendarDate
-        if let from = try dateParameter(from, name: "from") {
-            start = from
-        } else {
-            let tenYearsBefore = (try? asOf.plus(.years(-10))) ?? .minimum
-            let entry = RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce
-            start = min(entry ?? tenYearsBefore, tenYearsBefore)
-        }
-        let end = try dateParameter(to, name: "to") ?? ((try? asOf.plus(.years(10))) ?? .maximum)
-        if from == nil, let earliest = try? end.addingDays(-200 * 365), start < earliest { start = earliest }
-        guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
-        guard start.days(to: end) <= 200 * 366 else {
-            throw Problem.invalidParameter("to", "the window may span at most 200 years")
-        }
-        return (start, end)
+        let tenYearsBefore = (try? asOf.plus(.years(-10))) ?? .minimum
+        return try resolveWindow(
+            from: from, to: to,
+            defaults: .spanning(
+                from: { min(RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce ?? tenYearsBefore, tenYearsBefore) },
+                to: { (try? asOf.plus(.years(10))) ?? .maximum }),
+            maxDays: TimelineSVG.maxSpanDays)
     }
 
     private func parseDate(_ text: String, pointer: String) throws -> CalendarDate {

@@ -13,7 +13,7 @@ extension APIHandler {
     func listDeadlines(_ input: Operations.ListDeadlines.Input) async throws -> Operations.ListDeadlines.Output {
         let query = input.query
         let limit = try limits.pageSize(query.limit)
-        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 0, defaultAfter: 365)
+        let window = try resolveWindow(from: query.from, to: query.to, defaults: .aroundToday(before: 0, after: 365))
         let after = try query.cursor.map { cursor in
             guard let key = DeadlineCursor.decode(cursor) else {
                 throw Problem.badParameter("cursor", "is not a cursor this server issued")
@@ -24,9 +24,7 @@ extension APIHandler {
         let etag = Self.catalogTag(
             snapshot, "deadlines", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
             "\(limit)", query.cursor ?? "")
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let (items, hasMore) = try await snapshot.deadlinePage(
             from: window.from, to: window.to, after: after, limit: limit, filter: filter, work: work)
@@ -41,9 +39,7 @@ extension APIHandler {
         let asOf = try resolveAsOf(input.query.asOf)
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(snapshot, "summary", "\(asOf)")
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         var counts: [AgreementStatus.State: Int] = [:]
         for state in try await snapshot.states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
         let in90 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 90), work: work)
@@ -61,15 +57,13 @@ extension APIHandler {
 
     func getCalendar(_ input: Operations.GetCalendar.Input) async throws -> Operations.GetCalendar.Output {
         let query = input.query
-        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 365, defaultAfter: 5 * 365 + 1)
+        let window = try resolveWindow(from: query.from, to: query.to, defaults: .feed)
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(
             snapshot, "calendar", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
             alarm.map { "\($0.days)" } ?? "none")
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(
             in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let dated = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
@@ -96,18 +90,13 @@ extension APIHandler {
     {
         guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
         let query = input.query
-        let window = try resolveWindow(from: query.from, to: query.to, defaultBefore: 365, defaultAfter: 5 * 365 + 1)
+        let window = try resolveWindow(from: query.from, to: query.to, defaults: .feed)
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let kind = query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
-        var hasher = ETagHasher()
-        for part in [
+        let etag = ETagHasher.tag(
             RulesEngine.version, stored.etag, "calendar", "\(window.from)", "\(window.to)", query.party ?? "",
-            query.kind?.rawValue ?? "", alarm.map { "\($0.days)" } ?? "none",
-        ] { hasher.combine(part) }
-        let etag = hasher.etag
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+            query.kind?.rawValue ?? "", alarm.map { "\($0.days)" } ?? "none")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let party = query.party
         let deadlines = try await work.run {
             DeadlineProjection.deadlines(for: stored.agreement, from: window.from, through: window.to)
@@ -130,21 +119,18 @@ extension APIHandler {
     {
         guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
         let asOf = try resolveAsOf(input.query.asOf)
-        let from = try dateParameter(input.query.from, name: "from")
-        let to = try dateParameter(input.query.to, name: "to")
-        let range = TimelineSVG.defaultRange(for: stored.agreement, asOf: asOf, from: from, to: to)
+        let range = try resolveWindow(
+            from: input.query.from, to: input.query.to,
+            defaults: .spanning(
+                from: { TimelineSVG.defaultStart(for: stored.agreement, asOf: asOf) },
+                to: { TimelineSVG.defaultEnd(for: stored.agreement, asOf: asOf) }),
+            maxDays: TimelineSVG.maxSpanDays)
+        // A picture needs a width.
         guard range.from < range.to else { throw Problem.invalidParameter("to", "must be after from") }
-        guard range.from.days(to: range.to) <= TimelineSVG.maxSpanDays else {
-            throw Problem.invalidParameter("to", "the picture may span at most 200 years")
-        }
-        var hasher = ETagHasher()
-        for part in [RulesEngine.version, TimelineSVG.version, stored.etag, "timeline", "\(asOf)", "\(range.from)", "\(range.to)"] {
-            hasher.combine(part)
-        }
-        let etag = hasher.etag
-        if let tag = input.headers.ifNoneMatch, EntityTag.noneMatchHits(tag, current: etag) {
-            return .notModified(.init(headers: .init(eTag: etag)))
-        }
+        let etag = ETagHasher.tag(
+            RulesEngine.version, TimelineSVG.version, stored.etag, "timeline", "\(asOf)", "\(range.from)",
+            "\(range.to)")
+        try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let maxItems = limits.maxFeedItems
         let rendered = try await work.run {
             TimelineSVG.render(stored.agreement, asOf: asOf, from: range.from, to: range.to, maxItems: maxItems)
@@ -182,29 +168,46 @@ extension APIHandler {
 
     /// A strong ETag for a representation computed from every agreement (their own ETags) and `parts`.
     static func catalogTag(_ snapshot: AgreementCatalog.Snapshot, _ parts: String...) -> String {
-        var hasher = ETagHasher()
-        hasher.combine(snapshot.catalogTag)
-        for part in parts { hasher.combine(part) }
-        return hasher.etag
+        ETagHasher.tag([snapshot.catalogTag] + parts)
+    }
+
+    /// What a window resolves to where the request leaves it open.
+    enum WindowDefaults {
+        /// `before` days before today through `after` days after; with only `to` given the same span ending there,
+        /// with only `from` given `after` days from it.
+        case aroundToday(before: Int, after: Int)
+        /// The dates given by the closures, run only for an end the request leaves open.
+        case spanning(from: () throws -> CalendarDate, to: () throws -> CalendarDate)
+
+        /// Calendar feeds: a year back and five ahead, so a subscribed calendar holds what is coming.
+        static var feed: Self { .aroundToday(before: 365, after: 5 * 365 + 1) }
     }
 
     static func offset(_ date: CalendarDate, _ days: Int) -> CalendarDate {
         (try? date.addingDays(days)) ?? (days < 0 ? .minimum : .maximum)
     }
 
-    /// `from` and `to` from the query, defaulting around today; `to` must not precede `from` and the window may
-    /// span at most ``maxWindowDays``.
-    func resolveWindow(from: String?, to: String?, defaultBefore: Int, defaultAfter: Int) throws
+    /// The one resolver of `from`/`to` windows: the dates given, `defaults` for those not given; `to` must not
+    /// precede `from`, and the window may span at most `maxDays`.
+    func resolveWindow(from: String?, to: String?, defaults: WindowDefaults, maxDays: Int = maxWindowDays) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
         let explicitFrom = try dateParameter(from, name: "from")
         let explicitTo = try dateParameter(to, name: "to")
-        let start = explicitFrom ?? explicitTo.map { Self.offset($0, -(defaultBefore + defaultAfter)) }
-            ?? Self.offset(today(), -defaultBefore)
-        let end = explicitTo ?? Self.offset(start, explicitFrom == nil ? defaultBefore + defaultAfter : defaultAfter)
+        let start: CalendarDate
+        let end: CalendarDate
+        switch defaults {
+        case .aroundToday(let before, let after):
+            start = explicitFrom ?? explicitTo.map { Self.offset($0, -(before + after)) } ?? Self.offset(today(), -before)
+            end = explicitTo ?? Self.offset(start, explicitFrom == nil ? before + after : after)
+        case .spanning(let defaultFrom, let defaultTo):
+            end = try explicitTo ?? defaultTo()
+            // A default start is moved up to the widest window before the end, never refused.
+            start = try explicitFrom ?? max(defaultFrom(), Self.offset(end, -maxDays))
+        }
         guard start <= end else { throw Problem.invalidParameter("to", "must not be before from (\(start))") }
-        guard start.days(to: end) <= Self.maxWindowDays else {
-            throw Problem.invalidParameter("to", "the window may span at most \(Self.maxWindowDays) days (100 years)")
+        guard start.days(to: end) <= maxDays else {
+            throw Problem.invalidParameter("to", "the window may span at most \(maxDays) days (\(maxDays / 365) years)")
         }
         return (start, end)
     }
