@@ -116,8 +116,41 @@ import Testing
             #expect(counted == engine.filter { $0.date <= from }.count)
             let states = index.states(on: from)
             #expect(states == agreements.map { RulesEngine.state(of: $0, asOf: from) }, "states on \(from)")
+            #expect(index.stateCounts(on: from) == Self.histogram(states), "state counts on \(from)")
+            // Writes since the index was built: one agreement replaced by another's rules, one deleted, one added.
+            var written = agreements
+            var replaced = written[3]
+            replaced.rules = written[4].rules
+            replaced.events = written[4].events
+            written[3] = replaced
+            let deleted = written.remove(at: 7).id
+            var added = written[9]
+            added.id = "zz-added"
+            written.append(added)
+            let replacing: [String: Agreement?] = [replaced.id: replaced, deleted: nil, added.id: added]
+            #expect(
+                index.stateCounts(on: from, replacing: replacing)
+                    == Self.histogram(written.map { RulesEngine.state(of: $0, asOf: from) }),
+                "state counts with writes on \(from)")
         }
         #expect(compared > 1_000)
+        // The counts on the days around every state change of the first 200 agreements, against the states one by
+        // one (which equal the engine's, above).
+        var days: Set<CalendarDate> = []
+        for lifecycle in index.lifecycles.prefix(200) {
+            for change in lifecycle.stateChanges.dropFirst() {
+                for offset in -1...1 { if let day = try? change.from.addingDays(offset) { days.insert(day) } }
+            }
+        }
+        for day in days { #expect(index.stateCounts(on: day) == Self.histogram(index.states(on: day)), "on \(day)") }
+        #expect(days.count > 300)
+    }
+
+    /// Every state with its count, zeros included (as ``LifecycleIndex/stateCounts(on:replacing:)`` answers).
+    static func histogram(_ states: [AgreementStatus.State]) -> [AgreementStatus.State: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: AgreementStatus.State.allCases.map { ($0, 0) })
+        for state in states { counts[state, default: 0] += 1 }
+        return counts
     }
 
     @Test func aTailPlacesAFarYearsItemsByArithmetic() throws {

@@ -15,7 +15,8 @@ import Testing
         "/v1/agreements/gsomia/parties/KR/status?asOf=2019-08-23", "/v1/agreements/gsomia/timeline",
         "/v1/deadlines?from=2019-01-01&to=2019-12-31", "/v1/summary?asOf=2019-08-23", "/v1/calendar.ics",
         "/v1/agreements/gsomia/calendar.ics", "/v1/agreements/gsomia/timeline.svg",
-        "/v1/dates?date=2019-08-24&add=P90D", "/healthz", "/openapi.yaml",
+        // (Not /healthz: its body says whether the lifecycle index is ready yet, which may change in between.)
+        "/v1/dates?date=2019-08-24&add=P90D", "/openapi.yaml",
     ])
     func everyTaggedReadAnswers304ToItsOwnTagWithTheTagQuoted(path: String) async throws {
         try await TestApp.run { _, client in

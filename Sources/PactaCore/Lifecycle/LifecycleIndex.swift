@@ -16,6 +16,7 @@ public final class LifecycleIndex: Sendable {
     private let phased: [PhaseTable]
     /// Runs with a period of weeks or days: few, so every window looks at each.
     private let unphased: [RunReference]
+    private let stateCounts: StateCounts
 
     /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
     private struct ExplicitItem: Sendable {
@@ -145,12 +146,31 @@ public final class LifecycleIndex: Sendable {
             PhaseTable(months: months, entries: byMonths[months]!.sorted { $0.phase < $1.phase })
         }
         self.unphased = unphased
+        self.stateCounts = StateCounts(lifecycles)
     }
 
     /// The lifecycle of agreement `id`, if the index holds it.
     public func lifecycle(of id: String) -> AgreementLifecycle? {
         let slot = lifecycles.partitionPoint { $0.agreementId < id }
         return slot < lifecycles.count && lifecycles[slot].agreementId == id ? lifecycles[slot] : nil
+    }
+
+    /// How many agreements are in each state on `date` (every state present, zeros included), with the agreements
+    /// in `replacing` counted from their new version (`nil`: deleted; an id the index does not hold: added).
+    public func stateCounts(on date: CalendarDate, replacing: [String: Agreement?] = [:]) -> [AgreementStatus.State: Int] {
+        var counts = stateCounts.counts(on: date)
+        for slot in stateCounts.incompleteSlots {
+            counts[lifecycles[slot].state(on: date) ?? RulesEngine.state(of: agreement(slot), asOf: date), default: 0] += 1
+        }
+        for (id, replacement) in replacing {
+            let slot = lifecycles.partitionPoint { $0.agreementId < id }
+            if slot < lifecycles.count, lifecycles[slot].agreementId == id {
+                let old = lifecycles[slot].state(on: date) ?? RulesEngine.state(of: agreement(slot), asOf: date)
+                counts[old, default: 0] -= 1
+            }
+            if let replacement { counts[RulesEngine.state(of: replacement, asOf: date), default: 0] += 1 }
+        }
+        return counts
     }
 
     /// Every agreement's state on `date`, in catalog order.

@@ -115,6 +115,19 @@ extension AgreementCatalog.Snapshot {
         }
     }
 
+    /// How many agreements are in each state on `asOf`: from the lifecycle index one search (plus the engine for
+    /// the agreements written since it was built); without an index yet, from every state on that date.
+    func stateCounts(asOf: CalendarDate, work: HeavyWork) async throws -> [AgreementStatus.State: Int] {
+        let lifecycles = derived.lifecycles.withLock { $0 }
+        guard let index = lifecycles.index else {
+            var counts: [AgreementStatus.State: Int] = [:]
+            for state in try await states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
+            return counts
+        }
+        let replacing = lifecycles.replacing
+        return try await work.run { index.stateCounts(on: asOf, replacing: replacing) }
+    }
+
     /// A page of the deadlines dated `from` through `to`: the first `limit` after `after` that pass `filter`, and
     /// whether more follow. From the lifecycle index it looks at a day, then eight, then 64 and so on, until the
     /// page is full, so a page costs about its own items, not the window's; without an index yet, the whole window

@@ -40,8 +40,7 @@ extension APIHandler {
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(snapshot, "summary", "\(asOf)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
-        var counts: [AgreementStatus.State: Int] = [:]
-        for state in try await snapshot.states(asOf: asOf, work: work) { counts[state, default: 0] += 1 }
+        let counts = try await snapshot.stateCounts(asOf: asOf, work: work)
         let in90 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 90), work: work)
         let in30 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 30), work: work)
         let next = try await snapshot.firstDeadline(from: asOf, to: Self.offset(asOf, Self.maxWindowDays), work: work)
