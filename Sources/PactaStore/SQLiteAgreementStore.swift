@@ -469,22 +469,15 @@ public final class SQLiteAgreementStore: AgreementStore {
     // MARK: Encoding
 
     private static func encode(_ agreement: Agreement) throws -> (document: String, version: String) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(agreement)
-        let digest = SHA256.hash(data: data)
-        let version = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
-        return (String(decoding: data, as: UTF8.self), version)
+        try StoredDocument.encode(agreement)
     }
 
     private static func decode(_ document: String) throws -> Agreement {
-        try JSONDecoder().decode(Agreement.self, from: Data(document.utf8))
+        try StoredDocument.decode(document)
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+        StoredDocument.timestamp()
     }
 }
 

@@ -8,52 +8,55 @@ import Testing
 /// Every committed write has a revision greater than every earlier one, and a reader that saw revision R catches up
 /// from `changes(after: R)` without missing a write.
 @Suite struct StoreRevisionTests {
-    @Test func everyWriteCommitsAtAHigherRevision() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        #expect(try await store.contents().revision == 0)
-        let a = try await store.create(SQLiteAgreementStoreTests.sample("a"))
-        let b = try await store.create(SQLiteAgreementStoreTests.sample("b"))
-        let appended = try await store.appendEvents(
-            [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "a")
-        let deleted = try await store.delete(id: "b", expected: .any, audit: .system)
-        #expect(a.revision < b.revision)
-        #expect(b.revision < appended.stored.revision)
-        #expect(appended.stored.revision < deleted)
-        let contents = try await store.contents()
-        #expect(contents.revision == deleted)
-        #expect(contents.agreements.map(\.agreement.id) == ["a"])
-        #expect(contents.agreements.first?.revision == appended.stored.revision)
-        #expect(try await store.agreement(id: "a")?.revision == appended.stored.revision)
-    }
-
-    @Test func changesAfterARevisionNameEachChangedAgreementOnceAsItStandsNow() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let a = try await store.create(SQLiteAgreementStoreTests.sample("a"))
-        let seen = a.revision
-        _ = try await store.create(SQLiteAgreementStoreTests.sample("b"))
-        _ = try await store.create(SQLiteAgreementStoreTests.sample("c"))
-        let appended = try await store.appendEvents(
-            [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "b")
-        let deleted = try await store.delete(id: "c", expected: .any, audit: .system)
-        let changes = try await store.changes(after: seen, limit: 100)
-        #expect(changes.map(\.id) == ["b", "c"])
-        #expect(changes.map(\.revision) == [appended.stored.revision, deleted])
-        #expect(changes[0].stored?.agreement.events.count == 1)
-        #expect(changes[1].stored == nil)
-        #expect(try await store.changes(after: deleted, limit: 100).isEmpty)
-        #expect(try await store.changes(after: seen, limit: 1).map(\.id) == ["b"])
-    }
-
-    @Test func aStaleExpectedVersionIsRefusedInsideTheWrite() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let first = try await store.create(SQLiteAgreementStoreTests.sample("a"))
-        var renamed = first.agreement
-        renamed.title = "Renamed"
-        let second = try await store.replace(renamed, expected: .exactly(first.version))
-        await #expect(throws: StoreError.versionMismatch(id: "a", current: second.version)) {
-            try await store.replace(renamed, expected: .exactly(first.version))
+    @Test(arguments: StoreBackend.all) func everyWriteCommitsAtAHigherRevision(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            #expect(try await store.contents().revision == 0)
+            let a = try await store.create(SQLiteAgreementStoreTests.sample("a"))
+            let b = try await store.create(SQLiteAgreementStoreTests.sample("b"))
+            let appended = try await store.appendEvents(
+                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "a")
+            let deleted = try await store.delete(id: "b", expected: .any, audit: .system)
+            #expect(a.revision < b.revision)
+            #expect(b.revision < appended.stored.revision)
+            #expect(appended.stored.revision < deleted)
+            let contents = try await store.contents()
+            #expect(contents.revision == deleted)
+            #expect(contents.agreements.map(\.agreement.id) == ["a"])
+            #expect(contents.agreements.first?.revision == appended.stored.revision)
+            #expect(try await store.agreement(id: "a")?.revision == appended.stored.revision)
         }
-        _ = try await store.replace(renamed, expected: .oneOf([first.version, second.version]))
+    }
+
+    @Test(arguments: StoreBackend.all) func changesAfterARevisionNameEachChangedAgreementOnceAsItStandsNow(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let a = try await store.create(SQLiteAgreementStoreTests.sample("a"))
+            let seen = a.revision
+            _ = try await store.create(SQLiteAgreementStoreTests.sample("b"))
+            _ = try await store.create(SQLiteAgreementStoreTests.sample("c"))
+            let appended = try await store.appendEvents(
+                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "b")
+            let deleted = try await store.delete(id: "c", expected: .any, audit: .system)
+            let changes = try await store.changes(after: seen, limit: 100)
+            #expect(changes.map(\.id) == ["b", "c"])
+            #expect(changes.map(\.revision) == [appended.stored.revision, deleted])
+            #expect(changes[0].stored?.agreement.events.count == 1)
+            #expect(changes[1].stored == nil)
+            #expect(try await store.changes(after: deleted, limit: 100).isEmpty)
+            #expect(try await store.changes(after: seen, limit: 1).map(\.id) == ["b"])
+        }
+    }
+
+    @Test(arguments: StoreBackend.all) func aStaleExpectedVersionIsRefusedInsideTheWrite(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let first = try await store.create(SQLiteAgreementStoreTests.sample("a"))
+            var renamed = first.agreement
+            renamed.title = "Renamed"
+            let second = try await store.replace(renamed, expected: .exactly(first.version))
+            await #expect(throws: StoreError.versionMismatch(id: "a", current: second.version)) {
+                try await store.replace(renamed, expected: .exactly(first.version))
+            }
+            _ = try await store.replace(renamed, expected: .oneOf([first.version, second.version]))
+        }
     }
 
     @Test func aVersionTwoDatabaseGetsBareVersionsAndRevisions() async throws {
