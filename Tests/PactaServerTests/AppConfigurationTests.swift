@@ -10,6 +10,7 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.host, "0.0.0.0", { $0.host }),
     (.port, "9090", { "\($0.port)" }),
     (.database, "/srv/pacta/pacta.sqlite", { $0.databasePath }),
+    (.databaseURL, "postgres://pacta@db.example.org:5432/pacta?sslmode=require", { $0.databaseURL?.redacted ?? "" }),
     (.seed, "false", { "\($0.seed)" }),
     (.seedDirectory, "/srv/agreements", { $0.seedDirectory ?? "" }),
     (.logLevel, "trace", { $0.logLevel.rawValue }),
@@ -127,6 +128,7 @@ struct AppConfigurationTests {
         #expect(AppConfiguration.Setting.port.environmentVariable == "PACTA_PORT")
         #expect(AppConfiguration.Setting.seedDirectory.environmentVariable == "PACTA_SEED_DIR")
         #expect(AppConfiguration.Setting.requireTokenForReads.environmentVariable == "PACTA_REQUIRE_TOKEN_FOR_READS")
+        #expect(AppConfiguration.Setting.databaseURL.environmentVariable == "PACTA_DATABASE_URL")
     }
 
     // MARK: Errors
@@ -163,6 +165,10 @@ struct AppConfigurationTests {
             "PACTA_SHUTDOWN_TIMEOUT (--shutdown-timeout) is '99999999999999999999', expected a whole number of seconds from 1 to 86400"
         ),
         ("PACTA_REQUIRE_TOKEN_FOR_READS", "1", "PACTA_REQUIRE_TOKEN_FOR_READS is '1', expected true or false"),
+        (
+            "PACTA_DATABASE_URL", "postgres://pacta:hunter2@db/pacta?sslmode=maybe",
+            "PACTA_DATABASE_URL (--database-url) is 'postgres://pacta:***@db/pacta?sslmode=maybe', expected a postgres:// URL (sslmode must be one of disable, prefer, require, verify-full)"
+        ),
     ])
     func aBadValueIsOneLineNamingTheSettingAndTheValue(variable: String, value: String, message: String) async throws {
         #expect(!message.contains("\n"))

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import PactaCore
+import PactaPostgres
 import Prometheus
 import SystemPackage
 
@@ -14,6 +15,8 @@ public struct AppConfiguration: Sendable {
     public var port: Int = 8080
     /// The SQLite file; created with its directory on first start.
     public var databasePath: String = "data/pacta.sqlite"
+    /// A PostgreSQL database to use instead of the SQLite file (``databasePath`` is then not read).
+    public var databaseURL: PostgresURL?
     /// Where the bundled agreements are read from to seed a new database; `nil` for the copy inside the binary's
     /// resource bundle.
     public var seedDirectory: String?
@@ -62,6 +65,14 @@ public struct AppConfiguration: Sendable {
         host = read.text(.host) ?? host
         port = try read.integer(.port, in: 0...65535, expected: "a whole number from 0 to 65535") ?? port
         databasePath = read.text(.database) ?? databasePath
+        databaseURL = try read.text(.databaseURL).map { text in
+            do {
+                return try PostgresURL(text)
+            } catch let error as PostgresURLError {
+                // The value is quoted with its password redacted: this line goes to logs.
+                throw ConfigurationError(.databaseURL, error.url, expected: "a postgres:// URL (\(error.problem))")
+            }
+        }
         seed = try read.boolean(.seed) ?? seed
         seedDirectory = read.text(.seedDirectory)
         logLevel = try read.choice(.logLevel, from: Logger.Level.allCases) ?? logLevel
@@ -138,7 +149,7 @@ extension AppConfiguration {
 
     /// Every setting Pacta reads, in the order the README lists them.
     public static let settings: [Setting] = [
-        .host, .port, .database, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
+        .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
         .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat,
     ]
 }
@@ -156,6 +167,12 @@ extension AppConfiguration.Setting {
         flag: "--database",
         default: "data/pacta.sqlite",
         "SQLite file; created with its directory on first start"
+    )
+    public static let databaseURL = Self(
+        "database.url",
+        flag: "--database-url",
+        unsetMeans: "the SQLite file",
+        "PostgreSQL URL, postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-full"
     )
     public static let seed = Self(
         "seed",
