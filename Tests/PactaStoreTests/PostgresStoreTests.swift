@@ -33,18 +33,18 @@ import Testing
         }
     }
 
-    /// A server that cannot be reached answers `unavailable` within the connection wait, not after the pool's
-    /// minute of retries, and the reason names neither the password nor any request data.
+    /// A server that cannot be reached answers `unavailable` once the store's connection wait is over, not when
+    /// the pool's circuit breaker trips after a minute of retries (whose error would name the pool, not the wait),
+    /// and the reason names neither the password nor any request data. (Elapsed time is not asserted: the rest of
+    /// the test run can keep the cooperative threads busy for tens of seconds.)
     @Test func anUnreachableServerIsUnavailable() async throws {
         let url = try PostgresURL("postgres://pacta:hunter2@127.0.0.1:9/pacta?sslmode=disable")
-        let started = ContinuousClock.now
         await #expect {
             _ = try await PostgresAgreementStore.open(url: url, connectionWait: .seconds(1))
         } throws: { error in
             guard case .unavailable(let reason) = error as? StoreError else { return false }
-            return !reason.contains("hunter2")
+            return reason == "PostgreSQL: no connection within 1.0 seconds" && !reason.contains("hunter2")
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     /// Two servers starting together against a new database: both open it, each migration is applied once.
