@@ -124,6 +124,25 @@ struct AppConfigurationTests {
         #expect(Set(AppConfiguration.settings.map(\.environmentVariable)).count == AppConfiguration.settings.count)
     }
 
+    /// A database URL can hold a password: from every source it is a secret, which swift-configuration never prints.
+    @Test func theDatabaseURLIsASecretFromEverySource() async throws {
+        let value = "postgres://pacta:hunter2@db/pacta?sslmode=disable"
+        let file = try EnvFile("PACTA_DATABASE_URL=\(value)\n")
+        let sources: [(name: String, flags: [AppConfiguration.Setting: String], environment: [String: String], file: String)] = [
+            ("flag", [.databaseURL: value], [:], "/nonexistent/.env"),
+            ("environment", [:], ["PACTA_DATABASE_URL": value], "/nonexistent/.env"),
+            (".env", [:], [:], file.path),
+        ]
+        for source in sources {
+            let recorder = KeyRecorder()
+            let reader = try await AppConfiguration.reader(
+                flags: source.flags, environment: source.environment, environmentFile: source.file,
+                accessReporter: recorder)
+            #expect(try AppConfiguration(reader: reader).databaseURL?.host == "db", "\(source.name)")
+            #expect(recorder.secretKeys.withLock { $0 } == ["pacta.database.url"], "\(source.name)")
+        }
+    }
+
     @Test func environmentVariablesAreTheKeysUnderPactaInUpperSnakeCase() {
         #expect(AppConfiguration.Setting.port.environmentVariable == "PACTA_PORT")
         #expect(AppConfiguration.Setting.seedDirectory.environmentVariable == "PACTA_SEED_DIR")
@@ -244,8 +263,14 @@ struct AppConfigurationTests {
 /// Records the keys a reader is asked for.
 private final class KeyRecorder: AccessReporter, Sendable {
     let keys = Mutex<Set<String>>([])
+    /// The keys whose value was found and marked secret (redacted in access logs).
+    let secretKeys = Mutex<Set<String>>([])
 
     func report(_ event: AccessEvent) {
-        keys.withLock { _ = $0.insert(event.metadata.key.components.joined(separator: ".")) }
+        let key = event.metadata.key.components.joined(separator: ".")
+        keys.withLock { _ = $0.insert(key) }
+        if case .success(let value?) = event.result, value.isSecret {
+            secretKeys.withLock { _ = $0.insert(key) }
+        }
     }
 }

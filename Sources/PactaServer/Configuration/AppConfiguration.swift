@@ -141,6 +141,10 @@ extension AppConfiguration {
             return name
         }
 
+        /// Whether the value can hold a credential: swift-configuration then redacts it wherever it reports values
+        /// (access logs, `description`).
+        public var isSecret: Bool { self == .databaseURL }
+
         /// The flag's help: the summary, the environment variable and the default.
         public var help: String {
             "\(summary) (env \(environmentVariable); default \(defaultValue ?? unsetMeans ?? "none"))."
@@ -244,24 +248,28 @@ extension AppConfiguration {
     public static func reader(
         flags: [Setting: String] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        environmentFile: String = ".env"
+        environmentFile: String = ".env",
+        accessReporter: (any AccessReporter)? = nil
     ) async throws -> ConfigReader {
+        let secrets = SecretsSpecifier<String, String>.specific(
+            Set(settings.filter(\.isSecret).map(\.environmentVariable)))
         let file: EnvironmentVariablesProvider
         do {
-            file = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(environmentFile), allowMissing: true)
+            file = try await EnvironmentVariablesProvider(
+                environmentFilePath: FilePath(environmentFile), allowMissing: true, secretsSpecifier: secrets)
         } catch {
             throw ConfigurationError(description: "cannot read \(environmentFile): \(error)")
         }
         let flagValues = Dictionary(
             uniqueKeysWithValues: flags.map { setting, value in
-                (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: false))
+                (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: setting.isSecret))
             }
         )
         return ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(environmentVariables: environment),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets),
             file,
-        ]).scoped(to: "pacta")
+        ], accessReporter: accessReporter).scoped(to: "pacta")
     }
 }
 
