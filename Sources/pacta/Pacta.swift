@@ -99,7 +99,9 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await openExistingStore(database)
-            for token in try await store.tokens() {
+            let tokens = try await store.tokens()
+            try await store.close()
+            for token in tokens {
                 print([token.name, "created \(token.createdAt)", token.revokedAt.map { "revoked \($0)" } ?? "active"]
                     .joined(separator: "\t"))
             }
@@ -113,7 +115,9 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await openExistingStore(database)
-            guard try await store.revokeToken(name: name) else {
+            let revoked = try await store.revokeToken(name: name)
+            try await store.close()
+            guard revoked else {
                 throw ValidationError("no active token is named '\(name)'")
             }
             print("revoked \(name)")
@@ -136,7 +140,9 @@ struct Status: AsyncParsableCommand {
             throw ValidationError("--as-of: \(error)")
         }
         let store = try await openExistingStore(database)
-        guard let stored = try await store.agreement(id: id) else { throw ValidationError("no agreement '\(id)'") }
+        let found = try await store.agreement(id: id)
+        try await store.close()
+        guard let stored = found else { throw ValidationError("no agreement '\(id)'") }
         let status = RulesEngine.evaluate(stored.agreement, asOf: date)
         if json {
             let encoder = JSONEncoder()
