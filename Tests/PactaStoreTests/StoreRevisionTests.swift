@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PactaCore
+import Synchronization
 import Testing
 
 @testable import PactaStore
@@ -59,6 +60,48 @@ import Testing
         }
     }
 
+    /// A reader that follows `changes(after:)` while eight writers commit never misses a write: were a lower
+    /// revision committed after the reader had seen a higher one, the reader would move past it for good.
+    @Test(arguments: StoreBackend.all) func aReaderFollowingChangesMissesNoWriteWhileWritersRun(
+        backend: StoreBackend
+    ) async throws {
+        try await backend.withStore { store in
+            let writersDone = WritersDone()
+            let reader = Task {
+                var seen: [String: Int64] = [:]
+                var last: Int64 = 0
+                while true {
+                    let finished = writersDone.value
+                    let changes = try await store.changes(after: last, limit: 1_000)
+                    for change in changes {
+                        #expect(change.revision > last, "changes come in revision order, after the last one seen")
+                        last = change.revision
+                        seen[change.id] = change.revision
+                    }
+                    // One more read after the writers have finished catches what committed meanwhile.
+                    if finished && changes.isEmpty { return seen }
+                }
+            }
+            let created = try await withThrowingTaskGroup(of: [String: Int64].self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var revisions: [String: Int64] = [:]
+                        for index in 0..<15 {
+                            let id = "w\(writer)-\(index)"
+                            revisions[id] = try await store.create(SQLiteAgreementStoreTests.sample(id)).revision
+                        }
+                        return revisions
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+            }
+            writersDone.set()
+            let seen = try await reader.value
+            #expect(created.count == 120)
+            #expect(seen == created)
+        }
+    }
+
     @Test func aVersionTwoDatabaseGetsBareVersionsAndRevisions() async throws {
         try await SQLiteAgreementStoreTests.withTemporaryFile { path in
             let document = String(
@@ -84,4 +127,11 @@ import Testing
             try await store.close()
         }
     }
+}
+
+/// Set once the writers of a test have all returned.
+private final class WritersDone: Sendable {
+    private let done = Mutex(false)
+    var value: Bool { done.withLock { $0 } }
+    func set() { done.withLock { $0 = true } }
 }
