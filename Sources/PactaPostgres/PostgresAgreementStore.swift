@@ -274,11 +274,16 @@ public final class PostgresAgreementStore: AgreementStore {
             let rows = try await connection.query(
                 "SELECT document::text, version, revision FROM pacta_agreements ORDER BY id COLLATE \"C\"",
                 logger: logger)
-            let decoder = JSONDecoder()
+            // Decoded a batch at a time on every core, as SQLite's are: only one batch of text is alive at once.
+            var batch: [StoredDocument.Encoded] = []
             for try await (document, version, revision) in rows.decode((String, String, Int64).self) {
-                let agreement = try decoder.decode(Agreement.self, from: Data(document.utf8))
-                agreements.append(StoredAgreement(agreement: agreement, version: version, revision: revision))
+                batch.append(StoredDocument.Encoded(document: Data(document.utf8), version: version, revision: revision))
+                if batch.count == 4_096 {
+                    agreements += try StoredDocument.decodeInParallel(batch, lanes: StoredDocument.lanes(for: batch.count))
+                    batch.removeAll(keepingCapacity: true)
+                }
             }
+            agreements += try StoredDocument.decodeInParallel(batch, lanes: StoredDocument.lanes(for: batch.count))
             return StoreContents(revision: revision, agreements: agreements)
         }
     }
