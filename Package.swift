@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Already resolved for swift-openapi-generator; PactaContract reads openapi.yaml with it at build time.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         /// Pure domain: civil dates, periods, rules, events and the rules engine. No I/O, no clock.
@@ -39,6 +40,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        /// The same `AgreementStore` contract on PostgreSQL, for deployments that share one database.
+        .target(
+            name: "PactaPostgres",
+            dependencies: [
+                "PactaCore", "PactaStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// Types and the server protocol generated from `openapi.yaml`.
         .target(
             name: "PactaAPI",
@@ -49,7 +59,7 @@ let package = Package(
         .target(
             name: "PactaServer",
             dependencies: [
-                "PactaCore", "PactaStore", "PactaAPI",
+                "PactaCore", "PactaStore", "PactaPostgres", "PactaAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -74,16 +84,23 @@ let package = Package(
         .executableTarget(
             name: "pacta",
             dependencies: [
-                "PactaServer", "PactaStore", "PactaCore",
+                "PactaServer", "PactaStore", "PactaPostgres", "PactaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// Write throughput of each store backend (BENCHMARKS.md); no test runs it.
+        .executableTarget(
+            name: "pacta-store-throughput", dependencies: ["PactaCore", "PactaStore", "PactaPostgres"],
+            path: "Benchmarks/PactaStoreThroughput"),
         .testTarget(name: "PactaCoreTests", dependencies: ["PactaCore"]),
         .testTarget(
             name: "PactaStoreTests",
-            dependencies: ["PactaStore", "PactaCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "PactaStore", "PactaPostgres", "PactaCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(
             name: "PactaServerTests",
             dependencies: [

@@ -39,7 +39,7 @@ public enum ExpectedVersion: Sendable, Hashable {
 
     public static func exactly(_ version: String) -> ExpectedVersion { .oneOf([version]) }
 
-    func admits(_ current: String) -> Bool {
+    package func admits(_ current: String) -> Bool {
         switch self {
         case .any: return true
         case .oneOf(let versions): return versions.contains(current)
@@ -157,6 +157,12 @@ public struct TokenRecord: Sendable, Hashable {
     public let name: String
     public let createdAt: String
     public let revokedAt: String?
+
+    public init(name: String, createdAt: String, revokedAt: String?) {
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 public enum TokenError: Error, Equatable, Sendable {

@@ -67,11 +67,11 @@ public struct AuditRecord: Sendable, Hashable {
 }
 
 /// Computes the changes between two revisions of an agreement document.
-enum AuditDiff {
+package enum AuditDiff {
     /// Members compared one level deeper, so that a change of one rule does not read as "rules replaced".
     static let nested: Set<String> = ["rules"]
 
-    static func changes(from old: String?, to new: String?) -> [AuditChange] {
+    package static func changes(from old: String?, to new: String?) -> [AuditChange] {
         switch (old.flatMap(object), new.flatMap(object)) {
         case (nil, nil): return []
         case (nil, _?): return [AuditChange(op: .add, path: "")]

@@ -163,15 +163,15 @@ public final class SQLiteAgreementStore: AgreementStore {
             var result: [StoredAgreement] = []
             result.reserveCapacity(count)
             let rows = try Row.fetchCursor(db, sql: "SELECT document, version, revision FROM agreement ORDER BY id")
-            var batch: [EncodedRow] = []
+            var batch: [StoredDocument.Encoded] = []
             func decodeBatch() throws {
-                let lanes = min(ProcessInfo.processInfo.activeProcessorCount, max(1, batch.count / 64))
-                let decoded = try Self.decodeInParallel(batch, lanes: lanes)
+                let lanes = StoredDocument.lanes(for: batch.count)
+                let decoded = try StoredDocument.decodeInParallel(batch, lanes: lanes)
                 result += decoded
                 batch.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {
-                batch.append(EncodedRow(document: row[0], version: row[1], revision: row[2]))
+                batch.append(StoredDocument.Encoded(document: row[0], version: row[1], revision: row[2]))
                 if batch.count == 4_096 { try decodeBatch() }
             }
             try decodeBatch()
@@ -202,40 +202,9 @@ public final class SQLiteAgreementStore: AgreementStore {
         }
     }
 
-    private struct EncodedRow {
-        let document: Data
-        let version: String
-        let revision: Int64
-    }
-
     /// The revision of the last committed write (the audit sequence; SQLite never reuses one).
     private static func currentRevision(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'") ?? 0
-    }
-
-    private static func decodeInParallel(_ batch: [EncodedRow], lanes: Int) throws
-        -> [StoredAgreement]
-    {
-        let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let decoder = JSONDecoder()
-            let range = batch.indices.split(lane, of: lanes)
-            var decoded: [StoredAgreement] = []
-            decoded.reserveCapacity(range.count)
-            do {
-                for index in range {
-                    let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
-                    decoded.append(
-                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision))
-                }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
-            }
-            results.withLock { $0[lane] = decoded }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { $0.flatMap { $0 } }
     }
 
     public func agreement(id: String) async throws -> StoredAgreement? {
@@ -469,31 +438,14 @@ public final class SQLiteAgreementStore: AgreementStore {
     // MARK: Encoding
 
     private static func encode(_ agreement: Agreement) throws -> (document: String, version: String) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(agreement)
-        let digest = SHA256.hash(data: data)
-        let version = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
-        return (String(decoding: data, as: UTF8.self), version)
+        try StoredDocument.encode(agreement)
     }
 
     private static func decode(_ document: String) throws -> Agreement {
-        try JSONDecoder().decode(Agreement.self, from: Data(document.utf8))
+        try StoredDocument.decode(document)
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
-    }
-}
-
-extension Range where Bound == Int {
-    /// The `lane`-th of `lanes` contiguous, nearly equal parts of the range.
-    fileprivate func split(_ lane: Int, of lanes: Int) -> Range<Int> {
-        let size = count / lanes
-        let extra = count % lanes
-        let start = lowerBound + lane * size + Swift.min(lane, extra)
-        return start..<(start + size + (lane < extra ? 1 : 0))
+        StoredDocument.timestamp()
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 
 /// The device and inode of the database file as opened. If the path later names another file (deleted,
 /// replaced, restored from a backup under the server), writes would go to a file nobody will open again.
-struct FileIdentity: Sendable, Equatable {
+package struct FileIdentity: Sendable, Equatable {
     let path: String
     let device: UInt64
     let inode: UInt64
@@ -37,7 +37,7 @@ struct FileIdentity: Sendable, Equatable {
 /// Whether a store can take writes: the file is still the one it opened, the integrity check at start passed,
 /// no write found the file damaged, and a real write commits (the readiness probe: a read-only file system,
 /// a full disk or an I/O error fail it). Lasting failures refuse every later write.
-final class StoreHealth: Sendable {
+package final class StoreHealth: Sendable {
     private struct State {
         var failure: String?
         var lastProbe: (at: ContinuousClock.Instant, error: StoreError?)?
@@ -49,7 +49,7 @@ final class StoreHealth: Sendable {
     /// Probes closer together than this share one result.
     static let probeInterval: Duration = .seconds(1)
 
-    init(file: FileIdentity?) {
+    package init(file: FileIdentity?) {
         self.file = file
     }
 
@@ -76,7 +76,7 @@ final class StoreHealth: Sendable {
     }
 
     /// Runs `write` as a readiness probe, at most once per ``probeInterval``; callers within it share the result.
-    func probe(_ write: @escaping @Sendable () async throws -> Void) async throws {
+    package func probe(_ write: @escaping @Sendable () async throws -> Void) async throws {
         enum Answer {
             case recent(StoreError?)
             case running(Task<Void, any Error>)
@@ -123,7 +123,7 @@ final class StoreHealth: Sendable {
 
 /// Counts the operations running on a store so that closing it waits for the last one, and refuses new ones
 /// once closing has begun (they answer ``StoreError/unavailable(reason:)``, never touch a closed database).
-final class StoreUsage: Sendable {
+package final class StoreUsage: Sendable {
     private struct State {
         var running = 0
         var closing = false
@@ -132,14 +132,16 @@ final class StoreUsage: Sendable {
 
     private let state = Mutex(State())
 
-    func enter() throws {
+    package init() {}
+
+    package func enter() throws {
         try state.withLock { state in
             if state.closing { throw StoreError.unavailable(reason: "the database is closing (the server is shutting down)") }
             state.running += 1
         }
     }
 
-    func leave() {
+    package func leave() {
         let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.running -= 1
             guard state.running == 0, state.closing else { return [] }
@@ -150,7 +152,7 @@ final class StoreUsage: Sendable {
     }
 
     /// Refuses new operations, then returns when the running ones have finished.
-    func drain() async {
+    package func drain() async {
         await withCheckedContinuation { continuation in
             let done = state.withLock { state in
                 state.closing = true

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PactaCore
+import PactaPostgres
 import PactaServer
 import PactaStore
 
@@ -12,28 +13,32 @@ struct Generate: AsyncParsableCommand {
         discussion: """
             The same --count and --seed always produce the same agreements (ids synthetic-000000, ...). With \
             --database, a new database is first seeded with the bundled agreements, as `pacta serve` would, and the \
-            synthetic ones whose ids are not there yet are added.
+            synthetic ones whose ids are not there yet are added; --database-url does the same in PostgreSQL.
             """)
 
     @Option(help: "How many agreements.") var count: Int
     @Option(help: "Seed of the generator.") var seed: UInt64 = 1
     @Option(help: "Directory to write one JSON file per agreement into (created if missing).") var output: String?
     @Option(help: "SQLite file to add the agreements to (created and seeded if missing).") var database: String?
+    @Option(help: "PostgreSQL database to add the agreements to (migrated and seeded if new).") var databaseURL: String?
     @Flag(name: .customLong("validate"), help: "Validate every agreement and fail on the first invalid one.")
     var check = false
 
     func validate() throws {
         guard count >= 0 else { throw ValidationError("--count must not be negative") }
-        guard (output == nil) != (database == nil) else { throw ValidationError("give exactly one of --output and --database") }
+        guard [output, database, databaseURL].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --output, --database and --database-url")
+        }
     }
 
     func run() async throws {
         let chunkSize = 5_000
         let started = ContinuousClock.now
-        var store: SQLiteAgreementStore?
-        if let database {
-            var configuration = AppConfiguration()
-            configuration.databasePath = database
+        var store: (any AgreementStore)?
+        if database != nil || databaseURL != nil {
+            // Read as `pacta serve` reads it, so a bad URL is the same one-line error with its password redacted.
+            var configuration = try await readConfiguration([.database: database, .databaseURL: databaseURL])
+            if database != nil { configuration.databaseURL = nil }
             store = try await openStore(configuration, logger: Logger(label: "pacta"))
         }
         let encoder = JSONEncoder()
@@ -54,7 +59,9 @@ struct Generate: AsyncParsableCommand {
                     }
                 }
             }
-            if let store {
+            if let store = store as? SQLiteAgreementStore {
+                written += try await store.insertMissing(chunk)
+            } else if let store = store as? PostgresAgreementStore {
                 written += try await store.insertMissing(chunk)
             } else if let output {
                 for agreement in chunk {
@@ -64,9 +71,10 @@ struct Generate: AsyncParsableCommand {
                 }
             }
         }
+        try await store?.close()
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         FileHandle.standardError.write(
-            Data("wrote \(written) agreements to \(output ?? database ?? "") in \((seconds * 100).rounded() / 100) s\n".utf8))
+            Data("wrote \(written) agreements to \(output ?? database ?? databaseURL.flatMap { try? PostgresURL($0).redacted } ?? "") in \((seconds * 100).rounded() / 100) s\n".utf8))
     }
 }

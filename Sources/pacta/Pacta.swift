@@ -18,6 +18,10 @@ struct Pacta: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database"), help: .init(AppConfiguration.Setting.database.help))
     var path: String?
+    @Option(name: .customLong("database-url"), help: .init(AppConfiguration.Setting.databaseURL.help))
+    var url: String?
+
+    var flags: [AppConfiguration.Setting: String?] { [.database: path, .databaseURL: url] }
 }
 
 /// The configuration as the one reader sees it: `flags` (what the command line set; `nil` for an option not
@@ -46,7 +50,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await readConfiguration([
-            .host: host, .port: port.map(String.init), .database: database.path, .seedDirectory: seedDir,
+            .host: host, .port: port.map(String.init), .database: database.path, .databaseURL: database.url,
+            .seedDirectory: seedDir,
             .seed: noSeed ? "false" : nil, .logLevel: logLevel, .idleTimeout: idleTimeout.map(String.init),
             .maxBodyBytes: maxBodyBytes.map(String.init), .corsOrigins: corsOrigins,
             .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
@@ -83,6 +88,7 @@ struct Token: AsyncParsableCommand {
             } catch TokenError.nameTaken {
                 throw ValidationError("a token named '\(name)' exists; revoke it or choose another name")
             }
+            try await store.close()
             print(token)
         }
     }
@@ -93,7 +99,9 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await openExistingStore(database)
-            for token in try await store.tokens() {
+            let tokens = try await store.tokens()
+            try await store.close()
+            for token in tokens {
                 print([token.name, "created \(token.createdAt)", token.revokedAt.map { "revoked \($0)" } ?? "active"]
                     .joined(separator: "\t"))
             }
@@ -107,7 +115,9 @@ struct Token: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await openExistingStore(database)
-            guard try await store.revokeToken(name: name) else {
+            let revoked = try await store.revokeToken(name: name)
+            try await store.close()
+            guard revoked else {
                 throw ValidationError("no active token is named '\(name)'")
             }
             print("revoked \(name)")
@@ -130,7 +140,9 @@ struct Status: AsyncParsableCommand {
             throw ValidationError("--as-of: \(error)")
         }
         let store = try await openExistingStore(database)
-        guard let stored = try await store.agreement(id: id) else { throw ValidationError("no agreement '\(id)'") }
+        let found = try await store.agreement(id: id)
+        try await store.close()
+        guard let stored = found else { throw ValidationError("no agreement '\(id)'") }
         let status = RulesEngine.evaluate(stored.agreement, asOf: date)
         if json {
             let encoder = JSONEncoder()
@@ -143,18 +155,18 @@ struct Status: AsyncParsableCommand {
 }
 
 /// Opens a database that already exists, for commands that only read or change what is there: a mistyped
-/// `--database` is an error, never a new (and seeded) file.
-func openExistingStore(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {
-    var configuration = try await readConfiguration([.database: database.path])
-    guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+/// `--database` is an error, never a new (and seeded) file. (A PostgreSQL database is migrated, never seeded.)
+func openExistingStore(_ database: DatabaseOptions) async throws -> any AgreementStore {
+    var configuration = try await readConfiguration(database.flags)
+    if configuration.databaseURL == nil, !FileManager.default.fileExists(atPath: configuration.databasePath) {
         throw ValidationError("no database at '\(configuration.databasePath)' (`pacta serve` creates one)")
     }
     configuration.seed = false
     return try await openStore(configuration, logger: Logger(label: "pacta"))
 }
 
-func openStoreWithoutSeeding(_ database: DatabaseOptions) async throws -> SQLiteAgreementStore {
-    var configuration = try await readConfiguration([.database: database.path])
+func openStoreWithoutSeeding(_ database: DatabaseOptions) async throws -> any AgreementStore {
+    var configuration = try await readConfiguration(database.flags)
     configuration.seed = false
     return try await openStore(configuration, logger: Logger(label: "pacta"))
 }

@@ -10,6 +10,7 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.host, "0.0.0.0", { $0.host }),
     (.port, "9090", { "\($0.port)" }),
     (.database, "/srv/pacta/pacta.sqlite", { $0.databasePath }),
+    (.databaseURL, "postgres://pacta@db.example.org:5432/pacta?sslmode=require", { $0.databaseURL?.redacted ?? "" }),
     (.seed, "false", { "\($0.seed)" }),
     (.seedDirectory, "/srv/agreements", { $0.seedDirectory ?? "" }),
     (.logLevel, "trace", { $0.logLevel.rawValue }),
@@ -123,10 +124,30 @@ struct AppConfigurationTests {
         #expect(Set(AppConfiguration.settings.map(\.environmentVariable)).count == AppConfiguration.settings.count)
     }
 
+    /// A database URL can hold a password: from every source it is a secret, which swift-configuration never prints.
+    @Test func theDatabaseURLIsASecretFromEverySource() async throws {
+        let value = "postgres://pacta:hunter2@db/pacta?sslmode=disable"
+        let file = try EnvFile("PACTA_DATABASE_URL=\(value)\n")
+        let sources: [(name: String, flags: [AppConfiguration.Setting: String], environment: [String: String], file: String)] = [
+            ("flag", [.databaseURL: value], [:], "/nonexistent/.env"),
+            ("environment", [:], ["PACTA_DATABASE_URL": value], "/nonexistent/.env"),
+            (".env", [:], [:], file.path),
+        ]
+        for source in sources {
+            let recorder = KeyRecorder()
+            let reader = try await AppConfiguration.reader(
+                flags: source.flags, environment: source.environment, environmentFile: source.file,
+                accessReporter: recorder)
+            #expect(try AppConfiguration(reader: reader).databaseURL?.host == "db", "\(source.name)")
+            #expect(recorder.secretKeys.withLock { $0 } == ["pacta.database.url"], "\(source.name)")
+        }
+    }
+
     @Test func environmentVariablesAreTheKeysUnderPactaInUpperSnakeCase() {
         #expect(AppConfiguration.Setting.port.environmentVariable == "PACTA_PORT")
         #expect(AppConfiguration.Setting.seedDirectory.environmentVariable == "PACTA_SEED_DIR")
         #expect(AppConfiguration.Setting.requireTokenForReads.environmentVariable == "PACTA_REQUIRE_TOKEN_FOR_READS")
+        #expect(AppConfiguration.Setting.databaseURL.environmentVariable == "PACTA_DATABASE_URL")
     }
 
     // MARK: Errors
@@ -163,6 +184,10 @@ struct AppConfigurationTests {
             "PACTA_SHUTDOWN_TIMEOUT (--shutdown-timeout) is '99999999999999999999', expected a whole number of seconds from 1 to 86400"
         ),
         ("PACTA_REQUIRE_TOKEN_FOR_READS", "1", "PACTA_REQUIRE_TOKEN_FOR_READS is '1', expected true or false"),
+        (
+            "PACTA_DATABASE_URL", "postgres://pacta:hunter2@db/pacta?sslmode=maybe",
+            "PACTA_DATABASE_URL (--database-url) is 'postgres://pacta:***@db/pacta?sslmode=maybe', expected a postgres:// URL (sslmode must be one of disable, prefer, require, verify-full)"
+        ),
     ])
     func aBadValueIsOneLineNamingTheSettingAndTheValue(variable: String, value: String, message: String) async throws {
         #expect(!message.contains("\n"))
@@ -238,8 +263,14 @@ struct AppConfigurationTests {
 /// Records the keys a reader is asked for.
 private final class KeyRecorder: AccessReporter, Sendable {
     let keys = Mutex<Set<String>>([])
+    /// The keys whose value was found and marked secret (redacted in access logs).
+    let secretKeys = Mutex<Set<String>>([])
 
     func report(_ event: AccessEvent) {
-        keys.withLock { _ = $0.insert(event.metadata.key.components.joined(separator: ".")) }
+        let key = event.metadata.key.components.joined(separator: ".")
+        keys.withLock { _ = $0.insert(key) }
+        if case .success(let value?) = event.result, value.isSecret {
+            secretKeys.withLock { _ = $0.insert(key) }
+        }
     }
 }

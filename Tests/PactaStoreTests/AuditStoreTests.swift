@@ -8,54 +8,58 @@ import Testing
 @Suite struct AuditStoreTests {
     let alice = AuditContext(actor: "alice", requestId: "req-1")
 
-    @Test func everyWriteIsRecordedWithWhoWhichRequestAndWhatChanged() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
-        let event = NewEvent(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
-        let appended = try await store.appendEvents([event], to: "sample", expected: .any, audit: alice, check: { _, _ in })
-        var renamed = appended.stored.agreement
-        renamed.title = "Renamed"
-        let replaced = try await store.replace(renamed, expected: .exactly(appended.stored.version), audit: AuditContext(actor: "bob", requestId: "req-3"))
-        try await store.delete(id: "sample", expected: .any, audit: alice)
+    @Test(arguments: StoreBackend.all) func everyWriteIsRecordedWithWhoWhichRequestAndWhatChanged(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
+            let event = NewEvent(id: "e1", type: .signature, date: try CalendarDate(parsing: "1999-12-01"))
+            let appended = try await store.appendEvents([event], to: "sample", expected: .any, audit: alice, check: { _, _ in })
+            var renamed = appended.stored.agreement
+            renamed.title = "Renamed"
+            let replaced = try await store.replace(renamed, expected: .exactly(appended.stored.version), audit: AuditContext(actor: "bob", requestId: "req-3"))
+            try await store.delete(id: "sample", expected: .any, audit: alice)
 
-        let history = try await store.history(id: "sample")
-        #expect(history.map(\.action) == [.create, .appendEvents, .replace, .delete])
-        #expect(history.map(\.actor) == ["alice", "alice", "bob", "alice"])
-        #expect(history.map(\.requestId) == ["req-1", "req-1", "req-3", "req-1"])
-        #expect(history.map(\.versionAfter) == [created.version, appended.stored.version, replaced.version, nil])
-        #expect(history.map(\.versionBefore) == [nil, created.version, appended.stored.version, replaced.version])
-        #expect(history[0].changes == [AuditChange(op: .add, path: "")])
-        #expect(history[1].changes == [AuditChange(op: .add, path: "/events/0")])
-        #expect(history[2].changes == [AuditChange(op: .replace, path: "/title")])
-        #expect(history[3].changes == [AuditChange(op: .remove, path: "")])
-        #expect(history.map(\.sequence) == history.map(\.sequence).sorted())
-    }
-
-    @Test func aFailedWriteRecordsNothing() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
-        await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice) }
-        await #expect(throws: StoreError.self) {
-            try await store.delete(id: "sample", expected: .exactly("stale"), audit: alice)
+            let history = try await store.history(id: "sample")
+            #expect(history.map(\.action) == [.create, .appendEvents, .replace, .delete])
+            #expect(history.map(\.actor) == ["alice", "alice", "bob", "alice"])
+            #expect(history.map(\.requestId) == ["req-1", "req-1", "req-3", "req-1"])
+            #expect(history.map(\.versionAfter) == [created.version, appended.stored.version, replaced.version, nil])
+            #expect(history.map(\.versionBefore) == [nil, created.version, appended.stored.version, replaced.version])
+            #expect(history[0].changes == [AuditChange(op: .add, path: "")])
+            #expect(history[1].changes == [AuditChange(op: .add, path: "/events/0")])
+            #expect(history[2].changes == [AuditChange(op: .replace, path: "/title")])
+            #expect(history[3].changes == [AuditChange(op: .remove, path: "")])
+            #expect(history.map(\.sequence) == history.map(\.sequence).sorted())
         }
-        #expect(try await store.history(id: "sample").map(\.versionAfter) == [created.version])
     }
 
-    @Test func aRuleChangeIsReportedByRule() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        var agreement = try SQLiteAgreementStoreTests.sample()
-        _ = try await store.create(agreement, audit: alice)
-        agreement.rules.term = .init(kind: .fixed, length: try Period(parsing: "P1Y"))
-        _ = try await store.replace(agreement, expected: .any, audit: alice)
-        #expect(try await store.history(id: "sample").last?.changes == [AuditChange(op: .replace, path: "/rules/term")])
+    @Test(arguments: StoreBackend.all) func aFailedWriteRecordsNothing(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let created = try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice)
+            await #expect(throws: StoreError.self) { try await store.create(SQLiteAgreementStoreTests.sample(), audit: alice) }
+            await #expect(throws: StoreError.self) {
+                try await store.delete(id: "sample", expected: .exactly("stale"), audit: alice)
+            }
+            #expect(try await store.history(id: "sample").map(\.versionAfter) == [created.version])
+        }
     }
 
-    @Test func seedingIsRecordedAsTheServersOwnWrite() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        #expect(try await store.seedIfNeeded([SQLiteAgreementStoreTests.sample()]) == 1)
-        let history = try await store.history(id: "sample")
-        #expect(history.map(\.action) == [.seed])
-        #expect(history.first?.actor == nil)
+    @Test(arguments: StoreBackend.all) func aRuleChangeIsReportedByRule(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            var agreement = try SQLiteAgreementStoreTests.sample()
+            _ = try await store.create(agreement, audit: alice)
+            agreement.rules.term = .init(kind: .fixed, length: try Period(parsing: "P1Y"))
+            _ = try await store.replace(agreement, expected: .any, audit: alice)
+            #expect(try await store.history(id: "sample").last?.changes == [AuditChange(op: .replace, path: "/rules/term")])
+        }
+    }
+
+    @Test(arguments: StoreBackend.all) func seedingIsRecordedAsTheServersOwnWrite(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            #expect(try await store.seedIfNeeded([SQLiteAgreementStoreTests.sample()]) == 1)
+            let history = try await store.history(id: "sample")
+            #expect(history.map(\.action) == [.seed])
+            #expect(history.first?.actor == nil)
+        }
     }
 
     @Test func aVersionOneDatabaseIsMigratedInPlace() async throws {

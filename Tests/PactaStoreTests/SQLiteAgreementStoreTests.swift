@@ -38,56 +38,63 @@ import Testing
         }
     }
 
-    @Test func createRefusesAnExistingId() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        _ = try await store.create(Self.sample())
-        await #expect(throws: StoreError.alreadyExists(id: "sample")) { try await store.create(Self.sample()) }
+    @Test(arguments: StoreBackend.all) func createRefusesAnExistingId(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            _ = try await store.create(Self.sample())
+            await #expect(throws: StoreError.alreadyExists(id: "sample")) { try await store.create(Self.sample()) }
+        }
     }
 
-    @Test func expectedVersionGuardsEveryWrite() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let first = try await store.create(Self.sample())
-        var changed = try Self.sample()
-        changed.title = "Changed"
-        let second = try await store.replace(changed, expected: .exactly(first.version))
-        #expect(second.version != first.version)
-        await #expect(throws: StoreError.self) { try await store.replace(changed, expected: .exactly(first.version)) }
-        await #expect(throws: StoreError.self) { try await store.delete(id: "sample", expected: .exactly(first.version)) }
-        let event = NewEvent(id: "e1", type: .signature, date: .minimum)
-        await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", expected: .exactly("x")) }
-        #expect(try await store.agreement(id: "sample")?.agreement.events.isEmpty == true)
-        try await store.delete(id: "sample", expected: .any)
-        #expect(try await store.agreement(id: "sample") == nil)
-        await #expect(throws: StoreError.notFound(id: "sample")) { try await store.delete(id: "sample") }
+    @Test(arguments: StoreBackend.all) func expectedVersionGuardsEveryWrite(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let first = try await store.create(Self.sample())
+            var changed = try Self.sample()
+            changed.title = "Changed"
+            let second = try await store.replace(changed, expected: .exactly(first.version))
+            #expect(second.version != first.version)
+            await #expect(throws: StoreError.self) { try await store.replace(changed, expected: .exactly(first.version)) }
+            await #expect(throws: StoreError.self) { try await store.delete(id: "sample", expected: .exactly(first.version)) }
+            let event = NewEvent(id: "e1", type: .signature, date: .minimum)
+            await #expect(throws: StoreError.self) { try await store.appendEvents([event], to: "sample", expected: .exactly("x")) }
+            #expect(try await store.agreement(id: "sample")?.agreement.events.isEmpty == true)
+            try await store.delete(id: "sample", expected: .any)
+            #expect(try await store.agreement(id: "sample") == nil)
+            await #expect(throws: StoreError.notFound(id: "sample")) { try await store.delete(id: "sample") }
+        }
     }
 
-    @Test func versionsDependOnContentOnly() async throws {
-        let one = try SQLiteAgreementStore.inMemory()
-        let two = try SQLiteAgreementStore.inMemory()
-        #expect(try await one.create(Self.sample()).version == two.create(Self.sample()).version)
+    /// The same document has the same version in every store and every backend (the version is its content's hash).
+    @Test(arguments: StoreBackend.all) func versionsDependOnContentOnly(backend: StoreBackend) async throws {
+        let reference = try await SQLiteAgreementStore.inMemory().create(Self.sample()).version
+        try await backend.withStore { store in
+            let version = try await store.create(Self.sample()).version
+            #expect(version == reference)
+        }
     }
 
-    @Test func seedingHappensOncePerDatabase() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 2)
-        try await store.delete(id: "a")
-        #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 0)
-        #expect(try await store.allAgreements().map(\.agreement.id) == ["b"])
+    @Test(arguments: StoreBackend.all) func seedingHappensOncePerDatabase(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 2)
+            try await store.delete(id: "a")
+            #expect(try await store.seedIfNeeded([Self.sample("a"), Self.sample("b")]) == 0)
+            #expect(try await store.allAgreements().map(\.agreement.id) == ["b"])
+        }
     }
 
-    @Test func tokensAreStoredAsHashesAndCanBeRevoked() async throws {
-        let store = try SQLiteAgreementStore.inMemory()
-        let (token, hash) = Tokens.generate()
-        #expect(token.hasPrefix("pacta_"))
-        #expect(token.count == "pacta_".count + 43)
-        #expect(hash != Array(token.utf8))
-        try await store.createToken(name: "ci", hash: hash)
-        await #expect(throws: TokenError.nameTaken("ci")) { try await store.createToken(name: "ci", hash: [1]) }
-        #expect(try await store.tokenName(hash: Tokens.hash(token)) == "ci")
-        #expect(try await store.tokenName(hash: Tokens.hash(token + "x")) == nil)
-        #expect(try await store.revokeToken(name: "ci"))
-        #expect(try await store.revokeToken(name: "ci") == false)
-        #expect(try await store.tokenName(hash: hash) == nil)
-        #expect(try await store.tokens().map(\.name) == ["ci"])
+    @Test(arguments: StoreBackend.all) func tokensAreStoredAsHashesAndCanBeRevoked(backend: StoreBackend) async throws {
+        try await backend.withStore { store in
+            let (token, hash) = Tokens.generate()
+            #expect(token.hasPrefix("pacta_"))
+            #expect(token.count == "pacta_".count + 43)
+            #expect(hash != Array(token.utf8))
+            try await store.createToken(name: "ci", hash: hash)
+            await #expect(throws: TokenError.nameTaken("ci")) { try await store.createToken(name: "ci", hash: [1]) }
+            #expect(try await store.tokenName(hash: Tokens.hash(token)) == "ci")
+            #expect(try await store.tokenName(hash: Tokens.hash(token + "x")) == nil)
+            #expect(try await store.revokeToken(name: "ci"))
+            #expect(try await store.revokeToken(name: "ci") == false)
+            #expect(try await store.tokenName(hash: hash) == nil)
+            #expect(try await store.tokens().map(\.name) == ["ci"])
+        }
     }
 }

@@ -7,13 +7,21 @@ import NIOCore
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import PactaCore
+import PactaPostgres
 import PactaStore
 
-/// Opens the configured SQLite database (creating its directory), seeding a new one with the bundled agreements.
-public func openStore(_ configuration: AppConfiguration, logger: Logger) async throws -> SQLiteAgreementStore {
-    let directory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let store = try SQLiteAgreementStore(path: configuration.databasePath)
+/// Opens the configured database, seeding a new one with the bundled agreements: PostgreSQL when
+/// ``AppConfiguration/databaseURL`` is set (migrated on the way), else the SQLite file (created with its directory).
+public func openStore(_ configuration: AppConfiguration, logger: Logger) async throws -> any AgreementStore {
+    let store: any AgreementStore
+    if let url = configuration.databaseURL {
+        logger.info("Opening PostgreSQL", metadata: ["url": "\(url.redacted)"])
+        store = try await PostgresAgreementStore.open(url: url, logger: logger)
+    } else {
+        let directory = URL(fileURLWithPath: configuration.databasePath).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteAgreementStore(path: configuration.databasePath)
+    }
     if configuration.seed {
         let agreements = try configuration.seedDirectory.map { try BundledData.agreements(in: URL(fileURLWithPath: $0)) }
             ?? BundledData.agreements()

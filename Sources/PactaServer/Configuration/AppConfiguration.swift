@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Logging
 import PactaCore
+import PactaPostgres
 import Prometheus
 import SystemPackage
 
@@ -14,6 +15,8 @@ public struct AppConfiguration: Sendable {
     public var port: Int = 8080
     /// The SQLite file; created with its directory on first start.
     public var databasePath: String = "data/pacta.sqlite"
+    /// A PostgreSQL database to use instead of the SQLite file (``databasePath`` is then not read).
+    public var databaseURL: PostgresURL?
     /// Where the bundled agreements are read from to seed a new database; `nil` for the copy inside the binary's
     /// resource bundle.
     public var seedDirectory: String?
@@ -62,6 +65,14 @@ public struct AppConfiguration: Sendable {
         host = read.text(.host) ?? host
         port = try read.integer(.port, in: 0...65535, expected: "a whole number from 0 to 65535") ?? port
         databasePath = read.text(.database) ?? databasePath
+        databaseURL = try read.text(.databaseURL).map { text in
+            do {
+                return try PostgresURL(text)
+            } catch let error as PostgresURLError {
+                // The value is quoted with its password redacted: this line goes to logs.
+                throw ConfigurationError(.databaseURL, error.url, expected: "a postgres:// URL (\(error.problem))")
+            }
+        }
         seed = try read.boolean(.seed) ?? seed
         seedDirectory = read.text(.seedDirectory)
         logLevel = try read.choice(.logLevel, from: Logger.Level.allCases) ?? logLevel
@@ -130,6 +141,10 @@ extension AppConfiguration {
             return name
         }
 
+        /// Whether the value can hold a credential: swift-configuration then redacts it wherever it reports values
+        /// (access logs, `description`).
+        public var isSecret: Bool { self == .databaseURL }
+
         /// The flag's help: the summary, the environment variable and the default.
         public var help: String {
             "\(summary) (env \(environmentVariable); default \(defaultValue ?? unsetMeans ?? "none"))."
@@ -138,7 +153,7 @@ extension AppConfiguration {
 
     /// Every setting Pacta reads, in the order the README lists them.
     public static let settings: [Setting] = [
-        .host, .port, .database, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
+        .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
         .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat,
     ]
 }
@@ -156,6 +171,12 @@ extension AppConfiguration.Setting {
         flag: "--database",
         default: "data/pacta.sqlite",
         "SQLite file; created with its directory on first start"
+    )
+    public static let databaseURL = Self(
+        "database.url",
+        flag: "--database-url",
+        unsetMeans: "the SQLite file",
+        "PostgreSQL URL, postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-full"
     )
     public static let seed = Self(
         "seed",
@@ -227,24 +248,28 @@ extension AppConfiguration {
     public static func reader(
         flags: [Setting: String] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        environmentFile: String = ".env"
+        environmentFile: String = ".env",
+        accessReporter: (any AccessReporter)? = nil
     ) async throws -> ConfigReader {
+        let secrets = SecretsSpecifier<String, String>.specific(
+            Set(settings.filter(\.isSecret).map(\.environmentVariable)))
         let file: EnvironmentVariablesProvider
         do {
-            file = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(environmentFile), allowMissing: true)
+            file = try await EnvironmentVariablesProvider(
+                environmentFilePath: FilePath(environmentFile), allowMissing: true, secretsSpecifier: secrets)
         } catch {
             throw ConfigurationError(description: "cannot read \(environmentFile): \(error)")
         }
         let flagValues = Dictionary(
             uniqueKeysWithValues: flags.map { setting, value in
-                (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: false))
+                (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: setting.isSecret))
             }
         )
         return ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(environmentVariables: environment),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets),
             file,
-        ]).scoped(to: "pacta")
+        ], accessReporter: accessReporter).scoped(to: "pacta")
     }
 }
 

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import PactaCore
+import Synchronization
+
+/// How every backend stores an agreement: canonical JSON (sorted keys) whose hash is its version, so the same
+/// document has the same version in SQLite and in PostgreSQL.
+package enum StoredDocument {
+    package static func encode(_ agreement: Agreement) throws -> (document: String, version: String) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(agreement)
+        let digest = SHA256.hash(data: data)
+        let version = digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return (String(decoding: data, as: UTF8.self), version)
+    }
+
+    package static func decode(_ document: String) throws -> Agreement {
+        try JSONDecoder().decode(Agreement.self, from: Data(document.utf8))
+    }
+
+    /// When a write committed, RFC 3339 in UTC (the audit records' `at`).
+    package static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
+
+extension StoredDocument {
+    /// A stored row before its document is decoded.
+    package struct Encoded: Sendable {
+        let document: Data
+        let version: String
+        let revision: Int64
+
+        package init(document: Data, version: String, revision: Int64) {
+            self.document = document
+            self.version = version
+            self.revision = revision
+        }
+    }
+
+    /// Decoding JSON is most of startup (perf, 100,000 agreements), so a batch of documents is decoded on
+    /// `lanes` cores; the result keeps the batch's order.
+    package static func decodeInParallel(_ batch: [Encoded], lanes: Int) throws -> [StoredAgreement] {
+        let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decoder = JSONDecoder()
+            let range = batch.indices.split(lane, of: lanes)
+            var decoded: [StoredAgreement] = []
+            decoded.reserveCapacity(range.count)
+            do {
+                for index in range {
+                    let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
+                    decoded.append(
+                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision))
+                }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            results.withLock { $0[lane] = decoded }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    /// How many cores a batch is worth: one per 64 documents, at most all of them.
+    package static func lanes(for count: Int) -> Int {
+        min(ProcessInfo.processInfo.activeProcessorCount, max(1, count / 64))
+    }
+}
+
+extension Range where Bound == Int {
+    /// The `lane`-th of `lanes` contiguous, nearly equal parts of the range.
+    fileprivate func split(_ lane: Int, of lanes: Int) -> Range<Int> {
+        let size = count / lanes
+        let extra = count % lanes
+        let start = lowerBound + lane * size + Swift.min(lane, extra)
+        return start..<(start + size + (lane < extra ? 1 : 0))
+    }
+}
