@@ -208,15 +208,40 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     }
 
     /// A fixed day of the calendar some years after the notice: "31 December of the year following".
+    ///
+    /// With `cutoff`, the year depends on the day of the notice within its year: "may withdraw on 30 June of
+    /// any year by giving notice on or before 1 January of the same year" (ICRW Art. XI) is the anchor 30 June,
+    /// `yearsAfterNotice` 0, `cutoff` 1 January: a notice counted on or before the cutoff takes effect on the
+    /// anchor of its year + `yearsAfterNotice`; a later one, on the anchor a year after that.
     public struct CalendarAnchor: Codable, Hashable, Sendable {
         public var month: Int
         public var day: Int
         public var yearsAfterNotice: Int
+        /// The last day of a year on which notice counts for the nearer anchor; absent: every day of the year does.
+        public var cutoff: MonthDay?
 
-        public init(month: Int, day: Int, yearsAfterNotice: Int) {
+        public init(month: Int, day: Int, yearsAfterNotice: Int, cutoff: MonthDay? = nil) {
             self.month = month
             self.day = day
             self.yearsAfterNotice = yearsAfterNotice
+            self.cutoff = cutoff
+        }
+
+        /// The anchor's year for a notice counted on `counted`.
+        public func effectYear(forNoticeOn counted: CalendarDate) -> Int {
+            let late = cutoff.map { (counted.month, counted.day) > ($0.month, $0.day) } ?? false
+            return counted.year + yearsAfterNotice + (late ? 1 : 0)
+        }
+    }
+
+    /// A day of the year, as a clause names it ("1 January").
+    public struct MonthDay: Codable, Hashable, Sendable {
+        public var month: Int
+        public var day: Int
+
+        public init(month: Int, day: Int) {
+            self.month = month
+            self.day = day
         }
     }
 

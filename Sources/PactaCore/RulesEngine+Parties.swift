@@ -225,29 +225,21 @@ extension Evaluation {
         of notice: Event, countedOn counted: CalendarDate, resumed: Bool, rule: WithdrawalRule
     ) -> NoticeOutcome {
         let party = notice.party ?? ""
-        var computed: CalendarDate
-        var convention: String
-        do {
-            if let anchor = rule.anchor {
-                computed = try CalendarDate(year: counted.year + anchor.yearsAfterNotice, month: anchor.month, day: anchor.day)
-                convention = "the fixed day \(anchor.month)-\(anchor.day) of the year \(anchor.yearsAfterNotice) after the notice's year"
-            } else {
-                let period = rule.notice ?? Period()
-                computed = try counted.plus(period)
-                convention = "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
-                if rule.counting == .dayAfter {
-                    computed = try computed.addingDays(1)
-                    convention = "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
-                }
-            }
-            if let snap = rule.snap {
-                computed = try snap.apply(to: computed)
-                convention += ", then the first day of the following month"
-            }
-        } catch {
+        // The arithmetic is the rule's own (`computedDate`), shared with the withdrawal window a status reports.
+        guard let computed = try? rule.computedDate(countedOn: counted) else {
             undetermined.append(Undetermined(field: "parties.\(party)", reason: "The withdrawal would take effect after 9999-12-31."))
             return .undetermined
         }
+        var convention: String
+        if let anchor = rule.anchor {
+            convention = rule.anchorConvention(anchor)
+        } else {
+            let period = rule.notice ?? Period()
+            convention = rule.counting == .dayAfter
+                ? "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
+                : "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
+        }
+        if rule.snap != nil { convention += ", then the first day of the following month" }
         var effect = computed
         if rule.laterDateMayBeSpecified == true, let stated = notice.statedEffectiveDate, stated > computed {
             effect = stated
@@ -259,10 +251,14 @@ extension Evaluation {
         step(
             "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id,
             convention: convention + (rule.effectDate == .firstDayNotBound
-                ? "; the withdrawal takes effect on that day, so the party's last day bound is the day before"
-                : "; that day is the party's last day bound"),
+                ? "; the withdrawal takes effect from the start of that day, so the party's last day bound is the day before"
+                : "; the withdrawal takes effect at the end of that day, the party's last day bound"),
             result: "\(lastDay)", inputs: ["party": party, "counted": "\(counted)"],
             explanation: (resumed ? "Counted again from its resumption on \(counted), " : "\(party)'s notice, counted from \(counted), ")
+                + (rule.anchor?.cutoff.map { cutoff in
+                    let late = (counted.month, counted.day) > (cutoff.month, cutoff.day)
+                    return "\(late ? "after" : "on or before") \(cutoff.spelled) of \(counted.year), "
+                } ?? "")
                 + "takes effect on \(firstOut): \(party) is bound through \(lastDay).")
 
         if rule.deferredDuringArmedConflict == true {

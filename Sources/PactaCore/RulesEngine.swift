@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "5"
+    public static let version = "6"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -106,6 +106,7 @@ struct Evaluation {
                     ?? "No entry into force can be established on or before \(asOf): not yet in force.")
         }
         status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
+        withdrawalWindows(&status.parties, memberships: memberships, generalEntry: entry, agreementState: status.state)
         unclausedNoticeFlags()
         extensionFlags(entry: entry)
         resumptionFlags()

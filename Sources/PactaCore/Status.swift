@@ -109,11 +109,16 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// The event behind the status where one event explains it: the deposit of a `consented` state, the
     /// withdrawal of signature of a `notParty` one.
     public var eventId: String?
+    /// For a party free to withdraw under the withdrawal clause: the nearest date a withdrawal can take effect, and
+    /// the last day to give notice for it.
+    public var nextWithdrawal: WithdrawalWindow?
 
     public init(
         party: String, status: Status, since: CalendarDate? = nil, boundFrom: CalendarDate? = nil,
-        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil
+        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil,
+        nextWithdrawal: WithdrawalWindow? = nil
     ) {
+        self.nextWithdrawal = nextWithdrawal
         self.party = party
         self.status = status
         self.since = since

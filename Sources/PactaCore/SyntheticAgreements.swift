@@ -219,19 +219,27 @@ public enum SyntheticAgreements {
         }
         let delay: Period = [.days(30), .days(90), .months(3), .days(60)][random.next(below: 4)]
         let snap: DateSnap? = random.next(below: 3) == 0 ? .firstDayOfNextMonth : nil
+        let lockIn: WithdrawalRule.LockIn? = random.next(below: 2) == 0 ? .init(period: .years(3), from: .partyEntryIntoForce) : nil
+        // Drawn last, so the agreements drawn before this shape existed keep every other date.
+        let calendarAnchored = random.next(below: 3) == 0
+        let withdrawal = calendarAnchored
+            ? WithdrawalRule(
+                noticeDate: .receipt, anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
+                lockIn: lockIn, article: "Art. 45")
+            : WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: .sameCalendarDate, lockIn: lockIn, article: "Art. 45")
         return Agreement(
             id: id, title: "Convention on \(topic.title)", shortTitle: "\(topic.short.capitalizedFirst) Convention",
             kind: .multilateral, parties: parties, tags: ["synthetic", "multilateral", topic.tag],
-            summary: "Synthetic. Enters into force \(delay) after the \(required)th consent; a party may withdraw on one year's notice after a lock-in.",
+            summary: "Synthetic. Enters into force \(delay) after the \(required)th consent; "
+                + (calendarAnchored
+                    ? "a party may withdraw on 30 June of a year by notice received on or before 1 January of that year."
+                    : "a party may withdraw on one year's notice after a lock-in."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(
                     kind: .afterConsents, consentsRequired: required, delay: delay, snap: snap,
                     laterParties: LaterPartiesRule(delay: delay, snap: snap, article: "Art. 40(2)"), article: "Art. 40(1)"),
                 term: TermRule(kind: .indefinite),
-                withdrawal: WithdrawalRule(
-                    notice: .years(1), noticeDate: .receipt, counting: .sameCalendarDate,
-                    lockIn: random.next(below: 2) == 0 ? .init(period: .years(3), from: .partyEntryIntoForce) : nil,
-                    article: "Art. 45")),
+                withdrawal: withdrawal),
             events: events)
     }
 

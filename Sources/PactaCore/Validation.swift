@@ -123,6 +123,17 @@ public enum AgreementValidator {
                 if anchor.yearsAfterNotice < 0 || anchor.yearsAfterNotice > 100 {
                     issues.append(.init(pointer: "/rules/withdrawal/anchor/yearsAfterNotice", message: "must be 0...100"))
                 }
+                if let cutoff = anchor.cutoff, (try? CalendarDate(year: 2000, month: cutoff.month, day: cutoff.day)) == nil {
+                    issues.append(
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "month \(cutoff.month) has no day \(cutoff.day)"))
+                }
+                // Otherwise a notice between the anchor and the cutoff would take effect before it was given.
+                if let cutoff = anchor.cutoff, anchor.yearsAfterNotice == 0,
+                    (cutoff.month, cutoff.day) >= (anchor.month, anchor.day)
+                {
+                    issues.append(
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "must come before the anchor's day when yearsAfterNotice is 0"))
+                }
             }
             positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
             positive(withdrawal.survival, "/rules/withdrawal/survival")

@@ -16,6 +16,9 @@ public final class LifecycleIndex: Sendable {
     private let phased: [PhaseTable]
     /// Runs with a period of weeks or days: few, so every window looks at each.
     private let unphased: [RunReference]
+    /// The slots whose withdrawal clause has windows longer than a day: their windows' last days are placed by
+    /// arithmetic over the lifecycle's stretches in force, for each window asked.
+    private let windowed: [Int]
 
     /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
     private struct ExplicitItem: Sendable {
@@ -145,6 +148,7 @@ public final class LifecycleIndex: Sendable {
             PhaseTable(months: months, entries: byMonths[months]!.sorted { $0.phase < $1.phase })
         }
         self.unphased = unphased
+        self.windowed = lifecycles.indices.filter { WithdrawalWindows(agreement($0).rules.withdrawal) != nil }
     }
 
     /// The lifecycle of agreement `id`, if the index holds it.
@@ -227,6 +231,9 @@ public final class LifecycleIndex: Sendable {
             for item in lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].items(from: from, through: to) {
                 visitRun(candidate, item)
             }
+        }
+        for slot in windowed where included(slot) {
+            computed += WithdrawalWindows.deadlines(of: agreement(slot), during: lifecycles[slot].inForce(from: from, through: to))
         }
         return computed
     }
