@@ -280,14 +280,39 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     public var deferredDuringArmedConflict: Bool?
     /// Obligations continue for this long after the withdrawal takes effect (a sunset clause).
     public var survival: Period?
+    /// The notice period is a negotiation period the parties may extend, and a withdrawal agreement may end it
+    /// earlier (TEU Art. 50(3)).
+    public var negotiation: Negotiation?
     public var article: String?
+
+    /// "The Treaties shall cease to apply ... from the date of entry into force of the withdrawal agreement or,
+    /// failing that, two years after the notification ..., unless the European Council, in agreement with the Member
+    /// State concerned, unanimously decides to extend this period."
+    public struct Negotiation: Codable, Hashable, Sendable {
+        /// The period may be extended, any number of times: each `withdrawalPeriodExtended` event (naming the
+        /// notice) gives the new date, read as ``WithdrawalRule/effectDate`` says (for TEU Art. 50, the last day
+        /// bound: "until 31 January 2020").
+        public var extensible: Bool
+        /// The withdrawal takes effect on the day a withdrawal agreement enters into force
+        /// (`withdrawalAgreementInForce`), if that day comes before the end of the period.
+        public var endsOnWithdrawalAgreement: Bool
+        public var article: String?
+
+        public init(extensible: Bool, endsOnWithdrawalAgreement: Bool, article: String? = nil) {
+            self.extensible = extensible
+            self.endsOnWithdrawalAgreement = endsOnWithdrawalAgreement
+            self.article = article
+        }
+    }
 
     public init(
         notice: Period? = nil, noticeDate: TerminationRule.NoticeDate = .receipt, counting: Counting = .sameCalendarDate,
         anchor: CalendarAnchor? = nil, snap: DateSnap? = nil, effectDate: EffectDate = .firstDayNotBound,
         lockIn: LockIn? = nil, holders: [String]? = nil, laterDateMayBeSpecified: Bool? = nil,
-        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, article: String? = nil
+        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, negotiation: Negotiation? = nil,
+        article: String? = nil
     ) {
+        self.negotiation = negotiation
         self.notice = notice
         self.noticeDate = noticeDate
         self.counting = counting

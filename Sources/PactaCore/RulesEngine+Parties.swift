@@ -12,6 +12,8 @@ struct Membership {
     var survivesThrough: CalendarDate?
     /// The notice of withdrawal this membership's end is computed from, whatever its effect.
     var notice: Event?
+    /// Under an extensible negotiation period, how many extensions of it were agreed.
+    var extensions: Int?
 }
 
 extension Evaluation {
@@ -204,6 +206,7 @@ extension Evaluation {
         switch outcome {
         case .lastDay(let lastDay):
             membership.lastDayBound = lastDay
+            if rule.negotiation?.extensible == true { membership.extensions = extensionsByNotice[notice.id] ?? 0 }
             if let survival = rule.survival, let firstOut = try? lastDay.addingDays(1),
                 let end = try? firstOut.plus(survival).addingDays(-1)
             {
@@ -245,6 +248,8 @@ extension Evaluation {
             effect = stated
             convention += "; the notice names a later date, which applies"
         }
+        effect = extendedPeriod(of: notice, from: effect, rule: rule)
+        if (extensionsByNotice[notice.id] ?? 0) > 0 { convention += "; extended by agreement to the last extension's date" }
         guard var lastDay = rule.effectDate == .firstDayNotBound ? try? effect.addingDays(-1) : effect,
             var firstOut = try? lastDay.addingDays(1)
         else { return .undetermined }
@@ -260,6 +265,31 @@ extension Evaluation {
                     return "\(late ? "after" : "on or before") \(cutoff.spelled) of \(counted.year), "
                 } ?? "")
                 + "takes effect on \(firstOut): \(party) is bound through \(lastDay).")
+
+        if rule.negotiation?.endsOnWithdrawalAgreement == true,
+            let concluded = events.first(where: {
+                $0.type == .withdrawalAgreementInForce && $0.party == party && $0.date >= counted
+            })
+        {
+            if concluded.date <= firstOut {
+                negotiationApplied.insert(concluded.id)
+                let earlier = concluded.date < firstOut
+                if earlier {
+                    firstOut = concluded.date
+                    lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
+                }
+                step(
+                    "withdrawal", rule: "withdrawal", article: rule.negotiation?.article ?? rule.article,
+                    eventId: concluded.id,
+                    convention: "the withdrawal takes effect from the day the withdrawal agreement enters into force, if that comes before the end of the period",
+                    result: "\(lastDay)", inputs: ["party": party, "agreementInForce": "\(concluded.date)"],
+                    explanation: earlier
+                        ? "The withdrawal agreement entered into force on \(concluded.date), before the end of the period: \(party) is bound through \(lastDay)."
+                        : "The withdrawal agreement entered into force on \(concluded.date), the day the end of the period already gave: \(party) is bound through \(lastDay).")
+            } else {
+                negotiationNoEffect[concluded.id] = "the withdrawal had already taken effect on \(firstOut)"
+            }
+        }
 
         if rule.deferredDuringArmedConflict == true {
             let conflicts = events.filter {
@@ -367,13 +397,17 @@ extension Evaluation {
             }
             if let lastDay = current.lastDayBound {
                 if asOf <= lastDay {
-                    return PartyStatus(
+                    var pending = PartyStatus(
                         party: party.code, status: .withdrawalPending, since: joined, lastDayAsParty: lastDay,
                         obligationsSurviveThrough: current.survivesThrough)
+                    pending.withdrawalExtensions = current.extensions
+                    return pending
                 }
-                return PartyStatus(
+                var withdrawn = PartyStatus(
                     party: party.code, status: .withdrawn, since: try? lastDay.addingDays(1), lastDayAsParty: lastDay,
                     obligationsSurviveThrough: current.survivesThrough)
+                withdrawn.withdrawalExtensions = current.extensions
+                return withdrawn
             }
             return PartyStatus(
                 party: party.code, status: .party, since: joined,

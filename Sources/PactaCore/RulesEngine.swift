@@ -51,6 +51,12 @@ struct Evaluation {
     let recorder: TraceRecorder?
     var flags: [StatusFlag] = []
     var undetermined: [Undetermined] = []
+    /// Extensions of a withdrawal's negotiation period and withdrawal agreements that took effect, by event id.
+    var negotiationApplied: Set<String> = []
+    /// Why one of them had no effect, when the withdrawal it concerns says so.
+    var negotiationNoEffect: [String: String] = [:]
+    /// How many extensions each notice of withdrawal's period received.
+    var extensionsByNotice: [String: Int] = [:]
 
     /// When `tracing` is false, `step` records nothing and its arguments (autoclosures) are never evaluated.
     init(agreement: Agreement, asOf: CalendarDate, tracing: Bool = true) {
@@ -110,6 +116,7 @@ struct Evaluation {
         unclausedNoticeFlags()
         extensionFlags(entry: entry)
         resumptionFlags()
+        negotiationFlags()
         performanceFlags()
         status.flags = flags
         status.undetermined = undetermined

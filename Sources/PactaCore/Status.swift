@@ -112,6 +112,9 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// For a party free to withdraw under the withdrawal clause: the nearest date a withdrawal can take effect, and
     /// the last day to give notice for it.
     public var nextWithdrawal: WithdrawalWindow?
+    /// Under a withdrawal clause whose negotiation period may be extended (TEU Art. 50(3)), how many extensions were
+    /// agreed for the withdrawal pending or taken effect; `lastDayAsParty` is the date they give.
+    public var withdrawalExtensions: Int? = nil
 
     public init(
         party: String, status: Status, since: CalendarDate? = nil, boundFrom: CalendarDate? = nil,
@@ -165,6 +168,9 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         /// A withdrawal of signature by a state whose consent to be bound stands: it does not undo the consent
         /// (that takes a revocation or a withdrawal), so it has no effect.
         case signatureWithdrawalWithoutEffect
+        /// A withdrawal agreement's entry into force that changes nothing: the rule gives it no effect, no
+        /// withdrawal by the party is pending, or the withdrawal had already taken effect.
+        case withdrawalAgreementWithoutEffect
     }
 
     public var code: Code

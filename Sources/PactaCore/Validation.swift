@@ -168,6 +168,26 @@ public enum AgreementValidator {
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
+            case .withdrawalAgreementInForce:
+                if event.party == nil {
+                    issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
+                }
+            case .withdrawalPeriodExtended:
+                if event.statedEffectiveDate == nil {
+                    issues.append(.init(pointer: "\(pointer)/statedEffectiveDate", message: "an extension must give its new date"))
+                }
+                if let target = event.refersTo {
+                    if let notice = seen[target], notice.type == .noticeOfWithdrawal {
+                        if let party = event.party, let notifier = notice.party, party != notifier {
+                            issues.append(
+                                .init(pointer: "\(pointer)/party", message: "'\(party)' did not give notice '\(target)' (given by '\(notifier)')"))
+                        }
+                    } else {
+                        issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of withdrawal"))
+                    }
+                } else {
+                    issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice of withdrawal whose period it extends"))
+                }
             case .noticeSuspended, .noticeResumed, .noticeRevoked:
                 if let target = event.refersTo {
                     if let notice = seen[target], notice.type.isNotice {
