@@ -113,6 +113,8 @@ public final class LifecycleIndex: Sendable {
             case explicit(Int32)
             case run(Int32, term: Int)
             case computed(Int32)
+            /// The last day of a withdrawal window (``WithdrawalWindows``), said from the rule and the date.
+            case window
         }
     }
 
@@ -183,6 +185,9 @@ public final class LifecycleIndex: Sendable {
             run: { reference, item in
                 found.append(
                     Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term)))
+            },
+            window: { slot, date in
+                found.append(Item(date: date, kind: .withdrawalNoticeDeadline, slot: Int32(slot), source: .window))
             })
         computed.sort { $0.sortKey < $1.sortKey }
         for (position, deadline) in computed.enumerated() {
@@ -197,7 +202,8 @@ public final class LifecycleIndex: Sendable {
         guard from <= to else { return 0 }
         var total = 0
         let computed = visit(
-            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 })
+            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 },
+            window: { _, _ in total += 1 })
         return total + computed.count
     }
 
@@ -206,7 +212,8 @@ public final class LifecycleIndex: Sendable {
     /// name; returns the engine's items for the others.
     private func visit(
         from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?],
-        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void
+        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void,
+        window visitWindow: (Int, CalendarDate) -> Void
     ) -> [Deadline] {
         var computed: [Deadline] = []
         for case let agreement? in replacing.values {
@@ -233,7 +240,10 @@ public final class LifecycleIndex: Sendable {
             }
         }
         for slot in windowed where included(slot) {
-            computed += WithdrawalWindows.deadlines(of: agreement(slot), during: lifecycles[slot].inForce(from: from, through: to))
+            guard let windows = WithdrawalWindows(agreement(slot).rules.withdrawal) else { continue }
+            for stretch in lifecycles[slot].inForce(from: from, through: to) {
+                for day in windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
+            }
         }
         return computed
     }
@@ -263,6 +273,9 @@ public final class LifecycleIndex: Sendable {
             return lifecycles[Int(item.slot)].runs[Int(run)].deadline(
                 PeriodicRun.Item(date: item.date, kind: item.kind, term: term), of: agreement(Int(item.slot)))
         case .computed(let position): return computed[Int(position)]
+        case .window:
+            let agreement = agreement(Int(item.slot))
+            return WithdrawalWindows(agreement.rules.withdrawal)!.deadline(on: item.date, of: agreement)
         }
     }
 }
