@@ -209,6 +209,13 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case noticeOfNonRenewal
     /// Written notice by a party that it withdraws from the agreement.
     case noticeOfWithdrawal
+    /// The period before a notice of withdrawal (`refersTo`) takes effect is extended by agreement until
+    /// `statedEffectiveDate`, read as the withdrawal rule's `effectDate` says (TEU Art. 50(3): a European Council
+    /// decision taken in agreement with the withdrawing State).
+    case withdrawalPeriodExtended
+    /// A withdrawal agreement with `party` entered into force on this date; under a rule whose negotiation says so,
+    /// the party is no longer bound from that day, if the period has not ended before.
+    case withdrawalAgreementInForce
     /// The notifying party suspends the effect of its notice; it may resume it later.
     case noticeSuspended
     /// A suspended notice takes effect again.

@@ -13,6 +13,11 @@ public struct Deadline: Codable, Hashable, Sendable {
         case scheduledEnd
         /// The day a party's withdrawal takes effect while the agreement stays in force for the others.
         case withdrawalEffective
+        /// The last day of a withdrawal window: a notice counted on or before it takes effect on the window's date,
+        /// a later one on a later date. Listed while the agreement is in force, under a withdrawal clause whose
+        /// windows are longer than a day (a calendar anchor, or a notice period snapped to the calendar); under a
+        /// notice period alone every day closes its own window, and only a party's status reports it.
+        case withdrawalNoticeDeadline
     }
 
     public var agreementId: String
@@ -121,7 +126,20 @@ public enum DeadlineProjection {
     public static func deadlines(
         for agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit
     ) -> [Deadline] {
-        project(agreement, from: from, through: to, stepLimit: stepLimit).deadlines
+        withWithdrawalWindows(
+            project(agreement, from: from, through: to, stepLimit: stepLimit), agreement: agreement, from: from, through: to)
+    }
+
+    /// The walk's items and the withdrawal windows closing while the segments say the agreement is in force.
+    static func withWithdrawalWindows(_ projection: Projection, agreement: Agreement, from: CalendarDate, through to: CalendarDate)
+        -> [Deadline]
+    {
+        guard WithdrawalWindows(agreement.rules.withdrawal) != nil else { return projection.deadlines }
+        let inForce = projection.segments.filter { $0.state == .inForce || $0.state == .terminationPending }
+            .map { (max($0.start, from), min($0.lastDay, to)) }
+        let windows = WithdrawalWindows.deadlines(of: agreement, during: inForce)
+        guard !windows.isEmpty else { return projection.deadlines }
+        return (projection.deadlines + windows).sorted { $0.sortKey < $1.sortKey }
     }
 
     /// `observe` sees every status the walk evaluates (without a trace), in date order: the status holds from

@@ -208,15 +208,40 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     }
 
     /// A fixed day of the calendar some years after the notice: "31 December of the year following".
+    ///
+    /// With `cutoff`, the year depends on the day of the notice within its year: "may withdraw on 30 June of
+    /// any year by giving notice on or before 1 January of the same year" (ICRW Art. XI) is the anchor 30 June,
+    /// `yearsAfterNotice` 0, `cutoff` 1 January: a notice counted on or before the cutoff takes effect on the
+    /// anchor of its year + `yearsAfterNotice`; a later one, on the anchor a year after that.
     public struct CalendarAnchor: Codable, Hashable, Sendable {
         public var month: Int
         public var day: Int
         public var yearsAfterNotice: Int
+        /// The last day of a year on which notice counts for the nearer anchor; absent: every day of the year does.
+        public var cutoff: MonthDay?
 
-        public init(month: Int, day: Int, yearsAfterNotice: Int) {
+        public init(month: Int, day: Int, yearsAfterNotice: Int, cutoff: MonthDay? = nil) {
             self.month = month
             self.day = day
             self.yearsAfterNotice = yearsAfterNotice
+            self.cutoff = cutoff
+        }
+
+        /// The anchor's year for a notice counted on `counted`.
+        public func effectYear(forNoticeOn counted: CalendarDate) -> Int {
+            let late = cutoff.map { (counted.month, counted.day) > ($0.month, $0.day) } ?? false
+            return counted.year + yearsAfterNotice + (late ? 1 : 0)
+        }
+    }
+
+    /// A day of the year, as a clause names it ("1 January").
+    public struct MonthDay: Codable, Hashable, Sendable {
+        public var month: Int
+        public var day: Int
+
+        public init(month: Int, day: Int) {
+            self.month = month
+            self.day = day
         }
     }
 
@@ -255,14 +280,39 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     public var deferredDuringArmedConflict: Bool?
     /// Obligations continue for this long after the withdrawal takes effect (a sunset clause).
     public var survival: Period?
+    /// The notice period is a negotiation period the parties may extend, and a withdrawal agreement may end it
+    /// earlier (TEU Art. 50(3)).
+    public var negotiation: Negotiation?
     public var article: String?
+
+    /// "The Treaties shall cease to apply ... from the date of entry into force of the withdrawal agreement or,
+    /// failing that, two years after the notification ..., unless the European Council, in agreement with the Member
+    /// State concerned, unanimously decides to extend this period."
+    public struct Negotiation: Codable, Hashable, Sendable {
+        /// The period may be extended, any number of times: each `withdrawalPeriodExtended` event (naming the
+        /// notice) gives the new date, read as ``WithdrawalRule/effectDate`` says (for TEU Art. 50, the last day
+        /// bound: "until 31 January 2020").
+        public var extensible: Bool
+        /// The withdrawal takes effect on the day a withdrawal agreement enters into force
+        /// (`withdrawalAgreementInForce`), if that day comes before the end of the period.
+        public var endsOnWithdrawalAgreement: Bool
+        public var article: String?
+
+        public init(extensible: Bool, endsOnWithdrawalAgreement: Bool, article: String? = nil) {
+            self.extensible = extensible
+            self.endsOnWithdrawalAgreement = endsOnWithdrawalAgreement
+            self.article = article
+        }
+    }
 
     public init(
         notice: Period? = nil, noticeDate: TerminationRule.NoticeDate = .receipt, counting: Counting = .sameCalendarDate,
         anchor: CalendarAnchor? = nil, snap: DateSnap? = nil, effectDate: EffectDate = .firstDayNotBound,
         lockIn: LockIn? = nil, holders: [String]? = nil, laterDateMayBeSpecified: Bool? = nil,
-        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, article: String? = nil
+        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, negotiation: Negotiation? = nil,
+        article: String? = nil
     ) {
+        self.negotiation = negotiation
         self.notice = notice
         self.noticeDate = noticeDate
         self.counting = counting

@@ -146,7 +146,8 @@ extension Evaluation {
             guard isSuspended(at: lastDay, actions: before) else {
                 // Suspending or revoking a notice that has taken effect comes too late (a resumption is flagged
                 // with the other resumptions).
-                for late in actions where late.date > lastDay && late.type != .noticeResumed {
+                for late in actions
+                where late.date > lastDay && (late.type == .noticeSuspended || late.type == .noticeRevoked) {
                     let act = late.type == .noticeRevoked ? "revoked" : "suspended"
                     flags.append(
                         StatusFlag(

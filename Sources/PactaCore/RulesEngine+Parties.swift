@@ -12,6 +12,8 @@ struct Membership {
     var survivesThrough: CalendarDate?
     /// The notice of withdrawal this membership's end is computed from, whatever its effect.
     var notice: Event?
+    /// Under an extensible negotiation period, how many extensions of it were agreed.
+    var extensions: Int?
 }
 
 extension Evaluation {
@@ -204,6 +206,7 @@ extension Evaluation {
         switch outcome {
         case .lastDay(let lastDay):
             membership.lastDayBound = lastDay
+            if rule.negotiation?.extensible == true { membership.extensions = extensionsByNotice[notice.id] ?? 0 }
             if let survival = rule.survival, let firstOut = try? lastDay.addingDays(1),
                 let end = try? firstOut.plus(survival).addingDays(-1)
             {
@@ -225,45 +228,68 @@ extension Evaluation {
         of notice: Event, countedOn counted: CalendarDate, resumed: Bool, rule: WithdrawalRule
     ) -> NoticeOutcome {
         let party = notice.party ?? ""
-        var computed: CalendarDate
-        var convention: String
-        do {
-            if let anchor = rule.anchor {
-                computed = try CalendarDate(year: counted.year + anchor.yearsAfterNotice, month: anchor.month, day: anchor.day)
-                convention = "the fixed day \(anchor.month)-\(anchor.day) of the year \(anchor.yearsAfterNotice) after the notice's year"
-            } else {
-                let period = rule.notice ?? Period()
-                computed = try counted.plus(period)
-                convention = "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
-                if rule.counting == .dayAfter {
-                    computed = try computed.addingDays(1)
-                    convention = "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
-                }
-            }
-            if let snap = rule.snap {
-                computed = try snap.apply(to: computed)
-                convention += ", then the first day of the following month"
-            }
-        } catch {
+        // The arithmetic is the rule's own (`computedDate`), shared with the withdrawal window a status reports.
+        guard let computed = try? rule.computedDate(countedOn: counted) else {
             undetermined.append(Undetermined(field: "parties.\(party)", reason: "The withdrawal would take effect after 9999-12-31."))
             return .undetermined
         }
+        var convention: String
+        if let anchor = rule.anchor {
+            convention = rule.anchorConvention(anchor)
+        } else {
+            let period = rule.notice ?? Period()
+            convention = rule.counting == .dayAfter
+                ? "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
+                : "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
+        }
+        if rule.snap != nil { convention += ", then the first day of the following month" }
         var effect = computed
         if rule.laterDateMayBeSpecified == true, let stated = notice.statedEffectiveDate, stated > computed {
             effect = stated
             convention += "; the notice names a later date, which applies"
         }
+        effect = extendedPeriod(of: notice, from: effect, rule: rule)
+        if (extensionsByNotice[notice.id] ?? 0) > 0 { convention += "; extended by agreement to the last extension's date" }
         guard var lastDay = rule.effectDate == .firstDayNotBound ? try? effect.addingDays(-1) : effect,
             var firstOut = try? lastDay.addingDays(1)
         else { return .undetermined }
         step(
             "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id,
             convention: convention + (rule.effectDate == .firstDayNotBound
-                ? "; the withdrawal takes effect on that day, so the party's last day bound is the day before"
-                : "; that day is the party's last day bound"),
+                ? "; the withdrawal takes effect from the start of that day, so the party's last day bound is the day before"
+                : "; the withdrawal takes effect at the end of that day, the party's last day bound"),
             result: "\(lastDay)", inputs: ["party": party, "counted": "\(counted)"],
             explanation: (resumed ? "Counted again from its resumption on \(counted), " : "\(party)'s notice, counted from \(counted), ")
+                + (rule.anchor?.cutoff.map { cutoff in
+                    let late = (counted.month, counted.day) > (cutoff.month, cutoff.day)
+                    return "\(late ? "after" : "on or before") \(cutoff.spelled) of \(counted.year), "
+                } ?? "")
                 + "takes effect on \(firstOut): \(party) is bound through \(lastDay).")
+
+        if rule.negotiation?.endsOnWithdrawalAgreement == true,
+            let concluded = events.first(where: {
+                $0.type == .withdrawalAgreementInForce && $0.party == party && $0.date >= counted
+            })
+        {
+            if concluded.date <= firstOut {
+                negotiationApplied.insert(concluded.id)
+                let earlier = concluded.date < firstOut
+                if earlier {
+                    firstOut = concluded.date
+                    lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
+                }
+                step(
+                    "withdrawal", rule: "withdrawal", article: rule.negotiation?.article ?? rule.article,
+                    eventId: concluded.id,
+                    convention: "the withdrawal takes effect from the day the withdrawal agreement enters into force, if that comes before the end of the period",
+                    result: "\(lastDay)", inputs: ["party": party, "agreementInForce": "\(concluded.date)"],
+                    explanation: earlier
+                        ? "The withdrawal agreement entered into force on \(concluded.date), before the end of the period: \(party) is bound through \(lastDay)."
+                        : "The withdrawal agreement entered into force on \(concluded.date), the day the end of the period already gave: \(party) is bound through \(lastDay).")
+            } else {
+                negotiationNoEffect[concluded.id] = "the withdrawal had already taken effect on \(firstOut)"
+            }
+        }
 
         if rule.deferredDuringArmedConflict == true {
             let conflicts = events.filter {
@@ -371,13 +397,17 @@ extension Evaluation {
             }
             if let lastDay = current.lastDayBound {
                 if asOf <= lastDay {
-                    return PartyStatus(
+                    var pending = PartyStatus(
                         party: party.code, status: .withdrawalPending, since: joined, lastDayAsParty: lastDay,
                         obligationsSurviveThrough: current.survivesThrough)
+                    pending.withdrawalExtensions = current.extensions
+                    return pending
                 }
-                return PartyStatus(
+                var withdrawn = PartyStatus(
                     party: party.code, status: .withdrawn, since: try? lastDay.addingDays(1), lastDayAsParty: lastDay,
                     obligationsSurviveThrough: current.survivesThrough)
+                withdrawn.withdrawalExtensions = current.extensions
+                return withdrawn
             }
             return PartyStatus(
                 party: party.code, status: .party, since: joined,

@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "5"
+    public static let version = "6"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -51,6 +51,12 @@ struct Evaluation {
     let recorder: TraceRecorder?
     var flags: [StatusFlag] = []
     var undetermined: [Undetermined] = []
+    /// Extensions of a withdrawal's negotiation period and withdrawal agreements that took effect, by event id.
+    var negotiationApplied: Set<String> = []
+    /// Why one of them had no effect, when the withdrawal it concerns says so.
+    var negotiationNoEffect: [String: String] = [:]
+    /// How many extensions each notice of withdrawal's period received.
+    var extensionsByNotice: [String: Int] = [:]
 
     /// When `tracing` is false, `step` records nothing and its arguments (autoclosures) are never evaluated.
     init(agreement: Agreement, asOf: CalendarDate, tracing: Bool = true) {
@@ -106,9 +112,11 @@ struct Evaluation {
                     ?? "No entry into force can be established on or before \(asOf): not yet in force.")
         }
         status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
+        withdrawalWindows(&status.parties, memberships: memberships, generalEntry: entry, agreementState: status.state)
         unclausedNoticeFlags()
         extensionFlags(entry: entry)
         resumptionFlags()
+        negotiationFlags()
         performanceFlags()
         status.flags = flags
         status.undetermined = undetermined

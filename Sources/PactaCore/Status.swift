@@ -109,11 +109,19 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// The event behind the status where one event explains it: the deposit of a `consented` state, the
     /// withdrawal of signature of a `notParty` one.
     public var eventId: String?
+    /// For a party free to withdraw under the withdrawal clause: the nearest date a withdrawal can take effect, and
+    /// the last day to give notice for it.
+    public var nextWithdrawal: WithdrawalWindow?
+    /// Under a withdrawal clause whose negotiation period may be extended (TEU Art. 50(3)), how many extensions were
+    /// agreed for the withdrawal pending or taken effect; `lastDayAsParty` is the date they give.
+    public var withdrawalExtensions: Int? = nil
 
     public init(
         party: String, status: Status, since: CalendarDate? = nil, boundFrom: CalendarDate? = nil,
-        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil
+        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil,
+        nextWithdrawal: WithdrawalWindow? = nil
     ) {
+        self.nextWithdrawal = nextWithdrawal
         self.party = party
         self.status = status
         self.since = since
@@ -160,6 +168,9 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         /// A withdrawal of signature by a state whose consent to be bound stands: it does not undo the consent
         /// (that takes a revocation or a withdrawal), so it has no effect.
         case signatureWithdrawalWithoutEffect
+        /// A withdrawal agreement's entry into force that changes nothing: the rule gives it no effect, no
+        /// withdrawal by the party is pending, or the withdrawal had already taken effect.
+        case withdrawalAgreementWithoutEffect
     }
 
     public var code: Code

@@ -219,19 +219,64 @@ public enum SyntheticAgreements {
         }
         let delay: Period = [.days(30), .days(90), .months(3), .days(60)][random.next(below: 4)]
         let snap: DateSnap? = random.next(below: 3) == 0 ? .firstDayOfNextMonth : nil
+        let lockIn: WithdrawalRule.LockIn? = random.next(below: 2) == 0 ? .init(period: .years(3), from: .partyEntryIntoForce) : nil
+        // Drawn last, so the agreements drawn before this shape existed keep every other date.
+        let calendarAnchored = random.next(below: 3) == 0
+        var withdrawal = calendarAnchored
+            ? WithdrawalRule(
+                noticeDate: .receipt, anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
+                lockIn: lockIn, article: "Art. 45")
+            : WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: .sameCalendarDate, lockIn: lockIn, article: "Art. 45")
+        // Drawn after that: a quarter of the others negotiate their way out (TEU Art. 50(3)), extending the period
+        // once or more, sometimes too late (flagged), sometimes ended early by a withdrawal agreement.
+        let negotiated = !calendarAnchored && random.next(below: 4) == 0
+        if negotiated {
+            withdrawal = WithdrawalRule(
+                notice: .years(2), noticeDate: .receipt, effectDate: .lastDayBound, lockIn: lockIn,
+                negotiation: .init(extensible: true, endsOnWithdrawalAgreement: true, article: "Art. 45(3)"), article: "Art. 45")
+            for notice in events where notice.type == .noticeOfWithdrawal {
+                guard let party = notice.party, var until = try? notice.date.plus(.years(2)) else { continue }
+                let code = party.lowercased()
+                var agreedFrom = notice.date
+                for round in 1...(1 + random.next(below: 3)) {
+                    let late = random.next(below: 8) == 0
+                    guard let agreed = late ? try? until.addingDays(1) : try? agreedFrom.addingDays(random.next(below: agreedFrom.days(to: until) + 1)),
+                        let extended = try? until.addingDays(30 + random.next(below: 400))
+                    else { break }
+                    events.append(
+                        Event(
+                            id: "extension-\(code)-\(round)", type: .withdrawalPeriodExtended, date: agreed, party: party,
+                            refersTo: notice.id, statedEffectiveDate: extended,
+                            summary: "The period of \(party)'s withdrawal was extended by agreement.",
+                            source: source(id, "extension-\(code)-\(round)")))
+                    if late { break }
+                    agreedFrom = agreed
+                    until = extended
+                }
+                if random.next(below: 3) == 0, let concluded = try? agreedFrom.addingDays(1 + random.next(below: agreedFrom.days(to: until) + 30)) {
+                    events.append(
+                        Event(
+                            id: "withdrawal-agreement-\(code)", type: .withdrawalAgreementInForce, date: concluded, party: party,
+                            summary: "The withdrawal agreement with \(party) entered into force.",
+                            source: source(id, "withdrawal-agreement-\(code)")))
+                }
+            }
+        }
         return Agreement(
             id: id, title: "Convention on \(topic.title)", shortTitle: "\(topic.short.capitalizedFirst) Convention",
             kind: .multilateral, parties: parties, tags: ["synthetic", "multilateral", topic.tag],
-            summary: "Synthetic. Enters into force \(delay) after the \(required)th consent; a party may withdraw on one year's notice after a lock-in.",
+            summary: "Synthetic. Enters into force \(delay) after the \(required)th consent; "
+                + (calendarAnchored
+                    ? "a party may withdraw on 30 June of a year by notice received on or before 1 January of that year."
+                    : negotiated
+                        ? "a party leaves two years after its notice, or later as extended by agreement, or earlier on a withdrawal agreement."
+                        : "a party may withdraw on one year's notice after a lock-in."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(
                     kind: .afterConsents, consentsRequired: required, delay: delay, snap: snap,
                     laterParties: LaterPartiesRule(delay: delay, snap: snap, article: "Art. 40(2)"), article: "Art. 40(1)"),
                 term: TermRule(kind: .indefinite),
-                withdrawal: WithdrawalRule(
-                    notice: .years(1), noticeDate: .receipt, counting: .sameCalendarDate,
-                    lockIn: random.next(below: 2) == 0 ? .init(period: .years(3), from: .partyEntryIntoForce) : nil,
-                    article: "Art. 45")),
+                withdrawal: withdrawal),
             events: events)
     }
 

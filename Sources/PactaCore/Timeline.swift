@@ -3,6 +3,8 @@ public struct TimelineEntry: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable {
         case event, entryIntoForce, termStart, noticeDeadline, lastDayInForce
         case partyEntryIntoForce, lastDayAsParty, obligationsEnd
+        /// The last day to give notice of withdrawal for the nearest date a withdrawal can take effect.
+        case withdrawalNoticeDeadline
     }
 
     public var date: CalendarDate
@@ -75,6 +77,14 @@ extension RulesEngine {
             add(party.boundFrom, .partyEntryIntoForce, party: party.party, "In force for \(party.party) (consent deposited).")
             add(party.lastDayAsParty, .lastDayAsParty, party: party.party, "Last day \(party.party) is bound.")
             add(party.obligationsSurviveThrough, .obligationsEnd, party: party.party, "Surviving obligations of \(party.party) end.")
+        }
+        // One item per distinct window: in a large convention most parties share the same one.
+        var windows: [WithdrawalWindow: [String]] = [:]
+        for party in status.parties { if let window = party.nextWithdrawal { windows[window, default: []].append(party.party) } }
+        for (window, who) in windows {
+            add(
+                window.noticeBy, .withdrawalNoticeDeadline, party: who.count == 1 ? who[0] : nil,
+                "Last day for \(who.count == 1 ? who[0] : "\(who.count) parties") to give notice of withdrawal taking effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)).")
         }
         items.sort { ($0.date, $0.kind.rawValue) < ($1.date, $1.kind.rawValue) }
         let truncated = items.count > limit

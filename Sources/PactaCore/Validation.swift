@@ -123,6 +123,17 @@ public enum AgreementValidator {
                 if anchor.yearsAfterNotice < 0 || anchor.yearsAfterNotice > 100 {
                     issues.append(.init(pointer: "/rules/withdrawal/anchor/yearsAfterNotice", message: "must be 0...100"))
                 }
+                if let cutoff = anchor.cutoff, (try? CalendarDate(year: 2000, month: cutoff.month, day: cutoff.day)) == nil {
+                    issues.append(
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "month \(cutoff.month) has no day \(cutoff.day)"))
+                }
+                // Otherwise a notice between the anchor and the cutoff would take effect before it was given.
+                if let cutoff = anchor.cutoff, anchor.yearsAfterNotice == 0,
+                    (cutoff.month, cutoff.day) >= (anchor.month, anchor.day)
+                {
+                    issues.append(
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "must come before the anchor's day when yearsAfterNotice is 0"))
+                }
             }
             positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
             positive(withdrawal.survival, "/rules/withdrawal/survival")
@@ -156,6 +167,26 @@ public enum AgreementValidator {
                 .withdrawalEffective, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
+                }
+            case .withdrawalAgreementInForce:
+                if event.party == nil {
+                    issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
+                }
+            case .withdrawalPeriodExtended:
+                if event.statedEffectiveDate == nil {
+                    issues.append(.init(pointer: "\(pointer)/statedEffectiveDate", message: "an extension must give its new date"))
+                }
+                if let target = event.refersTo {
+                    if let notice = seen[target], notice.type == .noticeOfWithdrawal {
+                        if let party = event.party, let notifier = notice.party, party != notifier {
+                            issues.append(
+                                .init(pointer: "\(pointer)/party", message: "'\(party)' did not give notice '\(target)' (given by '\(notifier)')"))
+                        }
+                    } else {
+                        issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of withdrawal"))
+                    }
+                } else {
+                    issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice of withdrawal whose period it extends"))
                 }
             case .noticeSuspended, .noticeResumed, .noticeRevoked:
                 if let target = event.refersTo {

@@ -75,6 +75,12 @@ import Testing
         .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2005-12-26", status: .notParty),
         .init(agreement: "ottawa-mine-ban-convention", party: "LT", asOf: "2025-12-27", status: .withdrawn, since: "2025-12-27", lastDay: "2025-12-26"),
         .init(agreement: "ottawa-mine-ban-convention", party: "FI", asOf: "2026-01-09", status: .withdrawalPending, lastDay: "2026-01-09"),
+        // ICRW: 30 June of the year after, for a notice received after 1 January; out from the start of 30 June.
+        .init(agreement: "icrw", party: "JP", asOf: "2019-06-29", status: .withdrawalPending, lastDay: "2019-06-29"),
+        .init(agreement: "icrw", party: "JP", asOf: "2019-06-30", status: .withdrawn, since: "2019-06-30", lastDay: "2019-06-29"),
+        // TEU Art. 50: two years from 29 March 2017, extended three times to the end of 31 January 2020.
+        .init(agreement: "teu-article-50", party: "GB", asOf: "2019-03-29", status: .withdrawalPending, lastDay: "2019-04-12"),
+        .init(agreement: "teu-article-50", party: "GB", asOf: "2020-02-01", status: .withdrawn, since: "2020-02-01", lastDay: "2020-01-31"),
         // NPT: three months; the DPRK's notice suspended the day before it took effect, resumed in 2003.
         .init(agreement: "npt", party: "KP", asOf: "1993-07-01", status: .party),
         .init(agreement: "npt", party: "KP", asOf: "2003-04-10", status: .withdrawn, since: "2003-04-10", lastDay: "2003-04-09"),

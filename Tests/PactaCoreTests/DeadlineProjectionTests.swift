@@ -32,6 +32,8 @@ import Testing
                 #expect(RulesEngine.evaluate(gsomia, asOf: deadline.date).currentTerm?.start == deadline.date)
             case .scheduledEnd, .withdrawalEffective:
                 Issue.record("GSOMIA has no scheduled end after 2020")
+            case .withdrawalNoticeDeadline:
+                Issue.record("GSOMIA has no withdrawal clause")
             }
         }
     }

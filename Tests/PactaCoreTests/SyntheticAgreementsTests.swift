@@ -44,4 +44,17 @@ import Testing
         #expect(agreements.contains { $0.kind == .multilateral && $0.parties.count >= 150 })
         #expect(agreements.contains { $0.kind == .bilateral })
     }
+
+    /// The property tests see the withdrawal shapes of #14's second wave: calendar-anchored with a cutoff, and a
+    /// negotiation period extended (in time, and too late) or ended by a withdrawal agreement.
+    @Test func theMixCoversTheSecondWaveWithdrawalShapes() throws {
+        let agreements = SyntheticAgreements.generate(count: 2_000, seed: 1)
+        #expect(agreements.contains { $0.rules.withdrawal?.anchor?.cutoff != nil && $0.events.contains { $0.type == .noticeOfWithdrawal } })
+        let negotiated = agreements.filter { $0.rules.withdrawal?.negotiation != nil }
+        let asOf = try CalendarDate(parsing: "9999-01-01")
+        let statuses = negotiated.map { RulesEngine.evaluate($0, asOf: asOf, trace: false) }
+        #expect(statuses.contains { $0.parties.contains { ($0.withdrawalExtensions ?? 0) >= 2 } })
+        #expect(statuses.contains { $0.flags.contains { $0.code == .extensionWithoutEffect } })
+        #expect(negotiated.contains { $0.events.contains { $0.type == .withdrawalAgreementInForce } })
+    }
 }

@@ -45,8 +45,38 @@ public struct AgreementLifecycle: Sendable {
         guard answers(through: to) else { return nil }
         var found = Array(explicitItems(from: from, through: to))
         for run in runs { found += run.said(from: from, through: to, of: agreement) }
-        if !runs.isEmpty { found.sort { $0.sortKey < $1.sortKey } }
+        let windows = WithdrawalWindows.deadlines(of: agreement, during: inForce(from: from, through: to))
+        found += windows
+        if !runs.isEmpty || !windows.isEmpty { found.sort { $0.sortKey < $1.sortKey } }
         return found
+    }
+
+    /// The stretches of `from`...`to` in which the agreement is in force (or its termination pending), in date
+    /// order; the days past ``explicitThrough`` belong to the tail, in force.
+    func inForce(from: CalendarDate, through to: CalendarDate) -> [(CalendarDate, CalendarDate)] {
+        guard from <= to else { return [] }
+        var stretches: [(CalendarDate, CalendarDate)] = []
+        func add(_ start: CalendarDate, _ end: CalendarDate, _ state: AgreementStatus.State) {
+            guard state == .inForce || state == .terminationPending else { return }
+            let first = max(start, from)
+            let last = min(end, to)
+            guard first <= last else { return }
+            if let previous = stretches.last, (try? previous.1.addingDays(1)) == first {
+                stretches[stretches.count - 1].1 = last
+            } else {
+                stretches.append((first, last))
+            }
+        }
+        var index = max(stateChanges.partitionPoint { $0.from <= from } - 1, 0)
+        while index < stateChanges.count, stateChanges[index].from <= to, stateChanges[index].from <= explicitThrough {
+            let next = index + 1 < stateChanges.count ? (try? stateChanges[index + 1].from.addingDays(-1)) : nil
+            add(stateChanges[index].from, min(next ?? explicitThrough, explicitThrough), stateChanges[index].state)
+            index += 1
+        }
+        if tail != nil, explicitThrough < to, let afterExplicit = try? explicitThrough.addingDays(1) {
+            add(afterExplicit, to, .inForce)
+        }
+        return stretches
     }
 
     /// The explicit items dated `from` through `to`.

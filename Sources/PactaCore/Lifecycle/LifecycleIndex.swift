@@ -17,6 +17,9 @@ public final class LifecycleIndex: Sendable {
     /// Runs with a period of weeks or days: few, so every window looks at each.
     private let unphased: [RunReference]
     private let stateCounts: StateCounts
+    /// The slots whose withdrawal clause has windows longer than a day: their windows' last days are placed by
+    /// arithmetic over the lifecycle's stretches in force, for each window asked.
+    private let windowed: [Int]
 
     /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
     private struct ExplicitItem: Sendable {
@@ -111,6 +114,8 @@ public final class LifecycleIndex: Sendable {
             case explicit(Int32)
             case run(Int32, term: Int)
             case computed(Int32)
+            /// The last day of a withdrawal window (``WithdrawalWindows``), said from the rule and the date.
+            case window
         }
     }
 
@@ -147,6 +152,7 @@ public final class LifecycleIndex: Sendable {
         }
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
+        self.windowed = lifecycles.indices.filter { WithdrawalWindows(agreement($0).rules.withdrawal) != nil }
     }
 
     /// The lifecycle of agreement `id`, if the index holds it.
@@ -199,6 +205,9 @@ public final class LifecycleIndex: Sendable {
             run: { reference, item in
                 found.append(
                     Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term)))
+            },
+            window: { slot, date in
+                found.append(Item(date: date, kind: .withdrawalNoticeDeadline, slot: Int32(slot), source: .window))
             })
         computed.sort { $0.sortKey < $1.sortKey }
         for (position, deadline) in computed.enumerated() {
@@ -213,7 +222,8 @@ public final class LifecycleIndex: Sendable {
         guard from <= to else { return 0 }
         var total = 0
         let computed = visit(
-            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 })
+            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 },
+            window: { _, _ in total += 1 })
         return total + computed.count
     }
 
@@ -222,7 +232,8 @@ public final class LifecycleIndex: Sendable {
     /// name; returns the engine's items for the others.
     private func visit(
         from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?],
-        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void
+        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void,
+        window visitWindow: (Int, CalendarDate) -> Void
     ) -> [Deadline] {
         var computed: [Deadline] = []
         for case let agreement? in replacing.values {
@@ -246,6 +257,12 @@ public final class LifecycleIndex: Sendable {
         for candidate in candidates where included(Int(candidate.slot)) {
             for item in lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].items(from: from, through: to) {
                 visitRun(candidate, item)
+            }
+        }
+        for slot in windowed where included(slot) {
+            guard let windows = WithdrawalWindows(agreement(slot).rules.withdrawal) else { continue }
+            for stretch in lifecycles[slot].inForce(from: from, through: to) {
+                for day in windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
             }
         }
         return computed
@@ -276,6 +293,9 @@ public final class LifecycleIndex: Sendable {
             return lifecycles[Int(item.slot)].runs[Int(run)].deadline(
                 PeriodicRun.Item(date: item.date, kind: item.kind, term: term), of: agreement(Int(item.slot)))
         case .computed(let position): return computed[Int(position)]
+        case .window:
+            let agreement = agreement(Int(item.slot))
+            return WithdrawalWindows(agreement.rules.withdrawal)!.deadline(on: item.date, of: agreement)
         }
     }
 }

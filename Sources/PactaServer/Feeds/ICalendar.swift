@@ -136,6 +136,7 @@ enum DeadlineCalendar {
         case .scheduledEnd:
             return "\(name): last day in force" + (deadline.party.map { " (\($0)'s notice)" } ?? "")
         case .withdrawalEffective: return "\(name): withdrawal of \(who) takes effect"
+        case .withdrawalNoticeDeadline: return "\(name): last day to give notice of withdrawal for the nearest date"
         }
     }
 

@@ -112,6 +112,9 @@ enum TimelineSVG {
                 let xe = xEnd(deadline.date)
                 add(##"<line x1="\##(fmt(xe))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xe))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#1a1a1a" stroke-width="2.5"><title>\##(escape(deadline.explanation))</title></line>"##)
                 add(##"<text x="\##(fmt(xe + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#1a1a1a">ends after \##(deadline.date)</text>"##)
+            case .withdrawalNoticeDeadline:
+                // The walk does not list withdrawal windows (they are placed by arithmetic, not walked).
+                break
             }
         }
 
