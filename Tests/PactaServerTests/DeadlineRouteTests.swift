@@ -268,7 +268,8 @@ private func sample(_ id: String, party: String) -> Agreement {
     }
 
     @Test func corsPreflightAndReadsForConfiguredOrigins() async throws {
-        try await withApp({ $0.corsOrigins = ["https://dash.example.org"] }) { _, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.corsOrigins = ["https://dash.example.org"] }
+        try await withApp(configure) { _, client in
             let preflight = try await client.execute(
                 uri: "/v1/agreements/gsomia", method: .options,
                 headers: [
@@ -298,7 +299,8 @@ private func sample(_ id: String, party: String) -> Agreement {
     }
 
     @Test func corsWildcardAllowsAnyOrigin() async throws {
-        try await withApp({ $0.corsOrigins = ["*"] }) { _, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.corsOrigins = ["*"] }
+        try await withApp(configure) { _, client in
             let read = try await client.execute(uri: "/v1/deadlines", method: .get, headers: [.origin: "https://a.example"])
             #expect(read.headers[.accessControlAllowOrigin] == "*")
         }

@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test func readsNeedATokenWhenTheOptionIsOnButProbesStayOpen() async throws {
-        try await TestApp.run(configure: { $0.requireTokenForReads = true }) { app, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.requireTokenForReads = true }
+        try await TestApp.run(configure: configure) { app, client in
             let anonymous = try await client.execute(uri: "/v1/agreements/gsomia", method: .get)
             #expect(anonymous.status == .unauthorized)
             #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)

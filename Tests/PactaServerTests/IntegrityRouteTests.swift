@@ -154,7 +154,8 @@ import FoundationXML
     }
 
     @Test func healthAnswersWhileAHeavyRequestRuns() async throws {
-        try await TestApp.run(configure: { $0.computeThreads = 1 }) { _, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.computeThreads = 1 }
+        try await TestApp.run(configure: configure) { _, client in
             // A deadlines request over a window no other test asks, on the pool's only thread.
             async let heavy = client.execute(uri: "/v1/deadlines?from=1900-01-01&to=1999-12-31", method: .get)
             for _ in 0..<20 {

@@ -77,7 +77,8 @@ import Testing
     }
 
     @Test func probesAnswerWithoutTheAPIsGuardsButWithTheirOwnIdAndMetrics() async throws {
-        try await TestApp.run(configure: { $0.requireTokenForReads = true }) { app, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.requireTokenForReads = true }
+        try await TestApp.run(configure: configure) { app, client in
             let name = HTTPField.Name("X-Request-Id")!
             let health = try await client.execute(uri: "/healthz", method: .get, headers: [name: "probe-1"])
             #expect(health.status == .ok)

@@ -140,7 +140,8 @@ import Yams
 
     @Test func aSimulationNeedsATokenOnlyWhenReadsDo() async throws {
         let body = #"{"events": []}"#
-        try await TestApp.run(configure: { $0.requireTokenForReads = true }) { app, client in
+        let configure: (inout AppConfiguration) -> Void = { $0.requireTokenForReads = true }
+        try await TestApp.run(configure: configure) { app, client in
             let anonymous = try await client.execute(
                 uri: "/v1/agreements/gsomia/simulate", method: .post, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: body))
