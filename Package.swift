@@ -92,15 +92,18 @@ let package = Package(
         ),
         /// Write throughput of each store backend (BENCHMARKS.md); no test runs it.
         .executableTarget(
-            name: "pacta-store-throughput", dependencies: ["PactaCore", "PactaStore", "PactaPostgres"],
-            path: "Benchmarks/PactaStoreThroughput"),
+            name: "pacta-store-throughput",
+            dependencies: ["PactaCore", "PactaStore", "PactaPostgres"],
+            path: "Benchmarks/PactaStoreThroughput"
+        ),
         .testTarget(name: "PactaCoreTests", dependencies: ["PactaCore"]),
         .testTarget(
             name: "PactaStoreTests",
             dependencies: [
                 "PactaStore", "PactaPostgres", "PactaCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]),
+            ]
+        ),
         .testTarget(
             name: "PactaServerTests",
             dependencies: [
@@ -120,7 +123,8 @@ let package = Package(
 //   PACTA_BENCHMARKS=1 swift package --allow-writing-to-package-directory benchmark
 if Context.environment["PACTA_BENCHMARKS"] != nil {
     package.dependencies.append(
-        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
     package.targets += [
         .executableTarget(
             name: "PactaEngine",

@@ -3,7 +3,7 @@
 # the one Hummingbird uses. Run from anywhere; needs the toolchain's `swift format`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(Package.swift Sources Tests Plugins Benchmarks Profiling)
+paths=(Package.swift Sources Tests Plugins Benchmarks Profiling Fuzz)
 existing=()
 for p in "${paths[@]}"; do [[ -e "$p" ]] && existing+=("$p"); done
 if [[ "${1:-}" == "--lint" ]]; then

@@ -11,7 +11,8 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .nanoseconds,
         maxDuration: .seconds(3),
         maxIterations: 1_000_000,
-        thresholds: [.mallocCountTotal: .init(relative: [.p50: 5.0], absolute: [.p50: 2])])
+        thresholds: [.mallocCountTotal: .init(relative: [.p50: 5.0], absolute: [.p50: 2])]
+    )
 
     let gsomia = Dataset.agreement("gsomia")
     let paris = Dataset.agreement("paris-agreement")

@@ -12,8 +12,11 @@ let day = try CalendarDate(parsing: "2020-01-01")
 
 func agreement(_ id: String) -> Agreement {
     Agreement(
-        id: id, title: "Benchmark", parties: [Party(code: "AA", name: "A")],
-        rules: Rules(entryIntoForce: .init(kind: .onDate, date: day), term: .init(kind: .indefinite)))
+        id: id,
+        title: "Benchmark",
+        parties: [Party(code: "AA", name: "A")],
+        rules: Rules(entryIntoForce: .init(kind: .onDate, date: day), term: .init(kind: .indefinite))
+    )
 }
 
 /// Runs `writers` tasks that each call `write(writer, n)` with n = 0, 1, … until the time is up; returns writes/s.

@@ -21,13 +21,15 @@ struct EmbedResources: BuildToolPlugin {
                 executable: try context.tool(named: "PactaEmbed").url,
                 arguments: [output.path, spec.path] + agreementFiles.map(\.path),
                 inputFiles: [spec] + agreementFiles,
-                outputFiles: [output]),
+                outputFiles: [output]
+            ),
             .buildCommand(
                 displayName: "Generating the enforced contract from openapi.yaml",
                 executable: try context.tool(named: "PactaContract").url,
                 arguments: [contract.path, spec.path],
                 inputFiles: [spec],
-                outputFiles: [contract]),
+                outputFiles: [contract]
+            ),
         ]
     }
 }

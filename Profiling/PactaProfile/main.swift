@@ -10,11 +10,14 @@ let arguments = CommandLine.arguments
 let workload = arguments.count > 1 ? arguments[1] : "evaluate-bilateral"
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
 // The repository root (for Data/agreements): PACTA_ROOT, or found from this file's path.
-let root = ProcessInfo.processInfo.environment["PACTA_ROOT"].map { URL(fileURLWithPath: $0) }
+let root =
+    ProcessInfo.processInfo.environment["PACTA_ROOT"].map { URL(fileURLWithPath: $0) }
     ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 let gsomia = try JSONDecoder().decode(
-    Agreement.self, from: Data(contentsOf: root.appendingPathComponent("Data/agreements/gsomia.json")))
+    Agreement.self,
+    from: Data(contentsOf: root.appendingPathComponent("Data/agreements/gsomia.json"))
+)
 let multilateral = SyntheticAgreements.multilateral(partyCount: 190, seed: 1)
 let asOf = try CalendarDate(parsing: "2023-06-01")
 var sink = 0
@@ -42,7 +45,10 @@ case "lifecycles":
     let agreements = SyntheticAgreements.generate(count: iterations, seed: 1)
     let clock = ContinuousClock()
     var total = Duration.zero
-    var items = 0, changes = 0, tails = 0, incomplete = 0
+    var items = 0
+    var changes = 0
+    var tails = 0
+    var incomplete = 0
     var shapes: [String: (count: Int, items: Int, time: Duration)] = [:]
     for agreement in agreements {
         var built: AgreementLifecycle?
@@ -60,7 +66,9 @@ case "lifecycles":
         shapes[shape, default: (0, 0, .zero)].items += lifecycle.items.count
         shapes[shape, default: (0, 0, .zero)].time += time
     }
-    print("built \(agreements.count) lifecycles in \(total) (\(total / agreements.count) each): \(items) items, \(changes) state changes, \(tails) tails, \(incomplete) incomplete")
+    print(
+        "built \(agreements.count) lifecycles in \(total) (\(total / agreements.count) each): \(items) items, \(changes) state changes, \(tails) tails, \(incomplete) incomplete"
+    )
     print("agreements, explicit items, time each, shape:")
     for (shape, tally) in shapes.sorted(by: { $0.value.items > $1.value.items }) {
         print(tally.count, tally.items, tally.time / tally.count, shape)

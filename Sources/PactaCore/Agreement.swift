@@ -22,8 +22,15 @@ public struct Agreement: Codable, Hashable, Sendable {
     }
 
     public init(
-        id: String, title: String, shortTitle: String? = nil, kind: Kind = .bilateral, parties: [Party], tags: [String] = [],
-        summary: String? = nil, rules: Rules, events: [Event] = []
+        id: String,
+        title: String,
+        shortTitle: String? = nil,
+        kind: Kind = .bilateral,
+        parties: [Party],
+        tags: [String] = [],
+        summary: String? = nil,
+        rules: Rules,
+        events: [Event] = []
     ) {
         self.id = id
         self.title = title
@@ -161,15 +168,35 @@ public struct Event: Codable, Hashable, Sendable {
     }
 
     public init(
-        id: String, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
-        refersTo: String? = nil, supersedes: String? = nil, statedEffectiveDate: CalendarDate? = nil,
-        period: Period? = nil, indefinite: Bool? = nil, summary: String? = nil, source: String? = nil
+        id: String,
+        type: EventType,
+        date: CalendarDate,
+        party: String? = nil,
+        received: CalendarDate? = nil,
+        refersTo: String? = nil,
+        supersedes: String? = nil,
+        statedEffectiveDate: CalendarDate? = nil,
+        period: Period? = nil,
+        indefinite: Bool? = nil,
+        summary: String? = nil,
+        source: String? = nil
     ) {
         box = Box(
             Fields(
-                id: id, type: type, date: date, party: party, received: received, refersTo: refersTo,
-                supersedes: supersedes, statedEffectiveDate: statedEffectiveDate, period: period,
-                indefinite: indefinite, summary: summary, source: source))
+                id: id,
+                type: type,
+                date: date,
+                party: party,
+                received: received,
+                refersTo: refersTo,
+                supersedes: supersedes,
+                statedEffectiveDate: statedEffectiveDate,
+                period: period,
+                indefinite: indefinite,
+                summary: summary,
+                source: source
+            )
+        )
     }
 
     public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
@@ -260,9 +287,18 @@ public struct NewEvent: Codable, Hashable, Sendable {
     public var source: String?
 
     public init(
-        id: String? = nil, type: EventType, date: CalendarDate, party: String? = nil, received: CalendarDate? = nil,
-        refersTo: String? = nil, supersedes: String? = nil, statedEffectiveDate: CalendarDate? = nil,
-        period: Period? = nil, indefinite: Bool? = nil, summary: String? = nil, source: String? = nil
+        id: String? = nil,
+        type: EventType,
+        date: CalendarDate,
+        party: String? = nil,
+        received: CalendarDate? = nil,
+        refersTo: String? = nil,
+        supersedes: String? = nil,
+        statedEffectiveDate: CalendarDate? = nil,
+        period: Period? = nil,
+        indefinite: Bool? = nil,
+        summary: String? = nil,
+        source: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -280,8 +316,18 @@ public struct NewEvent: Codable, Hashable, Sendable {
 
     public func event(id assigned: String) -> Event {
         Event(
-            id: id ?? assigned, type: type, date: date, party: party, received: received, refersTo: refersTo,
-            supersedes: supersedes, statedEffectiveDate: statedEffectiveDate, period: period, indefinite: indefinite,
-            summary: summary, source: source)
+            id: id ?? assigned,
+            type: type,
+            date: date,
+            party: party,
+            received: received,
+            refersTo: refersTo,
+            supersedes: supersedes,
+            statedEffectiveDate: statedEffectiveDate,
+            period: period,
+            indefinite: indefinite,
+            summary: summary,
+            source: source
+        )
     }
 }

@@ -41,8 +41,16 @@ public struct Deadline: Codable, Hashable, Sendable {
     public var explanation: String
 
     public init(
-        agreementId: String, date: CalendarDate, kind: Kind, party: String? = nil, parties: [String], term: Int? = nil,
-        rule: String? = nil, article: String? = nil, convention: String? = nil, eventId: String? = nil,
+        agreementId: String,
+        date: CalendarDate,
+        kind: Kind,
+        party: String? = nil,
+        parties: [String],
+        term: Int? = nil,
+        rule: String? = nil,
+        article: String? = nil,
+        convention: String? = nil,
+        eventId: String? = nil,
         explanation: String
     ) {
         self.agreementId = agreementId
@@ -124,14 +132,26 @@ public enum DeadlineProjection {
 
     /// The deadlines dated `from` through `to` (both included), in ``Deadline/sortKey`` order.
     public static func deadlines(
-        for agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit
+        for agreement: Agreement,
+        from: CalendarDate,
+        through to: CalendarDate,
+        stepLimit: Int = defaultStepLimit
     ) -> [Deadline] {
         withWithdrawalWindows(
-            project(agreement, from: from, through: to, stepLimit: stepLimit), agreement: agreement, from: from, through: to)
+            project(agreement, from: from, through: to, stepLimit: stepLimit),
+            agreement: agreement,
+            from: from,
+            through: to
+        )
     }
 
     /// The walk's items and the withdrawal windows closing while the segments say the agreement is in force.
-    static func withWithdrawalWindows(_ projection: Projection, agreement: Agreement, from: CalendarDate, through to: CalendarDate)
+    static func withWithdrawalWindows(
+        _ projection: Projection,
+        agreement: Agreement,
+        from: CalendarDate,
+        through to: CalendarDate
+    )
         -> [Deadline]
     {
         guard WithdrawalWindows(agreement.rules.withdrawal) != nil else { return projection.deadlines }
@@ -145,7 +165,10 @@ public enum DeadlineProjection {
     /// `observe` sees every status the walk evaluates (without a trace), in date order: the status holds from
     /// that day until the next one observed.
     public static func project(
-        _ agreement: Agreement, from: CalendarDate, through to: CalendarDate, stepLimit: Int = defaultStepLimit,
+        _ agreement: Agreement,
+        from: CalendarDate,
+        through to: CalendarDate,
+        stepLimit: Int = defaultStepLimit,
         observe: ((CalendarDate, AgreementStatus) -> Void)? = nil
     ) -> Projection {
         guard from <= to else { return Projection(deadlines: [], segments: [], complete: true) }
@@ -186,14 +209,18 @@ public enum DeadlineProjection {
             let running = status.state == .inForce || status.state == .terminationPending
             let noticeDueToday = status.state == .inForce && status.noticeDeadline == day
             let noticeMetToday = pendingNotice?.date == day && status.state == .terminationPending
-            let reportsToday = running
+            let reportsToday =
+                running
                 && (status.currentTerm.map { $0.start == day && $0.index > 1 } == true || status.lastDayInForce == day
                     || status.parties.contains { $0.status == .withdrawn && $0.since == day })
             if noticeDueToday || noticeMetToday || reportsToday { status = RulesEngine.evaluate(agreement, asOf: day) }
             var found = reportsToday ? deadlinesReported(on: day, by: status, agreement: agreement, parties: parties) : []
             if noticeMetToday, let pending = pendingNotice,
                 var met = noticeDeadline(
-                    in: RulesEngine.evaluate(agreement, asOf: pending.announcedOn), agreement: agreement, parties: parties)
+                    in: RulesEngine.evaluate(agreement, asOf: pending.announcedOn),
+                    agreement: agreement,
+                    parties: parties
+                )
             {
                 // The deadline the engine announced was met: a notice given on or before it now fixes the end.
                 let notice = status.trace.last { $0.subject == "notice" && $0.result == status.lastDayInForce.map { "\($0)" } }
@@ -218,7 +245,11 @@ public enum DeadlineProjection {
             let lastDay = min(next.flatMap { try? $0.addingDays(-1) } ?? to, to)
             if lastDay >= from {
                 let segment = StateSegment(
-                    start: max(day, from), lastDay: lastDay, state: status.state, term: status.currentTerm?.index)
+                    start: max(day, from),
+                    lastDay: lastDay,
+                    state: status.state,
+                    term: status.currentTerm?.index
+                )
                 if let previous = segments.last, previous.state == segment.state, previous.term == segment.term,
                     (try? previous.lastDay.addingDays(1)) == segment.start
                 {
@@ -236,7 +267,9 @@ public enum DeadlineProjection {
 
     /// The earliest date after `day` on which the engine's answer may change.
     private static func nextDayOfInterest(
-        after day: CalendarDate, status: AgreementStatus, eventDates: [CalendarDate]
+        after day: CalendarDate,
+        status: AgreementStatus,
+        eventDates: [CalendarDate]
     ) -> CalendarDate? {
         var candidates: [CalendarDate?] = [
             // The day after a notice deadline the engine announces the next one, which may fall before the
@@ -274,43 +307,76 @@ public enum DeadlineProjection {
                 .start(term + 1)
         }
         return noticeDeadline(
-            on: deadline, term: term, nextRenewal: stops, agreement: agreement, parties: parties,
-            rule: step?.rule, article: step?.article, convention: step?.convention)
+            on: deadline,
+            term: term,
+            nextRenewal: stops,
+            agreement: agreement,
+            parties: parties,
+            rule: step?.rule,
+            article: step?.article,
+            convention: step?.convention
+        )
     }
 
     /// The notice deadline for `term` on `date`, said the same way by the walk and by a lifecycle's periodic tail.
     static func noticeDeadline(
-        on date: CalendarDate, term: Int?, nextRenewal: CalendarDate?, agreement: Agreement, parties: [String],
-        rule: String?, article: String?, convention: String?
+        on date: CalendarDate,
+        term: Int?,
+        nextRenewal: CalendarDate?,
+        agreement: Agreement,
+        parties: [String],
+        rule: String?,
+        article: String?,
+        convention: String?
     ) -> Deadline {
         let termination = agreement.rules.termination
         let who = partyList(parties, conjunction: "or")
         let counted = termination.map { $0.noticeDate == .receipt ? " (received by the other side)" : " (dispatched)" } ?? ""
         let renewal = nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
         return Deadline(
-            agreementId: agreement.id, date: date, kind: .noticeDeadline, parties: parties, term: term,
-            rule: rule ?? "termination", article: article ?? termination?.article, convention: convention,
+            agreementId: agreement.id,
+            date: date,
+            kind: .noticeDeadline,
+            parties: parties,
+            term: term,
+            rule: rule ?? "termination",
+            article: article ?? termination?.article,
+            convention: convention,
             explanation: "Last day for \(who) to give written notice\(counted) to stop the renewal after term \(term.map(String.init) ?? "?")"
-                + "\(termination?.article.map { " (\($0))" } ?? "").\(renewal)")
+                + "\(termination?.article.map { " (\($0))" } ?? "").\(renewal)"
+        )
     }
 
     /// The start of renewed term `term` on `date`, said the same way by the walk and by a lifecycle's periodic tail.
     static func renewal(
-        on date: CalendarDate, term: Int, agreement: Agreement, parties: [String], article: String?
+        on date: CalendarDate,
+        term: Int,
+        agreement: Agreement,
+        parties: [String],
+        article: String?
     ) -> Deadline {
         let period = agreement.rules.renewal?.period.map { " for \($0)" } ?? ""
         return Deadline(
-            agreementId: agreement.id, date: date, kind: .renewal, parties: parties, term: term,
-            rule: "renewal", article: article ?? agreement.rules.renewal?.article,
+            agreementId: agreement.id,
+            date: date,
+            kind: .renewal,
+            parties: parties,
+            term: term,
+            rule: "renewal",
+            article: article ?? agreement.rules.renewal?.article,
             convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
             explanation: agreement.rules.renewal?.kind == .automatic
                 ? "The agreement renews automatically\(period): term \(term) starts on \(date), as no notice stopped it."
-                : "The agreement continues as extended: term \(term) starts on \(date).")
+                : "The agreement continues as extended: term \(term) starts on \(date)."
+        )
     }
 
     /// The renewals and ends that the status evaluated on `day` places on `day`.
     private static func deadlinesReported(
-        on day: CalendarDate, by status: AgreementStatus, agreement: Agreement, parties: [String]
+        on day: CalendarDate,
+        by status: AgreementStatus,
+        agreement: Agreement,
+        parties: [String]
     ) -> [Deadline] {
         var found: [Deadline] = []
         let running = status.state == .inForce || status.state == .terminationPending
@@ -325,22 +391,37 @@ public enum DeadlineProjection {
                 let notifier = step?.inputs["party"].flatMap { $0.isEmpty ? nil : $0 }
                 found.append(
                     Deadline(
-                        agreementId: agreement.id, date: day, kind: .scheduledEnd, party: notifier, parties: parties,
-                        term: status.currentTerm?.index, rule: step?.rule ?? "termination",
-                        article: step?.article ?? termination?.article, convention: step?.convention,
+                        agreementId: agreement.id,
+                        date: day,
+                        kind: .scheduledEnd,
+                        party: notifier,
+                        parties: parties,
+                        term: status.currentTerm?.index,
+                        rule: step?.rule ?? "termination",
+                        article: step?.article ?? termination?.article,
+                        convention: step?.convention,
                         eventId: step?.eventId,
                         explanation: (status.endCause?.reason == .nonRenewal
                             ? "Last day in force: \(notifier ?? "a party")'s notice of non-renewal\(step?.eventId.map { " \($0)" } ?? "") stops the renewal, so the agreement expires after \(day)"
                             : "Last day in force: \(notifier ?? "a party")'s notice\(step?.eventId.map { " \($0)" } ?? "") ends the agreement after \(day)")
-                            + " unless it is suspended or revoked by then."))
+                            + " unless it is suspended or revoked by then."
+                    )
+                )
             } else {
                 let step = status.trace.last { $0.subject == "lastDayInForce" }
                 found.append(
                     Deadline(
-                        agreementId: agreement.id, date: day, kind: .scheduledEnd, parties: parties,
-                        term: status.currentTerm?.index, rule: step?.rule ?? "term", article: step?.article,
+                        agreementId: agreement.id,
+                        date: day,
+                        kind: .scheduledEnd,
+                        parties: parties,
+                        term: status.currentTerm?.index,
+                        rule: step?.rule ?? "term",
+                        article: step?.article,
                         convention: step?.convention,
-                        explanation: "Last day in force: the last term runs out on \(day) with no renewal left; the agreement expires after it."))
+                        explanation: "Last day in force: the last term runs out on \(day) with no renewal left; the agreement expires after it."
+                    )
+                )
             }
         }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
@@ -350,11 +431,19 @@ public enum DeadlineProjection {
             let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
             found.append(
                 Deadline(
-                    agreementId: agreement.id, date: day, kind: .withdrawalEffective, party: standing.party,
-                    parties: [standing.party], rule: step?.rule ?? "withdrawal",
-                    article: step?.article ?? agreement.rules.withdrawal?.article, convention: step?.convention,
+                    agreementId: agreement.id,
+                    date: day,
+                    kind: .withdrawalEffective,
+                    party: standing.party,
+                    parties: [standing.party],
+                    rule: step?.rule ?? "withdrawal",
+                    article: step?.article ?? agreement.rules.withdrawal?.article,
+                    convention: step?.convention,
                     eventId: step?.eventId,
-                    explanation: "\(standing.party)'s withdrawal takes effect: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."))
+                    explanation:
+                        "\(standing.party)'s withdrawal takes effect: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
+                )
+            )
         }
         return found
     }

@@ -34,7 +34,9 @@ extension Agreement {
         where index >= replacement.events.count || replacement.events[index] != existing {
             return ValidationIssue(
                 pointer: "/events/\(index)",
-                message: "recorded event '\(existing.id)' must appear unchanged here: events are append-only; record a correction as a new event that supersedes it")
+                message:
+                    "recorded event '\(existing.id)' must appear unchanged here: events are append-only; record a correction as a new event that supersedes it"
+            )
         }
         return nil
     }

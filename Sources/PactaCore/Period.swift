@@ -32,7 +32,10 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
         }
         guard bytes.first == UInt8(ascii: "P"), bytes.count > 1 else { throw .malformed(String(text)) }
         bytes = bytes.dropFirst()
-        var years = 0, months = 0, weeks = 0, days = 0
+        var years = 0
+        var months = 0
+        var weeks = 0
+        var days = 0
         var seen: [UInt8] = []
         let order: [UInt8] = [UInt8(ascii: "Y"), UInt8(ascii: "M"), UInt8(ascii: "W"), UInt8(ascii: "D")]
         while !bytes.isEmpty {

@@ -10,8 +10,11 @@ public struct Rules: Codable, Hashable, Sendable {
     public var withdrawal: WithdrawalRule?
 
     public init(
-        entryIntoForce: EntryIntoForceRule, term: TermRule, renewal: RenewalRule? = nil,
-        termination: TerminationRule? = nil, withdrawal: WithdrawalRule? = nil
+        entryIntoForce: EntryIntoForceRule,
+        term: TermRule,
+        renewal: RenewalRule? = nil,
+        termination: TerminationRule? = nil,
+        withdrawal: WithdrawalRule? = nil
     ) {
         self.entryIntoForce = entryIntoForce
         self.term = term
@@ -59,8 +62,13 @@ public struct EntryIntoForceRule: Codable, Hashable, Sendable {
     public var article: String?
 
     public init(
-        kind: Kind, date: CalendarDate? = nil, consentsRequired: Int? = nil, delay: Period? = nil,
-        snap: DateSnap? = nil, laterParties: LaterPartiesRule? = nil, article: String? = nil
+        kind: Kind,
+        date: CalendarDate? = nil,
+        consentsRequired: Int? = nil,
+        delay: Period? = nil,
+        snap: DateSnap? = nil,
+        laterParties: LaterPartiesRule? = nil,
+        article: String? = nil
     ) {
         self.kind = kind
         self.date = date
@@ -125,7 +133,10 @@ public struct RenewalRule: Codable, Hashable, Sendable {
     public var article: String?
 
     public init(
-        kind: Kind = .automatic, period: Period? = nil, maxRenewals: Int? = nil, maxPeriod: Period? = nil,
+        kind: Kind = .automatic,
+        period: Period? = nil,
+        maxRenewals: Int? = nil,
+        maxPeriod: Period? = nil,
         article: String? = nil
     ) {
         self.kind = kind
@@ -166,7 +177,10 @@ public struct TerminationRule: Codable, Hashable, Sendable {
     public var article: String?
 
     public init(
-        notice: Period, counting: DeadlineCounting, noticeDate: NoticeDate, lateNotice: LateNotice = .endsNextTerm,
+        notice: Period,
+        counting: DeadlineCounting,
+        noticeDate: NoticeDate,
+        lateNotice: LateNotice = .endsNextTerm,
         article: String? = nil
     ) {
         self.notice = notice
@@ -306,10 +320,18 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     }
 
     public init(
-        notice: Period? = nil, noticeDate: TerminationRule.NoticeDate = .receipt, counting: Counting = .sameCalendarDate,
-        anchor: CalendarAnchor? = nil, snap: DateSnap? = nil, effectDate: EffectDate = .firstDayNotBound,
-        lockIn: LockIn? = nil, holders: [String]? = nil, laterDateMayBeSpecified: Bool? = nil,
-        deferredDuringArmedConflict: Bool? = nil, survival: Period? = nil, negotiation: Negotiation? = nil,
+        notice: Period? = nil,
+        noticeDate: TerminationRule.NoticeDate = .receipt,
+        counting: Counting = .sameCalendarDate,
+        anchor: CalendarAnchor? = nil,
+        snap: DateSnap? = nil,
+        effectDate: EffectDate = .firstDayNotBound,
+        lockIn: LockIn? = nil,
+        holders: [String]? = nil,
+        laterDateMayBeSpecified: Bool? = nil,
+        deferredDuringArmedConflict: Bool? = nil,
+        survival: Period? = nil,
+        negotiation: Negotiation? = nil,
         article: String? = nil
     ) {
         self.negotiation = negotiation

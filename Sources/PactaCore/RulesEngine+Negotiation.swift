@@ -14,7 +14,8 @@ extension Evaluation {
                 continue
             }
             guard let bounds = rule.bounds(of: current), agreed.date >= notice.date, agreed.date <= bounds.lastDay else {
-                negotiationNoEffect[agreed.id] = agreed.date < notice.date
+                negotiationNoEffect[agreed.id] =
+                    agreed.date < notice.date
                     ? "it is dated before the notice (\(notice.date))"
                     : "the period had already ended (\(party) was bound through \(rule.bounds(of: current)?.lastDay.description ?? "\(current)"))"
                 continue
@@ -28,13 +29,18 @@ extension Evaluation {
             negotiationApplied.insert(agreed.id)
             let newBounds = rule.bounds(of: until)
             step(
-                "withdrawalExtension", rule: "withdrawal", article: negotiation.article ?? rule.article, eventId: agreed.id,
+                "withdrawalExtension",
+                rule: "withdrawal",
+                article: negotiation.article ?? rule.article,
+                eventId: agreed.id,
                 convention: rule.effectDate == .lastDayBound
                     ? "the extension's date is the last day of the period: the withdrawal takes effect at the end of that day"
                     : "the extension's date is the day the withdrawal takes effect, from its start",
                 result: newBounds.map { "\($0.lastDay)" },
                 inputs: ["party": party, "agreed": "\(agreed.date)", "until": "\(until)", "extensions": "\(count)"],
-                explanation: "On \(agreed.date), before the period ended (last day \(bounds.lastDay)), it was extended by agreement until \(until) (extension \(count)): \(party) is bound through \(newBounds.map { "\($0.lastDay)" } ?? "\(until)").")
+                explanation:
+                    "On \(agreed.date), before the period ended (last day \(bounds.lastDay)), it was extended by agreement until \(until) (extension \(count)): \(party) is bound through \(newBounds.map { "\($0.lastDay)" } ?? "\(until)")."
+            )
         }
         extensionsByNotice[notice.id] = count
         return current
@@ -49,22 +55,33 @@ extension Evaluation {
         {
             let party = event.party ?? "a party"
             let extensionEvent = event.type == .withdrawalPeriodExtended
-            let reason = negotiationNoEffect[event.id]
+            let reason =
+                negotiationNoEffect[event.id]
                 ?? (extensionEvent
                     ? "no withdrawal by \(party) under notice \(event.refersTo ?? "?") is pending"
                     : rules.withdrawal?.negotiation?.endsOnWithdrawalAgreement == true
                         ? "no notice of withdrawal by \(party) is pending"
                         : "\(rules.withdrawal?.article ?? "the rules") give a withdrawal agreement no effect on the date")
-            let what = extensionEvent
+            let what =
+                extensionEvent
                 ? "The extension of \(party)'s withdrawal period agreed on \(event.date)"
                 : "The withdrawal agreement with \(party) in force from \(event.date)"
             flags.append(
                 StatusFlag(
-                    code: extensionEvent ? .extensionWithoutEffect : .withdrawalAgreementWithoutEffect, party: event.party,
-                    since: event.date, eventId: event.id, message: "\(what) has no effect: \(reason)."))
+                    code: extensionEvent ? .extensionWithoutEffect : .withdrawalAgreementWithoutEffect,
+                    party: event.party,
+                    since: event.date,
+                    eventId: event.id,
+                    message: "\(what) has no effect: \(reason)."
+                )
+            )
             step(
-                "withdrawal", eventId: event.id, result: nil, inputs: ["party": event.party ?? ""],
-                explanation: "\(what) has no effect: \(reason).")
+                "withdrawal",
+                eventId: event.id,
+                result: nil,
+                inputs: ["party": event.party ?? ""],
+                explanation: "\(what) has no effect: \(reason)."
+            )
         }
     }
 }

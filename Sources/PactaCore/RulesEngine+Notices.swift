@@ -34,9 +34,15 @@ extension Evaluation {
         }
         let anchorText = anchor.map { "\($0)" } ?? ""
         step(
-            subject, rule: "termination", article: rule.article, convention: conventionText(rule.counting),
-            result: "\(deadline)", inputs: [anchorName: anchorText, "notice": "\(rule.notice)", "term": "\(term)"],
-            explanation: "To stop the renewal after term \(term), notice must be given by \(deadline) (\(deadline.weekdayName)): \(anchorText) − \(rule.notice).")
+            subject,
+            rule: "termination",
+            article: rule.article,
+            convention: conventionText(rule.counting),
+            result: "\(deadline)",
+            inputs: [anchorName: anchorText, "notice": "\(rule.notice)", "term": "\(term)"],
+            explanation:
+                "To stop the renewal after term \(term), notice must be given by \(deadline) (\(deadline.weekdayName)): \(anchorText) − \(rule.notice)."
+        )
     }
 
     func conventionText(_ counting: TerminationRule.DeadlineCounting) -> String {
@@ -64,7 +70,11 @@ extension Evaluation {
     }
 
     private mutating func terminationEffect(
-        of notice: Event, countedOn counted: CalendarDate, resumed: Bool, rule: TerminationRule, schedule: TermSchedule
+        of notice: Event,
+        countedOn counted: CalendarDate,
+        resumed: Bool,
+        rule: TerminationRule,
+        schedule: TermSchedule
     ) -> NoticeOutcome {
         let term = schedule.index(containing: counted) ?? 1
         guard let termDeadline = deadline(for: term, in: schedule) else { return .noEffect }
@@ -72,7 +82,10 @@ extension Evaluation {
         let endingTerm = inTime ? term : min(term + 1, schedule.maxTerms ?? term + 1)
         guard let lastDay = schedule.lastDay(endingTerm) else { return .noEffect }
         step(
-            "notice", rule: "termination", article: rule.article, eventId: notice.id,
+            "notice",
+            rule: "termination",
+            article: rule.article,
+            eventId: notice.id,
             convention: "\(rule.noticeDate.rawValue) date counts; \(conventionText(rule.counting))",
             result: "\(lastDay)",
             inputs: [
@@ -82,12 +95,18 @@ extension Evaluation {
                 ? "The notice resumed on \(counted) counts as given again that day. "
                 : "\(notice.type == .noticeOfNonRenewal ? "Notice of non-renewal" : "Notice of termination") \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
                 + "Term \(term)'s deadline is \(termDeadline); the notice is \(inTime ? "in time" : "late")"
-                + ", so the agreement ends after term \(endingTerm): last day in force \(lastDay).")
+                + ", so the agreement ends after term \(endingTerm): last day in force \(lastDay)."
+        )
         if !inTime {
             flags.append(
                 StatusFlag(
-                    code: .lateNotice, party: notice.party, since: counted, eventId: notice.id,
-                    message: "Notice counted on \(counted) came after term \(term)'s deadline \(termDeadline); it ends term \(endingTerm) instead."))
+                    code: .lateNotice,
+                    party: notice.party,
+                    since: counted,
+                    eventId: notice.id,
+                    message: "Notice counted on \(counted) came after term \(term)'s deadline \(termDeadline); it ends term \(endingTerm) instead."
+                )
+            )
         }
         return .lastDay(lastDay)
     }
@@ -104,7 +123,9 @@ extension Evaluation {
                 undetermined.append(
                     Undetermined(
                         field: notice.type == .noticeOfWithdrawal ? "parties.\(notice.party ?? "")" : "lastDayInForce",
-                        reason: "Notice \(notice.id) has no recorded date of receipt, and \(article ?? "the rule") counts from receipt."))
+                        reason: "Notice \(notice.id) has no recorded date of receipt, and \(article ?? "the rule") counts from receipt."
+                    )
+                )
                 return nil
             }
             return received
@@ -116,7 +137,10 @@ extension Evaluation {
     /// suspended on or before that day does not take effect; if it is resumed later it counts as given again
     /// on the day it is resumed. A revocation before the effect cancels it.
     mutating func follow(
-        _ notice: Event, countedOn firstCounted: CalendarDate, rule: String, article: String?,
+        _ notice: Event,
+        countedOn firstCounted: CalendarDate,
+        rule: String,
+        article: String?,
         effect: (inout Evaluation, CalendarDate, Bool) -> NoticeOutcome
     ) -> NoticeOutcome {
         let actions = referring[notice.id, default: []].filter { $0.date >= notice.date }
@@ -127,9 +151,14 @@ extension Evaluation {
             guard case .lastDay(let lastDay) = outcome else {
                 if outcome == .undetermined, let revocation = actions.first(where: { $0.type == .noticeRevoked }) {
                     step(
-                        "notice", rule: rule, article: article, eventId: revocation.id, result: nil,
+                        "notice",
+                        rule: rule,
+                        article: article,
+                        eventId: revocation.id,
+                        result: nil,
                         inputs: ["revoked": "\(revocation.date)"],
-                        explanation: "On \(revocation.date) the notice was revoked: it has no effect.")
+                        explanation: "On \(revocation.date) the notice was revoked: it has no effect."
+                    )
                     return .noEffect
                 }
                 return outcome
@@ -138,9 +167,14 @@ extension Evaluation {
             let revocation = actions.first { $0.type == .noticeRevoked }
             if let revocation, revocation.date <= lastDay {
                 step(
-                    "notice", rule: rule, article: article, eventId: revocation.id, result: nil,
+                    "notice",
+                    rule: rule,
+                    article: article,
+                    eventId: revocation.id,
+                    result: nil,
                     inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect.")
+                    explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect."
+                )
                 return .noEffect
             }
             guard isSuspended(at: lastDay, actions: before) else {
@@ -151,35 +185,61 @@ extension Evaluation {
                     let act = late.type == .noticeRevoked ? "revoked" : "suspended"
                     flags.append(
                         StatusFlag(
-                            code: .actAfterEffect, party: late.party ?? notice.party, since: late.date, eventId: late.id,
-                            message: "Notice \(notice.id) is recorded as \(act) on \(late.date), after it took effect (last day bound \(lastDay)): too late to have any effect."))
+                            code: .actAfterEffect,
+                            party: late.party ?? notice.party,
+                            since: late.date,
+                            eventId: late.id,
+                            message:
+                                "Notice \(notice.id) is recorded as \(act) on \(late.date), after it took effect (last day bound \(lastDay)): too late to have any effect."
+                        )
+                    )
                     step(
-                        "notice", rule: rule, article: article, eventId: late.id, result: nil,
+                        "notice",
+                        rule: rule,
+                        article: article,
+                        eventId: late.id,
+                        result: nil,
                         inputs: ["\(act)": "\(late.date)", "lastDay": "\(lastDay)"],
-                        explanation: "On \(late.date) the notice was \(act), after it had taken effect (last day \(lastDay)): no effect.")
+                        explanation: "On \(late.date) the notice was \(act), after it had taken effect (last day \(lastDay)): no effect."
+                    )
                 }
                 return .lastDay(lastDay)
             }
             let suspension = before.last { $0.type == .noticeSuspended }!
             step(
-                "notice", rule: rule, article: article, eventId: suspension.id, result: nil,
+                "notice",
+                rule: rule,
+                article: article,
+                eventId: suspension.id,
+                result: nil,
                 inputs: ["suspended": "\(suspension.date)"],
-                explanation: "On \(suspension.date), on or before the last day it would have fixed (\(lastDay)), \(suspension.party ?? "the notifying party") suspended the notice: it did not take effect.")
+                explanation:
+                    "On \(suspension.date), on or before the last day it would have fixed (\(lastDay)), \(suspension.party ?? "the notifying party") suspended the notice: it did not take effect."
+            )
             // Strictly after both dates, so each round moves forward and the loop ends.
             let resumption = actions.first { $0.type == .noticeResumed && $0.date > lastDay && $0.date > counted }
             if let revocation, resumption.map({ revocation.date < $0.date }) ?? true {
                 step(
-                    "notice", rule: rule, article: article, eventId: revocation.id, result: nil,
+                    "notice",
+                    rule: rule,
+                    article: article,
+                    eventId: revocation.id,
+                    result: nil,
                     inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the suspended notice was revoked: it has no effect.")
+                    explanation: "On \(revocation.date) the suspended notice was revoked: it has no effect."
+                )
                 return .noEffect
             }
             guard let resumption else {
                 flags.append(
                     StatusFlag(
-                        code: .noticeSuspended, party: suspension.party ?? notice.party, since: suspension.date,
+                        code: .noticeSuspended,
+                        party: suspension.party ?? notice.party,
+                        since: suspension.date,
                         eventId: notice.id,
-                        message: "\(notice.party ?? "A party")'s notice \(notice.id) has been suspended since \(suspension.date); it may be resumed."))
+                        message: "\(notice.party ?? "A party")'s notice \(notice.id) has been suspended since \(suspension.date); it may be resumed."
+                    )
+                )
                 return .noEffect
             }
             counted = resumption.date

@@ -55,8 +55,12 @@ extension Evaluation {
                     if let last = spans.last, last.consent != nil, last.entry.map({ $0 > event.date }) ?? true {
                         spans.removeLast()
                         step(
-                            "party", eventId: event.id, result: nil, inputs: ["party": party.code],
-                            explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it.")
+                            "party",
+                            eventId: event.id,
+                            result: nil,
+                            inputs: ["party": party.code],
+                            explanation: "\(party.code) revoked its consent on \(event.date), before the agreement entered into force for it."
+                        )
                     }
                 case .signatureWithdrawn:
                     // A consent that stands (deposited, not revoked, not yet ended by a withdrawal) is not undone
@@ -64,16 +68,31 @@ extension Evaluation {
                     if let last = spans.last, last.consent != nil, last.lastDayBound.map({ $0 >= event.date }) ?? true {
                         flags.append(
                             StatusFlag(
-                                code: .signatureWithdrawalWithoutEffect, party: party.code, since: event.date,
+                                code: .signatureWithdrawalWithoutEffect,
+                                party: party.code,
+                                since: event.date,
                                 eventId: event.id,
-                                message: "\(party.code) withdrew its signature on \(event.date), but its consent to be bound of \(last.consent?.date.description ?? "") stands; only a revocation or a withdrawal ends it, so the act has no effect."))
+                                message:
+                                    "\(party.code) withdrew its signature on \(event.date), but its consent to be bound of \(last.consent?.date.description ?? "") stands; only a revocation or a withdrawal ends it, so the act has no effect."
+                            )
+                        )
                         step(
-                            "party", eventId: event.id, result: nil, inputs: ["party": party.code],
-                            explanation: "\(party.code) withdrew its signature on \(event.date) while its consent of \(last.consent?.date.description ?? "") stands: no effect.")
+                            "party",
+                            eventId: event.id,
+                            result: nil,
+                            inputs: ["party": party.code],
+                            explanation:
+                                "\(party.code) withdrew its signature on \(event.date) while its consent of \(last.consent?.date.description ?? "") stands: no effect."
+                        )
                     } else {
                         step(
-                            "party", eventId: event.id, result: "notParty", inputs: ["party": party.code],
-                            explanation: "\(party.code) informed the depositary on \(event.date) that it does not intend to become a party: its signature carries no obligation, and it is not a signatory.")
+                            "party",
+                            eventId: event.id,
+                            result: "notParty",
+                            inputs: ["party": party.code],
+                            explanation:
+                                "\(party.code) informed the depositary on \(event.date) that it does not intend to become a party: its signature carries no obligation, and it is not a signatory."
+                        )
                     }
                 case .noticeOfWithdrawal:
                     // A record that starts with the notice: an original party whose consent is not recorded.
@@ -86,11 +105,22 @@ extension Evaluation {
                         let pending = last.lastDayBound.map { "bound through \($0)" } ?? "its date not yet determined"
                         flags.append(
                             StatusFlag(
-                                code: .noticeAlreadyPending, party: party.code, since: event.date, eventId: event.id,
-                                message: "\(party.code) gave notice of withdrawal on \(event.date) while its notice \(last.notice?.id ?? "") is pending (\(pending)); the later notice has no effect."))
+                                code: .noticeAlreadyPending,
+                                party: party.code,
+                                since: event.date,
+                                eventId: event.id,
+                                message:
+                                    "\(party.code) gave notice of withdrawal on \(event.date) while its notice \(last.notice?.id ?? "") is pending (\(pending)); the later notice has no effect."
+                            )
+                        )
                         step(
-                            "withdrawal", eventId: event.id, result: nil, inputs: ["party": party.code],
-                            explanation: "\(party.code)'s notice of \(event.date) has no effect: its earlier notice \(last.notice?.id ?? "") is already pending (\(pending)).")
+                            "withdrawal",
+                            eventId: event.id,
+                            result: nil,
+                            inputs: ["party": party.code],
+                            explanation:
+                                "\(party.code)'s notice of \(event.date) has no effect: its earlier notice \(last.notice?.id ?? "") is already pending (\(pending))."
+                        )
                         continue
                     }
                     last.notice = event
@@ -111,11 +141,22 @@ extension Evaluation {
                     spans[spans.count - 1] = last
                     flags.append(
                         StatusFlag(
-                            code: .withdrawalWithoutNotice, party: party.code, since: event.date, eventId: event.id,
-                            message: "The record gives \(event.date) for \(party.code)'s withdrawal taking effect, with no notice of withdrawal recorded to compute it from; \(party.code) is taken to have left on that date."))
+                            code: .withdrawalWithoutNotice,
+                            party: party.code,
+                            since: event.date,
+                            eventId: event.id,
+                            message:
+                                "The record gives \(event.date) for \(party.code)'s withdrawal taking effect, with no notice of withdrawal recorded to compute it from; \(party.code) is taken to have left on that date."
+                        )
+                    )
                     step(
-                        "withdrawal", eventId: event.id, result: "\(lastDay)", inputs: ["party": party.code],
-                        explanation: "No notice of withdrawal by \(party.code) is recorded; the record says its withdrawal took effect on \(event.date), so it is bound through \(lastDay).")
+                        "withdrawal",
+                        eventId: event.id,
+                        result: "\(lastDay)",
+                        inputs: ["party": party.code],
+                        explanation:
+                            "No notice of withdrawal by \(party.code) is recorded; the record says its withdrawal took effect on \(event.date), so it is bound through \(lastDay)."
+                    )
                 default:
                     break
                 }
@@ -129,16 +170,26 @@ extension Evaluation {
     /// An act of withdrawal (a notice, a recorded withdrawal) by a state that is not bound on its date: it never
     /// became a party (it only signed, or revoked its consent), or it had already left (`left`: its last day bound).
     private mutating func flagNotAParty(_ party: String, _ event: Event, left: CalendarDate?) {
-        let why = left.map { "it has not been bound since \((try? $0.addingDays(1)) ?? $0)" }
+        let why =
+            left.map { "it has not been bound since \((try? $0.addingDays(1)) ?? $0)" }
             ?? "no consent to be bound is in force for it on that date"
         let act = event.type == .noticeOfWithdrawal ? "gave notice of withdrawal" : "is recorded as withdrawing"
         flags.append(
             StatusFlag(
-                code: .notAParty, party: party, since: event.date, eventId: event.id,
-                message: "\(party) \(act) on \(event.date), but \(why): it is not a party, so the act has no effect."))
+                code: .notAParty,
+                party: party,
+                since: event.date,
+                eventId: event.id,
+                message: "\(party) \(act) on \(event.date), but \(why): it is not a party, so the act has no effect."
+            )
+        )
         step(
-            "withdrawal", eventId: event.id, result: nil, inputs: ["party": party],
-            explanation: "\(party) \(act) on \(event.date) while not a party (\(why)): no effect.")
+            "withdrawal",
+            eventId: event.id,
+            result: nil,
+            inputs: ["party": party],
+            explanation: "\(party) \(act) on \(event.date) while not a party (\(why)): no effect."
+        )
     }
 
     private mutating func partyEntry(consent: Event, generalEntry: CalendarDate?) -> CalendarDate? {
@@ -150,12 +201,17 @@ extension Evaluation {
         let rule = rules.entryIntoForce.laterParties
         guard let date = shifted(consent.date, by: rule?.delay, snap: rule?.snap) else { return nil }
         step(
-            "partyEntryIntoForce", rule: "entryIntoForce", article: rule?.article ?? rules.entryIntoForce.article,
-            eventId: consent.id, convention: rule.map { conventionText(delay: $0.delay, snap: $0.snap) },
-            result: "\(date)", inputs: ["party": party, "consent": "\(consent.date)"],
+            "partyEntryIntoForce",
+            rule: "entryIntoForce",
+            article: rule?.article ?? rules.entryIntoForce.article,
+            eventId: consent.id,
+            convention: rule.map { conventionText(delay: $0.delay, snap: $0.snap) },
+            result: "\(date)",
+            inputs: ["party": party, "consent": "\(consent.date)"],
             explanation: rule == nil
                 ? "\(party) consented on \(consent.date), after the entry into force: bound from that day."
-                : "\(party) consented on \(consent.date), after the entry into force: the agreement enters into force for it on \(date).")
+                : "\(party) consented on \(consent.date), after the entry into force: the agreement enters into force for it on \(date)."
+        )
         return date
     }
 
@@ -164,22 +220,43 @@ extension Evaluation {
         guard let rule = rules.withdrawal else {
             flags.append(
                 StatusFlag(
-                    code: .noticeWithoutClause, party: party, since: notice.date, eventId: notice.id,
-                    message: "\(party) gave notice of withdrawal on \(notice.date), but the agreement has no withdrawal clause; the rules give it no effect."))
+                    code: .noticeWithoutClause,
+                    party: party,
+                    since: notice.date,
+                    eventId: notice.id,
+                    message:
+                        "\(party) gave notice of withdrawal on \(notice.date), but the agreement has no withdrawal clause; the rules give it no effect."
+                )
+            )
             step(
-                "withdrawal", eventId: notice.id, result: nil, inputs: ["party": party],
-                explanation: "The agreement has no withdrawal clause: \(party)'s notice of \(notice.date) has no effect under its rules.")
+                "withdrawal",
+                eventId: notice.id,
+                result: nil,
+                inputs: ["party": party],
+                explanation: "The agreement has no withdrawal clause: \(party)'s notice of \(notice.date) has no effect under its rules."
+            )
             return
         }
         if let holders = rule.holders, !holders.contains(party) {
             flags.append(
                 StatusFlag(
-                    code: .noticeWithoutClause, party: party, since: notice.date, eventId: notice.id,
-                    message: "\(party) gave notice of withdrawal on \(notice.date), but only \(holders.joined(separator: ", ")) hold a right to withdraw under \(rule.article ?? "the rules")."))
+                    code: .noticeWithoutClause,
+                    party: party,
+                    since: notice.date,
+                    eventId: notice.id,
+                    message:
+                        "\(party) gave notice of withdrawal on \(notice.date), but only \(holders.joined(separator: ", ")) hold a right to withdraw under \(rule.article ?? "the rules")."
+                )
+            )
             step(
-                "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id, result: nil,
+                "withdrawal",
+                rule: "withdrawal",
+                article: rule.article,
+                eventId: notice.id,
+                result: nil,
                 inputs: ["party": party, "holders": holders.joined(separator: ",")],
-                explanation: "Only \(holders.joined(separator: ", ")) may withdraw: \(party)'s notice has no effect under the rules.")
+                explanation: "Only \(holders.joined(separator: ", ")) may withdraw: \(party)'s notice has no effect under the rules."
+            )
             return
         }
         guard let counted = countedDate(of: notice, noticeDate: rule.noticeDate, article: rule.article) else {
@@ -191,12 +268,22 @@ extension Evaluation {
             if let base, let earliest = try? base.plus(lockIn.period), counted < earliest {
                 flags.append(
                     StatusFlag(
-                        code: .noticeBeforeLockIn, party: party, since: counted, eventId: notice.id,
-                        message: "\(party)'s notice counted on \(counted) precedes \(earliest), the first day notice may be given; it has no effect."))
+                        code: .noticeBeforeLockIn,
+                        party: party,
+                        since: counted,
+                        eventId: notice.id,
+                        message: "\(party)'s notice counted on \(counted) precedes \(earliest), the first day notice may be given; it has no effect."
+                    )
+                )
                 step(
-                    "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id, result: nil,
+                    "withdrawal",
+                    rule: "withdrawal",
+                    article: rule.article,
+                    eventId: notice.id,
+                    result: nil,
                     inputs: ["counted": "\(counted)", "earliest": "\(earliest)", "lockIn": "\(lockIn.period)"],
-                    explanation: "No notice may be given before \(earliest) (\(lockIn.period) from \(base)): the notice has no effect.")
+                    explanation: "No notice may be given before \(earliest) (\(lockIn.period) from \(base)): the notice has no effect."
+                )
                 return
             }
         }
@@ -212,9 +299,14 @@ extension Evaluation {
             {
                 membership.survivesThrough = end
                 step(
-                    "survival", rule: "withdrawal", article: rule.article, eventId: notice.id, result: "\(end)",
+                    "survival",
+                    rule: "withdrawal",
+                    article: rule.article,
+                    eventId: notice.id,
+                    result: "\(end)",
                     inputs: ["party": party, "survival": "\(survival)", "from": "\(firstOut)"],
-                    explanation: "Obligations continue for \(survival) after the withdrawal takes effect on \(firstOut): through \(end).")
+                    explanation: "Obligations continue for \(survival) after the withdrawal takes effect on \(firstOut): through \(end)."
+                )
             }
         case .undetermined:
             membership.withdrawalUndetermined = true
@@ -225,7 +317,10 @@ extension Evaluation {
 
     /// The last day `notice`'s party is bound when the notice counts from `counted`.
     private mutating func withdrawalEffect(
-        of notice: Event, countedOn counted: CalendarDate, resumed: Bool, rule: WithdrawalRule
+        of notice: Event,
+        countedOn counted: CalendarDate,
+        resumed: Bool,
+        rule: WithdrawalRule
     ) -> NoticeOutcome {
         let party = notice.party ?? ""
         // The arithmetic is the rule's own (`computedDate`), shared with the withdrawal window a status reports.
@@ -238,7 +333,8 @@ extension Evaluation {
             convention = rule.anchorConvention(anchor)
         } else {
             let period = rule.notice ?? Period()
-            convention = rule.counting == .dayAfter
+            convention =
+                rule.counting == .dayAfter
                 ? "\(rule.noticeDate.rawValue) + \(period), counted from the day after: the day after the anniversary"
                 : "\(rule.noticeDate.rawValue) + \(period) on the same calendar date"
         }
@@ -254,17 +350,23 @@ extension Evaluation {
             var firstOut = try? lastDay.addingDays(1)
         else { return .undetermined }
         step(
-            "withdrawal", rule: "withdrawal", article: rule.article, eventId: notice.id,
-            convention: convention + (rule.effectDate == .firstDayNotBound
-                ? "; the withdrawal takes effect from the start of that day, so the party's last day bound is the day before"
-                : "; the withdrawal takes effect at the end of that day, the party's last day bound"),
-            result: "\(lastDay)", inputs: ["party": party, "counted": "\(counted)"],
+            "withdrawal",
+            rule: "withdrawal",
+            article: rule.article,
+            eventId: notice.id,
+            convention: convention
+                + (rule.effectDate == .firstDayNotBound
+                    ? "; the withdrawal takes effect from the start of that day, so the party's last day bound is the day before"
+                    : "; the withdrawal takes effect at the end of that day, the party's last day bound"),
+            result: "\(lastDay)",
+            inputs: ["party": party, "counted": "\(counted)"],
             explanation: (resumed ? "Counted again from its resumption on \(counted), " : "\(party)'s notice, counted from \(counted), ")
                 + (rule.anchor?.cutoff.map { cutoff in
                     let late = (counted.month, counted.day) > (cutoff.month, cutoff.day)
                     return "\(late ? "after" : "on or before") \(cutoff.spelled) of \(counted.year), "
                 } ?? "")
-                + "takes effect on \(firstOut): \(party) is bound through \(lastDay).")
+                + "takes effect on \(firstOut): \(party) is bound through \(lastDay)."
+        )
 
         if rule.negotiation?.endsOnWithdrawalAgreement == true,
             let concluded = events.first(where: {
@@ -279,13 +381,18 @@ extension Evaluation {
                     lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
                 }
                 step(
-                    "withdrawal", rule: "withdrawal", article: rule.negotiation?.article ?? rule.article,
+                    "withdrawal",
+                    rule: "withdrawal",
+                    article: rule.negotiation?.article ?? rule.article,
                     eventId: concluded.id,
-                    convention: "the withdrawal takes effect from the day the withdrawal agreement enters into force, if that comes before the end of the period",
-                    result: "\(lastDay)", inputs: ["party": party, "agreementInForce": "\(concluded.date)"],
+                    convention:
+                        "the withdrawal takes effect from the day the withdrawal agreement enters into force, if that comes before the end of the period",
+                    result: "\(lastDay)",
+                    inputs: ["party": party, "agreementInForce": "\(concluded.date)"],
                     explanation: earlier
                         ? "The withdrawal agreement entered into force on \(concluded.date), before the end of the period: \(party) is bound through \(lastDay)."
-                        : "The withdrawal agreement entered into force on \(concluded.date), the day the end of the period already gave: \(party) is bound through \(lastDay).")
+                        : "The withdrawal agreement entered into force on \(concluded.date), the day the end of the period already gave: \(party) is bound through \(lastDay)."
+                )
             } else {
                 negotiationNoEffect[concluded.id] = "the withdrawal had already taken effect on \(firstOut)"
             }
@@ -299,31 +406,56 @@ extension Evaluation {
                 guard let ended = conflicts.first(where: { $0.type == .armedConflictEnded && $0.date >= firstOut }) else {
                     flags.append(
                         StatusFlag(
-                            code: .withdrawalDeferred, party: party, since: firstOut, eventId: began.id,
-                            message: "\(party) is engaged in an armed conflict (since \(began.date)); its withdrawal takes effect only when the conflict ends."))
+                            code: .withdrawalDeferred,
+                            party: party,
+                            since: firstOut,
+                            eventId: began.id,
+                            message:
+                                "\(party) is engaged in an armed conflict (since \(began.date)); its withdrawal takes effect only when the conflict ends."
+                        )
+                    )
                     undetermined.append(
                         Undetermined(
                             field: "parties.\(party).lastDayAsParty",
-                            reason: "\(rule.article ?? "The withdrawal clause") defers the withdrawal while \(party) is engaged in an armed conflict, which has no recorded end."))
+                            reason:
+                                "\(rule.article ?? "The withdrawal clause") defers the withdrawal while \(party) is engaged in an armed conflict, which has no recorded end."
+                        )
+                    )
                     step(
-                        "withdrawal", rule: "withdrawal", article: rule.article, eventId: began.id, result: nil,
+                        "withdrawal",
+                        rule: "withdrawal",
+                        article: rule.article,
+                        eventId: began.id,
+                        result: nil,
                         inputs: ["party": party, "conflictSince": "\(began.date)"],
-                        explanation: "On \(firstOut) \(party) is engaged in an armed conflict: the withdrawal is deferred until it ends, a date not yet known.")
+                        explanation:
+                            "On \(firstOut) \(party) is engaged in an armed conflict: the withdrawal is deferred until it ends, a date not yet known."
+                    )
                     return .undetermined
                 }
                 firstOut = ended.date
                 lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
                 step(
-                    "withdrawal", rule: "withdrawal", article: rule.article, eventId: ended.id, result: "\(lastDay)",
+                    "withdrawal",
+                    rule: "withdrawal",
+                    article: rule.article,
+                    eventId: ended.id,
+                    result: "\(lastDay)",
                     inputs: ["party": party, "conflictEnded": "\(ended.date)"],
-                    explanation: "The armed conflict ended on \(ended.date): the withdrawal takes effect that day.")
+                    explanation: "The armed conflict ended on \(ended.date): the withdrawal takes effect that day."
+                )
             }
         }
         if let stated = notice.statedEffectiveDate, stated != firstOut {
             flags.append(
                 StatusFlag(
-                    code: .recordedDateDiffers, party: party, since: stated, eventId: notice.id,
-                    message: "The record states the withdrawal takes effect on \(stated); the rules give \(firstOut)."))
+                    code: .recordedDateDiffers,
+                    party: party,
+                    since: stated,
+                    eventId: notice.id,
+                    message: "The record states the withdrawal takes effect on \(stated); the rules give \(firstOut)."
+                )
+            )
         }
         return .lastDay(lastDay)
     }
@@ -337,16 +469,28 @@ extension Evaluation {
                 if !computed.isEmpty, !computed.contains(event.date) {
                     flags.append(
                         StatusFlag(
-                            code: .recordedDateDiffers, party: party, since: event.date, eventId: event.id,
-                            message: "The record gives entry into force for \(party) on \(event.date); the rules give \(computed.map(\.description).joined(separator: ", "))."))
+                            code: .recordedDateDiffers,
+                            party: party,
+                            since: event.date,
+                            eventId: event.id,
+                            message:
+                                "The record gives entry into force for \(party) on \(event.date); the rules give \(computed.map(\.description).joined(separator: ", "))."
+                        )
+                    )
                 }
             case .withdrawalEffective:
                 let computed = spans.compactMap { $0.lastDayBound.flatMap { try? $0.addingDays(1) } }
                 if !computed.contains(event.date), !flags.contains(where: { $0.eventId == event.id && $0.code == .notAParty }) {
                     flags.append(
                         StatusFlag(
-                            code: .recordedDateDiffers, party: party, since: event.date, eventId: event.id,
-                            message: "The record gives \(event.date) for \(party)'s withdrawal taking effect; the rules give \(computed.isEmpty ? "no withdrawal" : computed.map(\.description).joined(separator: ", "))."))
+                            code: .recordedDateDiffers,
+                            party: party,
+                            since: event.date,
+                            eventId: event.id,
+                            message:
+                                "The record gives \(event.date) for \(party)'s withdrawal taking effect; the rules give \(computed.isEmpty ? "no withdrawal" : computed.map(\.description).joined(separator: ", "))."
+                        )
+                    )
                 }
             default:
                 break
@@ -356,7 +500,9 @@ extension Evaluation {
 
     /// Each listed party's standing on `asOf`.
     func partyStatuses(
-        _ memberships: [String: [Membership]], agreementState: AgreementStatus.State, lastDayInForce: CalendarDate?
+        _ memberships: [String: [Membership]],
+        agreementState: AgreementStatus.State,
+        lastDayInForce: CalendarDate?
     ) -> [PartyStatus] {
         // Each party's last act on its signature: a signature (a signatory) or its withdrawal (the event).
         var signatures: [String: Event] = [:]
@@ -398,20 +544,31 @@ extension Evaluation {
             if let lastDay = current.lastDayBound {
                 if asOf <= lastDay {
                     var pending = PartyStatus(
-                        party: party.code, status: .withdrawalPending, since: joined, lastDayAsParty: lastDay,
-                        obligationsSurviveThrough: current.survivesThrough)
+                        party: party.code,
+                        status: .withdrawalPending,
+                        since: joined,
+                        lastDayAsParty: lastDay,
+                        obligationsSurviveThrough: current.survivesThrough
+                    )
                     pending.withdrawalExtensions = current.extensions
                     return pending
                 }
                 var withdrawn = PartyStatus(
-                    party: party.code, status: .withdrawn, since: try? lastDay.addingDays(1), lastDayAsParty: lastDay,
-                    obligationsSurviveThrough: current.survivesThrough)
+                    party: party.code,
+                    status: .withdrawn,
+                    since: try? lastDay.addingDays(1),
+                    lastDayAsParty: lastDay,
+                    obligationsSurviveThrough: current.survivesThrough
+                )
                 withdrawn.withdrawalExtensions = current.extensions
                 return withdrawn
             }
             return PartyStatus(
-                party: party.code, status: .party, since: joined,
-                lastDayAsParty: agreementState == .terminationPending ? lastDayInForce : nil)
+                party: party.code,
+                status: .party,
+                since: joined,
+                lastDayAsParty: agreementState == .terminationPending ? lastDayInForce : nil
+            )
         }
     }
 }

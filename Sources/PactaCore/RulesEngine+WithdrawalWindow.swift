@@ -75,10 +75,12 @@ extension WithdrawalRule {
     /// The anchor's arithmetic in words, for the trace.
     func anchorConvention(_ anchor: CalendarAnchor) -> String {
         let day = MonthDay(month: anchor.month, day: anchor.day).spelled
-        let years = anchor.yearsAfterNotice == 0
+        let years =
+            anchor.yearsAfterNotice == 0
             ? "the notice's year" : "the year \(anchor.yearsAfterNotice) after the notice's year"
         guard let cutoff = anchor.cutoff else { return "the fixed day \(day) of \(years)" }
-        return "the fixed day \(day) of \(years) for a notice counted on or before \(cutoff.spelled) of its year; of the year after that for a later notice"
+        return
+            "the fixed day \(day) of \(years) for a notice counted on or before \(cutoff.spelled) of its year; of the year after that for a later notice"
     }
 }
 
@@ -97,7 +99,9 @@ extension Evaluation {
     /// Gives every party free to withdraw on `asOf` (bound, no withdrawal pending, holding the right) its next
     /// window, after a lock-in if one still runs; one trace step per distinct window.
     mutating func withdrawalWindows(
-        _ parties: inout [PartyStatus], memberships: [String: [Membership]], generalEntry: CalendarDate?,
+        _ parties: inout [PartyStatus],
+        memberships: [String: [Membership]],
+        generalEntry: CalendarDate?,
         agreementState: AgreementStatus.State
     ) {
         guard let rule = rules.withdrawal, agreementState == .inForce || agreementState == .terminationPending else {
@@ -131,9 +135,12 @@ extension Evaluation {
         for (window, opening) in order {
             let who = said[window] ?? []
             step(
-                "withdrawalWindow", rule: "withdrawal", article: rule.article,
+                "withdrawalWindow",
+                rule: "withdrawal",
+                article: rule.article,
                 convention: "\(rule.noticeDate.rawValue) date counts; "
-                    + (rule.anchor.map { rule.anchorConvention($0) } ?? "notice + \(rule.notice ?? Period())\(rule.counting == .dayAfter ? ", counted from the day after" : "")\(rule.snap == nil ? "" : ", then the first day of the following month")")
+                    + (rule.anchor.map { rule.anchorConvention($0) }
+                        ?? "notice + \(rule.notice ?? Period())\(rule.counting == .dayAfter ? ", counted from the day after" : "")\(rule.snap == nil ? "" : ", then the first day of the following month")")
                     + (rule.effectDate == .firstDayNotBound
                         ? "; the withdrawal takes effect from the start of the computed day (the party's last day bound is the day before)"
                         : "; the withdrawal takes effect at the end of the computed day (the party's last day bound)"),
@@ -142,7 +149,9 @@ extension Evaluation {
                     "parties": who.joined(separator: ","), "from": "\(opening)", "lastDayAsParty": "\(window.lastDayAsParty)",
                     "effectiveFrom": "\(window.effectiveFrom)",
                 ],
-                explanation: "\(opening == asOf ? "From \(asOf)" : "From \(opening), when the lock-in ends"), the nearest withdrawal for \(who.count == 1 ? who[0] : "\(who.count) parties") takes effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)), for a notice \(rule.noticeDate == .receipt ? "received" : "dispatched") by \(window.noticeBy) (\(window.noticeBy.weekdayName)); a later notice takes effect later.")
+                explanation:
+                    "\(opening == asOf ? "From \(asOf)" : "From \(opening), when the lock-in ends"), the nearest withdrawal for \(who.count == 1 ? who[0] : "\(who.count) parties") takes effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)), for a notice \(rule.noticeDate == .receipt ? "received" : "dispatched") by \(window.noticeBy) (\(window.noticeBy.weekdayName)); a later notice takes effect later."
+            )
         }
     }
 }
@@ -186,15 +195,21 @@ struct WithdrawalWindows {
         let window = rule.window(openingOn: date)
         let bounds = window.flatMap { rule.bounds(of: $0.computed) }
         let counted = rule.noticeDate == .receipt ? "received" : "dispatched"
-        let effect = bounds.map { "takes effect on \($0.firstOut) (the party is bound through \($0.lastDay))" }
+        let effect =
+            bounds.map { "takes effect on \($0.firstOut) (the party is bound through \($0.lastDay))" }
             ?? "takes effect after 9999-12-31"
         return Deadline(
-            agreementId: agreement.id, date: date, kind: .withdrawalNoticeDeadline, parties: agreement.parties.map(\.code),
-            rule: "withdrawal", article: rule.article,
+            agreementId: agreement.id,
+            date: date,
+            kind: .withdrawalNoticeDeadline,
+            parties: agreement.parties.map(\.code),
+            rule: "withdrawal",
+            article: rule.article,
             convention: "\(rule.noticeDate.rawValue) date counts; "
                 + (rule.anchor.map { rule.anchorConvention($0) } ?? "notice + \(rule.notice ?? Period()), then the first day of the following month"),
             explanation: "Last day for a party free to withdraw to give notice of withdrawal (\(counted))"
-                + "\(rule.article.map { " under \($0)" } ?? ""): a notice counted by \(date) \(effect); a later one takes effect later.")
+                + "\(rule.article.map { " under \($0)" } ?? ""): a notice counted by \(date) \(effect); a later one takes effect later."
+        )
     }
 
     /// The windows of `agreement` closing within the given stretches (first and last day, in date order).

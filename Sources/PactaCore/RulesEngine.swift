@@ -96,9 +96,19 @@ struct Evaluation {
 
     mutating func run() -> AgreementStatus {
         var status = AgreementStatus(
-            agreementId: agreement.id, asOf: asOf, state: .notYetInForce, entryIntoForce: nil, currentTerm: nil,
-            noticeDeadline: nil, nextRenewal: nil, lastDayInForce: nil, parties: [], flags: [], undetermined: [],
-            trace: [])
+            agreementId: agreement.id,
+            asOf: asOf,
+            state: .notYetInForce,
+            entryIntoForce: nil,
+            currentTerm: nil,
+            noticeDeadline: nil,
+            nextRenewal: nil,
+            lastDayInForce: nil,
+            parties: [],
+            flags: [],
+            undetermined: [],
+            trace: []
+        )
         let entry = entryIntoForce()
         status.entryIntoForce = entry
         let memberships = partyMemberships(generalEntry: entry)
@@ -106,10 +116,12 @@ struct Evaluation {
             evaluateInForce(entry: entry, memberships: memberships, into: &status)
         } else {
             step(
-                "state", result: AgreementStatus.State.notYetInForce.rawValue,
+                "state",
+                result: AgreementStatus.State.notYetInForce.rawValue,
                 inputs: ["asOf": "\(asOf)"].merging(entry.map { ["entryIntoForce": "\($0)"] } ?? [:]) { a, _ in a },
                 explanation: entry.map { "\(asOf) is before the entry into force on \($0): not yet in force." }
-                    ?? "No entry into force can be established on or before \(asOf): not yet in force.")
+                    ?? "No entry into force can be established on or before \(asOf): not yet in force."
+            )
         }
         status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
         withdrawalWindows(&status.parties, memberships: memberships, generalEntry: entry, agreementState: status.state)
@@ -134,36 +146,56 @@ struct Evaluation {
         case .onDate:
             guard let date = rule.date else { return nil }
             step(
-                "entryIntoForce", rule: "entryIntoForce", article: rule.article, result: "\(date)",
-                inputs: ["date": "\(date)"], explanation: "The text fixes the entry into force on \(date).")
+                "entryIntoForce",
+                rule: "entryIntoForce",
+                article: rule.article,
+                result: "\(date)",
+                inputs: ["date": "\(date)"],
+                explanation: "The text fixes the entry into force on \(date)."
+            )
             computed = date
         case .onEvent:
             guard let recorded else {
                 undetermined.append(
                     Undetermined(
                         field: "entryIntoForce",
-                        reason: "The rule takes the date of the recorded entry into force, and none is recorded on or before \(asOf)."))
+                        reason: "The rule takes the date of the recorded entry into force, and none is recorded on or before \(asOf)."
+                    )
+                )
                 return nil
             }
             step(
-                "entryIntoForce", rule: "entryIntoForce", article: rule.article, eventId: recorded.id,
-                result: "\(recorded.date)", inputs: ["event": recorded.id],
-                explanation: "Entered into force on \(recorded.date), as recorded by event \(recorded.id).")
+                "entryIntoForce",
+                rule: "entryIntoForce",
+                article: rule.article,
+                eventId: recorded.id,
+                result: "\(recorded.date)",
+                inputs: ["event": recorded.id],
+                explanation: "Entered into force on \(recorded.date), as recorded by event \(recorded.id)."
+            )
             return recorded.date
         case .onSignature:
-            guard let signature = events.first(where: { $0.type == .signature && $0.party == nil })
-                ?? events.first(where: { $0.type == .signature })
+            guard
+                let signature = events.first(where: { $0.type == .signature && $0.party == nil })
+                    ?? events.first(where: { $0.type == .signature })
             else {
                 undetermined.append(
                     Undetermined(
                         field: "entryIntoForce",
-                        reason: "The rule takes the date of signature, and no signature is recorded on or before \(asOf)."))
+                        reason: "The rule takes the date of signature, and no signature is recorded on or before \(asOf)."
+                    )
+                )
                 return nil
             }
             step(
-                "entryIntoForce", rule: "entryIntoForce", article: rule.article, eventId: signature.id,
-                result: "\(signature.date)", inputs: ["signature": "\(signature.date)"],
-                explanation: "Enters into force on signature: \(signature.date).")
+                "entryIntoForce",
+                rule: "entryIntoForce",
+                article: rule.article,
+                eventId: signature.id,
+                result: "\(signature.date)",
+                inputs: ["signature": "\(signature.date)"],
+                explanation: "Enters into force on signature: \(signature.date)."
+            )
             computed = signature.date
         case .afterConsents:
             computed = entryAfterConsents(rule)
@@ -171,8 +203,13 @@ struct Evaluation {
         if let computed, let recorded, recorded.date != computed {
             flags.append(
                 StatusFlag(
-                    code: .recordedDateDiffers, party: nil, since: recorded.date, eventId: recorded.id,
-                    message: "The record gives entry into force on \(recorded.date); the rules give \(computed)."))
+                    code: .recordedDateDiffers,
+                    party: nil,
+                    since: recorded.date,
+                    eventId: recorded.id,
+                    message: "The record gives entry into force on \(recorded.date); the rules give \(computed)."
+                )
+            )
         }
         return computed
     }
@@ -197,16 +234,26 @@ struct Evaluation {
             undetermined.append(
                 Undetermined(
                     field: "entryIntoForce",
-                    reason: "\(required) consents are required; \(ordered.count) are recorded on or before \(asOf), and no conditionsMet event."))
+                    reason: "\(required) consents are required; \(ordered.count) are recorded on or before \(asOf), and no conditionsMet event."
+                )
+            )
             return nil
         }
         guard let date = shifted(trigger.date, by: rule.delay, snap: rule.snap) else { return nil }
         step(
-            "entryIntoForce", rule: "entryIntoForce", article: rule.article, eventId: trigger.id,
-            convention: conventionText(delay: rule.delay, snap: rule.snap), result: "\(date)",
-            inputs: ["conditionsMet": "\(trigger.date)", "delay": rule.delay.map { "\($0)" } ?? "P0D",
-                "consentsRequired": "\(required)"],
-            explanation: "Enters into force \(rule.delay.map { "\($0) after" } ?? "on the day") \(how)\(rule.snap == nil ? "" : ", moved to the first day of the next month"): \(date).")
+            "entryIntoForce",
+            rule: "entryIntoForce",
+            article: rule.article,
+            eventId: trigger.id,
+            convention: conventionText(delay: rule.delay, snap: rule.snap),
+            result: "\(date)",
+            inputs: [
+                "conditionsMet": "\(trigger.date)", "delay": rule.delay.map { "\($0)" } ?? "P0D",
+                "consentsRequired": "\(required)",
+            ],
+            explanation:
+                "Enters into force \(rule.delay.map { "\($0) after" } ?? "on the day") \(how)\(rule.snap == nil ? "" : ", moved to the first day of the next month"): \(date)."
+        )
         return date
     }
 
@@ -254,13 +301,19 @@ struct Evaluation {
             switch renewal.kind {
             case .automatic:
                 return TermSchedule(
-                    entry: entry, initial: rules.term.length, continuation: renewal.period.map { .renewing($0) } ?? .none,
-                    maxTerms: renewal.maxRenewals.map { $0 + 1 })
+                    entry: entry,
+                    initial: rules.term.length,
+                    continuation: renewal.period.map { .renewing($0) } ?? .none,
+                    maxTerms: renewal.maxRenewals.map { $0 + 1 }
+                )
             case .byAgreement:
                 let extensions = agreedExtensions(entry: entry, rule: renewal)
                 return TermSchedule(
-                    entry: entry, initial: rules.term.length, continuation: .extensions(extensions),
-                    maxTerms: extensions.count + 1)
+                    entry: entry,
+                    initial: rules.term.length,
+                    continuation: .extensions(extensions),
+                    maxTerms: extensions.count + 1
+                )
             }
         }
     }
@@ -276,14 +329,20 @@ struct Evaluation {
         var skipped: [(Event, String)] = []
         for event in events where event.type == .extensionAgreed {
             if let limit = rule.maxRenewals, extensions.count >= limit {
-                skipped.append((event, "\(rule.article ?? "the renewal rule") allows at most \(limit) extension\(limit == 1 ? "" : "s"), already agreed"))
+                skipped.append(
+                    (event, "\(rule.article ?? "the renewal rule") allows at most \(limit) extension\(limit == 1 ? "" : "s"), already agreed")
+                )
                 continue
             }
             let current = TermSchedule(
-                entry: entry, initial: rules.term.length, continuation: .extensions(extensions),
-                maxTerms: extensions.count + 1)
+                entry: entry,
+                initial: rules.term.length,
+                continuation: .extensions(extensions),
+                maxTerms: extensions.count + 1
+            )
             guard let lastDay = current.lastDay(extensions.count + 1), event.date <= lastDay else {
-                let ended = current.lastDay(extensions.count + 1).map { "term \(extensions.count + 1) had already ended on \($0)" }
+                let ended =
+                    current.lastDay(extensions.count + 1).map { "term \(extensions.count + 1) had already ended on \($0)" }
                     ?? "the term in force has no last day to extend"
                 skipped.append((event, ended))
                 continue
@@ -308,12 +367,22 @@ struct Evaluation {
         for (event, reason) in skipped {
             flags.append(
                 StatusFlag(
-                    code: .extensionWithoutEffect, party: event.party, since: event.date, eventId: event.id,
-                    message: "The extension agreed on \(event.date) is not applied: \(reason)."))
+                    code: .extensionWithoutEffect,
+                    party: event.party,
+                    since: event.date,
+                    eventId: event.id,
+                    message: "The extension agreed on \(event.date) is not applied: \(reason)."
+                )
+            )
             step(
-                "extension", rule: "renewal", article: rules.renewal?.article, eventId: event.id, result: nil,
+                "extension",
+                rule: "renewal",
+                article: rules.renewal?.article,
+                eventId: event.id,
+                result: nil,
                 inputs: ["agreed": "\(event.date)"],
-                explanation: "The extension agreed on \(event.date) has no effect under the rules: \(reason).")
+                explanation: "The extension agreed on \(event.date) has no effect under the rules: \(reason)."
+            )
         }
     }
 
@@ -325,11 +394,21 @@ struct Evaluation {
             let kind = notice.type == .noticeOfNonRenewal ? "non-renewal" : "termination"
             flags.append(
                 StatusFlag(
-                    code: .noticeWithoutClause, party: notice.party, since: notice.date, eventId: notice.id,
-                    message: "\(party) gave notice of \(kind) on \(notice.date), but the agreement has no termination clause; the rules give it no effect."))
+                    code: .noticeWithoutClause,
+                    party: notice.party,
+                    since: notice.date,
+                    eventId: notice.id,
+                    message:
+                        "\(party) gave notice of \(kind) on \(notice.date), but the agreement has no termination clause; the rules give it no effect."
+                )
+            )
             step(
-                "notice", eventId: notice.id, result: nil, inputs: ["party": notice.party ?? ""],
-                explanation: "The agreement has no termination clause: \(party)'s notice of \(kind) of \(notice.date) has no effect under its rules.")
+                "notice",
+                eventId: notice.id,
+                result: nil,
+                inputs: ["party": notice.party ?? ""],
+                explanation: "The agreement has no termination clause: \(party)'s notice of \(kind) of \(notice.date) has no effect under its rules."
+            )
         }
     }
 
@@ -356,17 +435,27 @@ struct Evaluation {
             }
             flags.append(
                 StatusFlag(
-                    code: .resumptionWithoutSuspension, party: resumption.party ?? notice.party, since: resumption.date,
+                    code: .resumptionWithoutSuspension,
+                    party: resumption.party ?? notice.party,
+                    since: resumption.date,
                     eventId: resumption.id,
-                    message: "Notice \(target) is recorded as resumed on \(resumption.date), but \(reason): the resumption has no effect."))
+                    message: "Notice \(target) is recorded as resumed on \(resumption.date), but \(reason): the resumption has no effect."
+                )
+            )
             step(
-                "notice", eventId: resumption.id, result: nil, inputs: ["resumed": "\(resumption.date)", "notice": target],
-                explanation: "The resumption of notice \(target) on \(resumption.date) has no effect: \(reason).")
+                "notice",
+                eventId: resumption.id,
+                result: nil,
+                inputs: ["resumed": "\(resumption.date)", "notice": target],
+                explanation: "The resumption of notice \(target) on \(resumption.date) has no effect: \(reason)."
+            )
         }
     }
 
     private mutating func evaluateInForce(
-        entry: CalendarDate, memberships: [String: [Membership]], into status: inout AgreementStatus
+        entry: CalendarDate,
+        memberships: [String: [Membership]],
+        into status: inout AgreementStatus
     ) {
         let schedule = schedule(entry: entry)
         describeTerms(schedule)
@@ -386,11 +475,15 @@ struct Evaluation {
             let effective = event.statedEffectiveDate ?? event.date
             guard let lastDay = try? effective.addingDays(-1) else { continue }
             step(
-                "termination", eventId: event.id, convention: "the event's date is the first day no longer in force",
-                result: "\(lastDay)", inputs: ["effective": "\(effective)"],
+                "termination",
+                eventId: event.id,
+                convention: "the event's date is the first day no longer in force",
+                result: "\(lastDay)",
+                inputs: ["effective": "\(effective)"],
                 explanation: event.type == .superseded
                     ? "Superseded by a later agreement from \(effective): last day in force \(lastDay)."
-                    : "Terminated by the parties' consent from \(effective): last day in force \(lastDay).")
+                    : "Terminated by the parties' consent from \(effective): last day in force \(lastDay)."
+            )
             ends.append((lastDay, event.type == .superseded ? .supersession(event.id) : .consent(event.id)))
         }
         let end = ends.min { $0.lastDay < $1.lastDay }
@@ -403,11 +496,13 @@ struct Evaluation {
             status.state = status.endCause?.kind == .expired ? .expired : .terminated
             status.lastDayInForce = end.lastDay
             step(
-                "state", result: status.state.rawValue,
+                "state",
+                result: status.state.rawValue,
                 inputs: ["asOf": "\(asOf)", "lastDayInForce": "\(end.lastDay)"],
                 explanation: end.cause.isExpiry
                     ? "\(asOf) is after the last day of the last term, \(end.lastDay), with no renewal left: expired."
-                    : "\(asOf) is after the last day in force, \(end.lastDay) (\(describe(end.cause))): \(status.state.rawValue).")
+                    : "\(asOf) is after the last day in force, \(end.lastDay) (\(describe(end.cause))): \(status.state.rawValue)."
+            )
             return
         }
 
@@ -417,38 +512,56 @@ struct Evaluation {
         if !schedule.isOpenEnded(index), term.lastDay == nil {
             undetermined.append(
                 Undetermined(
-                    field: "currentTerm.lastDay", reason: "Term \(index) ends after 9999-12-31, the last date Pacta represents."))
+                    field: "currentTerm.lastDay",
+                    reason: "Term \(index) ends after 9999-12-31, the last date Pacta represents."
+                )
+            )
         }
         step(
-            "currentTerm", rule: index == 1 ? "term" : "renewal",
-            article: index == 1 ? rules.term.article : rules.renewal?.article ?? rules.term.article, result: "\(index)",
+            "currentTerm",
+            rule: index == 1 ? "term" : "renewal",
+            article: index == 1 ? rules.term.article : rules.renewal?.article ?? rules.term.article,
+            result: "\(index)",
             inputs: ["asOf": "\(asOf)", "start": "\(term.start)"].merging(term.lastDay.map { ["lastDay": "\($0)"] } ?? [:]) { a, _ in a },
             explanation: term.lastDay.map { "\(asOf) falls in term \(index), from \(term.start) through \($0)." }
-                ?? "\(asOf) falls in the open-ended term that began on \(term.start).")
+                ?? "\(asOf) falls in the open-ended term that began on \(term.start)."
+        )
 
         if let end, !end.cause.isExpiry {
             status.state = .terminationPending
             status.lastDayInForce = end.lastDay
             step(
-                "state", result: status.state.rawValue, inputs: ["lastDayInForce": "\(end.lastDay)"],
-                explanation: "The last day in force is fixed on \(end.lastDay) (\(describe(end.cause))): termination pending.")
+                "state",
+                result: status.state.rawValue,
+                inputs: ["lastDayInForce": "\(end.lastDay)"],
+                explanation: "The last day in force is fixed on \(end.lastDay) (\(describe(end.cause))): termination pending."
+            )
             return
         }
         status.state = .inForce
         if let end {
             status.lastDayInForce = end.lastDay
             step(
-                "lastDayInForce", rule: "renewal", article: rules.renewal?.article ?? rules.term.article,
-                result: "\(end.lastDay)", inputs: ["lastTerm": "\(schedule.maxTerms ?? index)"],
-                explanation: "No renewal follows term \(schedule.maxTerms ?? index) under the rules and the record: the agreement expires after \(end.lastDay).")
+                "lastDayInForce",
+                rule: "renewal",
+                article: rules.renewal?.article ?? rules.term.article,
+                result: "\(end.lastDay)",
+                inputs: ["lastTerm": "\(schedule.maxTerms ?? index)"],
+                explanation:
+                    "No renewal follows term \(schedule.maxTerms ?? index) under the rules and the record: the agreement expires after \(end.lastDay)."
+            )
         }
         let renewable = { (term: Int) -> Bool in schedule.renewal != nil && (schedule.maxTerms.map { term < $0 } ?? true) }
         if renewable(index), let next = schedule.start(index + 1), let renewal = schedule.renewal {
             status.nextRenewal = next
             step(
-                "nextRenewal", rule: "renewal", article: rules.renewal?.article, result: "\(next)",
+                "nextRenewal",
+                rule: "renewal",
+                article: rules.renewal?.article,
+                result: "\(next)",
                 inputs: ["lastDay": term.lastDay.map { "\($0)" } ?? "", "period": "\(renewal)"],
-                explanation: "Unless a notice stops it, term \(index + 1) starts on \(next), the day after \(term.lastDay.map { "\($0)" } ?? "").")
+                explanation: "Unless a notice stops it, term \(index + 1) starts on \(next), the day after \(term.lastDay.map { "\($0)" } ?? "")."
+            )
         }
         if rules.termination != nil {
             for candidate in [index, index + 1] where renewable(candidate) {
@@ -470,8 +583,11 @@ struct Evaluation {
             return EndCause(kind: .expired, reason: .nonRenewal, eventId: id, rule: "termination", article: rules.termination?.article)
         case .naturalExpiry:
             return EndCause(
-                kind: .expired, reason: .lastTermEnded, rule: rules.renewal == nil ? "term" : "renewal",
-                article: rules.renewal?.article ?? rules.term.article)
+                kind: .expired,
+                reason: .lastTermEnded,
+                rule: rules.renewal == nil ? "term" : "renewal",
+                article: rules.renewal?.article ?? rules.term.article
+            )
         case .withdrawal(let party):
             return EndCause(kind: .terminated, reason: .withdrawal, party: party, rule: "withdrawal", article: rules.withdrawal?.article)
         case .consent(let id):
@@ -498,48 +614,75 @@ struct Evaluation {
         for event in events where (event.type == .terminated || event.type == .expired) && event.date != firstDayOut {
             flags.append(
                 StatusFlag(
-                    code: .recordedDateDiffers, party: nil, since: event.date, eventId: event.id,
-                    message: "The record gives \(event.date) as the first day no longer in force; the rules give \(firstDayOut)."))
+                    code: .recordedDateDiffers,
+                    party: nil,
+                    since: event.date,
+                    eventId: event.id,
+                    message: "The record gives \(event.date) as the first day no longer in force; the rules give \(firstDayOut)."
+                )
+            )
         }
     }
 
     private mutating func describeTerms(_ schedule: TermSchedule) {
         guard let initial = schedule.initial else {
             step(
-                "term", rule: "term", article: rules.term.article, result: "indefinite", inputs: [:],
-                explanation: "The agreement is in force for an indefinite period.")
+                "term",
+                rule: "term",
+                article: rules.term.article,
+                result: "indefinite",
+                inputs: [:],
+                explanation: "The agreement is in force for an indefinite period."
+            )
             return
         }
         let lastDay = schedule.lastDay(1)
         step(
-            "initialTerm", rule: "term", article: rules.term.article,
+            "initialTerm",
+            rule: "term",
+            article: rules.term.article,
             convention: "a term of length P starting on S covers S through S + P − 1 day",
             result: lastDay.map { "\($0)" },
             inputs: ["start": "\(schedule.entry)", "length": "\(initial)"],
             explanation: "Term 1 runs \(initial) from \(schedule.entry): its last day in force is \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
-                + (schedule.boundaryWasClamped(after: 1) ? " The day was clamped to the end of a shorter month." : ""))
+                + (schedule.boundaryWasClamped(after: 1) ? " The day was clamped to the end of a shorter month." : "")
+        )
         switch schedule.continuation {
         case .renewing(let renewal):
             let limit = rules.renewal?.maxRenewals.map { "at most \($0) times" } ?? "without limit"
             step(
-                "renewal", rule: "renewal", article: rules.renewal?.article,
-                convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period, each boundary computed from the entry into force in one addition",
-                result: "\(renewal)", inputs: ["period": "\(renewal)"],
-                explanation: "The agreement renews automatically for \(renewal) at a time, \(limit).")
+                "renewal",
+                rule: "renewal",
+                article: rules.renewal?.article,
+                convention:
+                    "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period, each boundary computed from the entry into force in one addition",
+                result: "\(renewal)",
+                inputs: ["period": "\(renewal)"],
+                explanation: "The agreement renews automatically for \(renewal) at a time, \(limit)."
+            )
         case .extensions(let extensions):
             for (offset, extensionPeriod) in extensions.enumerated() {
                 let lastDay = schedule.lastDay(offset + 2)
                 step(
-                    "extension", rule: "renewal", article: rules.renewal?.article, result: lastDay.map { "\($0)" },
+                    "extension",
+                    rule: "renewal",
+                    article: rules.renewal?.article,
+                    result: lastDay.map { "\($0)" },
                     inputs: ["extension": extensionPeriod.map { "\($0)" } ?? "indefinite"],
                     explanation: extensionPeriod.map {
                         "The parties extended the agreement by \($0): term \(offset + 2) runs through \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
-                    } ?? "The parties extended the agreement indefinitely.")
+                    } ?? "The parties extended the agreement indefinitely."
+                )
             }
         case .indefinite:
             step(
-                "term", rule: "term", article: rules.term.article, result: "indefinite", inputs: [:],
-                explanation: "After term 1 the agreement continues in force indefinitely.")
+                "term",
+                rule: "term",
+                article: rules.term.article,
+                result: "indefinite",
+                inputs: [:],
+                explanation: "After term 1 the agreement continues in force indefinitely."
+            )
         case .none:
             break
         }
@@ -555,23 +698,41 @@ struct Evaluation {
         for (party, event) in suspended.sorted(by: { $0.key < $1.key }) {
             flags.append(
                 StatusFlag(
-                    code: .performanceSuspended, party: party, since: event.date, eventId: event.id,
-                    message: "\(party) has suspended its performance since \(event.date); its legal status is unchanged."))
+                    code: .performanceSuspended,
+                    party: party,
+                    since: event.date,
+                    eventId: event.id,
+                    message: "\(party) has suspended its performance since \(event.date); its legal status is unchanged."
+                )
+            )
         }
     }
 
     // MARK: Trace
 
     func step(
-        _ subject: String, rule: String? = nil, article: String? = nil, eventId: String? = nil,
-        convention: @autoclosure () -> String? = nil, result: @autoclosure () -> String?,
-        inputs: @autoclosure () -> [String: String], explanation: @autoclosure () -> String
+        _ subject: String,
+        rule: String? = nil,
+        article: String? = nil,
+        eventId: String? = nil,
+        convention: @autoclosure () -> String? = nil,
+        result: @autoclosure () -> String?,
+        inputs: @autoclosure () -> [String: String],
+        explanation: @autoclosure () -> String
     ) {
         guard let recorder else { return }
         recorder.steps.append(
             TraceStep(
-                subject: subject, rule: rule, article: article, eventId: eventId, convention: convention(),
-                inputs: inputs(), result: result(), explanation: explanation()))
+                subject: subject,
+                rule: rule,
+                article: article,
+                eventId: eventId,
+                convention: convention(),
+                inputs: inputs(),
+                result: result(),
+                explanation: explanation()
+            )
+        )
     }
 }
 

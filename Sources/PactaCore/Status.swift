@@ -62,7 +62,11 @@ public struct EndCause: Codable, Hashable, Sendable {
     public var article: String?
 
     public init(
-        kind: Kind, reason: Reason, eventId: String? = nil, party: String? = nil, rule: String? = nil,
+        kind: Kind,
+        reason: Reason,
+        eventId: String? = nil,
+        party: String? = nil,
+        rule: String? = nil,
         article: String? = nil
     ) {
         self.kind = kind
@@ -117,8 +121,13 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     public var withdrawalExtensions: Int? = nil
 
     public init(
-        party: String, status: Status, since: CalendarDate? = nil, boundFrom: CalendarDate? = nil,
-        lastDayAsParty: CalendarDate? = nil, obligationsSurviveThrough: CalendarDate? = nil, eventId: String? = nil,
+        party: String,
+        status: Status,
+        since: CalendarDate? = nil,
+        boundFrom: CalendarDate? = nil,
+        lastDayAsParty: CalendarDate? = nil,
+        obligationsSurviveThrough: CalendarDate? = nil,
+        eventId: String? = nil,
         nextWithdrawal: WithdrawalWindow? = nil
     ) {
         self.nextWithdrawal = nextWithdrawal

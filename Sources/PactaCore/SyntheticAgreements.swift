@@ -49,11 +49,19 @@ public enum SyntheticAgreements {
         let notice: Period = [.days(90), .days(90), .months(6), .years(1), .days(30)][random.next(below: 5)]
         var events = [
             Event(
-                id: "signature", type: .signature, date: signed, summary: "Signed in the capital of \(a.name).",
-                source: source(id, "signature")),
+                id: "signature",
+                type: .signature,
+                date: signed,
+                summary: "Signed in the capital of \(a.name).",
+                source: source(id, "signature")
+            ),
             Event(
-                id: "entry-into-force", type: .entryIntoForce, date: entry,
-                summary: "Entered into force after the exchange of notes.", source: source(id, "entry-into-force")),
+                id: "entry-into-force",
+                type: .entryIntoForce,
+                date: entry,
+                summary: "Entered into force after the exchange of notes.",
+                source: source(id, "entry-into-force")
+            ),
         ]
         let roll = random.next(below: 100)
         if roll < 25 {
@@ -65,35 +73,61 @@ public enum SyntheticAgreements {
             let nonRenewal = roll >= 8 && roll % 2 == 1
             events.append(
                 Event(
-                    id: "notice-\(notifier.code.lowercased())", type: nonRenewal ? .noticeOfNonRenewal : .noticeOfTermination,
-                    date: sent, party: notifier.code, received: received,
+                    id: "notice-\(notifier.code.lowercased())",
+                    type: nonRenewal ? .noticeOfNonRenewal : .noticeOfTermination,
+                    date: sent,
+                    party: notifier.code,
+                    received: received,
                     summary: nonRenewal
                         ? "\(notifier.name) notified that it does not want the agreement renewed."
                         : "\(notifier.name) notified its intention to terminate the agreement.",
-                    source: source(id, "notice")))
+                    source: source(id, "notice")
+                )
+            )
             if roll < 8, let suspended = try? sent.addingDays(30 + random.next(below: 60)) {
                 events.append(
                     Event(
-                        id: "notice-suspended", type: .noticeSuspended, date: suspended, party: notifier.code,
-                        refersTo: events[2].id, summary: "The notice's effect was suspended.",
-                        source: source(id, "notice-suspended")))
+                        id: "notice-suspended",
+                        type: .noticeSuspended,
+                        date: suspended,
+                        party: notifier.code,
+                        refersTo: events[2].id,
+                        summary: "The notice's effect was suspended.",
+                        source: source(id, "notice-suspended")
+                    )
+                )
                 if roll < 4, let revoked = try? suspended.addingDays(200 + random.next(below: 900)) {
                     events.append(
                         Event(
-                            id: "notice-revoked", type: .noticeRevoked, date: revoked, party: notifier.code,
-                            refersTo: events[2].id, summary: "The notice was withdrawn.",
-                            source: source(id, "notice-revoked")))
+                            id: "notice-revoked",
+                            type: .noticeRevoked,
+                            date: revoked,
+                            party: notifier.code,
+                            refersTo: events[2].id,
+                            summary: "The notice was withdrawn.",
+                            source: source(id, "notice-revoked")
+                        )
+                    )
                 }
             }
         } else if roll < 30, let suspended = try? entry.addingDays(365 + random.next(below: 3000)) {
             events.append(
                 Event(
-                    id: "performance-suspended", type: .performanceSuspended, date: suspended, party: b.code,
-                    summary: "\(b.name) suspended its performance.", source: source(id, "performance-suspended")))
+                    id: "performance-suspended",
+                    type: .performanceSuspended,
+                    date: suspended,
+                    party: b.code,
+                    summary: "\(b.name) suspended its performance.",
+                    source: source(id, "performance-suspended")
+                )
+            )
         }
         return Agreement(
-            id: id, title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
-            shortTitle: "\(a.code)–\(b.code) \(topic.short)", kind: .bilateral, parties: [a, b],
+            id: id,
+            title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
+            shortTitle: "\(a.code)–\(b.code) \(topic.short)",
+            kind: .bilateral,
+            parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
             summary: "Synthetic. In force for \(term), renewed automatically for \(renewal) unless a party gives \(notice) notice.",
             rules: Rules(
@@ -101,9 +135,14 @@ public enum SyntheticAgreements {
                 term: TermRule(kind: .fixed, length: term, article: "Art. 21"),
                 renewal: RenewalRule(kind: .automatic, period: renewal, article: "Art. 21"),
                 termination: TerminationRule(
-                    notice: notice, counting: random.next(below: 2) == 0 ? .beforeLastDayInForce : .beforeExpiryDate,
-                    noticeDate: random.next(below: 3) == 0 ? .dispatch : .receipt, article: "Art. 21")),
-            events: events)
+                    notice: notice,
+                    counting: random.next(below: 2) == 0 ? .beforeLastDayInForce : .beforeExpiryDate,
+                    noticeDate: random.next(below: 3) == 0 ? .dispatch : .receipt,
+                    article: "Art. 21"
+                )
+            ),
+            events: events
+        )
     }
 
     private static func indefiniteBilateral(id: String, _ random: inout SplitMix64) -> Agreement {
@@ -114,31 +153,48 @@ public enum SyntheticAgreements {
         var events = [
             Event(id: "signature", type: .signature, date: signed, summary: "Signed.", source: source(id, "signature")),
             Event(
-                id: "entry-into-force", type: .entryIntoForce, date: entry,
+                id: "entry-into-force",
+                type: .entryIntoForce,
+                date: entry,
                 summary: "Entered into force on the exchange of instruments of ratification.",
-                source: source(id, "entry-into-force")),
+                source: source(id, "entry-into-force")
+            ),
         ]
         if random.next(below: 100) < 12 {
             let notifier = random.next(below: 2) == 0 ? a : b
             let sent = date(&random, from: max(entry.year + 2, 1995), to: 2026)
             events.append(
                 Event(
-                    id: "withdrawal-\(notifier.code.lowercased())", type: .noticeOfWithdrawal, date: sent,
-                    party: notifier.code, received: sent, summary: "\(notifier.name) gave notice of withdrawal.",
-                    source: source(id, "withdrawal")))
+                    id: "withdrawal-\(notifier.code.lowercased())",
+                    type: .noticeOfWithdrawal,
+                    date: sent,
+                    party: notifier.code,
+                    received: sent,
+                    summary: "\(notifier.name) gave notice of withdrawal.",
+                    source: source(id, "withdrawal")
+                )
+            )
         }
         return Agreement(
-            id: id, title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
-            shortTitle: "\(a.code)–\(b.code) treaty", kind: .bilateral, parties: [a, b],
+            id: id,
+            title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
+            shortTitle: "\(a.code)–\(b.code) treaty",
+            kind: .bilateral,
+            parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
             summary: "Synthetic. In force indefinitely; either party may withdraw on one year's notice.",
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. 30"),
                 term: TermRule(kind: .indefinite, article: "Art. 31"),
                 withdrawal: WithdrawalRule(
-                    notice: .years(1), noticeDate: .receipt,
-                    counting: random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter, article: "Art. 31")),
-            events: events)
+                    notice: .years(1),
+                    noticeDate: .receipt,
+                    counting: random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter,
+                    article: "Art. 31"
+                )
+            ),
+            events: events
+        )
     }
 
     private static func extendedByAgreement(id: String, _ random: inout SplitMix64) -> Agreement {
@@ -150,26 +206,41 @@ public enum SyntheticAgreements {
         var events = [
             Event(id: "signature", type: .signature, date: signed, summary: "Signed.", source: source(id, "signature")),
             Event(
-                id: "entry-into-force", type: .entryIntoForce, date: entry, summary: "Entered into force.",
-                source: source(id, "entry-into-force")),
+                id: "entry-into-force",
+                type: .entryIntoForce,
+                date: entry,
+                summary: "Entered into force.",
+                source: source(id, "entry-into-force")
+            ),
         ]
         if random.next(below: 2) == 0, let agreed = try? entry.plus(term).addingDays(-(10 + random.next(below: 300))) {
             events.append(
                 Event(
-                    id: "extension-1", type: .extensionAgreed, date: agreed, period: .years(5),
-                    summary: "The parties agreed to extend the agreement by five years.", source: source(id, "extension")))
+                    id: "extension-1",
+                    type: .extensionAgreed,
+                    date: agreed,
+                    period: .years(5),
+                    summary: "The parties agreed to extend the agreement by five years.",
+                    source: source(id, "extension")
+                )
+            )
         }
         return Agreement(
-            id: id, title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
-            shortTitle: "\(a.code)–\(b.code) \(topic.short)", kind: .bilateral, parties: [a, b],
+            id: id,
+            title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
+            shortTitle: "\(a.code)–\(b.code) \(topic.short)",
+            kind: .bilateral,
+            parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
             summary: "Synthetic. In force for \(term); the parties may agree to extend it once for at most five years.",
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. XIV(1)"),
                 term: TermRule(kind: .fixed, length: term, article: "Art. XIV(2)"),
                 renewal: RenewalRule(kind: .byAgreement, maxRenewals: 1, maxPeriod: .years(5), article: "Art. XIV(2)"),
-                withdrawal: WithdrawalRule(notice: .months(3), noticeDate: .receipt, article: "Art. XIV(3)")),
-            events: events)
+                withdrawal: WithdrawalRule(notice: .months(3), noticeDate: .receipt, article: "Art. XIV(3)")
+            ),
+            events: events
+        )
     }
 
     /// A multilateral convention recording `partyCount` parties (at most 193), for benchmarks.
@@ -192,8 +263,12 @@ public enum SyntheticAgreements {
         let opened = date(&random, from: 1950, to: 2024)
         var events = [
             Event(
-                id: "adoption", type: .signature, date: opened, summary: "Adopted and opened for signature.",
-                source: source(id, "adoption"))
+                id: "adoption",
+                type: .signature,
+                date: opened,
+                summary: "Adopted and opened for signature.",
+                source: source(id, "adoption")
+            )
         ]
         var consentDates: [CalendarDate] = []
         for (index, party) in parties.enumerated() {
@@ -202,9 +277,14 @@ public enum SyntheticAgreements {
             consentDates.append(consent)
             events.append(
                 Event(
-                    id: "consent-\(party.code.lowercased())", type: .consent, date: consent, party: party.code,
+                    id: "consent-\(party.code.lowercased())",
+                    type: .consent,
+                    date: consent,
+                    party: party.code,
                     summary: "\(party.name) deposited its instrument of ratification.",
-                    source: source(id, "consent-\(party.code.lowercased())")))
+                    source: source(id, "consent-\(party.code.lowercased())")
+                )
+            )
         }
         let withdrawals = random.next(below: 4) == 0 ? 1 + random.next(below: 3) : 0
         for offset in 0..<min(withdrawals, parties.count) {
@@ -213,42 +293,64 @@ public enum SyntheticAgreements {
             guard let sent = try? base.addingDays(800 + random.next(below: 4000)) else { continue }
             events.append(
                 Event(
-                    id: "withdrawal-\(party.code.lowercased())", type: .noticeOfWithdrawal, date: sent,
-                    party: party.code, received: sent, summary: "\(party.name) notified the depositary of its withdrawal.",
-                    source: source(id, "withdrawal-\(party.code.lowercased())")))
+                    id: "withdrawal-\(party.code.lowercased())",
+                    type: .noticeOfWithdrawal,
+                    date: sent,
+                    party: party.code,
+                    received: sent,
+                    summary: "\(party.name) notified the depositary of its withdrawal.",
+                    source: source(id, "withdrawal-\(party.code.lowercased())")
+                )
+            )
         }
         let delay: Period = [.days(30), .days(90), .months(3), .days(60)][random.next(below: 4)]
         let snap: DateSnap? = random.next(below: 3) == 0 ? .firstDayOfNextMonth : nil
         let lockIn: WithdrawalRule.LockIn? = random.next(below: 2) == 0 ? .init(period: .years(3), from: .partyEntryIntoForce) : nil
         // Drawn last, so the agreements drawn before this shape existed keep every other date.
         let calendarAnchored = random.next(below: 3) == 0
-        var withdrawal = calendarAnchored
+        var withdrawal =
+            calendarAnchored
             ? WithdrawalRule(
-                noticeDate: .receipt, anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
-                lockIn: lockIn, article: "Art. 45")
+                noticeDate: .receipt,
+                anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
+                lockIn: lockIn,
+                article: "Art. 45"
+            )
             : WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: .sameCalendarDate, lockIn: lockIn, article: "Art. 45")
         // Drawn after that: a quarter of the others negotiate their way out (TEU Art. 50(3)), extending the period
         // once or more, sometimes too late (flagged), sometimes ended early by a withdrawal agreement.
         let negotiated = !calendarAnchored && random.next(below: 4) == 0
         if negotiated {
             withdrawal = WithdrawalRule(
-                notice: .years(2), noticeDate: .receipt, effectDate: .lastDayBound, lockIn: lockIn,
-                negotiation: .init(extensible: true, endsOnWithdrawalAgreement: true, article: "Art. 45(3)"), article: "Art. 45")
+                notice: .years(2),
+                noticeDate: .receipt,
+                effectDate: .lastDayBound,
+                lockIn: lockIn,
+                negotiation: .init(extensible: true, endsOnWithdrawalAgreement: true, article: "Art. 45(3)"),
+                article: "Art. 45"
+            )
             for notice in events where notice.type == .noticeOfWithdrawal {
                 guard let party = notice.party, var until = try? notice.date.plus(.years(2)) else { continue }
                 let code = party.lowercased()
                 var agreedFrom = notice.date
                 for round in 1...(1 + random.next(below: 3)) {
                     let late = random.next(below: 8) == 0
-                    guard let agreed = late ? try? until.addingDays(1) : try? agreedFrom.addingDays(random.next(below: agreedFrom.days(to: until) + 1)),
+                    guard
+                        let agreed = late ? try? until.addingDays(1) : try? agreedFrom.addingDays(random.next(below: agreedFrom.days(to: until) + 1)),
                         let extended = try? until.addingDays(30 + random.next(below: 400))
                     else { break }
                     events.append(
                         Event(
-                            id: "extension-\(code)-\(round)", type: .withdrawalPeriodExtended, date: agreed, party: party,
-                            refersTo: notice.id, statedEffectiveDate: extended,
+                            id: "extension-\(code)-\(round)",
+                            type: .withdrawalPeriodExtended,
+                            date: agreed,
+                            party: party,
+                            refersTo: notice.id,
+                            statedEffectiveDate: extended,
                             summary: "The period of \(party)'s withdrawal was extended by agreement.",
-                            source: source(id, "extension-\(code)-\(round)")))
+                            source: source(id, "extension-\(code)-\(round)")
+                        )
+                    )
                     if late { break }
                     agreedFrom = agreed
                     until = extended
@@ -256,15 +358,24 @@ public enum SyntheticAgreements {
                 if random.next(below: 3) == 0, let concluded = try? agreedFrom.addingDays(1 + random.next(below: agreedFrom.days(to: until) + 30)) {
                     events.append(
                         Event(
-                            id: "withdrawal-agreement-\(code)", type: .withdrawalAgreementInForce, date: concluded, party: party,
+                            id: "withdrawal-agreement-\(code)",
+                            type: .withdrawalAgreementInForce,
+                            date: concluded,
+                            party: party,
                             summary: "The withdrawal agreement with \(party) entered into force.",
-                            source: source(id, "withdrawal-agreement-\(code)")))
+                            source: source(id, "withdrawal-agreement-\(code)")
+                        )
+                    )
                 }
             }
         }
         return Agreement(
-            id: id, title: "Convention on \(topic.title)", shortTitle: "\(topic.short.capitalizedFirst) Convention",
-            kind: .multilateral, parties: parties, tags: ["synthetic", "multilateral", topic.tag],
+            id: id,
+            title: "Convention on \(topic.title)",
+            shortTitle: "\(topic.short.capitalizedFirst) Convention",
+            kind: .multilateral,
+            parties: parties,
+            tags: ["synthetic", "multilateral", topic.tag],
             summary: "Synthetic. Enters into force \(delay) after the \(required)th consent; "
                 + (calendarAnchored
                     ? "a party may withdraw on 30 June of a year by notice received on or before 1 January of that year."
@@ -273,11 +384,18 @@ public enum SyntheticAgreements {
                         : "a party may withdraw on one year's notice after a lock-in."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(
-                    kind: .afterConsents, consentsRequired: required, delay: delay, snap: snap,
-                    laterParties: LaterPartiesRule(delay: delay, snap: snap, article: "Art. 40(2)"), article: "Art. 40(1)"),
+                    kind: .afterConsents,
+                    consentsRequired: required,
+                    delay: delay,
+                    snap: snap,
+                    laterParties: LaterPartiesRule(delay: delay, snap: snap, article: "Art. 40(2)"),
+                    article: "Art. 40(1)"
+                ),
                 term: TermRule(kind: .indefinite),
-                withdrawal: withdrawal),
-            events: events)
+                withdrawal: withdrawal
+            ),
+            events: events
+        )
     }
 
     // MARK: Parts

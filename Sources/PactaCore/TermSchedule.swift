@@ -115,7 +115,10 @@ struct TermSchedule: Sendable {
 extension Period {
     static func + (lhs: Period, rhs: Period) -> Period {
         Period(
-            years: lhs.years + rhs.years, months: lhs.months + rhs.months, weeks: lhs.weeks + rhs.weeks,
-            days: lhs.days + rhs.days)
+            years: lhs.years + rhs.years,
+            months: lhs.months + rhs.months,
+            weeks: lhs.weeks + rhs.weeks,
+            days: lhs.days + rhs.days
+        )
     }
 }

@@ -31,7 +31,11 @@ extension RulesEngine {
     /// The agreement's past events and projected dates within `from...to`, in date order, using what was
     /// recorded up to `asOf`. At most `limit` items.
     public static func timeline(
-        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, limit: Int = 1000
+        _ agreement: Agreement,
+        asOf: CalendarDate,
+        from: CalendarDate,
+        to: CalendarDate,
+        limit: Int = 1000
     ) -> Timeline {
         let status = evaluate(agreement, asOf: asOf, trace: false)
         var items: [TimelineEntry] = []
@@ -39,8 +43,15 @@ extension RulesEngine {
             guard let date, date >= from, date <= to else { return }
             items.append(
                 TimelineEntry(
-                    date: date, kind: kind, party: party, eventId: event?.id, eventType: event?.type, description: text,
-                    projected: date > asOf))
+                    date: date,
+                    kind: kind,
+                    party: party,
+                    eventId: event?.id,
+                    eventType: event?.type,
+                    description: text,
+                    projected: date > asOf
+                )
+            )
         }
         for event in agreement.events where event.date <= asOf {
             add(event.date, .event, party: event.party, event: event, event.summary ?? event.type.rawValue)
@@ -83,14 +94,22 @@ extension RulesEngine {
         for party in status.parties { if let window = party.nextWithdrawal { windows[window, default: []].append(party.party) } }
         for (window, who) in windows {
             add(
-                window.noticeBy, .withdrawalNoticeDeadline, party: who.count == 1 ? who[0] : nil,
-                "Last day for \(who.count == 1 ? who[0] : "\(who.count) parties") to give notice of withdrawal taking effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)).")
+                window.noticeBy,
+                .withdrawalNoticeDeadline,
+                party: who.count == 1 ? who[0] : nil,
+                "Last day for \(who.count == 1 ? who[0] : "\(who.count) parties") to give notice of withdrawal taking effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty))."
+            )
         }
         items.sort { ($0.date, $0.kind.rawValue) < ($1.date, $1.kind.rawValue) }
         let truncated = items.count > limit
         return Timeline(
-            agreementId: agreement.id, asOf: asOf, from: from, to: to, items: Array(items.prefix(limit)),
-            truncated: truncated)
+            agreementId: agreement.id,
+            asOf: asOf,
+            from: from,
+            to: to,
+            items: Array(items.prefix(limit)),
+            truncated: truncated
+        )
     }
 
     /// One party's standing with the flags and trace steps that concern it.
@@ -99,9 +118,13 @@ extension RulesEngine {
         guard let standing = status.parties.first(where: { $0.party == party }) else { return nil }
         let partyEvents = Set(agreement.events.filter { $0.party == party }.map(\.id))
         return PartyReport(
-            agreementId: agreement.id, asOf: asOf, agreementState: status.state, party: standing,
+            agreementId: agreement.id,
+            asOf: asOf,
+            agreementState: status.state,
+            party: standing,
             flags: status.flags.filter { $0.party == party },
-            trace: status.trace.filter { $0.inputs["party"] == party || $0.eventId.map(partyEvents.contains) == true })
+            trace: status.trace.filter { $0.inputs["party"] == party || $0.eventId.map(partyEvents.contains) == true }
+        )
     }
 }
 

@@ -18,7 +18,8 @@ public enum AgreementValidator {
         var issues: [ValidationIssue] = []
         if !isValidIdentifier(agreement.id) {
             issues.append(
-                .init(pointer: "/id", message: "must be 1–\(maxIdLength) characters of a–z, 0–9 and '-', starting with a letter or digit"))
+                .init(pointer: "/id", message: "must be 1–\(maxIdLength) characters of a–z, 0–9 and '-', starting with a letter or digit")
+            )
         }
         if agreement.title.trimmingWhitespace.isEmpty {
             issues.append(.init(pointer: "/title", message: "must not be empty"))
@@ -66,7 +67,8 @@ public enum AgreementValidator {
         }
         if entry.kind != .afterConsents, entry.consentsRequired != nil || entry.delay != nil || entry.snap != nil {
             issues.append(
-                .init(pointer: "/rules/entryIntoForce/kind", message: "consentsRequired, delay and snap need kind afterConsents"))
+                .init(pointer: "/rules/entryIntoForce/kind", message: "consentsRequired, delay and snap need kind afterConsents")
+            )
         }
         if let required = entry.consentsRequired, required < 1 {
             issues.append(.init(pointer: "/rules/entryIntoForce/consentsRequired", message: "must be at least 1"))
@@ -93,7 +95,9 @@ public enum AgreementValidator {
                 positive(renewal.period, "/rules/renewal/period", required: true)
             case .byAgreement:
                 if renewal.period != nil {
-                    issues.append(.init(pointer: "/rules/renewal/period", message: "extensions by agreement take their period from each extensionAgreed event"))
+                    issues.append(
+                        .init(pointer: "/rules/renewal/period", message: "extensions by agreement take their period from each extensionAgreed event")
+                    )
                 }
                 positive(renewal.maxPeriod, "/rules/renewal/maxPeriod")
             }
@@ -105,7 +109,8 @@ public enum AgreementValidator {
             notNegative(termination.notice, "/rules/termination/notice")
             if rules.term.kind != .fixed || rules.renewal?.kind != .automatic {
                 issues.append(
-                    .init(pointer: "/rules/termination", message: "notice against renewal needs a fixed term with automatic renewal"))
+                    .init(pointer: "/rules/termination", message: "notice against renewal needs a fixed term with automatic renewal")
+                )
             }
         }
         if let withdrawal = rules.withdrawal {
@@ -125,14 +130,16 @@ public enum AgreementValidator {
                 }
                 if let cutoff = anchor.cutoff, (try? CalendarDate(year: 2000, month: cutoff.month, day: cutoff.day)) == nil {
                     issues.append(
-                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "month \(cutoff.month) has no day \(cutoff.day)"))
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "month \(cutoff.month) has no day \(cutoff.day)")
+                    )
                 }
                 // Otherwise a notice between the anchor and the cutoff would take effect before it was given.
                 if let cutoff = anchor.cutoff, anchor.yearsAfterNotice == 0,
                     (cutoff.month, cutoff.day) >= (anchor.month, anchor.day)
                 {
                     issues.append(
-                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "must come before the anchor's day when yearsAfterNotice is 0"))
+                        .init(pointer: "/rules/withdrawal/anchor/cutoff", message: "must come before the anchor's day when yearsAfterNotice is 0")
+                    )
                 }
             }
             positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
@@ -180,7 +187,8 @@ public enum AgreementValidator {
                     if let notice = seen[target], notice.type == .noticeOfWithdrawal {
                         if let party = event.party, let notifier = notice.party, party != notifier {
                             issues.append(
-                                .init(pointer: "\(pointer)/party", message: "'\(party)' did not give notice '\(target)' (given by '\(notifier)')"))
+                                .init(pointer: "\(pointer)/party", message: "'\(party)' did not give notice '\(target)' (given by '\(notifier)')")
+                            )
                         }
                     } else {
                         issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of withdrawal"))
@@ -197,11 +205,15 @@ public enum AgreementValidator {
                             issues.append(
                                 .init(
                                     pointer: "\(pointer)/party",
-                                    message: "'\(party)' cannot act on notice '\(target)', given by '\(notifier)': only the notifying party suspends, resumes or revokes its notice"))
+                                    message:
+                                        "'\(party)' cannot act on notice '\(target)', given by '\(notifier)': only the notifying party suspends, resumes or revokes its notice"
+                                )
+                            )
                         }
                     } else {
                         issues.append(
-                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of termination, non-renewal or withdrawal"))
+                            .init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of termination, non-renewal or withdrawal")
+                        )
                     }
                 } else {
                     issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice it acts on"))

@@ -26,12 +26,16 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Connects, runs the migrations that are not applied yet, and returns the store. `searchPath` makes every
     /// connection use that schema (tests give each store its own).
     public static func open(
-        url: PostgresURL, searchPath: String? = nil, connectionWait: Duration = .seconds(5),
+        url: PostgresURL,
+        searchPath: String? = nil,
+        connectionWait: Duration = .seconds(5),
         logger: Logger = Logger(label: "pacta.postgres")
     ) async throws -> PostgresAgreementStore {
         let store = PostgresAgreementStore(
             client: PostgresClient(configuration: url.clientConfiguration(searchPath: searchPath)),
-            connectionWait: connectionWait, logger: logger)
+            connectionWait: connectionWait,
+            logger: logger
+        )
         do {
             try await store.migrate()
         } catch {
@@ -77,7 +81,9 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Runs `body` on a pooled connection, counted so that ``close()`` waits for it. Failing to get a connection
     /// within ``connectionWait`` (or losing it) is ``StoreError/unavailable(reason:)``; only the wait is bounded,
     /// never a statement already sent, whose outcome would then be unknown.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+    private func withConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    )
         async throws -> T
     {
         try usage.enter()
@@ -124,7 +130,8 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its error is
     /// rethrown as it was).
     private func transaction<T: Sendable>(
-        readOnlySnapshot: Bool = false, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
+        readOnlySnapshot: Bool = false,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
         let logger = self.logger
         return try await withConnection { connection in
@@ -218,16 +225,21 @@ public final class PostgresAgreementStore: AgreementStore {
                     """
                     CREATE TABLE IF NOT EXISTS pacta_schema_migrations (
                         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 let applied = try await connection.query(
-                    "SELECT 1 FROM pacta_schema_migrations WHERE version = \(migration.version)", logger: logger)
+                    "SELECT 1 FROM pacta_schema_migrations WHERE version = \(migration.version)",
+                    logger: logger
+                )
                 for try await _ in applied { return }
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query(
                     "INSERT INTO pacta_schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger)
+                    logger: logger
+                )
             }
         }
     }
@@ -237,7 +249,9 @@ public final class PostgresAgreementStore: AgreementStore {
         try await withConnection { connection in
             var versions: [Int] = []
             let rows = try await connection.query(
-                "SELECT version FROM pacta_schema_migrations ORDER BY version", logger: self.logger)
+                "SELECT version FROM pacta_schema_migrations ORDER BY version",
+                logger: self.logger
+            )
             for try await version in rows.decode(Int.self) { versions.append(version) }
             return versions
         }
@@ -253,7 +267,9 @@ public final class PostgresAgreementStore: AgreementStore {
                     """
                     INSERT INTO pacta_probe (at) VALUES (\(StoredDocument.timestamp()))
                     ON CONFLICT (singleton) DO UPDATE SET at = excluded.at
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 return ()
             }
         }
@@ -273,7 +289,8 @@ public final class PostgresAgreementStore: AgreementStore {
             // Byte order, as SQLite orders ids, whatever the database's collation.
             let rows = try await connection.query(
                 "SELECT document::text, version, revision FROM pacta_agreements ORDER BY id COLLATE \"C\"",
-                logger: logger)
+                logger: logger
+            )
             // Decoded a batch at a time on every core, as SQLite's are: only one batch of text is alive at once.
             var batch: [StoredDocument.Encoded] = []
             for try await (document, version, revision) in rows.decode((String, String, Int64).self) {
@@ -298,11 +315,13 @@ public final class PostgresAgreementStore: AgreementStore {
                       GROUP BY agreement_id) AS changed
                 LEFT JOIN pacta_agreements a ON a.id = changed.agreement_id
                 ORDER BY changed.last LIMIT \(Int64(clamping: limit))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var changes: [StoreChange] = []
             for try await (id, last, document, version, stored) in rows.decode(
-                (String, Int64, String?, String?, Int64?).self)
-            {
+                (String, Int64, String?, String?, Int64?).self
+            ) {
                 guard let document, let version, let stored else {
                     changes.append(StoreChange(revision: last, id: id, stored: nil))
                     continue
@@ -310,8 +329,11 @@ public final class PostgresAgreementStore: AgreementStore {
                 let agreement = try StoredDocument.decode(document)
                 changes.append(
                     StoreChange(
-                        revision: last, id: id,
-                        stored: StoredAgreement(agreement: agreement, version: version, revision: stored)))
+                        revision: last,
+                        id: id,
+                        stored: StoredAgreement(agreement: agreement, version: version, revision: stored)
+                    )
+                )
             }
             return changes
         }
@@ -320,7 +342,9 @@ public final class PostgresAgreementStore: AgreementStore {
     public func agreement(id: String) async throws -> StoredAgreement? {
         try await withConnection { connection in
             let rows = try await connection.query(
-                "SELECT document::text, version, revision FROM pacta_agreements WHERE id = \(id)", logger: self.logger)
+                "SELECT document::text, version, revision FROM pacta_agreements WHERE id = \(id)",
+                logger: self.logger
+            )
             for try await (document, version, revision) in rows.decode((String, String, Int64).self) {
                 return StoredAgreement(agreement: try StoredDocument.decode(document), version: version, revision: revision)
             }
@@ -335,17 +359,27 @@ public final class PostgresAgreementStore: AgreementStore {
                 SELECT sequence, agreement_id, at, actor, request_id, action, version_before, version_after, changes
                 FROM pacta_audit WHERE agreement_id = \(id) AND sequence > \(Int64(after ?? -1))
                 ORDER BY sequence LIMIT \(Int64(clamping: limit))
-                """, logger: self.logger)
+                """,
+                logger: self.logger
+            )
             var records: [AuditRecord] = []
             let decoder = JSONDecoder()
             for try await (sequence, agreementId, at, actor, requestId, action, before, after, changes) in rows.decode(
-                (Int64, String, String, String?, String?, String, String?, String?, String).self)
-            {
+                (Int64, String, String, String?, String?, String, String?, String?, String).self
+            ) {
                 records.append(
                     AuditRecord(
-                        sequence: Int(sequence), agreementId: agreementId, at: at, actor: actor, requestId: requestId,
-                        action: AuditAction(rawValue: action) ?? .replace, versionBefore: before, versionAfter: after,
-                        changes: try decoder.decode([AuditChange].self, from: Data(changes.utf8))))
+                        sequence: Int(sequence),
+                        agreementId: agreementId,
+                        at: at,
+                        actor: actor,
+                        requestId: requestId,
+                        action: AuditAction(rawValue: action) ?? .replace,
+                        versionBefore: before,
+                        versionAfter: after,
+                        changes: try decoder.decode([AuditChange].self, from: Data(changes.utf8))
+                    )
+                )
             }
             return records
         }
@@ -364,19 +398,33 @@ public final class PostgresAgreementStore: AgreementStore {
                 INSERT INTO pacta_agreements (id, document, version, revision, created_at, updated_at)
                 VALUES (\(agreement.id), \(document)::json, \(version), \(revision), \(now), \(now))
                 ON CONFLICT (id) DO NOTHING RETURNING 1
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var wasInserted = false
             for try await _ in inserted { wasInserted = true }
             guard wasInserted else { throw StoreError.alreadyExists(id: agreement.id) }
             try await Self.record(
-                connection, logger, revision: revision, id: agreement.id, at: now, audit: audit, action: .create,
-                before: nil, after: (document, version))
+                connection,
+                logger,
+                revision: revision,
+                id: agreement.id,
+                at: now,
+                audit: audit,
+                action: .create,
+                before: nil,
+                after: (document, version)
+            )
             return revision
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
-    public func replace(_ agreement: Agreement, expected: ExpectedVersion, audit: AuditContext) async throws
+    public func replace(
+        _ agreement: Agreement,
+        expected: ExpectedVersion,
+        audit: AuditContext
+    ) async throws
         -> StoredAgreement
     {
         let (document, version) = try StoredDocument.encode(agreement)
@@ -389,8 +437,16 @@ public final class PostgresAgreementStore: AgreementStore {
                 throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
             }
             try await Self.update(
-                connection, logger, revision: revision, id: agreement.id, at: now, audit: audit, action: .replace,
-                before: current, after: (document, version))
+                connection,
+                logger,
+                revision: revision,
+                id: agreement.id,
+                at: now,
+                audit: audit,
+                action: .replace,
+                before: current,
+                after: (document, version)
+            )
             return revision
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
@@ -403,14 +459,25 @@ public final class PostgresAgreementStore: AgreementStore {
             let current = try await Self.checkCurrent(connection, logger, id: id, expected: expected)
             try await connection.query("DELETE FROM pacta_agreements WHERE id = \(id)", logger: logger)
             try await Self.record(
-                connection, logger, revision: revision, id: id, at: now, audit: audit, action: .delete,
-                before: current, after: nil)
+                connection,
+                logger,
+                revision: revision,
+                id: id,
+                at: now,
+                audit: audit,
+                action: .delete,
+                before: current,
+                after: nil
+            )
             return revision
         }
     }
 
     public func appendEvents(
-        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, audit: AuditContext,
+        _ drafts: [NewEvent],
+        to id: String,
+        expected: ExpectedVersion,
+        audit: AuditContext,
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = StoredDocument.timestamp()
@@ -429,17 +496,29 @@ public final class PostgresAgreementStore: AgreementStore {
             }
             let (document, version) = try StoredDocument.encode(agreement)
             try await Self.update(
-                connection, logger, revision: revision, id: id, at: now, audit: audit, action: .appendEvents,
-                before: current, after: (document, version))
+                connection,
+                logger,
+                revision: revision,
+                id: id,
+                at: now,
+                audit: audit,
+                action: .appendEvents,
+                before: current,
+                after: (document, version)
+            )
             return AppendedEvents(
-                stored: StoredAgreement(agreement: agreement, version: version, revision: revision), events: appended)
+                stored: StoredAgreement(agreement: agreement, version: version, revision: revision),
+                events: appended
+            )
         }
     }
 
     /// Takes the revision row's lock (held until the transaction ends) and returns this write's revision.
     private static func nextRevision(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
         let rows = try await connection.query(
-            "UPDATE pacta_meta SET revision = revision + 1 RETURNING revision", logger: logger)
+            "UPDATE pacta_meta SET revision = revision + 1 RETURNING revision",
+            logger: logger
+        )
         for try await revision in rows.decode(Int64.self) { return revision }
         throw StoreError.unavailable(reason: "PostgreSQL: the pacta_meta row is missing")
     }
@@ -447,10 +526,15 @@ public final class PostgresAgreementStore: AgreementStore {
     /// The current document and version, locked for this transaction; throws when the row is missing or its
     /// version is not the expected one.
     private static func checkCurrent(
-        _ connection: PostgresConnection, _ logger: Logger, id: String, expected: ExpectedVersion
+        _ connection: PostgresConnection,
+        _ logger: Logger,
+        id: String,
+        expected: ExpectedVersion
     ) async throws -> (document: String, version: String) {
         let rows = try await connection.query(
-            "SELECT document::text, version FROM pacta_agreements WHERE id = \(id) FOR UPDATE", logger: logger)
+            "SELECT document::text, version FROM pacta_agreements WHERE id = \(id) FOR UPDATE",
+            logger: logger
+        )
         var current: (document: String, version: String)?
         for try await (document, version) in rows.decode((String, String).self) { current = (document, version) }
         guard let current else { throw StoreError.notFound(id: id) }
@@ -461,8 +545,14 @@ public final class PostgresAgreementStore: AgreementStore {
     }
 
     private static func update(
-        _ connection: PostgresConnection, _ logger: Logger, revision: Int64, id: String, at now: String,
-        audit: AuditContext, action: AuditAction, before: (document: String, version: String),
+        _ connection: PostgresConnection,
+        _ logger: Logger,
+        revision: Int64,
+        id: String,
+        at now: String,
+        audit: AuditContext,
+        action: AuditAction,
+        before: (document: String, version: String),
         after: (document: String, version: String)
     ) async throws {
         try await connection.query(
@@ -470,16 +560,32 @@ public final class PostgresAgreementStore: AgreementStore {
             UPDATE pacta_agreements SET document = \(after.document)::json, version = \(after.version),
                 revision = \(revision), updated_at = \(now)
             WHERE id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await record(
-            connection, logger, revision: revision, id: id, at: now, audit: audit, action: action, before: before,
-            after: after)
+            connection,
+            logger,
+            revision: revision,
+            id: id,
+            at: now,
+            audit: audit,
+            action: action,
+            before: before,
+            after: after
+        )
     }
 
     /// Writes the audit record of a write inside the write's transaction: both commit or neither does.
     private static func record(
-        _ connection: PostgresConnection, _ logger: Logger, revision: Int64, id: String, at: String,
-        audit: AuditContext, action: AuditAction, before: (document: String, version: String)?,
+        _ connection: PostgresConnection,
+        _ logger: Logger,
+        revision: Int64,
+        id: String,
+        at: String,
+        audit: AuditContext,
+        action: AuditAction,
+        before: (document: String, version: String)?,
         after: (document: String, version: String)?
     ) async throws {
         let changes = AuditDiff.changes(from: before?.document, to: after?.document)
@@ -490,7 +596,9 @@ public final class PostgresAgreementStore: AgreementStore {
                 (sequence, agreement_id, at, actor, request_id, action, version_before, version_after, changes)
             VALUES (\(revision), \(id), \(at), \(audit.actor), \(audit.requestId), \(action.rawValue),
                 \(before?.version), \(after?.version), \(encoded))
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     // MARK: Seeding and bulk loading
@@ -501,7 +609,9 @@ public final class PostgresAgreementStore: AgreementStore {
         return try await transaction { connection, logger in
             // The meta row's lock: a second server seeding at the same time waits here, then finds it seeded.
             let rows = try await connection.query(
-                "SELECT revision, seeded_at FROM pacta_meta FOR UPDATE", logger: logger)
+                "SELECT revision, seeded_at FROM pacta_meta FOR UPDATE",
+                logger: logger
+            )
             var state: (revision: Int64, seededAt: String?)?
             for try await (revision, seededAt) in rows.decode((Int64, String?).self) { state = (revision, seededAt) }
             guard let state else { throw StoreError.unavailable(reason: "PostgreSQL: the pacta_meta row is missing") }
@@ -529,12 +639,17 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Inserts the documents whose ids are not stored yet, numbering their revisions after `revision`, and
     /// advances the meta row to the last one. The caller holds the meta row's lock.
     private static func insertNew(
-        _ encoded: [(String, (document: String, version: String))], after revision: Int64, at now: String,
-        _ connection: PostgresConnection, _ logger: Logger
+        _ encoded: [(String, (document: String, version: String))],
+        after revision: Int64,
+        at now: String,
+        _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws -> Int {
         var existing: Set<String> = []
         let rows = try await connection.query(
-            "SELECT id FROM pacta_agreements WHERE id = ANY(\(encoded.map(\.0)))", logger: logger)
+            "SELECT id FROM pacta_agreements WHERE id = ANY(\(encoded.map(\.0)))",
+            logger: logger
+        )
         for try await id in rows.decode(String.self) { existing.insert(id) }
         var last = revision
         var inserted = 0
@@ -546,10 +661,20 @@ public final class PostgresAgreementStore: AgreementStore {
                 """
                 INSERT INTO pacta_agreements (id, document, version, revision, created_at, updated_at)
                 VALUES (\(id), \(document)::json, \(version), \(last), \(now), \(now))
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await record(
-                connection, logger, revision: last, id: id, at: now, audit: .system, action: .seed, before: nil,
-                after: (document, version))
+                connection,
+                logger,
+                revision: last,
+                id: id,
+                at: now,
+                audit: .system,
+                action: .seed,
+                before: nil,
+                after: (document, version)
+            )
         }
         try await connection.query("UPDATE pacta_meta SET revision = \(last)", logger: logger)
         return inserted
@@ -564,7 +689,9 @@ public final class PostgresAgreementStore: AgreementStore {
                 """
                 INSERT INTO pacta_tokens (name, hash, created_at) VALUES (\(name), \(ByteBuffer(bytes: hash)), \(now))
                 ON CONFLICT (name) DO NOTHING RETURNING 1
-                """, logger: self.logger)
+                """,
+                logger: self.logger
+            )
             var created = false
             for try await _ in rows { created = true }
             guard created else { throw TokenError.nameTaken(name) }
@@ -575,7 +702,9 @@ public final class PostgresAgreementStore: AgreementStore {
     public func tokenName(hash: [UInt8]) async throws -> String? {
         try await withConnection { connection in
             let rows = try await connection.query(
-                "SELECT name FROM pacta_tokens WHERE hash = \(ByteBuffer(bytes: hash)) AND revoked_at IS NULL", logger: self.logger)
+                "SELECT name FROM pacta_tokens WHERE hash = \(ByteBuffer(bytes: hash)) AND revoked_at IS NULL",
+                logger: self.logger
+            )
             for try await name in rows.decode(String.self) { return name }
             return nil
         }
@@ -584,7 +713,9 @@ public final class PostgresAgreementStore: AgreementStore {
     public func tokens() async throws -> [TokenRecord] {
         try await withConnection { connection in
             let rows = try await connection.query(
-                "SELECT name, created_at, revoked_at FROM pacta_tokens ORDER BY name COLLATE \"C\"", logger: self.logger)
+                "SELECT name, created_at, revoked_at FROM pacta_tokens ORDER BY name COLLATE \"C\"",
+                logger: self.logger
+            )
             var records: [TokenRecord] = []
             for try await (name, createdAt, revokedAt) in rows.decode((String, String, String?).self) {
                 records.append(TokenRecord(name: name, createdAt: createdAt, revokedAt: revokedAt))
@@ -598,7 +729,8 @@ public final class PostgresAgreementStore: AgreementStore {
         return try await withConnection { connection in
             let rows = try await connection.query(
                 "UPDATE pacta_tokens SET revoked_at = \(now) WHERE name = \(name) AND revoked_at IS NULL RETURNING 1",
-                logger: self.logger)
+                logger: self.logger
+            )
             var revoked = false
             for try await _ in rows { revoked = true }
             return revoked

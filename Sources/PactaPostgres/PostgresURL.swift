@@ -79,7 +79,13 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
             tls = .require(.makeClientConfiguration())
         }
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: tls
+        )
         configuration.options.connectTimeout = .seconds(5)
         if let searchPath {
             configuration.options.additionalStartupParameters = [("search_path", searchPath)]

@@ -135,7 +135,10 @@ public protocol AgreementStore: Sendable {
     /// `check` is run inside the write, against the agreement as it is then, so concurrent appends never share
     /// an id and never pass a check against a stale copy.
     func appendEvents(
-        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, audit: AuditContext,
+        _ drafts: [NewEvent],
+        to id: String,
+        expected: ExpectedVersion,
+        audit: AuditContext,
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents
     /// The audit records of an agreement, oldest first (deleted agreements keep theirs).
@@ -191,7 +194,11 @@ extension AgreementStore {
         try await delete(id: id, expected: expected, audit: .system)
     }
 
-    public func appendEvents(_ drafts: [NewEvent], to id: String, expected: ExpectedVersion = .any) async throws
+    public func appendEvents(
+        _ drafts: [NewEvent],
+        to id: String,
+        expected: ExpectedVersion = .any
+    ) async throws
         -> AppendedEvents
     {
         try await appendEvents(drafts, to: id, expected: expected, audit: .system, check: { _, _ in })

@@ -51,8 +51,15 @@ public struct AuditRecord: Sendable, Hashable {
     public let changes: [AuditChange]
 
     public init(
-        sequence: Int, agreementId: String, at: String, actor: String?, requestId: String?, action: AuditAction,
-        versionBefore: String?, versionAfter: String?, changes: [AuditChange]
+        sequence: Int,
+        agreementId: String,
+        at: String,
+        actor: String?,
+        requestId: String?,
+        action: AuditAction,
+        versionBefore: String?,
+        versionAfter: String?,
+        changes: [AuditChange]
     ) {
         self.sequence = sequence
         self.agreementId = agreementId

@@ -86,7 +86,8 @@ public final class SQLiteAgreementStore: AgreementStore {
             try await self.write { db in
                 try db.execute(
                     sql: "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [Self.timestamp()])
+                    arguments: [Self.timestamp()]
+                )
             }
         }
     }
@@ -141,7 +142,8 @@ public final class SQLiteAgreementStore: AgreementStore {
                 sql: """
                     UPDATE agreement SET revision = coalesce(
                         (SELECT max(sequence) FROM audit WHERE audit.agreementId = agreement.id), 0)
-                    """)
+                    """
+            )
         }
         return migrator
     }
@@ -191,7 +193,8 @@ public final class SQLiteAgreementStore: AgreementStore {
                     LEFT JOIN agreement ON agreement.id = changed.agreementId
                     ORDER BY changed.last LIMIT ?
                     """,
-                arguments: [revision, limit])
+                arguments: [revision, limit]
+            )
             return try rows.map { row in
                 let id: String = row[0]
                 let last: Int64 = row[1]
@@ -225,16 +228,28 @@ public final class SQLiteAgreementStore: AgreementStore {
                 throw StoreError.alreadyExists(id: agreement.id)
             }
             let revision = try Self.record(
-                db, id: agreement.id, at: now, audit: audit, action: .create, before: nil, after: (document, version))
+                db,
+                id: agreement.id,
+                at: now,
+                audit: audit,
+                action: .create,
+                before: nil,
+                after: (document, version)
+            )
             try db.execute(
                 sql: "INSERT INTO agreement (id, document, version, revision, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [agreement.id, document, version, revision, now, now])
+                arguments: [agreement.id, document, version, revision, now, now]
+            )
             return revision
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
-    public func replace(_ agreement: Agreement, expected: ExpectedVersion, audit: AuditContext) async throws
+    public func replace(
+        _ agreement: Agreement,
+        expected: ExpectedVersion,
+        audit: AuditContext
+    ) async throws
         -> StoredAgreement
     {
         let (document, version) = try Self.encode(agreement)
@@ -246,7 +261,14 @@ public final class SQLiteAgreementStore: AgreementStore {
                 throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
             }
             return try Self.update(
-                db, id: agreement.id, at: now, audit: audit, action: .replace, before: current, after: (document, version))
+                db,
+                id: agreement.id,
+                at: now,
+                audit: audit,
+                action: .replace,
+                before: current,
+                after: (document, version)
+            )
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
@@ -261,7 +283,10 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func appendEvents(
-        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, audit: AuditContext,
+        _ drafts: [NewEvent],
+        to id: String,
+        expected: ExpectedVersion,
+        audit: AuditContext,
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = Self.timestamp()
@@ -279,21 +304,36 @@ public final class SQLiteAgreementStore: AgreementStore {
             }
             let (document, version) = try Self.encode(agreement)
             let revision = try Self.update(
-                db, id: id, at: now, audit: audit, action: .appendEvents, before: current, after: (document, version))
+                db,
+                id: id,
+                at: now,
+                audit: audit,
+                action: .appendEvents,
+                before: current,
+                after: (document, version)
+            )
             return AppendedEvents(
-                stored: StoredAgreement(agreement: agreement, version: version, revision: revision), events: appended)
+                stored: StoredAgreement(agreement: agreement, version: version, revision: revision),
+                events: appended
+            )
         }
     }
 
     /// Stores a new document for an existing row, with its audit record; returns the write's revision.
     private static func update(
-        _ db: Database, id: String, at now: String, audit: AuditContext, action: AuditAction,
-        before: (document: String, version: String), after: (document: String, version: String)
+        _ db: Database,
+        id: String,
+        at now: String,
+        audit: AuditContext,
+        action: AuditAction,
+        before: (document: String, version: String),
+        after: (document: String, version: String)
     ) throws -> Int64 {
         let revision = try record(db, id: id, at: now, audit: audit, action: action, before: before, after: after)
         try db.execute(
             sql: "UPDATE agreement SET document = ?, version = ?, revision = ?, updatedAt = ? WHERE id = ?",
-            arguments: [after.document, after.version, revision, now, id])
+            arguments: [after.document, after.version, revision, now, id]
+        )
         return revision
     }
 
@@ -309,9 +349,16 @@ public final class SQLiteAgreementStore: AgreementStore {
             ).map { row in
                 let changes = try JSONDecoder().decode([AuditChange].self, from: Data((row["changes"] as String).utf8))
                 return AuditRecord(
-                    sequence: row["sequence"], agreementId: row["agreementId"], at: row["at"], actor: row["actor"],
-                    requestId: row["requestId"], action: AuditAction(rawValue: row["action"]) ?? .replace,
-                    versionBefore: row["versionBefore"], versionAfter: row["versionAfter"], changes: changes)
+                    sequence: row["sequence"],
+                    agreementId: row["agreementId"],
+                    at: row["at"],
+                    actor: row["actor"],
+                    requestId: row["requestId"],
+                    action: AuditAction(rawValue: row["action"]) ?? .replace,
+                    versionBefore: row["versionBefore"],
+                    versionAfter: row["versionAfter"],
+                    changes: changes
+                )
             }
         }
     }
@@ -319,8 +366,13 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Writes the audit record of a write, inside the write's transaction: both commit or neither does. Its
     /// sequence is the write's revision.
     private static func record(
-        _ db: Database, id: String, at: String, audit: AuditContext, action: AuditAction,
-        before: (document: String, version: String)?, after: (document: String, version: String)?
+        _ db: Database,
+        id: String,
+        at: String,
+        audit: AuditContext,
+        action: AuditAction,
+        before: (document: String, version: String)?,
+        after: (document: String, version: String)?
     ) throws -> Int64 {
         let changes = AuditDiff.changes(from: before?.document, to: after?.document)
         let encoded = String(decoding: try JSONEncoder().encode(changes), as: UTF8.self)
@@ -329,7 +381,8 @@ public final class SQLiteAgreementStore: AgreementStore {
                 INSERT INTO audit (agreementId, at, actor, requestId, action, versionBefore, versionAfter, changes)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id, at, audit.actor, audit.requestId, action.rawValue, before?.version, after?.version, encoded])
+            arguments: [id, at, audit.actor, audit.requestId, action.rawValue, before?.version, after?.version, encoded]
+        )
         return db.lastInsertedRowID
     }
 
@@ -356,7 +409,9 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Inserts the documents whose ids are not stored yet, each with a `seed` entry in the history; returns how
     /// many were inserted.
     private static func insertNew(
-        _ encoded: [(String, (document: String, version: String))], at now: String, in db: Database
+        _ encoded: [(String, (document: String, version: String))],
+        at now: String,
+        in db: Database
     ) throws -> Int {
         var inserted = 0
         for (id, (document, version)) in encoded {
@@ -365,11 +420,19 @@ public final class SQLiteAgreementStore: AgreementStore {
                     INSERT INTO agreement (id, document, version, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO NOTHING
                     """,
-                arguments: [id, document, version, now, now])
+                arguments: [id, document, version, now, now]
+            )
             if db.changesCount > 0 {
                 inserted += 1
                 let revision = try Self.record(
-                    db, id: id, at: now, audit: .system, action: .seed, before: nil, after: (document, version))
+                    db,
+                    id: id,
+                    at: now,
+                    audit: .system,
+                    action: .seed,
+                    before: nil,
+                    after: (document, version)
+                )
                 try db.execute(sql: "UPDATE agreement SET revision = ? WHERE id = ?", arguments: [revision, id])
             }
         }
@@ -379,7 +442,11 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Returns the current document and version, or throws when the row is missing or its version is not the
     /// expected one.
     @discardableResult
-    private static func checkCurrent(_ db: Database, id: String, expected: ExpectedVersion) throws
+    private static func checkCurrent(
+        _ db: Database,
+        id: String,
+        expected: ExpectedVersion
+    ) throws
         -> (document: String, version: String)
     {
         guard let row = try Row.fetchOne(db, sql: "SELECT document, version FROM agreement WHERE id = ?", arguments: [id])
@@ -405,7 +472,8 @@ public final class SQLiteAgreementStore: AgreementStore {
             }
             try db.execute(
                 sql: "INSERT INTO token (name, hash, createdAt) VALUES (?, ?, ?)",
-                arguments: [name, Data(hash), now])
+                arguments: [name, Data(hash), now]
+            )
         }
     }
 
@@ -414,7 +482,10 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func tokenName(hash: [UInt8]) async throws -> String? {
         try await read { db in
             try String.fetchOne(
-                db, sql: "SELECT name FROM token WHERE hash = ? AND revokedAt IS NULL", arguments: [Data(hash)])
+                db,
+                sql: "SELECT name FROM token WHERE hash = ? AND revokedAt IS NULL",
+                arguments: [Data(hash)]
+            )
         }
     }
 
@@ -430,7 +501,9 @@ public final class SQLiteAgreementStore: AgreementStore {
         let now = Self.timestamp()
         return try await write { db in
             try db.execute(
-                sql: "UPDATE token SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL", arguments: [now, name])
+                sql: "UPDATE token SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL",
+                arguments: [now, name]
+            )
             return db.changesCount > 0
         }
     }

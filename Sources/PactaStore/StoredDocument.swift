@@ -55,7 +55,8 @@ extension StoredDocument {
                 for index in range {
                     let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
                     decoded.append(
-                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision))
+                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision)
+                    )
                 }
             } catch {
                 failure.withLock { $0 = $0 ?? error }

@@ -5,7 +5,9 @@ import PactaCore
 /// and for the property test that compares Pacta against python-dateutil.
 struct DateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "date", abstract: "Add an ISO 8601 period to a civil date (month ends clamp).")
+        commandName: "date",
+        abstract: "Add an ISO 8601 period to a civil date (month ends clamp)."
+    )
 
     @Argument(help: "A date, YYYY-MM-DD (omit with --stdin).") var date: String?
     @Argument(help: "A period such as P90D, -P1M or P1Y6M (omit with --stdin).") var period: String?

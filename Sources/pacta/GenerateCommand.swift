@@ -14,7 +14,8 @@ struct Generate: AsyncParsableCommand {
             The same --count and --seed always produce the same agreements (ids synthetic-000000, ...). With \
             --database, a new database is first seeded with the bundled agreements, as `pacta serve` would, and the \
             synthetic ones whose ids are not there yet are added; --database-url does the same in PostgreSQL.
-            """)
+            """
+    )
 
     @Option(help: "How many agreements.") var count: Int
     @Option(help: "Seed of the generator.") var seed: UInt64 = 1
@@ -75,6 +76,10 @@ struct Generate: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         FileHandle.standardError.write(
-            Data("wrote \(written) agreements to \(output ?? database ?? databaseURL.flatMap { try? PostgresURL($0).redacted } ?? "") in \((seconds * 100).rounded() / 100) s\n".utf8))
+            Data(
+                "wrote \(written) agreements to \(output ?? database ?? databaseURL.flatMap { try? PostgresURL($0).redacted } ?? "") in \((seconds * 100).rounded() / 100) s\n"
+                    .utf8
+            )
+        )
     }
 }

@@ -16,7 +16,8 @@ import Darwin
 /// into the runtime image).
 struct Healthcheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Exit 0 if the server at HOST:PORT answers GET /healthz with 200, 1 otherwise.")
+        abstract: "Exit 0 if the server at HOST:PORT answers GET /healthz with 200, 1 otherwise."
+    )
 
     /// Not `PACTA_HOST`: that is the interface the server listens on (`0.0.0.0` in the container image), while this
     /// is an address to connect to.
@@ -109,7 +110,8 @@ struct HealthProbe {
         // On Linux SO_SNDTIMEO also bounds a blocking connect(), so these two options bound every call below.
         var interval = timeval(
             tv_sec: Int(timeout.rounded(.down)),
-            tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+            tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000)
+        )
         for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
             guard setsockopt(fd, SOL_SOCKET, option, &interval, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
                 throw HealthProbeError.posix("setsockopt")
@@ -121,7 +123,8 @@ struct HealthProbe {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let request = Array(
             "GET /healthz HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: pacta-healthcheck\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-                .utf8)
+                .utf8
+        )
         var sent = 0
         while sent < request.count {
             let count = request.withUnsafeBufferPointer { send(fd, $0.baseAddress! + sent, $0.count - sent, Self.noSignal) }
@@ -150,7 +153,8 @@ struct HealthProbe {
             }
         }
         throw HealthProbeError(
-            description: received.isEmpty ? "the connection closed without an answer" : "no HTTP status line in the answer")
+            description: received.isEmpty ? "the connection closed without an answer" : "no HTTP status line in the answer"
+        )
     }
 
     #if canImport(Glibc)

@@ -11,7 +11,8 @@ struct Pacta: AsyncParsableCommand {
         commandName: "pacta",
         abstract: "Where an international agreement stands, on any date, and why.",
         subcommands: [Serve.self, Token.self, Status.self, DateCommand.self, Healthcheck.self, Generate.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Options shared by every command that opens the database.
@@ -69,11 +70,14 @@ struct Serve: AsyncParsableCommand {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage API tokens for writes.", subcommands: [Create.self, List.self, Revoke.self])
+        abstract: "Manage API tokens for writes.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token and print it once; only its hash is stored.")
+            abstract: "Create a token and print it once; only its hash is stored."
+        )
         @Argument(help: "A name for the token holder (letters, digits, '-', '_', '.').") var name: String
         @OptionGroup var database: DatabaseOptions
 
@@ -102,8 +106,10 @@ struct Token: AsyncParsableCommand {
             let tokens = try await store.tokens()
             try await store.close()
             for token in tokens {
-                print([token.name, "created \(token.createdAt)", token.revokedAt.map { "revoked \($0)" } ?? "active"]
-                    .joined(separator: "\t"))
+                print(
+                    [token.name, "created \(token.createdAt)", token.revokedAt.map { "revoked \($0)" } ?? "active"]
+                        .joined(separator: "\t")
+                )
             }
         }
     }

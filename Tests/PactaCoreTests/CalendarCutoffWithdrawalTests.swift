@@ -8,13 +8,16 @@ import Testing
     typealias F = Fixtures
 
     static let whaling = WithdrawalRule(
-        noticeDate: .dispatch, anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
-        article: "Art. XI")
+        noticeDate: .dispatch,
+        anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1)),
+        article: "Art. XI"
+    )
 
     static func agreement(_ rule: WithdrawalRule, notices: [String] = []) -> Agreement {
         WithdrawalShapeTests.multilateral(
             withdrawal: rule,
-            events: notices.enumerated().map { WithdrawalShapeTests.withdrawalNotice("AA", $0.element, id: "w\($0.offset)") })
+            events: notices.enumerated().map { WithdrawalShapeTests.withdrawalNotice("AA", $0.element, id: "w\($0.offset)") }
+        )
     }
 
     static func party(_ agreement: Agreement, _ code: String = "AA", on day: String) -> PartyStatus {
@@ -33,7 +36,8 @@ import Testing
         let step = try #require(
             RulesEngine.evaluate(icrw, asOf: F.date("2019-07-01")).trace.first {
                 $0.subject == "withdrawal" && $0.eventId == "notice-withdrawal-jp-2018"
-            })
+            }
+        )
         #expect(step.explanation.contains("after 1 January of 2018"))
         #expect(step.convention?.contains("on or before 1 January of its year") == true)
         #expect(step.convention?.contains("from the start of that day") == true)
@@ -120,7 +124,10 @@ import Testing
                 #expect(window.noticeBy >= day)
                 let onTime = Self.party(Self.agreement(rule, notices: ["\(window.noticeBy)"]), on: "\(window.noticeBy)")
                 #expect(onTime.lastDayAsParty == window.lastDayAsParty, "\(rule) \(day)")
-                let late = Self.party(Self.agreement(rule, notices: ["\(try window.noticeBy.addingDays(1))"]), on: "\(try window.noticeBy.addingDays(1))")
+                let late = Self.party(
+                    Self.agreement(rule, notices: ["\(try window.noticeBy.addingDays(1))"]),
+                    on: "\(try window.noticeBy.addingDays(1))"
+                )
                 #expect(late.lastDayAsParty.map { $0 > window.lastDayAsParty } == true, "\(rule) \(day)")
                 checked += 1
             }
@@ -152,7 +159,11 @@ import Testing
 
     @Test func theTimelineListsTheWindowsLastDay() {
         let timeline = RulesEngine.timeline(
-            Self.agreement(Self.whaling), asOf: F.date("2019-01-02"), from: F.date("2019-01-01"), to: F.date("2020-12-31"))
+            Self.agreement(Self.whaling),
+            asOf: F.date("2019-01-02"),
+            from: F.date("2019-01-01"),
+            to: F.date("2020-12-31")
+        )
         let items = timeline.items.filter { $0.kind == .withdrawalNoticeDeadline }
         #expect(items.map(\.date) == [F.date("2020-01-01")])
         #expect(items.first?.description.contains("2020-06-30") == true)
@@ -160,7 +171,8 @@ import Testing
 
     @Test func aCutoffThatWouldPutTheEffectBeforeTheNoticeIsRefused() {
         var agreement = Self.agreement(
-            WithdrawalRule(anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 9, day: 1))))
+            WithdrawalRule(anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 9, day: 1)))
+        )
         #expect(AgreementValidator.validate(agreement).map(\.pointer) == ["/rules/withdrawal/anchor/cutoff"])
         agreement.rules.withdrawal?.anchor?.cutoff = .init(month: 2, day: 30)
         #expect(AgreementValidator.validate(agreement).map(\.pointer) == ["/rules/withdrawal/anchor/cutoff"])
@@ -189,8 +201,10 @@ import Testing
         #expect(found.first?.explanation.contains("takes effect on 2022-05-01") == true)
         // A notice period alone closes a window every day: nothing is listed.
         let paris = try F.dataset("paris-agreement")
-        #expect(!DeadlineProjection.deadlines(for: paris, from: F.date("2022-01-01"), through: F.date("2022-12-31"))
-            .contains { $0.kind == .withdrawalNoticeDeadline })
+        #expect(
+            !DeadlineProjection.deadlines(for: paris, from: F.date("2022-01-01"), through: F.date("2022-12-31"))
+                .contains { $0.kind == .withdrawalNoticeDeadline }
+        )
     }
 
     /// The listed windows are the ones the engine reports: on any day in force, a party's window closes on a

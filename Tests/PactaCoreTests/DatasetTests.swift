@@ -46,7 +46,15 @@ import Testing
         .init(agreement: "paris-agreement", party: "US", asOf: "2020-11-03", status: .withdrawalPending, since: "2016-11-04", lastDay: "2020-11-03"),
         .init(agreement: "paris-agreement", party: "US", asOf: "2020-11-04", status: .withdrawn, since: "2020-11-04", lastDay: "2020-11-03"),
         // Deposited its acceptance on 2021-01-20: consented (it had signed in 2016), bound 30 days later.
-        .init(agreement: "paris-agreement", party: "US", asOf: "2021-02-18", status: .consented, since: "2021-01-20", boundFrom: "2021-02-19", eventId: "consent-us-2021"),
+        .init(
+            agreement: "paris-agreement",
+            party: "US",
+            asOf: "2021-02-18",
+            status: .consented,
+            since: "2021-01-20",
+            boundFrom: "2021-02-19",
+            eventId: "consent-us-2021"
+        ),
         .init(agreement: "paris-agreement", party: "US", asOf: "2021-01-19", status: .withdrawn, since: "2020-11-04", lastDay: "2020-11-03"),
         // Before the recorded entry into force of 2016-11-04, the day it would be bound is not in the record.
         .init(agreement: "paris-agreement", party: "US", asOf: "2016-09-02", status: .signatory),
@@ -64,16 +72,38 @@ import Testing
         // UNESCO: 31 December of the year after the notice; the US's return in 2023.
         .init(agreement: "unesco-constitution", party: "US", asOf: "2019-01-01", status: .withdrawn, since: "2018-12-31", lastDay: "2018-12-30"),
         .init(agreement: "unesco-constitution", party: "US", asOf: "2024-01-01", status: .party, since: "2023-07-11"),
-        .init(agreement: "unesco-constitution", party: "US", asOf: "2026-11-29", status: .withdrawalPending, since: "2023-07-11", lastDay: "2026-12-30"),
+        .init(
+            agreement: "unesco-constitution",
+            party: "US",
+            asOf: "2026-11-29",
+            status: .withdrawalPending,
+            since: "2023-07-11",
+            lastDay: "2026-12-30"
+        ),
         // Energy Charter Treaty: one year counted from the day after receipt.
         .init(agreement: "energy-charter-treaty", party: "GB", asOf: "2025-04-27", status: .withdrawn, since: "2025-04-27", lastDay: "2025-04-26"),
         .init(agreement: "energy-charter-treaty", party: "EU", asOf: "2025-06-27", status: .withdrawalPending, lastDay: "2025-06-27"),
         // Ottawa: the first day of the sixth month after the month of deposit; six months for withdrawal.
         .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2006-06-01", status: .party, since: "2006-06-01"),
         // No signature on record: a deposit alone makes a consented state.
-        .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2006-05-31", status: .consented, since: "2005-12-27", boundFrom: "2006-06-01", eventId: "consent-ua-2005"),
+        .init(
+            agreement: "ottawa-mine-ban-convention",
+            party: "UA",
+            asOf: "2006-05-31",
+            status: .consented,
+            since: "2005-12-27",
+            boundFrom: "2006-06-01",
+            eventId: "consent-ua-2005"
+        ),
         .init(agreement: "ottawa-mine-ban-convention", party: "UA", asOf: "2005-12-26", status: .notParty),
-        .init(agreement: "ottawa-mine-ban-convention", party: "LT", asOf: "2025-12-27", status: .withdrawn, since: "2025-12-27", lastDay: "2025-12-26"),
+        .init(
+            agreement: "ottawa-mine-ban-convention",
+            party: "LT",
+            asOf: "2025-12-27",
+            status: .withdrawn,
+            since: "2025-12-27",
+            lastDay: "2025-12-26"
+        ),
         .init(agreement: "ottawa-mine-ban-convention", party: "FI", asOf: "2026-01-09", status: .withdrawalPending, lastDay: "2026-01-09"),
         // ICRW: 30 June of the year after, for a notice received after 1 January; out from the start of 30 June.
         .init(agreement: "icrw", party: "JP", asOf: "2019-06-29", status: .withdrawalPending, lastDay: "2019-06-29"),
@@ -89,9 +119,25 @@ import Testing
         // Istanbul: three months, then the first day of the next month.
         .init(agreement: "istanbul-convention", party: "TR", asOf: "2021-07-01", status: .withdrawn, since: "2021-07-01", lastDay: "2021-06-30"),
         .init(agreement: "istanbul-convention", party: "EU", asOf: "2023-10-01", status: .party, since: "2023-10-01"),
-        .init(agreement: "istanbul-convention", party: "EU", asOf: "2023-09-30", status: .consented, since: "2023-06-28", boundFrom: "2023-10-01", eventId: "consent-eu-2023"),
+        .init(
+            agreement: "istanbul-convention",
+            party: "EU",
+            asOf: "2023-09-30",
+            status: .consented,
+            since: "2023-06-28",
+            boundFrom: "2023-10-01",
+            eventId: "consent-eu-2023"
+        ),
         // Kyoto: Russia's ratification met the threshold; it is bound from the entry into force, 90 days on.
-        .init(agreement: "kyoto-protocol", party: "RU", asOf: "2005-02-15", status: .consented, since: "2004-11-18", boundFrom: "2005-02-16", eventId: "consent-ru-2004"),
+        .init(
+            agreement: "kyoto-protocol",
+            party: "RU",
+            asOf: "2005-02-15",
+            status: .consented,
+            since: "2004-11-18",
+            boundFrom: "2005-02-16",
+            eventId: "consent-ru-2004"
+        ),
         .init(agreement: "kyoto-protocol", party: "RU", asOf: "2005-02-16", status: .party, since: "2005-02-16"),
         // NATO: bound on deposit of accession.
         .init(agreement: "north-atlantic-treaty", party: "FI", asOf: "2023-04-04", status: .party, since: "2023-04-04"),
@@ -101,8 +147,22 @@ import Testing
         .init(agreement: "ctbt", party: "RU", asOf: "2026-01-01", status: .signatory),
         // ATT: the United States signed in 2013 and withdrew its signature on 2019-07-18: not a party, the act named.
         .init(agreement: "arms-trade-treaty", party: "US", asOf: "2019-07-17", status: .signatory),
-        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2019-07-18", status: .notParty, since: "2019-07-18", eventId: "signaturewithdrawn-us-2019"),
-        .init(agreement: "arms-trade-treaty", party: "US", asOf: "2026-11-29", status: .notParty, since: "2019-07-18", eventId: "signaturewithdrawn-us-2019"),
+        .init(
+            agreement: "arms-trade-treaty",
+            party: "US",
+            asOf: "2019-07-18",
+            status: .notParty,
+            since: "2019-07-18",
+            eventId: "signaturewithdrawn-us-2019"
+        ),
+        .init(
+            agreement: "arms-trade-treaty",
+            party: "US",
+            asOf: "2026-11-29",
+            status: .notParty,
+            since: "2019-07-18",
+            eventId: "signaturewithdrawn-us-2019"
+        ),
     ]
 
     @Test(arguments: partyCases)
@@ -137,15 +197,48 @@ import Testing
         // Bilateral withdrawal ends the agreement.
         .init(agreement: "inf-treaty", asOf: "2019-05-01", state: .terminationPending, entry: "1988-06-01", lastDayInForce: "2019-08-01"),
         .init(agreement: "inf-treaty", asOf: "2019-08-02", state: .terminated, entry: "1988-06-01", lastDayInForce: "2019-08-01"),
-        .init(agreement: "us-iran-treaty-of-amity", asOf: "2019-01-01", state: .terminationPending, entry: "1957-06-16", lastDayInForce: "2019-10-02"),
+        .init(
+            agreement: "us-iran-treaty-of-amity",
+            asOf: "2019-01-01",
+            state: .terminationPending,
+            entry: "1957-06-16",
+            lastDayInForce: "2019-10-02"
+        ),
         // Fixed term extended once by agreement, then expired.
-        .init(agreement: "new-start", asOf: "2021-01-01", state: .inForce, entry: "2011-02-05", lastDayInForce: "2021-02-04", termStart: "2011-02-05"),
-        .init(agreement: "new-start", asOf: "2021-03-01", state: .inForce, entry: "2011-02-05", lastDayInForce: "2026-02-04", termStart: "2021-02-05"),
+        .init(
+            agreement: "new-start",
+            asOf: "2021-01-01",
+            state: .inForce,
+            entry: "2011-02-05",
+            lastDayInForce: "2021-02-04",
+            termStart: "2011-02-05"
+        ),
+        .init(
+            agreement: "new-start",
+            asOf: "2021-03-01",
+            state: .inForce,
+            entry: "2011-02-05",
+            lastDayInForce: "2026-02-04",
+            termStart: "2021-02-05"
+        ),
         .init(agreement: "new-start", asOf: "2026-02-05", state: .expired, entry: "2011-02-05", lastDayInForce: "2026-02-04"),
         // Automatic renewal; notice at least six months before the expiry date.
-        .init(agreement: "russia-ukraine-friendship-treaty", asOf: "2018-09-01", state: .inForce, entry: "1999-04-01", termStart: "2009-04-01", noticeDeadline: "2018-10-01"),
+        .init(
+            agreement: "russia-ukraine-friendship-treaty",
+            asOf: "2018-09-01",
+            state: .inForce,
+            entry: "1999-04-01",
+            termStart: "2009-04-01",
+            noticeDeadline: "2018-10-01"
+        ),
         .init(agreement: "russia-ukraine-friendship-treaty", asOf: "2019-04-01", state: .expired, entry: "1999-04-01", lastDayInForce: "2019-03-31"),
-        .init(agreement: "china-russia-treaty-of-good-neighbourliness", asOf: "2022-03-01", state: .inForce, entry: "2002-02-28", termStart: "2022-02-28"),
+        .init(
+            agreement: "china-russia-treaty-of-good-neighbourliness",
+            asOf: "2022-03-01",
+            state: .inForce,
+            entry: "2002-02-28",
+            termStart: "2022-02-28"
+        ),
         // A fixed term with no renewal.
         .init(agreement: "usmca", asOf: "2026-11-29", state: .inForce, entry: "2020-07-01", lastDayInForce: "2036-06-30"),
         // Multilateral agreements continue when parties leave.

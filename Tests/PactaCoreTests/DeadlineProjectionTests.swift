@@ -61,7 +61,9 @@ import Testing
 
     @Test func aNoticeSchedulesAnEndWithTheNotifyingParty() throws {
         let agreement = try Fixtures.renewing(
-            entry: "2020-01-01", events: [Fixtures.notice(by: "BB", sent: "2022-03-01")])
+            entry: "2020-01-01",
+            events: [Fixtures.notice(by: "BB", sent: "2022-03-01")]
+        )
         let items = DeadlineProjection.deadlines(for: agreement, from: d("2022-01-01"), through: d("2023-12-31"))
         let end = try #require(items.first { $0.kind == .scheduledEnd })
         #expect(end.date == d("2022-12-31"))
@@ -74,7 +76,9 @@ import Testing
         // Notice on 2022-03-01 meets the deadline of 2022-10-02 (2022-12-31 − P90D); a window opening after the
         // notice must still list that deadline, as the window opening before it does.
         let agreement = try Fixtures.renewing(
-            entry: "2020-01-01", events: [Fixtures.notice(by: "BB", sent: "2022-03-01")])
+            entry: "2020-01-01",
+            events: [Fixtures.notice(by: "BB", sent: "2022-03-01")]
+        )
         let wide = DeadlineProjection.deadlines(for: agreement, from: d("2022-01-01"), through: d("2022-12-31"))
         let deadline = try #require(wide.first { $0.kind == .noticeDeadline })
         for opening in [d("2022-03-02"), deadline.date] {

@@ -17,9 +17,16 @@ import Testing
     @Test func infTreatyWasTerminatedByTheUnitedStatesWithdrawal() throws {
         let status = RulesEngine.evaluate(try Fixtures.dataset("inf-treaty"), asOf: Fixtures.date("2026-11-29"))
         #expect(status.state == .terminated)
-        #expect(status.endCause == EndCause(
-            kind: .terminated, reason: .withdrawal, party: "US", rule: "withdrawal",
-            article: try Fixtures.dataset("inf-treaty").rules.withdrawal?.article))
+        #expect(
+            status.endCause
+                == EndCause(
+                    kind: .terminated,
+                    reason: .withdrawal,
+                    party: "US",
+                    rule: "withdrawal",
+                    article: try Fixtures.dataset("inf-treaty").rules.withdrawal?.article
+                )
+        )
     }
 
     @Test func treatyOfAmityWasTerminatedByTheUnitedStatesWithdrawal() throws {

@@ -18,19 +18,32 @@ enum Fixtures {
 
     /// A bilateral agreement renewing every `renewal` after an initial `term`, with GSOMIA-style notice.
     static func renewing(
-        entry: String = "2016-11-23", term: String = "P1Y", renewal: String = "P1Y", maxRenewals: Int? = nil,
-        notice: String = "P90D", counting: TerminationRule.DeadlineCounting = .beforeLastDayInForce,
-        noticeDate: TerminationRule.NoticeDate = .receipt, events: [Event] = []
+        entry: String = "2016-11-23",
+        term: String = "P1Y",
+        renewal: String = "P1Y",
+        maxRenewals: Int? = nil,
+        notice: String = "P90D",
+        counting: TerminationRule.DeadlineCounting = .beforeLastDayInForce,
+        noticeDate: TerminationRule.NoticeDate = .receipt,
+        events: [Event] = []
     ) throws -> Agreement {
         Agreement(
-            id: "test", title: "Test agreement", kind: .bilateral, parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            id: "test",
+            title: "Test agreement",
+            kind: .bilateral,
+            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onDate, date: date(entry)),
                 term: TermRule(kind: .fixed, length: try Period(parsing: term)),
                 renewal: RenewalRule(period: try Period(parsing: renewal), maxRenewals: maxRenewals),
                 termination: TerminationRule(
-                    notice: try Period(parsing: notice), counting: counting, noticeDate: noticeDate)),
-            events: events)
+                    notice: try Period(parsing: notice),
+                    counting: counting,
+                    noticeDate: noticeDate
+                )
+            ),
+            events: events
+        )
     }
 
     static func notice(_ id: String = "n1", by party: String = "AA", sent: String, received: String? = nil) -> Event {

@@ -19,39 +19,84 @@ import Testing
         .init(asOf: "2016-01-01", state: .notYetInForce),
         .init(asOf: "2016-11-22", state: .notYetInForce),
         .init(
-            asOf: "2016-11-23", state: .inForce, term: (1, "2016-11-23", "2017-11-22"), noticeDeadline: "2017-08-24",
-            nextRenewal: "2017-11-23"),
+            asOf: "2016-11-23",
+            state: .inForce,
+            term: (1, "2016-11-23", "2017-11-22"),
+            noticeDeadline: "2017-08-24",
+            nextRenewal: "2017-11-23"
+        ),
         .init(
-            asOf: "2017-06-01", state: .inForce, term: (1, "2016-11-23", "2017-11-22"), noticeDeadline: "2017-08-24",
-            nextRenewal: "2017-11-23"),
+            asOf: "2017-06-01",
+            state: .inForce,
+            term: (1, "2016-11-23", "2017-11-22"),
+            noticeDeadline: "2017-08-24",
+            nextRenewal: "2017-11-23"
+        ),
         // Past term 1's deadline, the next one that can stop a renewal is term 2's.
         .init(
-            asOf: "2017-09-01", state: .inForce, term: (1, "2016-11-23", "2017-11-22"), noticeDeadline: "2018-08-24",
-            nextRenewal: "2017-11-23"),
+            asOf: "2017-09-01",
+            state: .inForce,
+            term: (1, "2016-11-23", "2017-11-22"),
+            noticeDeadline: "2018-08-24",
+            nextRenewal: "2017-11-23"
+        ),
         .init(
-            asOf: "2019-08-22", state: .inForce, term: (3, "2018-11-23", "2019-11-22"), noticeDeadline: "2019-08-24",
-            nextRenewal: "2019-11-23"),
+            asOf: "2019-08-22",
+            state: .inForce,
+            term: (3, "2018-11-23", "2019-11-22"),
+            noticeDeadline: "2019-08-24",
+            nextRenewal: "2019-11-23"
+        ),
         .init(
-            asOf: "2019-08-23", state: .terminationPending, term: (3, "2018-11-23", "2019-11-22"),
-            lastDayInForce: "2019-11-22"),
+            asOf: "2019-08-23",
+            state: .terminationPending,
+            term: (3, "2018-11-23", "2019-11-22"),
+            lastDayInForce: "2019-11-22"
+        ),
         .init(
-            asOf: "2019-09-01", state: .terminationPending, term: (3, "2018-11-23", "2019-11-22"),
-            lastDayInForce: "2019-11-22"),
+            asOf: "2019-09-01",
+            state: .terminationPending,
+            term: (3, "2018-11-23", "2019-11-22"),
+            lastDayInForce: "2019-11-22"
+        ),
         .init(
-            asOf: "2019-11-22", state: .inForce, term: (3, "2018-11-23", "2019-11-22"), noticeDeadline: "2020-08-24",
-            nextRenewal: "2019-11-23", suspendedNotice: true),
+            asOf: "2019-11-22",
+            state: .inForce,
+            term: (3, "2018-11-23", "2019-11-22"),
+            noticeDeadline: "2020-08-24",
+            nextRenewal: "2019-11-23",
+            suspendedNotice: true
+        ),
         .init(
-            asOf: "2019-12-01", state: .inForce, term: (4, "2019-11-23", "2020-11-22"), noticeDeadline: "2020-08-24",
-            nextRenewal: "2020-11-23", suspendedNotice: true),
+            asOf: "2019-12-01",
+            state: .inForce,
+            term: (4, "2019-11-23", "2020-11-22"),
+            noticeDeadline: "2020-08-24",
+            nextRenewal: "2020-11-23",
+            suspendedNotice: true
+        ),
         .init(
-            asOf: "2023-03-20", state: .inForce, term: (7, "2022-11-23", "2023-11-22"), noticeDeadline: "2023-08-24",
-            nextRenewal: "2023-11-23", suspendedNotice: true),
+            asOf: "2023-03-20",
+            state: .inForce,
+            term: (7, "2022-11-23", "2023-11-22"),
+            noticeDeadline: "2023-08-24",
+            nextRenewal: "2023-11-23",
+            suspendedNotice: true
+        ),
         .init(
-            asOf: "2023-06-01", state: .inForce, term: (7, "2022-11-23", "2023-11-22"), noticeDeadline: "2023-08-24",
-            nextRenewal: "2023-11-23"),
+            asOf: "2023-06-01",
+            state: .inForce,
+            term: (7, "2022-11-23", "2023-11-22"),
+            noticeDeadline: "2023-08-24",
+            nextRenewal: "2023-11-23"
+        ),
         .init(
-            asOf: "2026-11-29", state: .inForce, term: (11, "2026-11-23", "2027-11-22"), noticeDeadline: "2027-08-24",
-            nextRenewal: "2027-11-23"),
+            asOf: "2026-11-29",
+            state: .inForce,
+            term: (11, "2026-11-23", "2027-11-22"),
+            noticeDeadline: "2027-08-24",
+            nextRenewal: "2027-11-23"
+        ),
     ]
 
     @Test(arguments: expectations)

@@ -23,7 +23,8 @@ import Testing
         if lifecycle.tail != nil { tally.tails += 1 }
         if !lifecycle.isComplete { tally.cut += 1 }
         var days: Set<CalendarDate> = [.minimum, .maximum, Fixtures.date("1500-06-01"), Fixtures.date("9000-02-28")]
-        let changes = lifecycle.stateChanges.map(\.from)
+        let changes =
+            lifecycle.stateChanges.map(\.from)
             + lifecycle.items.map(\.date) + lifecycle.runs.flatMap { [$0.start, $0.end].compactMap { $0 } }
         for day in changes {
             for offset in -1...1 { if let near = try? day.addingDays(offset) { days.insert(near) } }
@@ -56,7 +57,10 @@ import Testing
             }
             tally.windows += 1
             let engine = DeadlineProjection.deadlines(for: agreement, from: from, through: to)
-            #expect(found == engine, "\(agreement.id) \(from)…\(to): lifecycle \(found.map { "\($0.date) \($0.kind)" }), engine \(engine.map { "\($0.date) \($0.kind)" })")
+            #expect(
+                found == engine,
+                "\(agreement.id) \(from)…\(to): lifecycle \(found.map { "\($0.date) \($0.kind)" }), engine \(engine.map { "\($0.date) \($0.kind)" })"
+            )
         }
     }
 
@@ -106,7 +110,8 @@ import Testing
         for _ in 0..<12 {
             let start = random.int(in: Self.first1900...Self.last2400)
             windows.append(
-                (try CalendarDate(dayNumber: start), try CalendarDate(dayNumber: start + random.int(in: 0...120))))
+                (try CalendarDate(dayNumber: start), try CalendarDate(dayNumber: start + random.int(in: 0...120)))
+            )
         }
         var compared = 0
         var withdrawalWindows = 0
@@ -137,7 +142,8 @@ import Testing
             #expect(
                 index.stateCounts(on: from, replacing: replacing)
                     == Self.histogram(written.map { RulesEngine.state(of: $0, asOf: from) }),
-                "state counts with writes on \(from)")
+                "state counts with writes on \(from)"
+            )
         }
         #expect(compared > 1_000)
         #expect(withdrawalWindows > 10)
@@ -201,7 +207,8 @@ extension SplitMix64 {
                         checked += 1
                         #expect(
                             LifecycleIndex.PhaseTable.isNear(item.date, phases, months: months),
-                            "\(agreement.id): \(item.kind) on \(item.date) is off the phases \(phases.sorted())")
+                            "\(agreement.id): \(item.kind) on \(item.date) is off the phases \(phases.sorted())"
+                        )
                     }
                     guard to < last, let next = try? to.addingDays(1) else { break }
                     from = next

@@ -8,8 +8,13 @@ import Testing
     typealias F = Fixtures
 
     static let article50 = WithdrawalRule(
-        notice: .years(2), noticeDate: .dispatch, counting: .sameCalendarDate, effectDate: .lastDayBound,
-        negotiation: .init(extensible: true, endsOnWithdrawalAgreement: true, article: "Art. 50(3)"), article: "Art. 50")
+        notice: .years(2),
+        noticeDate: .dispatch,
+        counting: .sameCalendarDate,
+        effectDate: .lastDayBound,
+        negotiation: .init(extensible: true, endsOnWithdrawalAgreement: true, article: "Art. 50(3)"),
+        article: "Art. 50"
+    )
 
     static func agreement(_ rule: WithdrawalRule = article50, events: [Event]) -> Agreement {
         WithdrawalShapeTests.multilateral(withdrawal: rule, events: [WithdrawalShapeTests.withdrawalNotice("AA", "2017-03-29", id: "n")] + events)
@@ -91,7 +96,9 @@ import Testing
         var plain = Self.article50
         plain.negotiation = nil
         let unclaused = RulesEngine.evaluate(
-            Self.agreement(plain, events: [Self.extended("e", on: "2018-01-01", until: "2019-10-31")]), asOf: F.date("2018-06-01"))
+            Self.agreement(plain, events: [Self.extended("e", on: "2018-01-01", until: "2019-10-31")]),
+            asOf: F.date("2018-06-01")
+        )
         #expect(unclaused.parties[0].lastDayAsParty == F.date("2019-03-29"))
         #expect(unclaused.parties[0].withdrawalExtensions == nil)
         #expect(unclaused.flags.map(\.code) == [.extensionWithoutEffect])
@@ -104,7 +111,8 @@ import Testing
         #expect(status.flags.map(\.code) == [.withdrawalAgreementWithoutEffect])
         let stray = WithdrawalShapeTests.multilateral(
             withdrawal: Self.article50,
-            events: [Event(id: "wa", type: .withdrawalAgreementInForce, date: F.date("2019-06-01"), party: "BB")])
+            events: [Event(id: "wa", type: .withdrawalAgreementInForce, date: F.date("2019-06-01"), party: "BB")]
+        )
         let strayStatus = RulesEngine.evaluate(stray, asOf: F.date("2019-07-01"))
         #expect(strayStatus.parties[1].status == .party)
         #expect(strayStatus.flags.map(\.code) == [.withdrawalAgreementWithoutEffect])
@@ -126,6 +134,7 @@ import Testing
         NoSilentNoOpTests.checkEquivalence(
             Self.agreement(events: [
                 Self.extended("e1", on: "2019-03-20", until: "2019-06-30"), Self.extended("e2", on: "2019-06-30", until: "2019-12-31"),
-            ]))
+            ])
+        )
     }
 }

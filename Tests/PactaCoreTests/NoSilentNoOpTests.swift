@@ -12,16 +12,20 @@ import Testing
     /// parties (nothing about them on record), CC only signed, DD consented in 2005.
     static func convention(events: [Event], withdrawal: Bool = true) -> Agreement {
         Agreement(
-            id: "convention", title: "A convention", kind: .multilateral,
+            id: "convention",
+            title: "A convention",
+            kind: .multilateral,
             parties: ["AA", "BB", "CC", "DD"].map { Party(code: $0, name: $0) },
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onDate, date: F.date("2000-01-01")),
                 term: TermRule(kind: .indefinite),
-                withdrawal: withdrawal ? WithdrawalRule(notice: .years(1), noticeDate: .receipt) : nil),
+                withdrawal: withdrawal ? WithdrawalRule(notice: .years(1), noticeDate: .receipt) : nil
+            ),
             events: [
                 Event(id: "signature-cc", type: .signature, date: F.date("1999-06-01"), party: "CC"),
                 Event(id: "consent-dd", type: .consent, date: F.date("2005-03-01"), party: "DD"),
-            ] + events)
+            ] + events
+        )
     }
 
     static func flags(_ status: AgreementStatus, _ code: StatusFlag.Code) -> [StatusFlag] {
@@ -194,7 +198,8 @@ import Testing
         let before = RulesEngine.evaluate(agreement, asOf: F.date("2026-11-29"))
         #expect(Self.flags(before, .extensionWithoutEffect).isEmpty)
         agreement.events.append(
-            Event(id: "late-extension", type: .extensionAgreed, date: F.date("2026-06-01"), period: .years(1)))
+            Event(id: "late-extension", type: .extensionAgreed, date: F.date("2026-06-01"), period: .years(1))
+        )
         let status = RulesEngine.evaluate(agreement, asOf: F.date("2026-11-29"))
         #expect(status.state == .expired)
         #expect(Self.flags(status, .extensionWithoutEffect).map(\.eventId) == ["late-extension"])

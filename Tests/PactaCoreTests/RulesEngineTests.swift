@@ -116,13 +116,19 @@ import Testing
         #expect(status.currentTerm?.start == F.date("9999-11-23"))
         #expect(status.undetermined.map(\.field) == ["currentTerm.lastDay"])
         let daily = try F.renewing(entry: "0001-01-01", term: "P1D", renewal: "P1D", notice: "P0D")
-        #expect(RulesEngine.evaluate(daily, asOf: F.date("9999-12-30")).currentTerm?.index == CalendarDate.maximum.dayNumber - CalendarDate.minimum.dayNumber)
+        #expect(
+            RulesEngine.evaluate(daily, asOf: F.date("9999-12-30")).currentTerm?.index == CalendarDate.maximum.dayNumber
+                - CalendarDate.minimum.dayNumber
+        )
     }
 
     @Test func anIndefiniteAgreementStaysInForce() throws {
         let agreement = Agreement(
-            id: "x", title: "X", parties: [Party(code: "AA", name: "A")],
-            rules: Rules(entryIntoForce: .init(kind: .onDate, date: F.date("1949-08-24")), term: .init(kind: .indefinite)))
+            id: "x",
+            title: "X",
+            parties: [Party(code: "AA", name: "A")],
+            rules: Rules(entryIntoForce: .init(kind: .onDate, date: F.date("1949-08-24")), term: .init(kind: .indefinite))
+        )
         let status = RulesEngine.evaluate(agreement, asOf: F.date("2024-01-01"))
         #expect(status.state == .inForce)
         #expect(status.currentTerm == Term(index: 1, start: F.date("1949-08-24"), lastDay: nil))

@@ -24,7 +24,8 @@ import Testing
             pointers == [
                 "/id", "/title", "/parties", "/parties/2/code", "/events/0/party", "/events/1/id", "/events/1/party",
                 "/events/1/refersTo", "/events/2/source",
-            ])
+            ]
+        )
     }
 
     @Test func onlyTheNotifyingPartyMaySuspendResumeOrRevokeItsNotice() throws {
@@ -55,8 +56,11 @@ import Testing
 
     @Test func incompleteRulesAreRejected() {
         let rules = Rules(
-            entryIntoForce: .init(kind: .onDate), term: .init(kind: .fixed),
-            renewal: nil, termination: .init(notice: .days(90), counting: .beforeLastDayInForce, noticeDate: .receipt))
+            entryIntoForce: .init(kind: .onDate),
+            term: .init(kind: .fixed),
+            renewal: nil,
+            termination: .init(notice: .days(90), counting: .beforeLastDayInForce, noticeDate: .receipt)
+        )
         let pointers = AgreementValidator.validate(rules).map(\.pointer)
         #expect(pointers == ["/rules/entryIntoForce/date", "/rules/term/length", "/rules/termination"])
     }

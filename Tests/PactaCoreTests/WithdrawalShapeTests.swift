@@ -8,12 +8,17 @@ import Testing
 
     static func multilateral(withdrawal: WithdrawalRule?, events: [Event]) -> Agreement {
         Agreement(
-            id: "m", title: "M", kind: .multilateral,
+            id: "m",
+            title: "M",
+            kind: .multilateral,
             parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B"), Party(code: "CC", name: "C")],
             rules: Rules(
-                entryIntoForce: .init(kind: .onDate, date: F.date("2000-01-01")), term: .init(kind: .indefinite),
-                withdrawal: withdrawal),
-            events: events)
+                entryIntoForce: .init(kind: .onDate, date: F.date("2000-01-01")),
+                term: .init(kind: .indefinite),
+                withdrawal: withdrawal
+            ),
+            events: events
+        )
     }
 
     static func withdrawalNotice(_ party: String, _ date: String, id: String = "w1") -> Event {
@@ -40,7 +45,9 @@ import Testing
     @Test func onlyTheHolderMayWithdraw() {
         let rule = WithdrawalRule(notice: .years(1), holders: ["AA"])
         let agreement = Self.multilateral(
-            withdrawal: rule, events: [Self.withdrawalNotice("AA", "2020-01-10"), Self.withdrawalNotice("BB", "2020-01-10", id: "w2")])
+            withdrawal: rule,
+            events: [Self.withdrawalNotice("AA", "2020-01-10"), Self.withdrawalNotice("BB", "2020-01-10", id: "w2")]
+        )
         let status = RulesEngine.evaluate(agreement, asOf: F.date("2021-06-01"))
         #expect(status.parties.map(\.status) == [.withdrawn, .party, .party])
         #expect(status.flags.map(\.code) == [.noticeWithoutClause])
@@ -48,7 +55,9 @@ import Testing
 
     @Test func withoutAWithdrawalClauseANoticeHasNoEffect() {
         let status = RulesEngine.evaluate(
-            Self.multilateral(withdrawal: nil, events: [Self.withdrawalNotice("CC", "1997-08-25")]), asOf: F.date("2000-01-01"))
+            Self.multilateral(withdrawal: nil, events: [Self.withdrawalNotice("CC", "1997-08-25")]),
+            asOf: F.date("2000-01-01")
+        )
         #expect(status.parties[2].status == .party)
         #expect(status.flags.map(\.code) == [.noticeWithoutClause])
     }
@@ -56,11 +65,15 @@ import Testing
     @Test func aNoticeDuringTheLockInHasNoEffect() {
         let rule = WithdrawalRule(notice: .years(1), lockIn: .init(period: .years(3), from: .entryIntoForce))
         let early = RulesEngine.evaluate(
-            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("AA", "2002-12-31")]), asOf: F.date("2005-01-01"))
+            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("AA", "2002-12-31")]),
+            asOf: F.date("2005-01-01")
+        )
         #expect(early.parties[0].status == .party)
         #expect(early.flags.map(\.code) == [.noticeBeforeLockIn])
         let onTime = RulesEngine.evaluate(
-            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("AA", "2003-01-01")]), asOf: F.date("2005-01-01"))
+            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("AA", "2003-01-01")]),
+            asOf: F.date("2005-01-01")
+        )
         #expect(onTime.parties[0].lastDayAsParty == F.date("2003-12-31"))
     }
 
@@ -76,7 +89,9 @@ import Testing
     @Test func aCalendarAnchorCanNameTheLastDayBound() {
         let rule = WithdrawalRule(anchor: .init(month: 12, day: 31, yearsAfterNotice: 1), effectDate: .lastDayBound)
         let status = RulesEngine.evaluate(
-            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("BB", "2020-12-31")]), asOf: F.date("2021-06-01"))
+            Self.multilateral(withdrawal: rule, events: [Self.withdrawalNotice("BB", "2020-12-31")]),
+            asOf: F.date("2021-06-01")
+        )
         #expect(status.parties[1].lastDayAsParty == F.date("2021-12-31"))
     }
 
@@ -104,10 +119,15 @@ import Testing
 
     @Test func aFixedTermCanContinueIndefinitely() {
         let agreement = Agreement(
-            id: "x", title: "X", kind: .bilateral, parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            id: "x",
+            title: "X",
+            kind: .bilateral,
+            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
             rules: Rules(
                 entryIntoForce: .init(kind: .onDate, date: F.date("1957-06-16")),
-                term: .init(kind: .fixedThenIndefinite, length: .years(10))))
+                term: .init(kind: .fixedThenIndefinite, length: .years(10))
+            )
+        )
         let status = RulesEngine.evaluate(agreement, asOf: F.date("2000-01-01"))
         #expect(status.state == .inForce)
         #expect(status.currentTerm == Term(index: 2, start: F.date("1967-06-16"), lastDay: nil))
@@ -118,12 +138,16 @@ import Testing
     @Test func theNthConsentPlusADelaySnappedToTheMonth() {
         let consents = (1...3).map { Event(id: "c\($0)", type: .consent, date: F.date("2001-0\($0)-15"), party: ["AA", "BB", "CC"][$0 - 1]) }
         let agreement = Agreement(
-            id: "x", title: "X", kind: .multilateral,
+            id: "x",
+            title: "X",
+            kind: .multilateral,
             parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B"), Party(code: "CC", name: "C")],
             rules: Rules(
                 entryIntoForce: .init(kind: .afterConsents, consentsRequired: 2, delay: .days(60), snap: .firstDayOfNextMonth),
-                term: .init(kind: .indefinite)),
-            events: consents)
+                term: .init(kind: .indefinite)
+            ),
+            events: consents
+        )
         let status = RulesEngine.evaluate(agreement, asOf: F.date("2001-06-01"))
         // The 2nd consent (15 Feb) + 60 days = 16 April; the first day of the next month is 1 May.
         #expect(status.entryIntoForce == F.date("2001-05-01"))
@@ -132,7 +156,11 @@ import Testing
 
     @Test func timelineListsEventsAndProjectedDates() throws {
         let timeline = RulesEngine.timeline(
-            try F.dataset("gsomia"), asOf: F.date("2019-08-22"), from: F.date("2019-01-01"), to: F.date("2020-12-31"))
+            try F.dataset("gsomia"),
+            asOf: F.date("2019-08-22"),
+            from: F.date("2019-01-01"),
+            to: F.date("2020-12-31")
+        )
         let kinds = timeline.items.map { "\($0.date) \($0.kind.rawValue)" }
         #expect(kinds.contains("2019-08-24 noticeDeadline"))
         #expect(kinds.contains("2019-11-23 termStart"))
@@ -140,7 +168,12 @@ import Testing
         #expect(timeline.items.allSatisfy { $0.projected == ($0.date > F.date("2019-08-22")) })
         #expect(!kinds.contains { $0.hasSuffix("event") && $0.hasPrefix("2019-08-23") })
         let wide = RulesEngine.timeline(
-            try F.dataset("gsomia"), asOf: F.date("2019-08-22"), from: .minimum, to: .maximum, limit: 50)
+            try F.dataset("gsomia"),
+            asOf: F.date("2019-08-22"),
+            from: .minimum,
+            to: .maximum,
+            limit: 50
+        )
         #expect(wide.truncated)
         #expect(wide.items.count == 50)
     }

@@ -11,18 +11,28 @@ import Testing
         try await TestApp.run { app, client in
             let body = ByteBuffer(string: sampleDocument())
             let none = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: [.contentType: "application/json"], body: body)
+                uri: "/v1/agreements",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: body
+            )
             #expect(none.status == .unauthorized)
             #expect(none.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
             #expect(none.headers[.contentType] == "application/problem+json")
             let wrong = try await client.execute(
-                uri: "/v1/agreements", method: .post,
-                headers: [.contentType: "application/json", .authorization: "Bearer pacta_wrong"], body: body)
+                uri: "/v1/agreements",
+                method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer pacta_wrong"],
+                body: body
+            )
             #expect(wrong.status == .unauthorized)
             #expect(!wrong.text.contains("pacta_wrong"))
             let basic = try await client.execute(
-                uri: "/v1/agreements", method: .post,
-                headers: [.contentType: "application/json", .authorization: "Basic \(app.token)"], body: body)
+                uri: "/v1/agreements",
+                method: .post,
+                headers: [.contentType: "application/json", .authorization: "Basic \(app.token)"],
+                body: body
+            )
             #expect(basic.status == .unauthorized)
             for method in [HTTPRequest.Method.put, .delete] {
                 #expect(try await client.execute(uri: "/v1/agreements/gsomia", method: method).status == .unauthorized)
@@ -34,7 +44,11 @@ import Testing
     @Test func createThenReadThenReplaceThenDelete() async throws {
         try await TestApp.run { app, client in
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument())
+            )
             #expect(created.status == .created)
             #expect(created.headers[.location] == "/v1/agreements/sample")
             let etag = try #require(created.headers[.eTag])
@@ -45,15 +59,21 @@ import Testing
             var headers = app.auth
             headers[.ifMatch] = etag
             let replaced = try await client.execute(
-                uri: "/v1/agreements/sample", method: .put, headers: headers,
-                body: ByteBuffer(string: sampleDocument(renewal: "P2Y")))
+                uri: "/v1/agreements/sample",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument(renewal: "P2Y"))
+            )
             #expect(replaced.status == .ok)
             let newTag = try #require(replaced.headers[.eTag])
             #expect(newTag != etag)
 
             let stale = try await client.execute(
-                uri: "/v1/agreements/sample", method: .put, headers: headers,
-                body: ByteBuffer(string: sampleDocument(renewal: "P3Y")))
+                uri: "/v1/agreements/sample",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument(renewal: "P3Y"))
+            )
             #expect(stale.status == .preconditionFailed)
             #expect(try stale.json()["type"] as? String == "urn:pacta:problem:precondition-failed")
 
@@ -71,8 +91,11 @@ import Testing
     @Test func anExistingIdIs409() async throws {
         try await TestApp.run { app, client in
             let response = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth,
-                body: ByteBuffer(string: sampleDocument(id: "gsomia")))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument(id: "gsomia"))
+            )
             #expect(response.status == .conflict)
             #expect(try response.json()["type"] as? String == "urn:pacta:problem:conflict")
         }
@@ -82,7 +105,11 @@ import Testing
         try await TestApp.run { app, client in
             for body in ["{", "not json", "{\"id\": }", "\u{FF}\u{FE}"] {
                 let response = try await client.execute(
-                    uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: body))
+                    uri: "/v1/agreements",
+                    method: .post,
+                    headers: app.auth,
+                    body: ByteBuffer(string: body)
+                )
                 #expect(response.status == .badRequest, "\(body)")
                 #expect(response.headers[.contentType] == "application/problem+json")
             }
@@ -95,14 +122,22 @@ import Testing
                 var headers = app.auth
                 headers[.contentType] = contentType
                 let response = try await client.execute(
-                    uri: "/v1/agreements", method: .post, headers: headers, body: ByteBuffer(string: sampleDocument()))
+                    uri: "/v1/agreements",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: sampleDocument())
+                )
                 #expect(response.status == .unsupportedMediaType)
                 #expect(try response.json()["type"] as? String == "urn:pacta:problem:unsupported-media-type")
             }
             var headers = app.auth
             headers[.contentType] = nil
             let missing = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: headers, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument())
+            )
             #expect(missing.status == .unsupportedMediaType)
         }
     }
@@ -113,8 +148,11 @@ import Testing
         try await TestApp.run(limits: limits) { app, client in
             let padding = String(repeating: "x", count: 4096)
             let response = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth,
-                body: ByteBuffer(string: sampleDocument(extra: ", \"summary\": \"\(padding)\"")))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument(extra: ", \"summary\": \"\(padding)\""))
+            )
             #expect(response.status == .contentTooLarge)
             #expect(response.headers[.contentType] == "application/problem+json")
             #expect(try await client.execute(uri: "/v1/agreements/sample", method: .get).status == .notFound)
@@ -134,7 +172,11 @@ import Testing
     func invalidDocumentsAre422WithTheField(_ body: String, _ pointer: String) async throws {
         try await TestApp.run { app, client in
             let response = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: body))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: body)
+            )
             #expect(response.status == .unprocessableContent)
             let json = try response.json()
             #expect(json["type"] as? String == "urn:pacta:problem:validation")
@@ -148,8 +190,11 @@ import Testing
             let before = try await client.execute(uri: "/v1/agreements/gsomia", method: .get)
             for method in [HTTPRequest.Method.put, .delete] {
                 let response = try await client.execute(
-                    uri: "/v1/agreements/gsomia", method: method, headers: app.auth,
-                    body: ByteBuffer(string: String(buffer: before.body)))
+                    uri: "/v1/agreements/gsomia",
+                    method: method,
+                    headers: app.auth,
+                    body: ByteBuffer(string: String(buffer: before.body))
+                )
                 #expect(response.status.code == 428)
                 #expect(response.headers[.contentType] == "application/problem+json")
                 #expect(try response.json()["type"] as? String == "urn:pacta:problem:precondition-required")
@@ -164,14 +209,20 @@ import Testing
             var headers = app.auth
             headers[.ifMatch] = "*"
             let renamed = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .put, headers: headers,
-                body: ByteBuffer(string: sampleDocument(id: "other")))
+                uri: "/v1/agreements/gsomia",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument(id: "other"))
+            )
             #expect(renamed.status == .unprocessableContent)
             let errors = try #require(try renamed.json()["errors"] as? [[String: Any]])
             #expect(errors.contains { $0["pointer"] as? String == "/id" })
             let dropped = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .put, headers: headers,
-                body: ByteBuffer(string: sampleDocument(id: "gsomia")))
+                uri: "/v1/agreements/gsomia",
+                method: .put,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument(id: "gsomia"))
+            )
             #expect(dropped.status == .unprocessableContent)
             let dropErrors = try #require(try dropped.json()["errors"] as? [[String: Any]])
             #expect(dropErrors.contains { $0["pointer"] as? String == "/events/0" })
@@ -185,7 +236,11 @@ import Testing
                              "source": "https://example.org/hypothetical"}]}
                 """
             let appended = try await client.execute(
-                uri: "/v1/agreements/gsomia/events", method: .post, headers: app.auth, body: ByteBuffer(string: notice))
+                uri: "/v1/agreements/gsomia/events",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: notice)
+            )
             #expect(appended.status == .created)
             let items = try #require(try appended.json()["items"] as? [[String: Any]])
             #expect(items.first?["id"] as? String == "e6")
@@ -199,7 +254,11 @@ import Testing
                             {"type": "noticeRevoked", "date": "2027-09-01", "refersTo": "missing"}]}
                 """
             let rejected = try await client.execute(
-                uri: "/v1/agreements/gsomia/events", method: .post, headers: app.auth, body: ByteBuffer(string: mixed))
+                uri: "/v1/agreements/gsomia/events",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: mixed)
+            )
             #expect(rejected.status == .unprocessableContent)
             let errors = try #require(try rejected.json()["errors"] as? [[String: Any]])
             #expect(errors.map { $0["pointer"] as? String } == ["/events/1/refersTo"])
@@ -212,7 +271,11 @@ import Testing
         try await TestApp.run { app, client in
             for id in ["a-one", "b-two", "c-three"] {
                 let response = try await client.execute(
-                    uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument(id: id)))
+                    uri: "/v1/agreements",
+                    method: .post,
+                    headers: app.auth,
+                    body: ByteBuffer(string: sampleDocument(id: id))
+                )
                 #expect(response.status == .created)
             }
             var ids: [String] = []

@@ -136,8 +136,11 @@ struct AppConfigurationTests {
         for source in sources {
             let recorder = KeyRecorder()
             let reader = try await AppConfiguration.reader(
-                flags: source.flags, environment: source.environment, environmentFile: source.file,
-                accessReporter: recorder)
+                flags: source.flags,
+                environment: source.environment,
+                environmentFile: source.file,
+                accessReporter: recorder
+            )
             #expect(try AppConfiguration(reader: reader).databaseURL?.host == "db", "\(source.name)")
             #expect(recorder.secretKeys.withLock { $0 } == ["pacta.database.url"], "\(source.name)")
         }

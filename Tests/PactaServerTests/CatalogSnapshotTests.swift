@@ -24,8 +24,12 @@ import Testing
                     do {
                         return .success(
                             try await catalog.appendEvents(
-                                [NewEvent(type: .signature, date: date)], to: id,
-                                expected: .exactly(created.version), check: { _, _ in }))
+                                [NewEvent(type: .signature, date: date)],
+                                to: id,
+                                expected: .exactly(created.version),
+                                check: { _, _ in }
+                            )
+                        )
                     } catch { return .failure(error) }
                 }
             }
@@ -145,7 +149,13 @@ import Testing
         var after: Deadline.SortKey?
         while true {
             let page = try await snapshot.deadlinePage(
-                from: from, to: to, after: after, limit: 7, filter: { _ in true }, work: work)
+                from: from,
+                to: to,
+                after: after,
+                limit: 7,
+                filter: { _ in true },
+                work: work
+            )
             paged += page.items
             after = page.items.last?.sortKey
             if !page.hasMore { break }
@@ -155,7 +165,11 @@ import Testing
         // The index rebuilt for the written catalog, reusing the unchanged lifecycles, answers the same.
         let writtenIds = Set(writes.map(\.0))
         let rebuilt = LifecycleBuilds.build(
-            snapshot.ordered, reusing: index, changed: writtenIds, threads: 1)
+            snapshot.ordered,
+            reusing: index,
+            changed: writtenIds,
+            threads: 1
+        )
         #expect(rebuilt.states(on: asOf) == carriedStates)
         #expect(Array(rebuilt.window(from: from, through: to)) == carried)
         #expect(snapshot.catalogTag == fresh.catalogTag)

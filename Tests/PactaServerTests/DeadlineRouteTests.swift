@@ -11,7 +11,8 @@ import Testing
 
 /// Builds the app like ``TestApp`` does, with a configuration hook for CORS and metrics.
 private func withApp(
-    _ configure: (inout AppConfiguration) -> Void = { _ in }, adding extra: [Agreement] = [],
+    _ configure: (inout AppConfiguration) -> Void = { _ in },
+    adding extra: [Agreement] = [],
     _ body: @Sendable (SQLiteAgreementStore, any TestClientProtocol) async throws -> Void
 ) async throws {
     let store = try SQLiteAgreementStore.inMemory()
@@ -25,11 +26,16 @@ private func withApp(
 
 private func sample(_ id: String, party: String) -> Agreement {
     Agreement(
-        id: id, title: "Sample \(id)", parties: [Party(code: party, name: party), Party(code: "ZZ", name: "Z")],
+        id: id,
+        title: "Sample \(id)",
+        parties: [Party(code: party, name: party), Party(code: "ZZ", name: "Z")],
         rules: Rules(
             entryIntoForce: EntryIntoForceRule(kind: .onDate, date: try! CalendarDate(parsing: "2020-01-01")),
-            term: TermRule(kind: .fixed, length: .years(1)), renewal: RenewalRule(period: .years(1)),
-            termination: TerminationRule(notice: .days(30), counting: .beforeLastDayInForce, noticeDate: .dispatch)))
+            term: TermRule(kind: .fixed, length: .years(1)),
+            renewal: RenewalRule(period: .years(1)),
+            termination: TerminationRule(notice: .days(30), counting: .beforeLastDayInForce, noticeDate: .dispatch)
+        )
+    )
 }
 
 @Suite struct DeadlineRouteTests {
@@ -61,7 +67,8 @@ private func sample(_ id: String, party: String) -> Agreement {
     @Test func deadlinesFilterByKindPartyAndWindow() async throws {
         try await withApp(adding: [sample("alpha", party: "AA"), sample("beta", party: "BB")]) { _, client in
             let byKind = try await client.execute(
-                uri: "/v1/deadlines?from=2030-01-01&to=2039-12-31&kind=renewal", method: .get
+                uri: "/v1/deadlines?from=2030-01-01&to=2039-12-31&kind=renewal",
+                method: .get
             ).json()
             let kinds = Set((byKind["items"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
             #expect(kinds == ["renewal"])
@@ -261,7 +268,10 @@ private func sample(_ id: String, party: String) -> Agreement {
     @Test func corsIsOffByDefault() async throws {
         try await withApp { _, client in
             let response = try await client.execute(
-                uri: "/v1/deadlines", method: .get, headers: [.origin: "https://dash.example.org"])
+                uri: "/v1/deadlines",
+                method: .get,
+                headers: [.origin: "https://dash.example.org"]
+            )
             #expect(response.status == .ok)
             #expect(response.headers[.accessControlAllowOrigin] == nil)
         }
@@ -271,28 +281,38 @@ private func sample(_ id: String, party: String) -> Agreement {
         let configure: (inout AppConfiguration) -> Void = { $0.corsOrigins = ["https://dash.example.org"] }
         try await withApp(configure) { _, client in
             let preflight = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .options,
+                uri: "/v1/agreements/gsomia",
+                method: .options,
                 headers: [
                     .origin: "https://dash.example.org", .accessControlRequestMethod: "PUT",
                     .accessControlRequestHeaders: "authorization, content-type, if-match",
-                ])
+                ]
+            )
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[.accessControlAllowOrigin] == "https://dash.example.org")
             #expect(preflight.headers[.accessControlAllowMethods]?.contains("PUT") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("If-Match") == true)
 
             let read = try await client.execute(
-                uri: "/v1/summary", method: .get, headers: [.origin: "https://dash.example.org"])
+                uri: "/v1/summary",
+                method: .get,
+                headers: [.origin: "https://dash.example.org"]
+            )
             #expect(read.headers[.accessControlAllowOrigin] == "https://dash.example.org")
             #expect(read.headers[.accessControlExposeHeaders]?.contains("ETag") == true)
             #expect(read.headers[values: .vary].contains("Origin"))
 
             let stranger = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .options,
-                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "DELETE"])
+                uri: "/v1/agreements/gsomia",
+                method: .options,
+                headers: [.origin: "https://evil.example", .accessControlRequestMethod: "DELETE"]
+            )
             #expect(stranger.headers[.accessControlAllowOrigin] == nil)
             let strangerRead = try await client.execute(
-                uri: "/v1/summary", method: .get, headers: [.origin: "https://evil.example"])
+                uri: "/v1/summary",
+                method: .get,
+                headers: [.origin: "https://evil.example"]
+            )
             #expect(strangerRead.status == .ok)
             #expect(strangerRead.headers[.accessControlAllowOrigin] == nil)
         }

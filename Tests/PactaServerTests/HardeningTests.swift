@@ -20,13 +20,20 @@ import Testing
             #expect(!String(describing: listed).contains(token))
             let headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: headers, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument())
+            )
             #expect(created.status == .created)
 
             #expect(try await app.store.revokeToken(name: "newsroom"))
             #expect(try await app.store.revokeToken(name: "newsroom") == false)
             let afterRevoke = try await client.execute(
-                uri: "/v1/agreements/sample", method: .delete, headers: headers)
+                uri: "/v1/agreements/sample",
+                method: .delete,
+                headers: headers
+            )
             #expect(afterRevoke.status == .unauthorized)
             #expect(afterRevoke.headers[.wwwAuthenticate] == "Bearer realm=\"pacta\"")
             #expect(!afterRevoke.text.contains(token))
@@ -63,10 +70,16 @@ import Testing
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             let wrong = try await client.execute(
-                uri: "/v1/agreements", method: .get, headers: [.authorization: "Bearer pacta_nope"])
+                uri: "/v1/agreements",
+                method: .get,
+                headers: [.authorization: "Bearer pacta_nope"]
+            )
             #expect(wrong.status == .unauthorized)
             let authorised = try await client.execute(
-                uri: "/v1/agreements/gsomia", method: .get, headers: [.authorization: "Bearer \(app.token)"])
+                uri: "/v1/agreements/gsomia",
+                method: .get,
+                headers: [.authorization: "Bearer \(app.token)"]
+            )
             #expect(authorised.status == .ok)
         }
     }
@@ -80,7 +93,12 @@ import Testing
 }
 
 @Suite struct LimitTests {
-    func post(_ client: some TestClientProtocol, _ app: TestApp, _ body: String, uri: String = "/v1/agreements")
+    func post(
+        _ client: some TestClientProtocol,
+        _ app: TestApp,
+        _ body: String,
+        uri: String = "/v1/agreements"
+    )
         async throws -> TestResponse
     {
         try await client.execute(uri: uri, method: .post, headers: app.auth, body: ByteBuffer(string: body))
@@ -136,7 +154,10 @@ import Testing
         try await TestApp.run(limits: limits) { app, client in
             // The document is level 1; x's value is 2, y's 3, z's 4 and w's 5.
             let response = try await post(
-                client, app, sampleDocument(extra: #", "x": {"y": {"z": {"w": {"v": 1}}}}"#))
+                client,
+                app,
+                sampleDocument(extra: #", "x": {"y": {"z": {"w": {"v": 1}}}}"#)
+            )
             #expect(response.status == .unprocessableContent)
             #expect(response.text.contains(#""pointer":"/x/y/z/w""#))
             #expect(response.text.contains("nests deeper than 4 levels"))
@@ -157,7 +178,10 @@ import Testing
         limits.maxHeaderBytes = 4096
         try await TestApp.run(limits: limits, testing: .live) { _, client in
             let response = try await client.execute(
-                uri: "/healthz", method: .get, headers: [HTTPField.Name("X-Padding")!: String(repeating: "a", count: 8000)])
+                uri: "/healthz",
+                method: .get,
+                headers: [HTTPField.Name("X-Padding")!: String(repeating: "a", count: 8000)]
+            )
             #expect(response.status.code == 431)
             #expect(response.headers[.contentType] == "application/problem+json")
             #expect(response.text.contains("urn:pacta:problem:headers-too-large"))
@@ -170,7 +194,11 @@ import Testing
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             }
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument())
+            )
             #expect(created.status == .created)
         }
     }
@@ -212,11 +240,20 @@ import Testing
             var headers = app.auth
             headers[name] = "create-1"
             _ = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: headers, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: sampleDocument())
+            )
             headers[name] = "append-2"
             _ = try await client.execute(
-                uri: "/v1/agreements/sample/events", method: .post, headers: headers,
-                body: ByteBuffer(string: #"{"events": [{"type": "signature", "date": "2019-01-01"}, {"type": "entryIntoForce", "date": "2020-01-01"}]}"#))
+                uri: "/v1/agreements/sample/events",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(
+                    string: #"{"events": [{"type": "signature", "date": "2019-01-01"}, {"type": "entryIntoForce", "date": "2020-01-01"}]}"#
+                )
+            )
             headers[name] = "delete-3"
             headers[.ifMatch] = "*"
             #expect(try await client.execute(uri: "/v1/agreements/sample", method: .delete, headers: headers).status == .noContent)

@@ -6,11 +6,11 @@ import PactaCore
 import ServiceLifecycleTestKit
 import Testing
 
+@testable import PactaServer
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-
-@testable import PactaServer
 
 @Suite struct IntegrityRouteTests {
     @Test(arguments: ["/v1/agreements?asOf", "/v1/deadlines?from", "/v1/calendar.ics?alarm", "/v1/agreements?&&"])
@@ -74,8 +74,12 @@ import FoundationXML
         agreement.shortTitle = nil
         let svg = try #require(
             TimelineSVG.render(
-                agreement, asOf: try CalendarDate(parsing: "2020-01-01"), from: try CalendarDate(parsing: "2016-01-01"),
-                to: try CalendarDate(parsing: "2024-01-01")))
+                agreement,
+                asOf: try CalendarDate(parsing: "2020-01-01"),
+                from: try CalendarDate(parsing: "2016-01-01"),
+                to: try CalendarDate(parsing: "2024-01-01")
+            )
+        )
         let parser = XMLParser(data: Data(svg))
         #expect(parser.parse(), "\(String(describing: parser.parserError))")
     }
@@ -85,8 +89,12 @@ import FoundationXML
             let asOf = try CalendarDate(parsing: "2026-11-29")
             let svg = try #require(
                 TimelineSVG.render(
-                    agreement, asOf: asOf, from: TimelineSVG.defaultStart(for: agreement, asOf: asOf),
-                    to: TimelineSVG.defaultEnd(for: agreement, asOf: asOf)))
+                    agreement,
+                    asOf: asOf,
+                    from: TimelineSVG.defaultStart(for: agreement, asOf: asOf),
+                    to: TimelineSVG.defaultEnd(for: agreement, asOf: asOf)
+                )
+            )
             #expect(XMLParser(data: Data(svg)).parse(), "\(agreement.id)")
         }
     }
@@ -95,7 +103,11 @@ import FoundationXML
         try await TestApp.run { app, client in
             let document = sampleDocument(id: "old").replacingOccurrences(of: "2020-01-01", with: "1800-01-01")
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: document))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: document)
+            )
             #expect(created.status == .created)
             #expect(try await client.execute(uri: "/v1/agreements/old/timeline.svg", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/v1/agreements/old/timeline", method: .get).status == .ok)
@@ -107,13 +119,25 @@ import FoundationXML
         limits.maxEventsPerAgreement = 3
         try await TestApp.run(limits: limits) { app, client in
             _ = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument())
+            )
             let events = #"{"events": [{"type": "signature", "date": "2019-01-01"}, {"type": "signature", "date": "2019-01-02"}]}"#
             let first = try await client.execute(
-                uri: "/v1/agreements/sample/events", method: .post, headers: app.auth, body: ByteBuffer(string: events))
+                uri: "/v1/agreements/sample/events",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: events)
+            )
             #expect(first.status == .created)
             let second = try await client.execute(
-                uri: "/v1/agreements/sample/events", method: .post, headers: app.auth, body: ByteBuffer(string: events))
+                uri: "/v1/agreements/sample/events",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: events)
+            )
             #expect(second.status == .unprocessableContent)
             let stored = try await client.execute(uri: "/v1/agreements/sample/events", method: .get)
             #expect(try (stored.json()["items"] as? [Any])?.count == 2)
@@ -174,7 +198,12 @@ import FoundationXML
         let started = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let jobs = (0..<threads).map { _ in
-            Task { try await work.run { started.signal(); release.wait() } }
+            Task {
+                try await work.run {
+                    started.signal()
+                    release.wait()
+                }
+            }
         }
         let cooperativeTaskRan = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {

@@ -10,8 +10,12 @@ struct LogFormatTests {
         let date = Date(timeIntervalSince1970: 1_764_930_558.123_4)
         let line = try #require(
             handler.render(
-                level: .info, message: "request",
-                metadata: ["request_id": "abc", "status": "200", "level": "spoofed", "nested": ["a": "b"]], at: date))
+                level: .info,
+                message: "request",
+                metadata: ["request_id": "abc", "status": "200", "level": "spoofed", "nested": ["a": "b"]],
+                at: date
+            )
+        )
         #expect(line.last == UInt8(ascii: "\n"))
         #expect(!line.dropLast().contains(UInt8(ascii: "\n")))
         let object = try #require(JSONSerialization.jsonObject(with: line) as? [String: Any])

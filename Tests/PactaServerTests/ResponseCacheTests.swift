@@ -24,7 +24,11 @@ import Testing
                              "source": "https://example.org/hypothetical"}]}
                 """
             let appended = try await client.execute(
-                uri: "/v1/agreements/gsomia/events", method: .post, headers: app.auth, body: ByteBuffer(string: notice))
+                uri: "/v1/agreements/gsomia/events",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: notice)
+            )
             #expect(appended.status == .created)
             let after = try await client.execute(uri: uri, method: .get)
             #expect(try after.json()["state"] as? String == "terminationPending")

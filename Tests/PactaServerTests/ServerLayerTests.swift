@@ -39,7 +39,11 @@ import Testing
     @Test func aCreatedAgreementsLocationKeepsItsSlashes() async throws {
         try await TestApp.run { app, client in
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument())
+            )
             #expect(created.status == .created)
             #expect(created.headers[.location] == "/v1/agreements/sample")
         }
@@ -50,7 +54,11 @@ import Testing
     @Test func parallelAppendsWithTheSameIfMatchCommitExactlyOnce() async throws {
         try await TestApp.run { app, client in
             let created = try await client.execute(
-                uri: "/v1/agreements", method: .post, headers: app.auth, body: ByteBuffer(string: sampleDocument()))
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument())
+            )
             let etag = try #require(created.headers[.eTag])
             var headers = app.auth
             headers[.ifMatch] = etag
@@ -62,7 +70,9 @@ import Testing
                     group.addTask {
                         let body = #"{"events": [{"type": "signature", "date": "2019-01-\#(day < 10 ? "0" : "")\#(day)"}]}"#
                         return try await client.execute(
-                            uri: "/v1/agreements/sample/events", method: .post, headers: sharedHeaders,
+                            uri: "/v1/agreements/sample/events",
+                            method: .post,
+                            headers: sharedHeaders,
                             body: ByteBuffer(string: body)
                         ).status
                     }
@@ -88,7 +98,10 @@ import Testing
             #expect(post.status == .methodNotAllowed)
             #expect(post.headers[.allow]?.contains("GET") == true)
             let metrics = try await client.execute(
-                uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(app.token)"])
+                uri: "/metrics",
+                method: .get,
+                headers: [.authorization: "Bearer \(app.token)"]
+            )
             let text = metrics.text
             #expect(text.contains(#"pacta_http_requests_total{method="GET",route="/healthz",status="200"}"#))
             #expect(text.contains("# HELP pacta_http_requests_total HTTP requests answered"))
@@ -101,7 +114,8 @@ import Testing
         #expect(response.status == .notFound)
         #expect(response.headers[.contentType] == "application/problem+json")
         let body = try #require(
-            JSONSerialization.jsonObject(with: Problem.agreementNotFound("x").body()) as? [String: Any])
+            JSONSerialization.jsonObject(with: Problem.agreementNotFound("x").body()) as? [String: Any]
+        )
         #expect(body["type"] as? String == ProblemType.notFound.rawValue)
         #expect(body["status"] as? Int == 404)
     }

@@ -143,8 +143,11 @@ import Yams
         let configure: (inout AppConfiguration) -> Void = { $0.requireTokenForReads = true }
         try await TestApp.run(configure: configure) { app, client in
             let anonymous = try await client.execute(
-                uri: "/v1/agreements/gsomia/simulate", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: body))
+                uri: "/v1/agreements/gsomia/simulate",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: body)
+            )
             #expect(anonymous.status == .unauthorized)
             #expect(try await client.execute(uri: "/healthz", method: .head).status == .ok)
         }

@@ -18,7 +18,8 @@ struct TestApp {
     let token: String
 
     static func run(
-        limits: Limits = Limits(), testing: TestingSetup = .router,
+        limits: Limits = Limits(),
+        testing: TestingSetup = .router,
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestApp, any TestClientProtocol) async throws -> Void
     ) async throws {

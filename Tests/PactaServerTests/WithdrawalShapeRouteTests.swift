@@ -21,7 +21,8 @@ import Testing
     @Test func theDeadlinesFilterByTheNewKind() async throws {
         try await TestApp.run { _, client in
             let json = try await client.execute(
-                uri: "/v1/deadlines?kind=withdrawalNoticeDeadline&from=2018-01-01&to=2018-12-31", method: .get
+                uri: "/v1/deadlines?kind=withdrawalNoticeDeadline&from=2018-01-01&to=2018-12-31",
+                method: .get
             ).json()
             let items = try #require(json["items"] as? [[String: Any]])
             #expect(items.contains { $0["agreementId"] as? String == "icrw" && $0["date"] as? String == "2018-01-01" })

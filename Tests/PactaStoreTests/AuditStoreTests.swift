@@ -15,7 +15,11 @@ import Testing
             let appended = try await store.appendEvents([event], to: "sample", expected: .any, audit: alice, check: { _, _ in })
             var renamed = appended.stored.agreement
             renamed.title = "Renamed"
-            let replaced = try await store.replace(renamed, expected: .exactly(appended.stored.version), audit: AuditContext(actor: "bob", requestId: "req-3"))
+            let replaced = try await store.replace(
+                renamed,
+                expected: .exactly(appended.stored.version),
+                audit: AuditContext(actor: "bob", requestId: "req-3")
+            )
             try await store.delete(id: "sample", expected: .any, audit: alice)
 
             let history = try await store.history(id: "sample")
@@ -68,8 +72,13 @@ import Testing
                 let queue = try DatabaseQueue(path: path)
                 var v1 = DatabaseMigrator()
                 v1.registerMigration("v1") { db in
-                    try db.execute(sql: "CREATE TABLE agreement (id TEXT PRIMARY KEY, document TEXT NOT NULL, etag TEXT NOT NULL, createdAt TEXT NOT NULL, updatedAt TEXT NOT NULL)")
-                    try db.execute(sql: "CREATE TABLE token (name TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, createdAt TEXT NOT NULL, revokedAt TEXT)")
+                    try db.execute(
+                        sql:
+                            "CREATE TABLE agreement (id TEXT PRIMARY KEY, document TEXT NOT NULL, etag TEXT NOT NULL, createdAt TEXT NOT NULL, updatedAt TEXT NOT NULL)"
+                    )
+                    try db.execute(
+                        sql: "CREATE TABLE token (name TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE, createdAt TEXT NOT NULL, revokedAt TEXT)"
+                    )
                     try db.execute(sql: "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 }
                 try v1.migrate(queue)

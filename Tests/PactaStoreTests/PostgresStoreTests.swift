@@ -64,7 +64,9 @@ import Testing
             }
             #expect(seeded == 1)
             _ = try await stores[1].appendEvents(
-                [NewEvent(type: .signature, date: try CalendarDate(parsing: "2000-01-01"))], to: "sample")
+                [NewEvent(type: .signature, date: try CalendarDate(parsing: "2000-01-01"))],
+                to: "sample"
+            )
             #expect(try await stores[2].agreement(id: "sample")?.agreement.events.count == 1)
             for store in stores { try await store.close() }
         }

@@ -7,10 +7,14 @@ import Testing
 @Suite struct SQLiteAgreementStoreTests {
     static func sample(_ id: String = "sample") throws -> Agreement {
         Agreement(
-            id: id, title: "Sample", parties: [Party(code: "AA", name: "A")],
+            id: id,
+            title: "Sample",
+            parties: [Party(code: "AA", name: "A")],
             rules: Rules(
                 entryIntoForce: .init(kind: .onDate, date: try CalendarDate(parsing: "2000-01-01")),
-                term: .init(kind: .indefinite)))
+                term: .init(kind: .indefinite)
+            )
+        )
     }
 
     /// A fresh database file in a temporary directory, removed afterwards.

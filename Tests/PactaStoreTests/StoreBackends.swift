@@ -72,6 +72,7 @@ enum PostgresTestSchema {
         guard ProcessInfo.processInfo.environment["CI"] == "true" else { return }
         #expect(
             StoreBackend.all.contains(.postgresql),
-            "CI=true but \(StoreBackend.databaseURLVariable) is unset: the PostgreSQL store would go untested")
+            "CI=true but \(StoreBackend.databaseURLVariable) is unset: the PostgreSQL store would go untested"
+        )
     }
 }

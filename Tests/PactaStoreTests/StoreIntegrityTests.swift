@@ -30,7 +30,10 @@ import Testing
             _ = try await store.create(SQLiteAgreementStoreTests.sample())
             _ = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample")
             let seen = try await store.appendEvents(
-                [NewEvent(type: .signature, date: Self.day)], to: "sample", expected: .any, audit: .system
+                [NewEvent(type: .signature, date: Self.day)],
+                to: "sample",
+                expected: .any,
+                audit: .system
             ) { proposed, firstNew in
                 #expect(firstNew == 1)
                 #expect(proposed.events.map(\.id) == ["e1", "e2"])
@@ -38,14 +41,19 @@ import Testing
             #expect(seen.events.map(\.id) == ["e2"])
             await #expect(throws: StoreError.invalid([])) {
                 try await store.appendEvents(
-                    [NewEvent(type: .signature, date: Self.day)], to: "sample", expected: .any, audit: .system
+                    [NewEvent(type: .signature, date: Self.day)],
+                    to: "sample",
+                    expected: .any,
+                    audit: .system
                 ) { _, _ in throw StoreError.invalid([]) }
             }
             #expect(try await store.agreement(id: "sample")?.agreement.events.count == 2)
         }
     }
 
-    @Test(arguments: StoreBackend.all) func aReplacementThatDropsOrChangesARecordedEventIsRefusedEvenWithIfMatchStar(backend: StoreBackend) async throws {
+    @Test(arguments: StoreBackend.all) func aReplacementThatDropsOrChangesARecordedEventIsRefusedEvenWithIfMatchStar(
+        backend: StoreBackend
+    ) async throws {
         try await backend.withStore { store in
             _ = try await store.create(SQLiteAgreementStoreTests.sample())
             let appended = try await store.appendEvents([NewEvent(type: .signature, date: Self.day)], to: "sample")
@@ -129,8 +137,10 @@ import Testing
                     group.addTask {
                         do {
                             let appended = try await store.appendEvents(
-                                [NewEvent(type: .signature, date: Self.day)], to: "sample",
-                                expected: .exactly(created.version))
+                                [NewEvent(type: .signature, date: Self.day)],
+                                to: "sample",
+                                expected: .exactly(created.version)
+                            )
                             return .success(appended.stored.version)
                         } catch {
                             return .failure(error)

@@ -15,7 +15,9 @@ import Testing
             let a = try await store.create(SQLiteAgreementStoreTests.sample("a"))
             let b = try await store.create(SQLiteAgreementStoreTests.sample("b"))
             let appended = try await store.appendEvents(
-                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "a")
+                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))],
+                to: "a"
+            )
             let deleted = try await store.delete(id: "b", expected: .any, audit: .system)
             #expect(a.revision < b.revision)
             #expect(b.revision < appended.stored.revision)
@@ -35,7 +37,9 @@ import Testing
             _ = try await store.create(SQLiteAgreementStoreTests.sample("b"))
             _ = try await store.create(SQLiteAgreementStoreTests.sample("c"))
             let appended = try await store.appendEvents(
-                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))], to: "b")
+                [NewEvent(type: .signature, date: try CalendarDate(parsing: "1999-01-01"))],
+                to: "b"
+            )
             let deleted = try await store.delete(id: "c", expected: .any, audit: .system)
             let changes = try await store.changes(after: seen, limit: 100)
             #expect(changes.map(\.id) == ["b", "c"])
@@ -107,7 +111,9 @@ import Testing
     @Test func aVersionTwoDatabaseGetsBareVersionsAndRevisions() async throws {
         try await SQLiteAgreementStoreTests.withTemporaryFile { path in
             let document = String(
-                decoding: try JSONEncoder().encode(try SQLiteAgreementStoreTests.sample("old")), as: UTF8.self)
+                decoding: try JSONEncoder().encode(try SQLiteAgreementStoreTests.sample("old")),
+                as: UTF8.self
+            )
             do {
                 let queue = try DatabaseQueue(path: path)
                 var migrator = SQLiteAgreementStore.migrator
@@ -116,9 +122,11 @@ import Testing
                 try await queue.write { db in
                     try db.execute(
                         sql: "INSERT INTO agreement (id, document, etag, createdAt, updatedAt) VALUES ('old', ?, '\"abc\"', 'x', 'x')",
-                        arguments: [document])
+                        arguments: [document]
+                    )
                     try db.execute(
-                        sql: "INSERT INTO audit (agreementId, at, action, etagAfter, changes) VALUES ('old', 'x', 'seed', '\"abc\"', '[]')")
+                        sql: "INSERT INTO audit (agreementId, at, action, etagAfter, changes) VALUES ('old', 'x', 'seed', '\"abc\"', '[]')"
+                    )
                 }
             }
             let store = try SQLiteAgreementStore(path: path)

@@ -122,18 +122,32 @@ public struct PeriodicRun: Sendable {
 
     /// A run said like `renewalPrototype` and `noticePrototype` (items the walk said).
     init(
-        start: CalendarDate, end: CalendarDate?, schedule: TermSchedule, agreement: Agreement,
-        noticePrototype: Deadline?, renewalPrototype: Deadline
+        start: CalendarDate,
+        end: CalendarDate?,
+        schedule: TermSchedule,
+        agreement: Agreement,
+        noticePrototype: Deadline?,
+        renewalPrototype: Deadline
     ) {
         self.init(
-            start: start, end: end, schedule: schedule, termination: agreement.rules.termination,
+            start: start,
+            end: end,
+            schedule: schedule,
+            termination: agreement.rules.termination,
             notice: noticePrototype.map { Wording(rule: $0.rule, article: $0.article, convention: $0.convention) },
-            renewalArticle: renewalPrototype.article, parties: renewalPrototype.parties)
+            renewalArticle: renewalPrototype.article,
+            parties: renewalPrototype.parties
+        )
     }
 
     private init(
-        start: CalendarDate, end: CalendarDate?, schedule: TermSchedule, termination: TerminationRule?,
-        notice: Wording?, renewalArticle: String?, parties: [String]
+        start: CalendarDate,
+        end: CalendarDate?,
+        schedule: TermSchedule,
+        termination: TerminationRule?,
+        notice: Wording?,
+        renewalArticle: String?,
+        parties: [String]
     ) {
         self.start = start
         self.end = end
@@ -152,8 +166,14 @@ public struct PeriodicRun: Sendable {
 
     func ending(on end: CalendarDate?) -> PeriodicRun {
         PeriodicRun(
-            start: start, end: end, schedule: schedule, termination: termination, notice: notice,
-            renewalArticle: renewalArticle, parties: parties)
+            start: start,
+            end: end,
+            schedule: schedule,
+            termination: termination,
+            notice: notice,
+            renewalArticle: renewalArticle,
+            parties: parties
+        )
     }
 
     /// The items dated `from` through `to` and within the run, in date order then kind order.
@@ -184,11 +204,23 @@ public struct PeriodicRun: Sendable {
         switch item.kind {
         case .noticeDeadline:
             return DeadlineProjection.noticeDeadline(
-                on: item.date, term: item.term, nextRenewal: schedule.start(item.term + 1), agreement: agreement,
-                parties: parties, rule: notice?.rule, article: notice?.article, convention: notice?.convention)
+                on: item.date,
+                term: item.term,
+                nextRenewal: schedule.start(item.term + 1),
+                agreement: agreement,
+                parties: parties,
+                rule: notice?.rule,
+                article: notice?.article,
+                convention: notice?.convention
+            )
         default:
             return DeadlineProjection.renewal(
-                on: item.date, term: item.term, agreement: agreement, parties: parties, article: renewalArticle)
+                on: item.date,
+                term: item.term,
+                agreement: agreement,
+                parties: parties,
+                article: renewalArticle
+            )
         }
     }
 

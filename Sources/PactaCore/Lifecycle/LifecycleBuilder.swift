@@ -8,7 +8,8 @@
 /// walk over the whole calendar ends there by itself.
 public enum LifecycleBuilder {
     public static func build(
-        _ agreement: Agreement, stepLimit: Int = DeadlineProjection.defaultStepLimit
+        _ agreement: Agreement,
+        stepLimit: Int = DeadlineProjection.defaultStepLimit
     ) -> AgreementLifecycle {
         if let plan = TailPlan(agreement) {
             // Skip the quiet terms between the entry into force and the first later event, if there are enough of
@@ -24,7 +25,12 @@ public enum LifecycleBuilder {
         // (the walk goes on to 9999-12-31 or its step limit).
         var recorder = WalkRecorder()
         let projection = DeadlineProjection.project(
-            agreement, from: .minimum, through: .maximum, stepLimit: stepLimit, observe: { recorder.observe($0, $1) })
+            agreement,
+            from: .minimum,
+            through: .maximum,
+            stepLimit: stepLimit,
+            observe: { recorder.observe($0, $1) }
+        )
         let through = projection.complete ? CalendarDate.maximum : projection.segments.last?.lastDay ?? .minimum
         return recorder.lifecycle(agreement, items: projection.deadlines, through: through, runs: [])
     }
@@ -33,7 +39,10 @@ public enum LifecycleBuilder {
     /// terms into the tail (but for the `skipping` terms, said by arithmetic checked against the terms walked on each
     /// side), or `nil` if the walk refutes the tail or the skipped terms.
     static func tailLifecycle(
-        _ agreement: Agreement, _ plan: TailPlan, skipping quiet: Range<Int>?, stepLimit: Int
+        _ agreement: Agreement,
+        _ plan: TailPlan,
+        skipping quiet: Range<Int>?,
+        stepLimit: Int
     ) -> AgreementLifecycle? {
         var recorder = WalkRecorder()
         var walked: [Deadline]
@@ -42,14 +51,23 @@ public enum LifecycleBuilder {
                 let headEnd = try? skipFrom.addingDays(-1), let skipThrough = try? resume.addingDays(-1)
             else { return nil }
             let head = DeadlineProjection.project(
-                agreement, from: .minimum, through: headEnd, stepLimit: stepLimit, observe: { recorder.observe($0, $1) })
+                agreement,
+                from: .minimum,
+                through: headEnd,
+                stepLimit: stepLimit,
+                observe: { recorder.observe($0, $1) }
+            )
             guard head.complete, recorder.stateChanges.last?.state == .inForce,
                 let filler = plan.run(startingAt: quiet.lowerBound - 1, in: head.deadlines, for: agreement)
             else { return nil }
             var rest = WalkRecorder(from: resume)
             let after = DeadlineProjection.project(
-                agreement, from: resume, through: plan.checkThrough, stepLimit: stepLimit,
-                observe: { rest.observe($0, $1) })
+                agreement,
+                from: resume,
+                through: plan.checkThrough,
+                stepLimit: stepLimit,
+                observe: { rest.observe($0, $1) }
+            )
             // The skipped terms were in force throughout, and the run says the first term walked after them.
             guard after.complete, rest.stateChanges.first?.state == .inForce,
                 let afterFirst = plan.schedule.start(quiet.upperBound + 1), let firstEnd = try? afterFirst.addingDays(-1),
@@ -57,12 +75,17 @@ public enum LifecycleBuilder {
                     == TailPlan.periodicItems(in: after.deadlines, from: resume, through: firstEnd)
             else { return nil }
             recorder.append(rest)
-            walked = head.deadlines + filler.ending(on: skipThrough).said(from: skipFrom, through: skipThrough, of: agreement)
+            walked =
+                head.deadlines + filler.ending(on: skipThrough).said(from: skipFrom, through: skipThrough, of: agreement)
                 + after.deadlines
         } else {
             let projection = DeadlineProjection.project(
-                agreement, from: .minimum, through: plan.checkThrough, stepLimit: stepLimit,
-                observe: { recorder.observe($0, $1) })
+                agreement,
+                from: .minimum,
+                through: plan.checkThrough,
+                stepLimit: stepLimit,
+                observe: { recorder.observe($0, $1) }
+            )
             guard projection.complete else { return nil }
             walked = projection.deadlines
         }
@@ -134,8 +157,13 @@ public enum LifecycleBuilder {
             let checked = walked.filter { $0.date >= start }
             guard let renewalPrototype = checked.first(where: { $0.kind == .renewal }) else { return nil }
             let tail = PeriodicRun(
-                start: start, end: nil, schedule: schedule, agreement: agreement,
-                noticePrototype: checked.first { $0.kind == .noticeDeadline }, renewalPrototype: renewalPrototype)
+                start: start,
+                end: nil,
+                schedule: schedule,
+                agreement: agreement,
+                noticePrototype: checked.first { $0.kind == .noticeDeadline },
+                renewalPrototype: renewalPrototype
+            )
             let predicted = tail.said(from: start, through: checkThrough, of: agreement)
             return predicted == checked ? tail : nil
         }
@@ -155,8 +183,13 @@ public enum LifecycleBuilder {
             let inTerm = Self.periodicItems(in: walked, from: termStart, through: termEnd)
             guard let renewal = inTerm.first(where: { $0.kind == .renewal && $0.date == termStart }) else { return nil }
             let candidate = PeriodicRun(
-                start: termStart, end: termEnd, schedule: schedule, agreement: agreement,
-                noticePrototype: inTerm.first { $0.kind == .noticeDeadline }, renewalPrototype: renewal)
+                start: termStart,
+                end: termEnd,
+                schedule: schedule,
+                agreement: agreement,
+                noticePrototype: inTerm.first { $0.kind == .noticeDeadline },
+                renewalPrototype: renewal
+            )
             return candidate.said(from: termStart, through: termEnd, of: agreement) == inTerm ? candidate : nil
         }
 
@@ -231,10 +264,17 @@ private struct WalkRecorder {
     }
 
     func lifecycle(
-        _ agreement: Agreement, items: [Deadline], through: CalendarDate, runs: [PeriodicRun]
+        _ agreement: Agreement,
+        items: [Deadline],
+        through: CalendarDate,
+        runs: [PeriodicRun]
     ) -> AgreementLifecycle {
         AgreementLifecycle(
-            agreementId: agreement.id, stateChanges: stateChanges.filter { $0.from <= through }, items: items,
-            runs: runs, explicitThrough: through)
+            agreementId: agreement.id,
+            stateChanges: stateChanges.filter { $0.from <= through },
+            items: items,
+            runs: runs,
+            explicitThrough: through
+        )
     }
 }

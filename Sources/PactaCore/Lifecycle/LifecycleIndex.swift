@@ -190,13 +190,17 @@ public final class LifecycleIndex: Sendable {
     /// answered from their new version (`nil`: deleted) by the engine instead of from their lifecycle, and so
     /// is every agreement whose lifecycle cannot answer for the window (a walk cut at its step limit).
     public func window(
-        from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?] = [:]
+        from: CalendarDate,
+        through to: CalendarDate,
+        replacing: [String: Agreement?] = [:]
     ) -> DeadlineWindow {
         guard from <= to else { return DeadlineWindow([]) }
         var found: [Item] = []
         var explicitCount = 0
         var computed = visit(
-            from: from, through: to, replacing: replacing,
+            from: from,
+            through: to,
+            replacing: replacing,
             explicit: { reference in
                 let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
                 found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
@@ -204,11 +208,13 @@ public final class LifecycleIndex: Sendable {
             },
             run: { reference, item in
                 found.append(
-                    Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term)))
+                    Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term))
+                )
             },
             window: { slot, date in
                 found.append(Item(date: date, kind: .withdrawalNoticeDeadline, slot: Int32(slot), source: .window))
-            })
+            }
+        )
         computed.sort { $0.sortKey < $1.sortKey }
         for (position, deadline) in computed.enumerated() {
             found.append(Item(date: deadline.date, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
@@ -222,8 +228,13 @@ public final class LifecycleIndex: Sendable {
         guard from <= to else { return 0 }
         var total = 0
         let computed = visit(
-            from: from, through: to, replacing: replacing, explicit: { _ in total += 1 }, run: { _, _ in total += 1 },
-            window: { _, _ in total += 1 })
+            from: from,
+            through: to,
+            replacing: replacing,
+            explicit: { _ in total += 1 },
+            run: { _, _ in total += 1 },
+            window: { _, _ in total += 1 }
+        )
         return total + computed.count
     }
 
@@ -231,8 +242,11 @@ public final class LifecycleIndex: Sendable {
     /// particular order) of the agreements whose lifecycle answers for the window and that `replacing` does not
     /// name; returns the engine's items for the others.
     private func visit(
-        from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?],
-        explicit visitExplicit: (ExplicitItem) -> Void, run visitRun: (RunReference, PeriodicRun.Item) -> Void,
+        from: CalendarDate,
+        through to: CalendarDate,
+        replacing: [String: Agreement?],
+        explicit visitExplicit: (ExplicitItem) -> Void,
+        run visitRun: (RunReference, PeriodicRun.Item) -> Void,
         window visitWindow: (Int, CalendarDate) -> Void
     ) -> [Deadline] {
         var computed: [Deadline] = []
@@ -291,7 +305,9 @@ public final class LifecycleIndex: Sendable {
         case .explicit(let index): return lifecycles[Int(item.slot)].items[Int(index)]
         case .run(let run, let term):
             return lifecycles[Int(item.slot)].runs[Int(run)].deadline(
-                PeriodicRun.Item(date: item.date, kind: item.kind, term: term), of: agreement(Int(item.slot)))
+                PeriodicRun.Item(date: item.date, kind: item.kind, term: term),
+                of: agreement(Int(item.slot))
+            )
         case .computed(let position): return computed[Int(position)]
         case .window:
             let agreement = agreement(Int(item.slot))
@@ -319,8 +335,11 @@ public struct DeadlineWindow: RandomAccessCollection, Sendable {
         computed = deadlines
         items = deadlines.indices.map { position in
             LifecycleIndex.Item(
-                date: deadlines[position].date, kind: deadlines[position].kind, slot: -1,
-                source: .computed(Int32(position)))
+                date: deadlines[position].date,
+                kind: deadlines[position].kind,
+                slot: -1,
+                source: .computed(Int32(position))
+            )
         }
     }
 

@@ -23,13 +23,15 @@ public func openStore(_ configuration: AppConfiguration, logger: Logger) async t
         store = try SQLiteAgreementStore(path: configuration.databasePath)
     }
     if configuration.seed {
-        let agreements = try configuration.seedDirectory.map { try BundledData.agreements(in: URL(fileURLWithPath: $0)) }
+        let agreements =
+            try configuration.seedDirectory.map { try BundledData.agreements(in: URL(fileURLWithPath: $0)) }
             ?? BundledData.agreements()
         let inserted = try await store.seedIfNeeded(agreements)
         if inserted > 0 {
             logger.info(
                 "Seeded a new database",
-                metadata: ["agreements": "\(inserted)", "from": "\(configuration.seedDirectory ?? "the bundled dataset")"])
+                metadata: ["agreements": "\(inserted)", "from": "\(configuration.seedDirectory ?? "the bundled dataset")"]
+            )
         }
     }
     return store
@@ -37,15 +39,20 @@ public func openStore(_ configuration: AppConfiguration, logger: Logger) async t
 
 /// Builds the whole application around a store: the in-process entry point for tests and for `pacta serve`.
 public func buildApplication(
-    configuration: AppConfiguration, store: any AgreementStore, logger: Logger
+    configuration: AppConfiguration,
+    store: any AgreementStore,
+    logger: Logger
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, store: store)
     return Application(
         router: router,
         server: .http1(configuration: httpConfiguration(configuration)),
         configuration: .init(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "Pacta"),
-        logger: logger)
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "Pacta"
+        ),
+        logger: logger
+    )
 }
 
 /// HTTP/1 limits: idle timeout, request deadline and header sizes (see ``ConnectionGuardHandler``).
@@ -56,31 +63,47 @@ func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Config
         additionalChannelHandlers: [ConnectionGuardHandler(requestTimeout: requestTimeout)],
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
         httpDecoderConfiguration: .init(
-            maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
-            maxHeaderFieldCount: limits.maxHeaderFields))
+            maxHeaderFieldSize: limits.maxHeaderBytes,
+            maxHeaderListSize: limits.maxHeaderBytes,
+            maxHeaderFieldCount: limits.maxHeaderFields
+        )
+    )
 }
 
 /// The router with every route and middleware, without a server: what router tests drive.
-public func buildRouter(configuration: AppConfiguration, store: any AgreementStore) async throws
+public func buildRouter(
+    configuration: AppConfiguration,
+    store: any AgreementStore
+) async throws
     -> Router<BasicRequestContext>
 {
     // The first index is built on every core: requests are answered meanwhile (from the engine), and the sooner it
     // is ready the sooner they are cheap.
     let catalog = try await AgreementCatalog(
-        store: store, lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount)
+        store: store,
+        lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount
+    )
     let work = HeavyWork(
-        threads: configuration.computeThreads, queueLimit: configuration.computeQueueLimit,
-        budget: .seconds(configuration.computeBudgetSeconds))
+        threads: configuration.computeThreads,
+        queueLimit: configuration.computeQueueLimit,
+        budget: .seconds(configuration.computeBudgetSeconds)
+    )
     let handler = APIHandler(
-        catalog: catalog, limits: configuration.limits, today: configuration.today, work: work,
-        openAPIDocument: BundledData.openAPIDocument())
+        catalog: catalog,
+        limits: configuration.limits,
+        today: configuration.today,
+        work: work,
+        openAPIDocument: BundledData.openAPIDocument()
+    )
     // HEAD on every GET route: the GET's status and headers without the body.
     let router = Router(options: .autoGenerateHeadEndpoints)
     let operations = OperationRegistrations()
     // Compact JSON with stable key order: smaller and faster than the generator's pretty default.
     try handler.registerHandlers(
-        on: operations, configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [HeaderPercentDecoding()])
+        on: operations,
+        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        middlewares: [HeaderPercentDecoding()]
+    )
     // What every answer needs, probes included: its id and log line, metrics, CORS, ETag and problem rendering.
     router.addMiddleware {
         RequestLogMiddleware()
@@ -102,7 +125,11 @@ public func buildRouter(configuration: AppConfiguration, store: any AgreementSto
     router.get("/metrics") { _, _ in
         Response.prometheus(
             PactaMetrics.exposition(
-                registry: configuration.metricsRegistry, snapshot: catalog.snapshot, asOf: configuration.today()))
+                registry: configuration.metricsRegistry,
+                snapshot: catalog.snapshot,
+                asOf: configuration.today()
+            )
+        )
     }
     return router
 }

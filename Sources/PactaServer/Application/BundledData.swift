@@ -4,7 +4,7 @@ import PactaCore
 /// Files compiled into the server: the agreements that seed a new database, and the OpenAPI document.
 public enum BundledData {
     public enum LoadError: Error, CustomStringConvertible {
-                case unreadable(file: String, reason: String)
+        case unreadable(file: String, reason: String)
         case invalid(file: String, issues: [ValidationIssue])
 
         public var description: String {

@@ -40,7 +40,9 @@ final class ShutdownWatchdog {
             source.setEventHandler {
                 queue.asyncAfter(deadline: .now() + .seconds(timeoutSeconds + 1)) {
                     logger.error(
-                        "Shutdown did not finish in time; exiting", metadata: ["timeout_s": "\(timeoutSeconds)"])
+                        "Shutdown did not finish in time; exiting",
+                        metadata: ["timeout_s": "\(timeoutSeconds)"]
+                    )
                     exit(1)
                 }
             }
@@ -59,7 +61,10 @@ final class ShutdownWatchdog {
 /// a graceful shutdown, so the process exits 0; ``ShutdownWatchdog`` ends it one second after the timeout
 /// otherwise.
 public func runUntilTerminated(
-    _ app: some ApplicationProtocol, store: any AgreementStore, configuration: AppConfiguration, logger: Logger
+    _ app: some ApplicationProtocol,
+    store: any AgreementStore,
+    configuration: AppConfiguration,
+    logger: Logger
 ) async throws {
     var groupConfiguration = ServiceGroupConfiguration(
         services: [
@@ -67,7 +72,8 @@ public func runUntilTerminated(
             .init(service: app),
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger)
+        logger: logger
+    )
     groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeoutSeconds)
     let watchdog = ShutdownWatchdog(timeoutSeconds: configuration.shutdownTimeoutSeconds, logger: logger)
     try await ServiceGroup(configuration: groupConfiguration).run()

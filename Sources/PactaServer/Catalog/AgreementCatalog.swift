@@ -29,7 +29,10 @@ public final class AgreementCatalog: Sendable {
         }
 
         private init(
-            byId: [String: StoredAgreement], ordered: [StoredAgreement], revision: Int64, derived: SnapshotDerivations
+            byId: [String: StoredAgreement],
+            ordered: [StoredAgreement],
+            revision: Int64,
+            derived: SnapshotDerivations
         ) {
             self.byId = byId
             self.ordered = ordered
@@ -101,8 +104,11 @@ public final class AgreementCatalog: Sendable {
         let threads = track.index == nil ? lifecycleThreads : 1
         LifecycleBuilds.queue.async {
             let index = LifecycleBuilds.build(
-                snapshot.ordered, reusing: track.index, changed: Set(track.changes.map(\.id)),
-                threads: threads)
+                snapshot.ordered,
+                reusing: track.index,
+                changed: Set(track.changes.map(\.id)),
+                threads: threads
+            )
             Task { await self.install(index, over: track.index, consumed: track.changes.count) }
         }
     }
@@ -131,7 +137,10 @@ public final class AgreementCatalog: Sendable {
     }
 
     public func appendEvents(
-        _ drafts: [NewEvent], to id: String, expected: ExpectedVersion, check: @escaping AppendCheck
+        _ drafts: [NewEvent],
+        to id: String,
+        expected: ExpectedVersion,
+        check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         try await write(id) {
             try await $0.appendEvents(drafts, to: id, expected: expected, audit: .current, check: check)
@@ -145,7 +154,8 @@ public final class AgreementCatalog: Sendable {
     }
 
     private func write<Result: Sendable>(
-        _ id: String, _ body: @Sendable (any AgreementStore) async throws -> Result
+        _ id: String,
+        _ body: @Sendable (any AgreementStore) async throws -> Result
     ) async throws -> Result where Result: StoredAgreementConvertible {
         try await gate.run {
             let result = try await body(store)

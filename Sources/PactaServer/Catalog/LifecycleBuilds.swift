@@ -13,7 +13,10 @@ enum LifecycleBuilds {
     /// The index of the `stored` agreements (in catalog order), built on `threads` threads; each agreement whose id is not in
     /// `changed` keeps its lifecycle from `previous`.
     static func build(
-        _ stored: [StoredAgreement], reusing previous: LifecycleIndex?, changed: Set<String>, threads: Int
+        _ stored: [StoredAgreement],
+        reusing previous: LifecycleIndex?,
+        changed: Set<String>,
+        threads: Int
     ) -> LifecycleIndex {
         let parts = max(1, min(threads, stored.count))
         let size = (stored.count + parts - 1) / max(parts, 1)
@@ -41,7 +44,6 @@ enum LifecycleBuilds {
         return LifecycleIndex(lifecycles: built.withLock { $0.flatMap { $0 } }, agreement: { stored[$0].agreement })
     }
 }
-
 
 #if os(Linux)
 /// glibc's `malloc_trim`, which its Swift module does not export.

@@ -82,7 +82,11 @@ final class SnapshotDerivations: Sendable {
     }
 
     /// The states of the index's agreements on `asOf` with `changes` applied in order.
-    static func apply(_ changes: [Change], to states: [AgreementStatus.State], asOf: CalendarDate)
+    static func apply(
+        _ changes: [Change],
+        to states: [AgreementStatus.State],
+        asOf: CalendarDate
+    )
         -> [AgreementStatus.State]
     {
         var patched = states
@@ -133,8 +137,12 @@ extension AgreementCatalog.Snapshot {
     /// page is full, so a page costs about its own items, not the window's; without an index yet, the whole window
     /// (held for the snapshot).
     func deadlinePage(
-        from: CalendarDate, to: CalendarDate, after: Deadline.SortKey?, limit: Int,
-        filter: @escaping @Sendable (Deadline) -> Bool, work: HeavyWork
+        from: CalendarDate,
+        to: CalendarDate,
+        after: Deadline.SortKey?,
+        limit: Int,
+        filter: @escaping @Sendable (Deadline) -> Bool,
+        work: HeavyWork
     ) async throws -> (items: [Deadline], hasMore: Bool) {
         let lifecycles = derived.lifecycles.withLock { $0 }
         guard let index = lifecycles.index else {
@@ -205,7 +213,11 @@ extension AgreementCatalog.Snapshot {
         let lifecycles = derived.lifecycles.withLock { $0 }
         guard let index = lifecycles.index else { return nil }
         return StateReader(
-            index: index, ordered: ordered, replacing: lifecycles.changes.isEmpty ? nil : lifecycles.replacing, asOf: asOf)
+            index: index,
+            ordered: ordered,
+            replacing: lifecycles.changes.isEmpty ? nil : lifecycles.replacing,
+            asOf: asOf
+        )
     }
 
     /// Every deadline dated `from` through `to`, of every agreement, in ``Deadline/sortKey`` order; computed on the

@@ -252,11 +252,15 @@ extension AppConfiguration {
         accessReporter: (any AccessReporter)? = nil
     ) async throws -> ConfigReader {
         let secrets = SecretsSpecifier<String, String>.specific(
-            Set(settings.filter(\.isSecret).map(\.environmentVariable)))
+            Set(settings.filter(\.isSecret).map(\.environmentVariable))
+        )
         let file: EnvironmentVariablesProvider
         do {
             file = try await EnvironmentVariablesProvider(
-                environmentFilePath: FilePath(environmentFile), allowMissing: true, secretsSpecifier: secrets)
+                environmentFilePath: FilePath(environmentFile),
+                allowMissing: true,
+                secretsSpecifier: secrets
+            )
         } catch {
             throw ConfigurationError(description: "cannot read \(environmentFile): \(error)")
         }
@@ -265,11 +269,14 @@ extension AppConfiguration {
                 (AbsoluteConfigKey(["pacta", setting.key]), ConfigValue(.string(value), isSecret: setting.isSecret))
             }
         )
-        return ConfigReader(providers: [
-            InMemoryProvider(name: "flags", values: flagValues),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets),
-            file,
-        ], accessReporter: accessReporter).scoped(to: "pacta")
+        return ConfigReader(
+            providers: [
+                InMemoryProvider(name: "flags", values: flagValues),
+                EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: secrets),
+                file,
+            ],
+            accessReporter: accessReporter
+        ).scoped(to: "pacta")
     }
 }
 

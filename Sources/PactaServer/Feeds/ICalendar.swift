@@ -95,7 +95,10 @@ enum DeadlineCalendar {
 
     /// The feed. `agreement` looks up each deadline's agreement by id (for titles and stamps).
     static func render(
-        name: String, deadlines: [Deadline], agreement: (String) -> Agreement?, alarm: Alarm?
+        name: String,
+        deadlines: [Deadline],
+        agreement: (String) -> Agreement?,
+        alarm: Alarm?
     ) -> [UInt8] {
         var writer = ICalendarWriter()
         writer.line("BEGIN", "VCALENDAR")

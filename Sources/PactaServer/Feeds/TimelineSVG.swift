@@ -34,13 +34,21 @@ enum TimelineSVG {
     /// The picture, or `nil` when the window holds more than `maxItems` terms, states and dates (a rule renewing
     /// every day over a century), which no one could read and which would be megabytes.
     static func render(
-        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, maxItems: Int = .max
+        _ agreement: Agreement,
+        asOf: CalendarDate,
+        from: CalendarDate,
+        to: CalendarDate,
+        maxItems: Int = .max
     ) -> [UInt8]? {
         svg(agreement, asOf: asOf, from: from, to: to, maxItems: maxItems).map { Array($0.utf8) }
     }
 
     static func svg(
-        _ agreement: Agreement, asOf: CalendarDate, from: CalendarDate, to: CalendarDate, maxItems: Int = .max
+        _ agreement: Agreement,
+        asOf: CalendarDate,
+        from: CalendarDate,
+        to: CalendarDate,
+        maxItems: Int = .max
     ) -> String? {
         let projection = DeadlineProjection.project(agreement, from: from, through: to)
         guard projection.segments.count + projection.deadlines.count <= maxItems else { return nil }
@@ -56,8 +64,10 @@ enum TimelineSVG {
         func add(_ element: String) { out += element + "\n" }
 
         // Layout, top to bottom.
-        let bandTop = 78.0, bandHeight = 30.0
-        let windowTop = bandTop + bandHeight + 6, windowHeight = 12.0
+        let bandTop = 78.0
+        let bandHeight = 30.0
+        let windowTop = bandTop + bandHeight + 6
+        let windowHeight = 12.0
         let labelRow = windowTop + windowHeight + 12
         let axisY = labelRow + 14
         let eventTop = axisY + 46
@@ -67,7 +77,9 @@ enum TimelineSVG {
         let legendY = eventTop + Double(rowCount) * 16 + 26
         let height = legendY + 30
 
-        add(##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(fmt(width))" height="\##(fmt(height))" viewBox="0 0 \##(fmt(width)) \##(fmt(height))" font-family="DejaVu Sans, Verdana, Arial, sans-serif" role="img">"##)
+        add(
+            ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(fmt(width))" height="\##(fmt(height))" viewBox="0 0 \##(fmt(width)) \##(fmt(height))" font-family="DejaVu Sans, Verdana, Arial, sans-serif" role="img">"##
+        )
         let name = agreement.shortTitle ?? agreement.title
         add("<title>\(escape(name)): timeline as of \(asOf)</title>")
         add(##"<rect x="0" y="0" width="\##(fmt(width))" height="\##(fmt(height))" fill="#ffffff"/>"##)
@@ -77,13 +89,18 @@ enum TimelineSVG {
         // States and terms.
         add(##"<text x="\##(fmt(left))" y="\##(fmt(bandTop - 6))" font-size="10" fill="#666666">state and term</text>"##)
         for segment in projection.segments {
-            let x0 = x(segment.start), x1 = xEnd(segment.lastDay)
+            let x0 = x(segment.start)
+            let x1 = xEnd(segment.lastDay)
             let color = fill(segment.state, term: segment.term)
-            add(##"<rect x="\##(fmt(x0))" y="\##(fmt(bandTop))" width="\##(fmt(max(0.5, x1 - x0)))" height="\##(fmt(bandHeight))" fill="\##(color)"><title>\##(segment.state.rawValue)\##(segment.term.map { ", term \($0)" } ?? ""): \##(segment.start) – \##(segment.lastDay)</title></rect>"##)
+            add(
+                ##"<rect x="\##(fmt(x0))" y="\##(fmt(bandTop))" width="\##(fmt(max(0.5, x1 - x0)))" height="\##(fmt(bandHeight))" fill="\##(color)"><title>\##(segment.state.rawValue)\##(segment.term.map { ", term \($0)" } ?? ""): \##(segment.start) – \##(segment.lastDay)</title></rect>"##
+            )
             let label = segmentLabel(segment, width: x1 - x0)
             if !label.isEmpty {
                 let textColor = segment.state == .inForce ? "#ffffff" : "#1a1a1a"
-                add(##"<text x="\##(fmt((x0 + x1) / 2))" y="\##(fmt(bandTop + bandHeight / 2 + 4))" font-size="11" text-anchor="middle" fill="\##(textColor)">\##(escape(label))</text>"##)
+                add(
+                    ##"<text x="\##(fmt((x0 + x1) / 2))" y="\##(fmt(bandTop + bandHeight / 2 + 4))" font-size="11" text-anchor="middle" fill="\##(textColor)">\##(escape(label))</text>"##
+                )
             }
         }
 
@@ -93,9 +110,14 @@ enum TimelineSVG {
             switch deadline.kind {
             case .noticeDeadline:
                 let termStart = projection.segments.first { $0.term == deadline.term }?.start ?? from
-                let x0 = max(left, x(termStart)), x1 = xEnd(deadline.date)
-                add(##"<rect x="\##(fmt(x0))" y="\##(fmt(windowTop))" width="\##(fmt(max(0.5, x1 - x0)))" height="\##(fmt(windowHeight))" fill="#fde2b8" stroke="#e09a2b" stroke-width="0.6"><title>Notice window for term \##(deadline.term.map(String.init) ?? "?"): until \##(deadline.date)</title></rect>"##)
-                add(##"<line x1="\##(fmt(x1))" y1="\##(fmt(bandTop - 4))" x2="\##(fmt(x1))" y2="\##(fmt(windowTop + windowHeight + 2))" stroke="#c0392b" stroke-width="1.6"><title>\##(escape(deadline.explanation))</title></line>"##)
+                let x0 = max(left, x(termStart))
+                let x1 = xEnd(deadline.date)
+                add(
+                    ##"<rect x="\##(fmt(x0))" y="\##(fmt(windowTop))" width="\##(fmt(max(0.5, x1 - x0)))" height="\##(fmt(windowHeight))" fill="#fde2b8" stroke="#e09a2b" stroke-width="0.6"><title>Notice window for term \##(deadline.term.map(String.init) ?? "?"): until \##(deadline.date)</title></rect>"##
+                )
+                add(
+                    ##"<line x1="\##(fmt(x1))" y1="\##(fmt(bandTop - 4))" x2="\##(fmt(x1))" y2="\##(fmt(windowTop + windowHeight + 2))" stroke="#c0392b" stroke-width="1.6"><title>\##(escape(deadline.explanation))</title></line>"##
+                )
                 let label = monthDay(deadline.date)
                 if x1 - 16 > lastLabelEnd {
                     add(##"<text x="\##(fmt(x1))" y="\##(fmt(labelRow))" font-size="9" text-anchor="middle" fill="#c0392b">\##(label)</text>"##)
@@ -103,14 +125,22 @@ enum TimelineSVG {
                 }
             case .renewal:
                 let xr = x(deadline.date)
-                add(##"<line x1="\##(fmt(xr))" y1="\##(fmt(bandTop))" x2="\##(fmt(xr))" y2="\##(fmt(bandTop + bandHeight))" stroke="#ffffff" stroke-width="1.5"><title>\##(escape(deadline.explanation))</title></line>"##)
+                add(
+                    ##"<line x1="\##(fmt(xr))" y1="\##(fmt(bandTop))" x2="\##(fmt(xr))" y2="\##(fmt(bandTop + bandHeight))" stroke="#ffffff" stroke-width="1.5"><title>\##(escape(deadline.explanation))</title></line>"##
+                )
             case .withdrawalEffective:
                 let xw = x(deadline.date)
-                add(##"<line x1="\##(fmt(xw))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xw))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#8e44ad" stroke-width="2" stroke-dasharray="3,2"><title>\##(escape(deadline.explanation))</title></line>"##)
-                add(##"<text x="\##(fmt(xw + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#8e44ad">\##(escape(deadline.party ?? "")) out \##(deadline.date)</text>"##)
+                add(
+                    ##"<line x1="\##(fmt(xw))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xw))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#8e44ad" stroke-width="2" stroke-dasharray="3,2"><title>\##(escape(deadline.explanation))</title></line>"##
+                )
+                add(
+                    ##"<text x="\##(fmt(xw + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#8e44ad">\##(escape(deadline.party ?? "")) out \##(deadline.date)</text>"##
+                )
             case .scheduledEnd:
                 let xe = xEnd(deadline.date)
-                add(##"<line x1="\##(fmt(xe))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xe))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#1a1a1a" stroke-width="2.5"><title>\##(escape(deadline.explanation))</title></line>"##)
+                add(
+                    ##"<line x1="\##(fmt(xe))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xe))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#1a1a1a" stroke-width="2.5"><title>\##(escape(deadline.explanation))</title></line>"##
+                )
                 add(##"<text x="\##(fmt(xe + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#1a1a1a">ends after \##(deadline.date)</text>"##)
             case .withdrawalNoticeDeadline:
                 // The walk does not list withdrawal windows (they are placed by arithmetic, not walked).
@@ -137,17 +167,23 @@ enum TimelineSVG {
             let xe = x(event.date)
             let y = eventTop + Double(row) * 16
             add(##"<line x1="\##(fmt(xe))" y1="\##(fmt(axisY))" x2="\##(fmt(xe))" y2="\##(fmt(y))" stroke="#7f8c8d" stroke-width="0.8"/>"##)
-            add(##"<circle cx="\##(fmt(xe))" cy="\##(fmt(y))" r="3.5" fill="\##(eventColor(event.type))"><title>\##(escape(event.summary ?? event.id))</title></circle>"##)
+            add(
+                ##"<circle cx="\##(fmt(xe))" cy="\##(fmt(y))" r="3.5" fill="\##(eventColor(event.type))"><title>\##(escape(event.summary ?? event.id))</title></circle>"##
+            )
             add(##"<text x="\##(fmt(xe + 6))" y="\##(fmt(y + 4))" font-size="10.5" fill="#1a1a1a">\##(escape(eventLabel(event)))</text>"##)
         }
 
         // asOf.
         if asOf >= from && asOf <= to {
             let xa = x(asOf)
-            add(##"<line x1="\##(fmt(xa))" y1="\##(fmt(bandTop - 18))" x2="\##(fmt(xa))" y2="\##(fmt(legendY - 16))" stroke="#1f6fd1" stroke-width="1.6" stroke-dasharray="5,3"/>"##)
+            add(
+                ##"<line x1="\##(fmt(xa))" y1="\##(fmt(bandTop - 18))" x2="\##(fmt(xa))" y2="\##(fmt(legendY - 16))" stroke="#1f6fd1" stroke-width="1.6" stroke-dasharray="5,3"/>"##
+            )
             let anchor = xa > right - 120 ? "end" : "start"
             let dx = anchor == "end" ? -4.0 : 4.0
-            add(##"<text x="\##(fmt(xa + dx))" y="\##(fmt(bandTop - 20))" font-size="11" font-weight="bold" text-anchor="\##(anchor)" fill="#1f6fd1">asOf \##(asOf)</text>"##)
+            add(
+                ##"<text x="\##(fmt(xa + dx))" y="\##(fmt(bandTop - 20))" font-size="11" font-weight="bold" text-anchor="\##(anchor)" fill="#1f6fd1">asOf \##(asOf)</text>"##
+            )
         }
 
         // Legend.

@@ -10,7 +10,11 @@ import PactaStore
 /// any work (``NotModified/check(_:current:)``); for the rest (`/metrics`, `/healthz`, `/openapi.yaml`, …) this
 /// middleware hashes the body. Bodies of those routes are small and finite, so collecting them costs little.
 struct ETagMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         var response = try await next(request, context)

@@ -18,21 +18,32 @@ struct Problem: Error, Sendable {
 
     static func validation(_ issues: [ValidationIssue], detail: String? = nil) -> Problem {
         Problem(
-            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            type: .validation,
+            status: .unprocessableContent,
+            title: "The request is invalid",
             detail: detail ?? "\(issues.count) problem\(issues.count == 1 ? "" : "s") found; see errors.",
-            errors: issues.map { .init(pointer: $0.pointer, detail: $0.message) })
+            errors: issues.map { .init(pointer: $0.pointer, detail: $0.message) }
+        )
     }
 
     static func invalidParameter(_ name: String, _ message: String) -> Problem {
         Problem(
-            type: .validation, status: .unprocessableContent, title: "The request is invalid",
-            detail: "Query parameter '\(name)': \(message)", errors: [.init(parameter: name, detail: message)])
+            type: .validation,
+            status: .unprocessableContent,
+            title: "The request is invalid",
+            detail: "Query parameter '\(name)': \(message)",
+            errors: [.init(parameter: name, detail: message)]
+        )
     }
 
     static func badParameter(_ name: String, _ message: String) -> Problem {
         Problem(
-            type: .malformedRequest, status: .badRequest, title: "Malformed request",
-            detail: "Query parameter '\(name)': \(message)", errors: [.init(parameter: name, detail: message)])
+            type: .malformedRequest,
+            status: .badRequest,
+            title: "Malformed request",
+            detail: "Query parameter '\(name)': \(message)",
+            errors: [.init(parameter: name, detail: message)]
+        )
     }
 
     static func agreementNotFound(_ id: String) -> Problem {
@@ -41,22 +52,32 @@ struct Problem: Error, Sendable {
 
     static func unauthorized(_ detail: String) -> Problem {
         Problem(
-            type: .unauthorized, status: .unauthorized, title: "Unauthorized", detail: detail,
-            headers: [.wwwAuthenticate: "Bearer realm=\"pacta\""])
+            type: .unauthorized,
+            status: .unauthorized,
+            title: "Unauthorized",
+            detail: detail,
+            headers: [.wwwAuthenticate: "Bearer realm=\"pacta\""]
+        )
     }
 
     static func preconditionFailed(_ id: String) -> Problem {
         Problem(
-            type: .preconditionFailed, status: .preconditionFailed, title: "Precondition failed",
-            detail: "Agreement '\(id)' has changed since the ETag given in If-Match; fetch it again and retry.")
+            type: .preconditionFailed,
+            status: .preconditionFailed,
+            title: "Precondition failed",
+            detail: "Agreement '\(id)' has changed since the ETag given in If-Match; fetch it again and retry."
+        )
     }
 
     static func tooManyEvents(limit: Int, recorded: Int?) -> Problem {
         Problem(
-            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            type: .validation,
+            status: .unprocessableContent,
+            title: "The request is invalid",
             detail: "An agreement holds at most \(limit) events"
                 + (recorded.map { "; it has \($0), so this append would go over" } ?? "") + ".",
-            errors: [.init(pointer: "/events", detail: "at most \(limit) events per agreement")])
+            errors: [.init(pointer: "/events", detail: "at most \(limit) events per agreement")]
+        )
     }
 
     /// The problem+json response, with `headers` added.
@@ -72,8 +93,12 @@ struct Problem: Error, Sendable {
     /// (``ConnectionGuardHandler``), which answers before any route runs.
     func body() -> Data {
         let document = Components.Schemas.Problem(
-            _type: type.rawValue, title: title, status: Int(status.code), detail: detail,
-            errors: errors.isEmpty ? nil : errors)
+            _type: type.rawValue,
+            title: title,
+            status: Int(status.code),
+            detail: detail,
+            errors: errors.isEmpty ? nil : errors
+        )
         return (try? Self.encoder.encode(document)) ?? Data("{}".utf8)
     }
 
@@ -96,18 +121,29 @@ extension Problem {
         switch refusal {
         case .busy:
             self = Problem(
-                type: .busy, status: .serviceUnavailable, title: "Busy",
-                detail: "Every worker for heavy answers is taken; retry in a few seconds.", headers: [.retryAfter: "2"])
+                type: .busy,
+                status: .serviceUnavailable,
+                title: "Busy",
+                detail: "Every worker for heavy answers is taken; retry in a few seconds.",
+                headers: [.retryAfter: "2"]
+            )
         case .budgetExceeded(let seconds):
             self = Problem(
-                type: .busy, status: .serviceUnavailable, title: "Busy",
-                detail: "The answer took longer than this request's budget of \(seconds) s. Retry: a shared answer (lists, deadlines, summary, feeds) goes on being computed and is then ready; or ask for a narrower window.",
-                headers: [.retryAfter: "5"])
+                type: .busy,
+                status: .serviceUnavailable,
+                title: "Busy",
+                detail:
+                    "The answer took longer than this request's budget of \(seconds) s. Retry: a shared answer (lists, deadlines, summary, feeds) goes on being computed and is then ready; or ask for a narrower window.",
+                headers: [.retryAfter: "5"]
+            )
         case .shuttingDown:
             self = Problem(
-                type: .busy, status: .serviceUnavailable, title: "Shutting down",
+                type: .busy,
+                status: .serviceUnavailable,
+                title: "Shutting down",
                 detail: "This server is shutting down; retry in a few seconds (on another instance, or on this one once it is back).",
-                headers: [.retryAfter: "5"])
+                headers: [.retryAfter: "5"]
+            )
         }
     }
 
@@ -118,8 +154,11 @@ extension Problem {
             self = .agreementNotFound(id)
         case .alreadyExists(let id):
             self = Problem(
-                type: .conflict, status: .conflict, title: "Conflict",
-                detail: "An agreement with the id '\(id)' exists; replace it with PUT /v1/agreements/\(id).")
+                type: .conflict,
+                status: .conflict,
+                title: "Conflict",
+                detail: "An agreement with the id '\(id)' exists; replace it with PUT /v1/agreements/\(id)."
+            )
         case .versionMismatch(let id, _):
             self = .preconditionFailed(id)
         case .recordedEventChanged(_, let issue):
@@ -129,9 +168,13 @@ extension Problem {
         case .unavailable(let reason):
             // The reason is for the operator's log (ProblemMiddleware), not for the client.
             self = Problem(
-                type: .unavailable, status: .serviceUnavailable, title: "Service unavailable",
+                type: .unavailable,
+                status: .serviceUnavailable,
+                title: "Service unavailable",
                 detail: "The database cannot take writes now; nothing was written. Retry later.",
-                headers: [.retryAfter: "30"], logReason: reason)
+                headers: [.retryAfter: "30"],
+                logReason: reason
+            )
         }
     }
 }

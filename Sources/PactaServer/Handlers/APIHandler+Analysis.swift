@@ -13,8 +13,11 @@ extension APIHandler {
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         guard let report = RulesEngine.partyStatus(stored.agreement, party: input.path.party, asOf: asOf) else {
             throw Problem(
-                type: .notFound, status: .notFound, title: "Not found",
-                detail: "'\(input.path.party.prefix(16))' is not a party listed in agreement '\(stored.agreement.id)'.")
+                type: .notFound,
+                status: .notFound,
+                title: "Not found",
+                detail: "'\(input.path.party.prefix(16))' is not a party listed in agreement '\(stored.agreement.id)'."
+            )
         }
         return .ok(.init(headers: .init(eTag: etag), body: .json(report)))
     }
@@ -23,7 +26,11 @@ extension APIHandler {
         let stored = try find(input.path.id)
         let asOf = try resolveAsOf(input.query.asOf)
         let (from, to) = try timelineWindow(
-            from: input.query.from, to: input.query.to, asOf: asOf, agreement: stored.agreement)
+            from: input.query.from,
+            to: input.query.to,
+            asOf: asOf,
+            agreement: stored.agreement
+        )
         let etag = ETagHasher.tag(stored.etag, "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let timeline = try await work.run { RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to) }
@@ -47,13 +54,19 @@ extension APIHandler {
             issues.append(
                 .init(
                     pointer: "/events/\(offset)/date",
-                    message: "\(draft.date) is after the simulation's asOf (\(asOf)); a simulated event must be dated on or before it"))
+                    message: "\(draft.date) is after the simulation's asOf (\(asOf)); a simulated event must be dated on or before it"
+                )
+            )
         }
         if !issues.isEmpty { throw Problem.validation(issues) }
         let from = try request.from.map { try parseDate($0, pointer: "/from") }
         let to = try request.to.map { try parseDate($0, pointer: "/to") }
         let window = try timelineWindow(
-            from: from.map(\.description), to: to.map(\.description), asOf: asOf, agreement: agreement)
+            from: from.map(\.description),
+            to: to.map(\.description),
+            asOf: asOf,
+            agreement: agreement
+        )
         let simulated = agreement
         let (status, timeline) = try await work.run {
             (
@@ -69,16 +82,24 @@ extension APIHandler {
     /// agreement in force since 1800) is moved up to 200 years before the end, never refused.
     /// A timeline's window where the request leaves it open: from the entry into force (or ten years before
     /// `asOf`, whichever is earlier) through ten years after `asOf`.
-    private func timelineWindow(from: String?, to: String?, asOf: CalendarDate, agreement: Agreement) throws
+    private func timelineWindow(
+        from: String?,
+        to: String?,
+        asOf: CalendarDate,
+        agreement: Agreement
+    ) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
         let tenYearsBefore = (try? asOf.plus(.years(-10))) ?? .minimum
         return try resolveWindow(
-            from: from, to: to,
+            from: from,
+            to: to,
             defaults: .spanning(
                 from: { min(RulesEngine.evaluate(agreement, asOf: asOf).entryIntoForce ?? tenYearsBefore, tenYearsBefore) },
-                to: { (try? asOf.plus(.years(10))) ?? .maximum }),
-            maxDays: TimelineSVG.maxSpanDays)
+                to: { (try? asOf.plus(.years(10))) ?? .maximum }
+            ),
+            maxDays: TimelineSVG.maxSpanDays
+        )
     }
 
     private func parseDate(_ text: String, pointer: String) throws -> CalendarDate {

@@ -24,8 +24,14 @@ extension APIHandler {
         )
         // The answer depends on the parameters and the arithmetic alone.
         let etag = ETagHasher.tag(
-            "dates", RulesEngine.version, query.date ?? "", query.add ?? "", query.subtract ?? "", query.from ?? "",
-            query.to ?? "")
+            "dates",
+            RulesEngine.version,
+            query.date ?? "",
+            query.add ?? "",
+            query.subtract ?? "",
+            query.from ?? "",
+            query.to ?? ""
+        )
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let answer: Components.Schemas.DateArithmetic
         switch question {

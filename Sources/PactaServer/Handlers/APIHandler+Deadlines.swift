@@ -22,16 +22,33 @@ extension APIHandler {
         }
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(
-            snapshot, "deadlines", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
-            "\(limit)", query.cursor ?? "")
+            snapshot,
+            "deadlines",
+            "\(window.from)",
+            "\(window.to)",
+            query.party ?? "",
+            query.kind?.rawValue ?? "",
+            "\(limit)",
+            query.cursor ?? ""
+        )
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let (items, hasMore) = try await snapshot.deadlinePage(
-            from: window.from, to: window.to, after: after, limit: limit, filter: filter, work: work)
+            from: window.from,
+            to: window.to,
+            after: after,
+            limit: limit,
+            filter: filter,
+            work: work
+        )
         let nextCursor = hasMore ? items.last.map { DeadlineCursor.encode($0.sortKey) } : nil
         let page = Components.Schemas.DeadlinePage(
-            items: items, from: "\(window.from)", to: "\(window.to)", nextCursor: nextCursor,
-            next: nextCursor.map { nextDeadlinesLink(query, window: window, limit: limit, cursor: $0) })
+            items: items,
+            from: "\(window.from)",
+            to: "\(window.to)",
+            nextCursor: nextCursor,
+            next: nextCursor.map { nextDeadlinesLink(query, window: window, limit: limit, cursor: $0) }
+        )
         return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
     }
 
@@ -45,12 +62,17 @@ extension APIHandler {
         let in30 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 30), work: work)
         let next = try await snapshot.firstDeadline(from: asOf, to: Self.offset(asOf, Self.maxWindowDays), work: work)
         let summary = Components.Schemas.Summary(
-            asOf: "\(asOf)", agreements: snapshot.sortedIds.count,
+            asOf: "\(asOf)",
+            agreements: snapshot.sortedIds.count,
             byState: .init(
-                notYetInForce: counts[.notYetInForce] ?? 0, inForce: counts[.inForce] ?? 0,
-                terminationPending: counts[.terminationPending] ?? 0, terminated: counts[.terminated] ?? 0,
-                expired: counts[.expired] ?? 0),
-            deadlines: .init(next30Days: in30, next90Days: in90, next: next))
+                notYetInForce: counts[.notYetInForce] ?? 0,
+                inForce: counts[.inForce] ?? 0,
+                terminationPending: counts[.terminationPending] ?? 0,
+                terminated: counts[.terminated] ?? 0,
+                expired: counts[.expired] ?? 0
+            ),
+            deadlines: .init(next30Days: in30, next90Days: in90, next: next)
+        )
         return .ok(.init(headers: .init(eTag: etag), body: .json(summary)))
     }
 
@@ -60,11 +82,20 @@ extension APIHandler {
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let snapshot = catalog.snapshot
         let etag = Self.catalogTag(
-            snapshot, "calendar", "\(window.from)", "\(window.to)", query.party ?? "", query.kind?.rawValue ?? "",
-            alarm.map { "\($0.days)" } ?? "none")
+            snapshot,
+            "calendar",
+            "\(window.from)",
+            "\(window.to)",
+            query.party ?? "",
+            query.kind?.rawValue ?? "",
+            alarm.map { "\($0.days)" } ?? "none"
+        )
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(
-            in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+            in: snapshot,
+            party: query.party,
+            kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
+        )
         let dated = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
         // Without a filter the size is known before any deadline is said in full.
         if query.party == nil && query.kind == nil { try checkFeedSize(dated.count) }
@@ -77,14 +108,20 @@ extension APIHandler {
             try await snapshot.derived.feeds.value(for: etag) {
                 try await work.pool.run {
                     DeadlineCalendar.render(
-                        name: name, deadlines: deadlines, agreement: { snapshot.byId[$0]?.agreement }, alarm: alarm)
+                        name: name,
+                        deadlines: deadlines,
+                        agreement: { snapshot.byId[$0]?.agreement },
+                        alarm: alarm
+                    )
                 }
             }
         }
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 
-    func getAgreementCalendar(_ input: Operations.GetAgreementCalendar.Input) async throws
+    func getAgreementCalendar(
+        _ input: Operations.GetAgreementCalendar.Input
+    ) async throws
         -> Operations.GetAgreementCalendar.Output
     {
         guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
@@ -93,8 +130,15 @@ extension APIHandler {
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let kind = query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
         let etag = ETagHasher.tag(
-            RulesEngine.version, stored.etag, "calendar", "\(window.from)", "\(window.to)", query.party ?? "",
-            query.kind?.rawValue ?? "", alarm.map { "\($0.days)" } ?? "none")
+            RulesEngine.version,
+            stored.etag,
+            "calendar",
+            "\(window.from)",
+            "\(window.to)",
+            query.party ?? "",
+            query.kind?.rawValue ?? "",
+            alarm.map { "\($0.days)" } ?? "none"
+        )
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let party = query.party
         let deadlines = try await work.run {
@@ -107,28 +151,42 @@ extension APIHandler {
         let name = "Pacta: \(stored.agreement.shortTitle ?? stored.agreement.id)"
         let body = try await work.run {
             DeadlineCalendar.render(
-                name: name, deadlines: deadlines, agreement: { $0 == stored.agreement.id ? stored.agreement : nil },
-                alarm: alarm)
+                name: name,
+                deadlines: deadlines,
+                agreement: { $0 == stored.agreement.id ? stored.agreement : nil },
+                alarm: alarm
+            )
         }
         return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
     }
 
-    func getAgreementTimeline(_ input: Operations.GetAgreementTimeline.Input) async throws
+    func getAgreementTimeline(
+        _ input: Operations.GetAgreementTimeline.Input
+    ) async throws
         -> Operations.GetAgreementTimeline.Output
     {
         guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
         let asOf = try resolveAsOf(input.query.asOf)
         let range = try resolveWindow(
-            from: input.query.from, to: input.query.to,
+            from: input.query.from,
+            to: input.query.to,
             defaults: .spanning(
                 from: { TimelineSVG.defaultStart(for: stored.agreement, asOf: asOf) },
-                to: { TimelineSVG.defaultEnd(for: stored.agreement, asOf: asOf) }),
-            maxDays: TimelineSVG.maxSpanDays)
+                to: { TimelineSVG.defaultEnd(for: stored.agreement, asOf: asOf) }
+            ),
+            maxDays: TimelineSVG.maxSpanDays
+        )
         // A picture needs a width.
         guard range.from < range.to else { throw Problem.invalidParameter("to", "must be after from") }
         let etag = ETagHasher.tag(
-            RulesEngine.version, TimelineSVG.version, stored.etag, "timeline", "\(asOf)", "\(range.from)",
-            "\(range.to)")
+            RulesEngine.version,
+            TimelineSVG.version,
+            stored.etag,
+            "timeline",
+            "\(asOf)",
+            "\(range.from)",
+            "\(range.to)"
+        )
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let maxItems = limits.maxFeedItems
         let rendered = try await work.run {
@@ -136,7 +194,9 @@ extension APIHandler {
         }
         guard let svg = rendered else {
             throw Problem.invalidParameter(
-                "to", "the window holds more than \(maxItems) terms and dates to draw; narrow from/to")
+                "to",
+                "the window holds more than \(maxItems) terms and dates to draw; narrow from/to"
+            )
         }
         return .ok(.init(headers: .init(eTag: etag), body: .imageSvgXml(HTTPBody(svg))))
     }
@@ -148,14 +208,17 @@ extension APIHandler {
         guard count <= limits.maxFeedItems else {
             throw Problem.invalidParameter(
                 "to",
-                "the window holds \(count) dates, more than the \(limits.maxFeedItems) a feed may hold; narrow from/to or filter by party or kind")
+                "the window holds \(count) dates, more than the \(limits.maxFeedItems) a feed may hold; narrow from/to or filter by party or kind"
+            )
         }
     }
 
     /// Which deadlines a `party` and `kind` filter lets through: those of that kind that concern the party, in
     /// agreements the party is recorded in.
     static func deadlineFilter(
-        in snapshot: AgreementCatalog.Snapshot, party: String?, kind: Deadline.Kind?
+        in snapshot: AgreementCatalog.Snapshot,
+        party: String?,
+        kind: Deadline.Kind?
     ) -> @Sendable (Deadline) -> Bool {
         { deadline in
             if let kind, deadline.kind != kind { return false }
@@ -188,7 +251,12 @@ extension APIHandler {
 
     /// The one resolver of `from`/`to` windows: the dates given, `defaults` for those not given; `to` must not
     /// precede `from`, and the window may span at most `maxDays`.
-    func resolveWindow(from: String?, to: String?, defaults: WindowDefaults, maxDays: Int = maxWindowDays) throws
+    func resolveWindow(
+        from: String?,
+        to: String?,
+        defaults: WindowDefaults,
+        maxDays: Int = maxWindowDays
+    ) throws
         -> (from: CalendarDate, to: CalendarDate)
     {
         let explicitFrom = try dateParameter(from, name: "from")
@@ -212,7 +280,9 @@ extension APIHandler {
     }
 
     private func nextDeadlinesLink(
-        _ query: Operations.ListDeadlines.Input.Query, window: (from: CalendarDate, to: CalendarDate), limit: Int,
+        _ query: Operations.ListDeadlines.Input.Query,
+        window: (from: CalendarDate, to: CalendarDate),
+        limit: Int,
         cursor: String
     ) -> String {
         var components = URLComponents()

@@ -4,7 +4,9 @@ import PactaStore
 
 extension APIHandler {
     /// The audit trail, read from the store (not the in-memory catalog): deleted agreements keep theirs.
-    func getAgreementHistory(_ input: Operations.GetAgreementHistory.Input) async throws
+    func getAgreementHistory(
+        _ input: Operations.GetAgreementHistory.Input
+    ) async throws
         -> Operations.GetAgreementHistory.Output
     {
         let id = input.path.id
@@ -22,17 +24,28 @@ extension APIHandler {
         let nextCursor = fetched.count > limit ? records.last.map { "h\($0.sequence)" } : nil
         let items = records.map { record in
             Components.Schemas.AuditEntry(
-                sequence: record.sequence, at: Self.instant(record.at), actor: record.actor, requestId: record.requestId,
-                action: .init(rawValue: record.action.rawValue)!, etagBefore: record.versionBefore.map(EntityTag.of(version:)),
+                sequence: record.sequence,
+                at: Self.instant(record.at),
+                actor: record.actor,
+                requestId: record.requestId,
+                action: .init(rawValue: record.action.rawValue)!,
+                etagBefore: record.versionBefore.map(EntityTag.of(version:)),
                 etagAfter: record.versionAfter.map(EntityTag.of(version:)),
-                changes: record.changes.map { .init(op: .init(rawValue: $0.op.rawValue)!, path: $0.path) })
+                changes: record.changes.map { .init(op: .init(rawValue: $0.op.rawValue)!, path: $0.path) }
+            )
         }
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        agreementId: id, items: items, nextCursor: nextCursor,
-                        next: nextCursor.map { "/v1/agreements/\(id)/history?limit=\(limit)&cursor=\($0)" }))))
+                        agreementId: id,
+                        items: items,
+                        nextCursor: nextCursor,
+                        next: nextCursor.map { "/v1/agreements/\(id)/history?limit=\(limit)&cursor=\($0)" }
+                    )
+                )
+            )
+        )
     }
 
     private static func instant(_ text: String) -> Date {

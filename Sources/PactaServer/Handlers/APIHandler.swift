@@ -22,8 +22,13 @@ struct APIHandler: APIProtocol {
             .init(
                 body: .json(
                     .init(
-                        status: "ok", agreements: catalog.snapshot.byId.count,
-                        lifecycles: catalog.lifecyclesReady ? .ready : .building))))
+                        status: "ok",
+                        agreements: catalog.snapshot.byId.count,
+                        lifecycles: catalog.lifecyclesReady ? .ready : .building
+                    )
+                )
+            )
+        )
     }
 
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
@@ -32,13 +37,20 @@ struct APIHandler: APIProtocol {
         } catch {
             // The reason (which names the file) is for the operator: logged, not sent.
             throw Problem(
-                type: .notReady, status: .serviceUnavailable, title: "Not ready",
-                detail: "The database cannot take writes.", headers: [.retryAfter: "5"], logReason: "\(error)")
+                type: .notReady,
+                status: .serviceUnavailable,
+                title: "Not ready",
+                detail: "The database cannot take writes.",
+                headers: [.retryAfter: "5"],
+                logReason: "\(error)"
+            )
         }
         return .ok(.init(body: .json(.init(status: "ready", agreements: catalog.snapshot.byId.count))))
     }
 
-    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws
+    func getOpenAPIDocument(
+        _ input: Operations.GetOpenAPIDocument.Input
+    ) async throws
         -> Operations.GetOpenAPIDocument.Output
     {
         .ok(.init(body: .yaml(HTTPBody(openAPIDocument))))
@@ -77,32 +89,56 @@ struct APIHandler: APIProtocol {
         } else {
             // No index yet (the seconds after a start): every state on `asOf` at once, held for the snapshot.
             let states = wantedState == nil ? nil : try await snapshot.states(asOf: asOf, work: work)
-            found = filter.scan(snapshot.ordered, from: start, limit: limit, state: { position in
-                states?[position] ?? RulesEngine.state(of: snapshot.ordered[position].agreement, asOf: asOf)
-            })
+            found = filter.scan(
+                snapshot.ordered,
+                from: start,
+                limit: limit,
+                state: { position in
+                    states?[position] ?? RulesEngine.state(of: snapshot.ordered[position].agreement, asOf: asOf)
+                }
+            )
         }
         let items = found.positions.map { position, state in
             let agreement = snapshot.ordered[position].agreement
             return Components.Schemas.AgreementSummary(
-                id: agreement.id, title: agreement.title, shortTitle: agreement.shortTitle,
-                parties: agreement.parties.map(\.code), tags: agreement.tags,
-                state: .init(rawValue: state.rawValue)!, href: "/v1/agreements/\(agreement.id)")
+                id: agreement.id,
+                title: agreement.title,
+                shortTitle: agreement.shortTitle,
+                parties: agreement.parties.map(\.code),
+                tags: agreement.tags,
+                state: .init(rawValue: state.rawValue)!,
+                href: "/v1/agreements/\(agreement.id)"
+            )
         }
         let hasMore = found.hasMore
         let nextCursor = hasMore ? items.last.map { PageCursor.encode(after: $0.id) } : nil
         let page = Components.Schemas.AgreementPage(
-            items: items, asOf: "\(asOf)", nextCursor: nextCursor,
-            next: nextCursor.map { nextPageLink(query, cursor: $0, limit: limit, asOf: asOf) })
+            items: items,
+            asOf: "\(asOf)",
+            nextCursor: nextCursor,
+            next: nextCursor.map { nextPageLink(query, cursor: $0, limit: limit, asOf: asOf) }
+        )
         // Everything the page depends on: every agreement (its items and whether more follow), the engine version
         // (the states), and every parameter.
         let etag = Self.catalogTag(
-            snapshot, "agreements", "\(asOf)", "\(limit)", query.cursor ?? "", query.party ?? "",
-            query.state?.rawValue ?? "", query.tag ?? "", query.q ?? "")
+            snapshot,
+            "agreements",
+            "\(asOf)",
+            "\(limit)",
+            query.cursor ?? "",
+            query.party ?? "",
+            query.state?.rawValue ?? "",
+            query.tag ?? "",
+            query.q ?? ""
+        )
         return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
     }
 
     private func nextPageLink(
-        _ query: Operations.ListAgreements.Input.Query, cursor: String, limit: Int, asOf: CalendarDate
+        _ query: Operations.ListAgreements.Input.Query,
+        cursor: String,
+        limit: Int,
+        asOf: CalendarDate
     ) -> String {
         var components = URLComponents()
         components.path = "/v1/agreements"
@@ -123,7 +159,9 @@ struct APIHandler: APIProtocol {
         return .created(
             .init(
                 headers: .init(eTag: stored.etag, location: "/v1/agreements/\(agreement.id)"),
-                body: .json(stored.agreement)))
+                body: .json(stored.agreement)
+            )
+        )
     }
 
     func getAgreement(_ input: Operations.GetAgreement.Input) async throws -> Operations.GetAgreement.Output {
@@ -156,9 +194,11 @@ struct APIHandler: APIProtocol {
     private func requireIfMatch(_ ifMatch: String?, for method: String) throws -> ExpectedVersion {
         guard let ifMatch, !ifMatch.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw Problem(
-                type: .preconditionRequired, status: .init(code: 428, reasonPhrase: "Precondition Required"),
+                type: .preconditionRequired,
+                status: .init(code: 428, reasonPhrase: "Precondition Required"),
                 title: "Precondition required",
-                detail: "\(method) needs an If-Match header with the agreement's current ETag (from a GET), or * to act whatever its revision.")
+                detail: "\(method) needs an If-Match header with the agreement's current ETag (from a GET), or * to act whatever its revision."
+            )
         }
         return EntityTag.expectedVersion(ifMatch: ifMatch)
     }
@@ -182,7 +222,8 @@ struct APIHandler: APIProtocol {
         // Run by the store inside the serialized write, against the agreement as it is then.
         let expected = input.headers.ifMatch.map(EntityTag.expectedVersion(ifMatch:)) ?? .any
         let appended = try await catalog.appendEvents(request.events, to: input.path.id, expected: expected) {
-            proposed, firstNew in
+            proposed,
+            firstNew in
             if proposed.events.count > maxEvents {
                 throw Problem.tooManyEvents(limit: maxEvents, recorded: firstNew)
             }
@@ -191,12 +232,15 @@ struct APIHandler: APIProtocol {
             if !issues.isEmpty { throw Problem.validation(issues) }
         }
         return .created(
-            .init(headers: .init(eTag: appended.stored.etag), body: .json(.init(items: appended.events))))
+            .init(headers: .init(eTag: appended.stored.etag), body: .json(.init(items: appended.events)))
+        )
     }
 
     // MARK: Status
 
-    func getAgreementStatus(_ input: Operations.GetAgreementStatus.Input) async throws
+    func getAgreementStatus(
+        _ input: Operations.GetAgreementStatus.Input
+    ) async throws
         -> Operations.GetAgreementStatus.Output
     {
         let stored = try find(input.path.id)
@@ -236,8 +280,11 @@ struct APIHandler: APIProtocol {
 
     var unsupportedBody: Problem {
         Problem(
-            type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
-            detail: "Send the body as application/json.")
+            type: .unsupportedMediaType,
+            status: .unsupportedMediaType,
+            title: "Unsupported media type",
+            detail: "Send the body as application/json."
+        )
     }
 }
 
@@ -261,7 +308,10 @@ struct ListFilter: Sendable {
     /// The first `limit` agreements from `start` on that pass, reading each one's state with `state` only when the
     /// other filters let it through; at most `maxScanned` agreements are looked at.
     func scan(
-        _ ordered: [StoredAgreement], from start: Int, limit: Int, state: (Int) -> AgreementStatus.State,
+        _ ordered: [StoredAgreement],
+        from start: Int,
+        limit: Int,
+        state: (Int) -> AgreementStatus.State,
         maxScanned: Int = .max
     ) -> Found {
         var found = Found(positions: [], hasMore: false, resumeAt: nil)

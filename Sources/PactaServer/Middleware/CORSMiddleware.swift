@@ -23,7 +23,11 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
 
     var isEnabled: Bool { allowAny || !origins.isEmpty }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         guard isEnabled, let origin = request.headers[.origin] else { return try await next(request, context) }

@@ -61,13 +61,20 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch error {
         case .headerOverflow:
             respondAndClose(
-                context, status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
-                type: .headersTooLarge, title: "Request header fields too large",
-                detail: "The request's header fields are over the server's limit.")
+                context,
+                status: .init(code: 431, reasonPhrase: "Request Header Fields Too Large"),
+                type: .headersTooLarge,
+                title: "Request header fields too large",
+                detail: "The request's header fields are over the server's limit."
+            )
         default:
             respondAndClose(
-                context, status: .badRequest, type: .malformedRequest, title: "Malformed request",
-                detail: "The request is not valid HTTP/1.1.")
+                context,
+                status: .badRequest,
+                type: .malformedRequest,
+                title: "Malformed request",
+                detail: "The request is not valid HTTP/1.1."
+            )
         }
     }
 
@@ -86,8 +93,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             self.deadline = nil
             self.respondAndClose(
-                context, status: .requestTimeout, type: .requestTimeout, title: "Request timeout",
-                detail: "The request was not received completely within \(seconds) seconds.")
+                context,
+                status: .requestTimeout,
+                type: .requestTimeout,
+                title: "Request timeout",
+                detail: "The request was not received completely within \(seconds) seconds."
+            )
         }
     }
 
@@ -97,7 +108,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func respondAndClose(
-        _ context: ChannelHandlerContext, status: HTTPResponse.Status, type: ProblemType, title: String, detail: String
+        _ context: ChannelHandlerContext,
+        status: HTTPResponse.Status,
+        type: ProblemType,
+        title: String,
+        detail: String
     ) {
         guard !closing else { return }
         closing = true
@@ -108,7 +123,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
                 status: status,
                 headerFields: [
                     .contentType: Problem.contentType, .contentLength: String(body.count), .connection: "close",
-                ])
+                ]
+            )
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -12,7 +12,11 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         self.paths = paths
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let method = request.method.rawValue
@@ -28,8 +32,12 @@ struct MethodGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         if allowed.contains("GET") { allowed.insert("HEAD") }
         let allow = allowed.sorted().joined(separator: ", ")
         throw Problem(
-            type: .methodNotAllowed, status: .methodNotAllowed, title: "Method not allowed",
-            detail: "\(request.uri.path.prefix(200)) answers \(allow).", headers: [.allow: allow])
+            type: .methodNotAllowed,
+            status: .methodNotAllowed,
+            title: "Method not allowed",
+            detail: "\(request.uri.path.prefix(200)) answers \(allow).",
+            headers: [.allow: allow]
+        )
     }
 }
 
@@ -58,8 +66,11 @@ enum QuerySyntax {
         for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
             if pair.isEmpty {
                 return Problem(
-                    type: .malformedRequest, status: .badRequest, title: "Malformed request",
-                    detail: "The query string has an empty parameter (two '&' in a row, or one at an end).")
+                    type: .malformedRequest,
+                    status: .badRequest,
+                    title: "Malformed request",
+                    detail: "The query string has an empty parameter (two '&' in a row, or one at an end)."
+                )
             }
             // `=value` (no name) is an unknown parameter, ignored like any other.
             guard pair.contains("=") else {
@@ -72,7 +83,11 @@ enum QuerySyntax {
 }
 
 struct QueryLimitsMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         if let query = request.uri.query, let problem = QuerySyntax.problem(in: Substring(query)) { throw problem }

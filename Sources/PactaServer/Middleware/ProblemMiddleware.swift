@@ -13,7 +13,11 @@ import PactaStore
 /// is the one place that unwraps them. Client mistakes become 4xx with the offending field; anything else
 /// is logged with the request id and answered with a 500 that reveals nothing of the internals.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         do {
@@ -25,11 +29,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem = ErrorMapping.problem(for: error, method: request.method)
             if let reason = problem.logReason {
                 context.logger.warning(
-                    "\(problem.title)", metadata: ["reason": "\(reason)", "path": "\(request.uri.path.prefix(256))"])
+                    "\(problem.title)",
+                    metadata: ["reason": "\(reason)", "path": "\(request.uri.path.prefix(256))"]
+                )
             } else if problem.status.code >= 500 {
                 context.logger.error(
                     "Request failed",
-                    metadata: ["error": "\(ErrorMapping.loggable(error))", "path": "\(request.uri.path.prefix(256))"])
+                    metadata: ["error": "\(ErrorMapping.loggable(error))", "path": "\(request.uri.path.prefix(256))"]
+                )
             }
             return problem.response()
         }
@@ -65,21 +72,31 @@ enum ErrorMapping {
                 }
                 if error.httpStatus.code >= 500 {
                     return Problem(
-                        type: .malformedRequest, status: .badRequest, title: "Malformed request",
+                        type: .malformedRequest,
+                        status: .badRequest,
+                        title: "Malformed request",
                         detail: hasBody
                             ? "The request could not be read: check its parameters and body."
-                            : "The request's parameters could not be read.")
+                            : "The request's parameters could not be read."
+                    )
                 }
             }
             guard error.httpStatus.code < 500 else { return internalError }
             return Problem(
-                type: type(for: error.httpStatus), status: error.httpStatus, title: error.httpStatus.reasonPhrase,
-                detail: error.causeDescription)
+                type: type(for: error.httpStatus),
+                status: error.httpStatus,
+                title: error.httpStatus.reasonPhrase,
+                detail: error.causeDescription
+            )
         case let error as HTTPError:
             guard error.status.code < 500 else { return internalError }
             return Problem(
-                type: type(for: error.status), status: error.status, title: error.status.reasonPhrase,
-                detail: error.body ?? defaultDetail(for: error.status), headers: error.headers)
+                type: type(for: error.status),
+                status: error.status,
+                title: error.status.reasonPhrase,
+                detail: error.body ?? defaultDetail(for: error.status),
+                headers: error.headers
+            )
         default:
             return internalError
         }
@@ -112,22 +129,31 @@ enum ErrorMapping {
         let name = context?.codingPath.first.map(\.stringValue).map { String($0.prefix(64)) }
         guard let name, !name.isEmpty else {
             return Problem(
-                type: .malformedRequest, status: .badRequest, title: "Malformed request",
-                detail: "A query or header parameter could not be read.")
+                type: .malformedRequest,
+                status: .badRequest,
+                title: "Malformed request",
+                detail: "A query or header parameter could not be read."
+            )
         }
         return Problem.badParameter(name, "could not be read as the type the contract declares")
     }
 
     static let internalError = Problem(
-        type: .internalError, status: .internalServerError, title: "Internal server error",
-        detail: "The server could not complete the request; it has been logged.")
+        type: .internalError,
+        status: .internalServerError,
+        title: "Internal server error",
+        detail: "The server could not complete the request; it has been logged."
+    )
 
     static func problem(for error: DecodingError) -> Problem {
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return Problem(
-                type: .malformedRequest, status: .badRequest, title: "Malformed request",
-                detail: "The body is not valid JSON.")
+                type: .malformedRequest,
+                status: .badRequest,
+                title: "Malformed request",
+                detail: "The body is not valid JSON."
+            )
         case .dataCorrupted(let context):
             return field(context.codingPath, context.debugDescription)
         case .keyNotFound(let key, let context):
@@ -147,9 +173,12 @@ enum ErrorMapping {
                 ?? key.stringValue.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
         }.map { "/" + $0 }.joined()
         return Problem(
-            type: .validation, status: .unprocessableContent, title: "The request is invalid",
+            type: .validation,
+            status: .unprocessableContent,
+            title: "The request is invalid",
             detail: "\(pointer.isEmpty ? "The body" : pointer) \(message)",
-            errors: [.init(pointer: pointer, detail: message)])
+            errors: [.init(pointer: pointer, detail: message)]
+        )
     }
 
     private static func jsonTypeName(_ type: Any.Type) -> String {

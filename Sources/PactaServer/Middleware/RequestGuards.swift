@@ -19,7 +19,11 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: any AgreementStore
     var requireTokenForReads = false
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         switch Self.access(method: request.method, path: request.uri.path) {
@@ -34,7 +38,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem.unauthorized(
                 requireTokenForReads
                     ? "This server needs an Authorization: Bearer <token> header on every request."
-                    : "This request changes data and needs an Authorization: Bearer <token> header.")
+                    : "This request changes data and needs an Authorization: Bearer <token> header."
+            )
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -66,7 +71,11 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
     var shapeLimits = JSONShapeLimits()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         switch request.method {
@@ -82,8 +91,11 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard let mediaType, mediaType == "application/json" || mediaType.hasSuffix("+json") else {
             throw Problem(
-                type: .unsupportedMediaType, status: .unsupportedMediaType, title: "Unsupported media type",
-                detail: "Send the body as application/json (got \(mediaType.map { "'\($0.prefix(80))'" } ?? "no Content-Type")).")
+                type: .unsupportedMediaType,
+                status: .unsupportedMediaType,
+                title: "Unsupported media type",
+                detail: "Send the body as application/json (got \(mediaType.map { "'\($0.prefix(80))'" } ?? "no Content-Type"))."
+            )
         }
         var request = request
         let body: ByteBuffer
@@ -104,7 +116,10 @@ struct BodyGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private var tooLarge: Problem {
         Problem(
-            type: .tooLarge, status: .contentTooLarge, title: "Content too large",
-            detail: "The request body is over the limit of \(maxBodyBytes) bytes.")
+            type: .tooLarge,
+            status: .contentTooLarge,
+            title: "Content too large",
+            detail: "The request body is over the limit of \(maxBodyBytes) bytes."
+        )
     }
 }

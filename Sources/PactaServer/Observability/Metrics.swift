@@ -23,7 +23,9 @@ public enum PactaMetrics {
     /// Unix epoch, so `pacta_notice_deadline_timestamp_seconds - time()` is the time left until the day begins
     /// in UTC. The deadline itself lasts the whole civil day.
     static func exposition(
-        registry: PrometheusCollectorRegistry, snapshot: AgreementCatalog.Snapshot, asOf: CalendarDate
+        registry: PrometheusCollectorRegistry,
+        snapshot: AgreementCatalog.Snapshot,
+        asOf: CalendarDate
     ) -> String {
         var text = registry.emitToString()
         var byState: [AgreementStatus.State: Int] = [:]
@@ -64,15 +66,18 @@ public enum PactaMetrics {
         family(
             "pacta_notice_deadline_timestamp_seconds",
             "Next day on which a party can still give notice to stop the next renewal, as 00:00 UTC of that day (dayNumber*86400).",
-            deadlines)
+            deadlines
+        )
         family(
             "pacta_next_renewal_timestamp_seconds",
             "First day of the next term if no notice stops the renewal, as 00:00 UTC of that day (dayNumber*86400).",
-            renewals)
+            renewals
+        )
         family(
             "pacta_scheduled_end_timestamp_seconds",
             "Last day the party is bound, when the agreement's end or the party's withdrawal is fixed, as 00:00 UTC of that day (dayNumber*86400).",
-            ends)
+            ends
+        )
         return text
     }
 
@@ -88,7 +93,11 @@ public enum PactaMetrics {
 struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: HTTPMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let start = ContinuousClock.now
@@ -137,11 +146,14 @@ final class HTTPMetrics: Sendable {
                 requests: registry.makeCounter(
                     name: Self.requestsName,
                     labels: [("method", method.rawValue), ("route", series.route), ("status", String(status))],
-                    help: "HTTP requests answered, by method, route template and status code."),
+                    help: "HTTP requests answered, by method, route template and status code."
+                ),
                 duration: registry.makeDurationHistogram(
-                    name: Self.durationName, labels: [("method", method.rawValue), ("route", series.route)],
+                    name: Self.durationName,
+                    labels: [("method", method.rawValue), ("route", series.route)],
                     buckets: Self.buckets,
-                    help: "Seconds from receiving a request to producing its response head, by method and route template.")
+                    help: "Seconds from receiving a request to producing its response head, by method and route template."
+                )
             )
             handles[series] = made
             return made
@@ -155,7 +167,9 @@ extension Response {
     /// The `/metrics` answer in the Prometheus text format 0.0.4.
     static func prometheus(_ text: String) -> Response {
         Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }

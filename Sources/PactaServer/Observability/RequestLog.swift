@@ -35,7 +35,11 @@ extension AuditContext {
 /// The id is Hummingbird's own (``RequestContext/id``, in every log line of the request as `hb.request.id`), or a
 /// valid incoming `X-Request-Id`, which then replaces it in the logger, so a request never has two ids.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let started = ContinuousClock.now
@@ -70,6 +74,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 "path": .string(String(request.uri.path.prefix(256))),
                 "status": .stringConvertible(status),
                 "duration_ms": .string("\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"),
-            ])
+            ]
+        )
     }
 }

@@ -139,7 +139,8 @@ final class OnceResumption<T: Sendable>: Sendable {
 /// Runs `operation` for at most `budget`: past it the operation is cancelled and ``ComputeRefusal/budgetExceeded``
 /// thrown, without waiting for the operation to notice.
 func withBudget<T: Sendable>(
-    _ budget: Duration, _ operation: @escaping @Sendable () async throws -> T
+    _ budget: Duration,
+    _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let resumption = OnceResumption<T>()
     let work = Task {
