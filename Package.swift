@@ -134,5 +134,10 @@ if Context.environment["PACTA_BENCHMARKS"] != nil {
         ),
         /// A fixed engine workload to run under `valgrind --tool=callgrind` or `perf record`.
         .executableTarget(name: "PactaProfile", dependencies: ["PactaCore"], path: "Profiling/PactaProfile"),
+        /// The HTTP stack's ceiling: one Hummingbird JSON route, for `scripts/bench-http.sh`'s ratios. Not directly in
+        /// `Benchmarks/`, where package-benchmark would take it for a benchmark suite and run it.
+        .executableTarget(
+            name: "BareHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/HTTP/BareHummingbird"),
     ]
 }

@@ -3,16 +3,18 @@
 # then measures every endpoint with wrk in one run, next to /healthz (the HTTP stack's own ceiling).
 #
 #   scripts/bench-http.sh [--count N] [--duration SECONDS] [--connections C] [--threads T] [--seed S]
-#                         [--as-of YYYY-MM-DD] [--binary PATH] [--port PORT] [--data DIR]
+#                         [--as-of YYYY-MM-DD] [--binary PATH] [--bare PATH] [--port PORT] [--data DIR]
 #
-# Defaults: --count 1000, --duration 10, -c64 -t2 (the issue's setting), --binary .build/release/pacta.
+# Defaults: --count 1000, --duration 10, -c64 -t2 (the issue's setting), --binary .build/release/pacta, --bare the
+# BareHummingbird beside the binary (PACTA_BENCHMARKS=1 builds it): a Hummingbird route answering a small JSON body,
+# the framework's ceiling, measured first; every row then says its share of it (vs_bare) and of /healthz (vs_hz).
 # The generated database is kept in --data (default .build/bench-data) and reused by later runs with the same
 # count and seed. Numbers on a shared 2-core machine vary by 10-15%: compare the ratios within one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=1000 duration=10 connections=64 threads=2 seed=1 as_of=2025-06-01 port=18087
-binary=.build/release/pacta data=.build/bench-data
+binary=.build/release/pacta data=.build/bench-data bare=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=$2; shift 2 ;;
@@ -22,15 +24,19 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2; shift 2 ;;
     --as-of) as_of=$2; shift 2 ;;
     --binary) binary=$2; shift 2 ;;
+    --bare) bare=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 1; }
 [ -x "$binary" ] || { echo "no binary at $binary: swift build -c release" >&2; exit 1; }
+bare=${bare:-$(dirname "$binary")/BareHummingbird}
+[ -x "$bare" ] || {
+  echo "no BareHummingbird at $bare: PACTA_BENCHMARKS=1 swift build -c release --product BareHummingbird" >&2; exit 1; }
 
 mkdir -p "$data"
 database="$data/pacta-$count-seed$seed.sqlite"
@@ -46,7 +52,7 @@ base="http://127.0.0.1:$port"
 started=$(date +%s.%N)
 "$binary" serve --database "$database" --port "$port" --log-level warning --no-seed &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "${vary_script:-}"' EXIT
+trap 'kill "$server" ${bare_server:-} 2>/dev/null || true; wait 2>/dev/null || true; rm -f "${vary_script:-}"' EXIT
 ready=""
 for _ in $(seq 1 600); do
   if curl -fs -o /dev/null "$base/healthz"; then ready=$(date +%s.%N); break; fi
@@ -128,7 +134,18 @@ printf '\n%s agreements (%s synthetic, seed %s), as of %s; wrk -t%s -c%s -d%ss o
   "$agreements" "$count" "$seed" "$as_of" "$threads" "$connections" "$duration"
 printf 'ready in %.2f s from start; RSS after start %d MiB\n' "$ready_seconds" "$((rss_after_start / 1024))"
 printf 'lifecycle index ready in %.2f s from start; RSS then %d MiB\n\n' "$indexed_seconds" "$((rss_after_index / 1024))"
-printf '%-18s %9s %10s %9s %9s %8s %6s  %s\n' endpoint first_ms req/s p50_ms p99_ms vs_hz errors path
+# The framework's ceiling, in the same run: the bare route alone on the machine (Pacta idle beside it).
+bare_port=$((port + 1))
+"$bare" "$bare_port" &
+bare_server=$!
+for _ in $(seq 1 250); do curl -fs -o /dev/null "http://127.0.0.1:$bare_port/healthz" && break; sleep 0.02; done
+wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$bare_port/healthz" >/dev/null  # warm-up
+bare_rps=$(wrk -t"$threads" -c"$connections" -d"${duration}s" "http://127.0.0.1:$bare_port/healthz" \
+  | awk '/^Requests\/sec/ {print $2}')
+kill "$bare_server"; wait "$bare_server" 2>/dev/null || true; bare_server=""
+printf 'bare Hummingbird JSON route: %.0f req/s\n\n' "$bare_rps"
+
+printf '%-18s %9s %10s %9s %9s %8s %8s %6s  %s\n' endpoint first_ms req/s p50_ms p99_ms vs_bare vs_hz errors path
 ceiling=""
 for entry in "${endpoints[@]}"; do
   name=${entry%%|*} path=${entry#*|}
@@ -149,8 +166,8 @@ for entry in "${endpoints[@]}"; do
   errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}')
   [ -n "$ceiling" ] || ceiling=$rps
   ratio=$(echo "$rps / $ceiling" | bc -l)
-  printf '%-18s %9.1f %10.0f %9s %9s %7.0f%% %6s  %s\n' "$name" "$(echo "$first * 1000" | bc -l)" "$rps" "$p50" "$p99" \
-    "$(echo "$ratio * 100" | bc -l)" \
+  printf '%-18s %9.1f %10.0f %9s %9s %7.0f%% %7.0f%% %6s  %s\n' "$name" "$(echo "$first * 1000" | bc -l)" "$rps" \
+    "$p50" "$p99" "$(echo "$rps * 100 / $bare_rps" | bc -l)" "$(echo "$ratio * 100" | bc -l)" \
     "${errors:-0}" "$path"
 done
 peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
