@@ -137,7 +137,9 @@ if Context.environment["PACTA_BENCHMARKS"] != nil {
         /// The HTTP stack's ceiling: one Hummingbird JSON route, for `scripts/bench-http.sh`'s ratios. Not directly in
         /// `Benchmarks/`, where package-benchmark would take it for a benchmark suite and run it.
         .executableTarget(
-            name: "BareHummingbird", dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
-            path: "Benchmarks/HTTP/BareHummingbird"),
+            name: "BareHummingbird",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/HTTP/BareHummingbird"
+        ),
     ]
 }

@@ -15,10 +15,14 @@ let router = Router()
 let body = #"{"agreements":20,"lifecycles":"ready","status":"ok"}"#
 router.get("/healthz") { _, _ in
     Response(
-        status: .ok, headers: [.contentType: "application/json"],
-        body: .init(byteBuffer: ByteBuffer(string: body)))
+        status: .ok,
+        headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: body))
+    )
 }
 let app = Application(
-    router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "bare"),
-    logger: logger)
+    router: router,
+    configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "bare"),
+    logger: logger
+)
 try await app.runService()
