@@ -109,6 +109,26 @@ import Testing
         }
     }
 
+    /// `/healthz` skips the OpenAPI runtime, so its document is checked against the generated encoder's output.
+    @Test func theHealthDocumentIsWhatTheGeneratedEncoderWrites() async throws {
+        try await TestApp.run { _, client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            let body = Data(buffer: response.body)
+            let health = try JSONDecoder().decode(Components.Schemas.Health.self, from: body)
+            let bundled = try BundledData.agreements().count
+            #expect(health.status == "ok" && health.agreements == bundled)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            #expect(try encoder.encode(health) == body)
+            for lifecycles in [nil, Components.Schemas.Health.LifecyclesPayload.building] {
+                let other = Components.Schemas.Health(status: "ok", agreements: nil, lifecycles: lifecycles)
+                #expect(Data(HealthRoute.json(other).utf8) == (try encoder.encode(other)))
+            }
+        }
+    }
+
     @Test func aProblemThatEscapesEveryMiddlewareIsStillProblemJSON() async throws {
         let response = Problem.agreementNotFound("x").response()
         #expect(response.status == .notFound)

@@ -112,7 +112,8 @@ public func buildRouter(
         ETagMiddleware()
         ProblemMiddleware()
     }
-    operations.add(to: router) { OperationRegistrations.probePaths.contains($0) }
+    HealthRoute.register(on: router, handler: handler)
+    operations.add(to: router) { $0 == "/readyz" }
     // The API's own guards and the response cache, after the probes, so a probe never passes through them.
     router.addMiddleware {
         MethodGuardMiddleware()
@@ -121,7 +122,7 @@ public func buildRouter(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    operations.add(to: router) { !OperationRegistrations.probePaths.contains($0) }
+    operations.add(to: router) { !["/healthz", "/readyz"].contains($0) }
     router.get("/metrics") { _, _ in
         Response.prometheus(
             PactaMetrics.exposition(

@@ -11,9 +11,6 @@ import OpenAPIRuntime
 final class OperationRegistrations: ServerTransport {
     typealias Handler = @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
 
-    /// Paths a load balancer or orchestrator polls: cheap, open, and outside the API's middleware.
-    static let probePaths: Set<String> = ["/healthz", "/readyz"]
-
     private var registrations: [(handler: Handler, method: HTTPRequest.Method, path: String)] = []
 
     func register(_ handler: @escaping Handler, method: HTTPRequest.Method, path: String) throws {

@@ -18,16 +18,15 @@ struct APIHandler: APIProtocol {
     // MARK: Operations routes
 
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
-        .ok(
-            .init(
-                body: .json(
-                    .init(
-                        status: "ok",
-                        agreements: catalog.snapshot.byId.count,
-                        lifecycles: catalog.lifecyclesReady ? .ready : .building
-                    )
-                )
-            )
+        .ok(.init(body: .json(health())))
+    }
+
+    /// The liveness document: served by ``HealthRoute`` (and by this operation, for the contract's sake).
+    func health() -> Components.Schemas.Health {
+        .init(
+            status: "ok",
+            agreements: catalog.snapshot.byId.count,
+            lifecycles: catalog.lifecyclesReady ? .ready : .building
         )
     }
 
