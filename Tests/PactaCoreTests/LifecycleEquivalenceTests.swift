@@ -123,6 +123,11 @@ import Testing
             withdrawalWindows += engine.filter { $0.kind == .withdrawalNoticeDeadline }.count
             #expect(found == engine, "\(from)…\(to): index \(found.count) items, engine \(engine.count)")
             #expect(index.count(from: from, through: to) == engine.count, "count \(from)…\(to)")
+            let middle = try CalendarDate(dayNumber: (from.dayNumber + to.dayNumber) / 2)
+            #expect(
+                index.counts(from: from, through: [middle, to]) == [engine.count { $0.date <= middle }, engine.count],
+                "counts \(from)…\(middle), …\(to)"
+            )
             let counted = index.window(from: from, through: to).count(through: from)
             #expect(counted == engine.filter { $0.date <= from }.count)
             let states = index.states(on: from)

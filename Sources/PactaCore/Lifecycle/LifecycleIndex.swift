@@ -225,17 +225,27 @@ public final class LifecycleIndex: Sendable {
 
     /// How many items ``window(from:through:replacing:)`` holds, without listing or ordering them.
     public func count(from: CalendarDate, through to: CalendarDate, replacing: [String: Agreement?] = [:]) -> Int {
-        guard from <= to else { return 0 }
-        var total = 0
+        counts(from: from, through: [to], replacing: replacing)[0]
+    }
+
+    /// How many items are dated `from` through each of `ends`, in one pass over the widest of the windows (the
+    /// summary's 30 and 90 days cost one count, not two).
+    public func counts(from: CalendarDate, through ends: [CalendarDate], replacing: [String: Agreement?] = [:]) -> [Int] {
+        guard let widest = ends.max(), from <= widest else { return ends.map { _ in 0 } }
+        var totals = [Int](repeating: 0, count: ends.count)
+        func tally(_ date: CalendarDate) {
+            for (position, end) in ends.enumerated() where date <= end { totals[position] += 1 }
+        }
         let computed = visit(
             from: from,
-            through: to,
+            through: widest,
             replacing: replacing,
-            explicit: { _ in total += 1 },
-            run: { _, _ in total += 1 },
-            window: { _, _ in total += 1 }
+            explicit: { tally($0.date) },
+            run: { _, item in tally(item.date) },
+            window: { _, date in tally(date) }
         )
-        return total + computed.count
+        for deadline in computed { tally(deadline.date) }
+        return totals
     }
 
     /// Calls `explicit` for every explicit item and `run` for every run item dated `from` through `to` (in no

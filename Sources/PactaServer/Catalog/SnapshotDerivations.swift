@@ -183,10 +183,18 @@ extension AgreementCatalog.Snapshot {
     /// How many deadlines are dated `from` through `to`: counted from the lifecycle index without listing them, or
     /// the length of the window (held for the snapshot) while there is no index yet.
     func deadlineCount(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Int {
+        try await deadlineCounts(from: from, through: [to], work: work)[0]
+    }
+
+    /// How many deadlines are dated `from` through each of `ends`, counted in one pass.
+    func deadlineCounts(from: CalendarDate, through ends: [CalendarDate], work: HeavyWork) async throws -> [Int] {
         let lifecycles = derived.lifecycles.withLock { $0 }
-        guard let index = lifecycles.index else { return try await deadlines(from: from, to: to, work: work).count }
+        guard let index = lifecycles.index else {
+            let all = try await deadlines(from: from, to: ends.max() ?? from, work: work)
+            return ends.map { end in all.count(through: end) }
+        }
         let replacing = lifecycles.replacing
-        return try await work.run { index.count(from: from, through: to, replacing: replacing) }
+        return try await work.run { index.counts(from: from, through: ends, replacing: replacing) }
     }
 
     /// Whether states and deadlines come from a lifecycle index (not yet in the seconds after a start).

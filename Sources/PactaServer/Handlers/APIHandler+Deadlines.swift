@@ -58,8 +58,12 @@ extension APIHandler {
         let etag = Self.catalogTag(snapshot, "summary", "\(asOf)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let counts = try await snapshot.stateCounts(asOf: asOf, work: work)
-        let in90 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 90), work: work)
-        let in30 = try await snapshot.deadlineCount(from: asOf, to: Self.offset(asOf, 30), work: work)
+        let deadlineCounts = try await snapshot.deadlineCounts(
+            from: asOf,
+            through: [Self.offset(asOf, 30), Self.offset(asOf, 90)],
+            work: work
+        )
+        let (in30, in90) = (deadlineCounts[0], deadlineCounts[1])
         let next = try await snapshot.firstDeadline(from: asOf, to: Self.offset(asOf, Self.maxWindowDays), work: work)
         let summary = Components.Schemas.Summary(
             asOf: "\(asOf)",
