@@ -432,10 +432,7 @@ public final class PostgresAgreementStore: AgreementStore {
         let revision = try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             let current = try await Self.checkCurrent(connection, logger, id: agreement.id, expected: expected)
-            // Against the row as it is inside this transaction, whatever was expected (even `.any`).
-            if let issue = try StoredDocument.decode(current.document).appendOnlyViolation(in: agreement) {
-                throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
-            }
+            try StoredDocument.checkReplacement(agreement, over: current.document)
             try await Self.update(
                 connection,
                 logger,
@@ -484,17 +481,12 @@ public final class PostgresAgreementStore: AgreementStore {
         return try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             let current = try await Self.checkCurrent(connection, logger, id: id, expected: expected)
-            let recorded = try StoredDocument.decode(current.document)
-            // Ids are assigned and the result checked here, against the locked row: two concurrent appends can
-            // never both take `e7`.
-            let (agreement, appended) = recorded.appending(drafts)
-            try check(agreement, recorded.events.count)
-            if Set(agreement.events.map(\.id)).count != agreement.events.count {
-                throw StoreError.invalid([
-                    ValidationIssue(pointer: "/events", message: "event ids must be unique within the agreement")
-                ])
-            }
-            let (document, version) = try StoredDocument.encode(agreement)
+            // Against the locked row: two concurrent appends can never both take `e7`.
+            let (agreement, appended, document, version) = try StoredDocument.appending(
+                drafts,
+                to: current.document,
+                check: check
+            )
             try await Self.update(
                 connection,
                 logger,

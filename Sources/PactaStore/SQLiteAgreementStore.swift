@@ -86,7 +86,7 @@ public final class SQLiteAgreementStore: AgreementStore {
             try await self.write { db in
                 try db.execute(
                     sql: "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    arguments: [Self.timestamp()]
+                    arguments: [StoredDocument.timestamp()]
                 )
             }
         }
@@ -199,7 +199,7 @@ public final class SQLiteAgreementStore: AgreementStore {
                 let id: String = row[0]
                 let last: Int64 = row[1]
                 guard let document = row[2] as String? else { return StoreChange(revision: last, id: id, stored: nil) }
-                let stored = StoredAgreement(agreement: try Self.decode(document), version: row[3], revision: row[4])
+                let stored = StoredAgreement(agreement: try StoredDocument.decode(document), version: row[3], revision: row[4])
                 return StoreChange(revision: last, id: id, stored: stored)
             }
         }
@@ -216,13 +216,13 @@ public final class SQLiteAgreementStore: AgreementStore {
                 .map { (document: $0[0] as String, version: $0[1] as String, revision: $0[2] as Int64) }
         }
         return try row.map {
-            StoredAgreement(agreement: try Self.decode($0.document), version: $0.version, revision: $0.revision)
+            StoredAgreement(agreement: try StoredDocument.decode($0.document), version: $0.version, revision: $0.revision)
         }
     }
 
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
-        let (document, version) = try Self.encode(agreement)
-        let now = Self.timestamp()
+        let (document, version) = try StoredDocument.encode(agreement)
+        let now = StoredDocument.timestamp()
         let revision = try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM agreement WHERE id = ?", arguments: [agreement.id]) == true {
                 throw StoreError.alreadyExists(id: agreement.id)
@@ -252,14 +252,11 @@ public final class SQLiteAgreementStore: AgreementStore {
     ) async throws
         -> StoredAgreement
     {
-        let (document, version) = try Self.encode(agreement)
-        let now = Self.timestamp()
+        let (document, version) = try StoredDocument.encode(agreement)
+        let now = StoredDocument.timestamp()
         let revision = try await write { db in
             let current = try Self.checkCurrent(db, id: agreement.id, expected: expected)
-            // Against the row as it is inside this transaction, whatever was expected (even `.any`).
-            if let issue = try Self.decode(current.document).appendOnlyViolation(in: agreement) {
-                throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
-            }
+            try StoredDocument.checkReplacement(agreement, over: current.document)
             return try Self.update(
                 db,
                 id: agreement.id,
@@ -274,7 +271,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64 {
-        let now = Self.timestamp()
+        let now = StoredDocument.timestamp()
         return try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
@@ -289,20 +286,16 @@ public final class SQLiteAgreementStore: AgreementStore {
         audit: AuditContext,
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
-        let now = Self.timestamp()
+        let now = StoredDocument.timestamp()
         return try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
-            let recorded = try Self.decode(current.document)
-            // Ids are assigned and the result checked here, inside the serialized write, against the row as it
-            // is now: two concurrent appends can never both take `e7`.
-            let (agreement, appended) = recorded.appending(drafts)
-            try check(agreement, recorded.events.count)
-            if Set(agreement.events.map(\.id)).count != agreement.events.count {
-                throw StoreError.invalid([
-                    ValidationIssue(pointer: "/events", message: "event ids must be unique within the agreement")
-                ])
-            }
-            let (document, version) = try Self.encode(agreement)
+            // Inside the serialized write, against the row as it is now: two concurrent appends can never both
+            // take `e7`.
+            let (agreement, appended, document, version) = try StoredDocument.appending(
+                drafts,
+                to: current.document,
+                check: check
+            )
             let revision = try Self.update(
                 db,
                 id: id,
@@ -387,8 +380,8 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int {
-        let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
-        let now = Self.timestamp()
+        let encoded = try agreements.map { ($0.id, try StoredDocument.encode($0)) }
+        let now = StoredDocument.timestamp()
         return try await write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'seededAt'") != nil { return 0 }
             let inserted = try Self.insertNew(encoded, at: now, in: db)
@@ -401,8 +394,8 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// generate`), each with a `seed` entry in the history. Returns how many were inserted. Unlike
     /// ``seedIfNeeded(_:)`` it runs every time.
     public func insertMissing(_ agreements: [Agreement]) async throws -> Int {
-        let encoded = try agreements.map { ($0.id, try Self.encode($0)) }
-        let now = Self.timestamp()
+        let encoded = try agreements.map { ($0.id, try StoredDocument.encode($0)) }
+        let now = StoredDocument.timestamp()
         return try await write { db in try Self.insertNew(encoded, at: now, in: db) }
     }
 
@@ -465,7 +458,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     // MARK: Tokens
 
     public func createToken(name: String, hash: [UInt8]) async throws {
-        let now = Self.timestamp()
+        let now = StoredDocument.timestamp()
         try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM token WHERE name = ?", arguments: [name]) == true {
                 throw TokenError.nameTaken(name)
@@ -498,7 +491,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     public func revokeToken(name: String) async throws -> Bool {
-        let now = Self.timestamp()
+        let now = StoredDocument.timestamp()
         return try await write { db in
             try db.execute(
                 sql: "UPDATE token SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL",
@@ -506,19 +499,5 @@ public final class SQLiteAgreementStore: AgreementStore {
             )
             return db.changesCount > 0
         }
-    }
-
-    // MARK: Encoding
-
-    private static func encode(_ agreement: Agreement) throws -> (document: String, version: String) {
-        try StoredDocument.encode(agreement)
-    }
-
-    private static func decode(_ document: String) throws -> Agreement {
-        try StoredDocument.decode(document)
-    }
-
-    private static func timestamp() -> String {
-        StoredDocument.timestamp()
     }
 }

@@ -19,6 +19,36 @@ package enum StoredDocument {
         try JSONDecoder().decode(Agreement.self, from: Data(document.utf8))
     }
 
+    /// The write rules every backend applies inside its transaction, against the stored document as it is then.
+    ///
+    /// A replacement must keep every recorded event unchanged, whatever version was expected (even `.any`).
+    package static func checkReplacement(_ agreement: Agreement, over current: String) throws {
+        if let issue = try decode(current).appendOnlyViolation(in: agreement) {
+            throw StoreError.recordedEventChanged(id: agreement.id, issue: issue)
+        }
+    }
+
+    /// An append: ids assigned after the recorded events (so two appends serialized by the backend never share
+    /// one), the caller's check run against the result, and the new document encoded.
+    package static func appending(
+        _ drafts: [NewEvent],
+        to current: String,
+        check: AppendCheck
+    ) throws
+        -> (agreement: Agreement, appended: [Event], document: String, version: String)
+    {
+        let recorded = try decode(current)
+        let (agreement, appended) = recorded.appending(drafts)
+        try check(agreement, recorded.events.count)
+        if Set(agreement.events.map(\.id)).count != agreement.events.count {
+            throw StoreError.invalid([
+                ValidationIssue(pointer: "/events", message: "event ids must be unique within the agreement")
+            ])
+        }
+        let (document, version) = try encode(agreement)
+        return (agreement, appended, document, version)
+    }
+
     /// When a write committed, RFC 3339 in UTC (the audit records' `at`).
     package static func timestamp() -> String {
         let formatter = ISO8601DateFormatter()
