@@ -41,11 +41,13 @@ public final class PostgresAgreementStore: AgreementStore {
     static let changeChannel = "pacta_changes"
 
     /// Connects, runs the migrations that are not applied yet, and returns the store. `searchPath` makes every
-    /// connection use that schema (tests give each store its own).
+    /// connection use that schema (tests give each store its own). A lost listening connection is opened again
+    /// after `listenRetryPause`, doubled while attempts fail (up to five seconds).
     public static func open(
         url: PostgresURL,
         searchPath: String? = nil,
         connectionWait: Duration = .seconds(5),
+        listenRetryPause: Duration = .milliseconds(100),
         logger: Logger = Logger(label: "pacta.postgres")
     ) async throws -> PostgresAgreementStore {
         var listenerConfiguration = url.clientConfiguration()
@@ -54,6 +56,7 @@ public final class PostgresAgreementStore: AgreementStore {
             client: PostgresClient(configuration: url.clientConfiguration(searchPath: searchPath)),
             listenerClient: PostgresClient(configuration: listenerConfiguration),
             connectionWait: connectionWait,
+            listenRetryPause: listenRetryPause,
             logger: logger
         )
         do {
@@ -65,7 +68,13 @@ public final class PostgresAgreementStore: AgreementStore {
         return store
     }
 
-    private init(client: PostgresClient, listenerClient: PostgresClient, connectionWait: Duration, logger: Logger) {
+    private init(
+        client: PostgresClient,
+        listenerClient: PostgresClient,
+        connectionWait: Duration,
+        listenRetryPause: Duration,
+        logger: Logger
+    ) {
         self.client = client
         self.listenerClient = listenerClient
         self.connectionWait = connectionWait
@@ -73,7 +82,13 @@ public final class PostgresAgreementStore: AgreementStore {
         running = Task { await client.run() }
         listenerRunning = Task { await listenerClient.run() }
         listening = Task { [signals, listenerBackend] in
-            await Self.listen(client: listenerClient, signals: signals, backend: listenerBackend, logger: logger)
+            await Self.listen(
+                client: listenerClient,
+                signals: signals,
+                backend: listenerBackend,
+                firstPause: listenRetryPause,
+                logger: logger
+            )
         }
     }
 
@@ -97,15 +112,15 @@ public final class PostgresAgreementStore: AgreementStore {
     package var listenerProcessID: Int32? { listenerBackend.processID.withLock { $0 } }
 
     /// LISTENs on one connection until cancelled. Losing it is announced at once (``StoreChangeSignal/interrupted``);
-    /// it is then opened again, after a pause that doubles up to five seconds while attempts fail, and announced
+    /// it is then opened again, after `firstPause`, doubled up to five seconds while attempts fail, and announced
     /// with ``StoreChangeSignal/catchUp``, since writes committed meanwhile were not heard of.
     private static func listen(
         client: PostgresClient,
         signals: StoreChangeSignals,
         backend: ListenerBackend,
+        firstPause: Duration,
         logger: Logger
     ) async {
-        let firstPause = Duration.milliseconds(100)
         var pause = firstPause
         while !Task.isCancelled {
             do {

@@ -201,7 +201,7 @@ public final class AgreementCatalog: Sendable {
 
     /// Reads and applies every change after ``followedRevision``, a page per turn of the write gate; returns whether
     /// it read to the end (false when the store could not be read: the next signal or tick tries again).
-    private func catchUp() async -> Bool {
+    func catchUp() async -> Bool {
         do {
             while try await gate.run({ try await self.applyNextChanges() }) {}
             return true
