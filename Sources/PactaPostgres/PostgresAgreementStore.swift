@@ -106,7 +106,7 @@ public final class PostgresAgreementStore: AgreementStore {
 
     // MARK: Change signals
 
-    public func changeSignals() -> AsyncStream<StoreChangeSignal> { signals.subscribe() }
+    public func changeSignals() -> StoreChangeSubscription { signals.subscribe() }
 
     /// The server process id of the listening connection, while it listens.
     package var listenerProcessID: Int32? { listenerBackend.processID.withLock { $0 } }

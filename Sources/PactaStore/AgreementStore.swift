@@ -125,7 +125,7 @@ public protocol AgreementStore: Sendable {
     /// Signals that the store's revision moved, so that a reader holding a copy (the catalog of each replica) reads
     /// ``changes(after:limit:)`` when there is something to read rather than polling hard. The stream starts with
     /// ``StoreChangeSignal/catchUp`` once the store hears of every write, and finishes when the store closes.
-    func changeSignals() -> AsyncStream<StoreChangeSignal>
+    func changeSignals() -> StoreChangeSubscription
     func agreement(id: String) async throws -> StoredAgreement?
     func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement
     /// Replaces the agreement with the same id, if its current version is `expected`.

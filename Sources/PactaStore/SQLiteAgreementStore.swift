@@ -466,7 +466,7 @@ public final class SQLiteAgreementStore: AgreementStore {
         try writer.close()
     }
 
-    public func changeSignals() -> AsyncStream<StoreChangeSignal> { signals.subscribe() }
+    public func changeSignals() -> StoreChangeSubscription { signals.subscribe() }
 
     // MARK: Tokens
 

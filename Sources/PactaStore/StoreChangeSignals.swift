@@ -14,6 +14,19 @@ public enum StoreChangeSignal: Sendable, Hashable {
     case interrupted
 }
 
+/// A subscription to a store's change signals.
+public struct StoreChangeSubscription: Sendable {
+    /// Whether the store heard of every write when the subscription began: a read made after it has everything
+    /// committed up to then, and the signals tell of every later write (until an ``StoreChangeSignal/interrupted``).
+    public let wasEstablished: Bool
+    public let signals: AsyncStream<StoreChangeSignal>
+
+    public init(wasEstablished: Bool, signals: AsyncStream<StoreChangeSignal>) {
+        self.wasEstablished = wasEstablished
+        self.signals = signals
+    }
+}
+
 /// Hands each signal to every subscriber. A subscriber that arrives while the feed is established is told to catch
 /// up at once; one arriving while it is down hears ``StoreChangeSignal/catchUp`` when it comes back.
 package final class StoreChangeSignals: Sendable {
@@ -32,24 +45,24 @@ package final class StoreChangeSignals: Sendable {
 
     /// Every signal from now on, none dropped (an ``StoreChangeSignal/interrupted`` or ``StoreChangeSignal/catchUp``
     /// must arrive; a reader skips the `committed` ones it has read past); finishes at ``finish()``.
-    package func subscribe() -> AsyncStream<StoreChangeSignal> {
+    package func subscribe() -> StoreChangeSubscription {
         let (stream, continuation) = AsyncStream.makeStream(of: StoreChangeSignal.self)
-        let id: Int? = state.withLock { state in
+        let subscribed: (id: Int, established: Bool)? = state.withLock { state in
             guard !state.finished else { return nil }
             let id = state.nextId
             state.nextId += 1
             state.subscribers[id] = continuation
             if state.established { continuation.yield(.catchUp) }
-            return id
+            return (id, state.established)
         }
-        guard let id else {
+        guard let subscribed else {
             continuation.finish()
-            return stream
+            return StoreChangeSubscription(wasEstablished: false, signals: stream)
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: subscribed.id) }
         }
-        return stream
+        return StoreChangeSubscription(wasEstablished: subscribed.established, signals: stream)
     }
 
     package func committed(_ revision: Int64) {

@@ -102,7 +102,7 @@ public final class AgreementCatalog: Sendable {
     /// this one's writes, and then only the follower may move it, having read what lies in between.
     private let followed: Atomic<Int64>
     /// Whether the store hears of every write and the snapshot has everything it had heard of, as of the last read.
-    private let caughtUp = Atomic<Bool>(false)
+    private let caughtUp: Atomic<Bool>
     private let follower = Mutex<Task<Void, Never>?>(nil)
     /// How often the follower reads the store's changes without being signalled (a safety net: signals are what it
     /// waits for).
@@ -129,12 +129,14 @@ public final class AgreementCatalog: Sendable {
         self.store = store
         self.lifecycleThreads = max(1, lifecycleThreads)
         self.followInterval = followInterval
-        let signals = store.changeSignals()
+        let subscription = store.changeSignals()
         let contents = try await store.contents()
         self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
         self.followed = Atomic(contents.revision)
+        // Read after subscribing to a feed that heard every write: caught up, whenever the follower gets to run.
+        self.caughtUp = Atomic(subscription.wasEstablished)
         refreshLifecycles()
-        startFollowing(signals)
+        startFollowing(subscription.signals)
         let deadline = ContinuousClock.now + catchUpWait
         while !isCaughtUp, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
     }
