@@ -145,8 +145,9 @@ public final class AgreementCatalog: Sendable {
     public var lifecyclesReady: Bool { snapshot.hasLifecycleIndex }
 
     /// Whether the snapshot holds every write the store had committed when it last signalled, other servers'
-    /// included: false from the start until the first catch-up, and from a lost signal feed until the catch-up
-    /// after it is back. A replica that is not caught up answers from an older copy, so it is not ready.
+    /// included: after a start, once the catalog has read the store after its signal feed heard every write, and
+    /// false from a lost feed until the catch-up after it is back. A replica that is not caught up answers from an
+    /// older copy, so it is not ready.
     public var isCaughtUp: Bool { caughtUp.load(ordering: .acquiring) }
 
     /// The revision the follower reads changes after (tests).
