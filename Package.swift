@@ -107,7 +107,8 @@ let package = Package(
         .testTarget(
             name: "PactaServerTests",
             dependencies: [
-                "PactaServer", "PactaStore", "PactaCore",
+                "PactaServer", "PactaStore", "PactaPostgres", "PactaCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),

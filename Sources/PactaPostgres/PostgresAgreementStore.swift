@@ -22,18 +22,41 @@ public final class PostgresAgreementStore: AgreementStore {
     /// How long an operation waits for a connection before it answers ``StoreError/unavailable(reason:)``: the
     /// pool itself keeps retrying an unreachable server for a minute, far longer than a client waits for an answer.
     private let connectionWait: Duration
+    /// What this store hears of the writes committed to its database, by any server (``changeSignals()``).
+    private let signals = StoreChangeSignals(established: false)
+    /// Holds the one connection that LISTENs for ``changeChannel``, reconnecting when it is lost.
+    private let listening: Task<Void, Never>
+    /// The listening connection's pool, apart from the operations' so that it never takes one of theirs.
+    private let listenerClient: PostgresClient
+    private let listenerRunning: Task<Void, Never>
+    /// The server process of the listening connection, while it is up (tests end it to cut the feed).
+    private let listenerBackend = ListenerBackend()
+
+    private final class ListenerBackend: Sendable {
+        let processID = Mutex<Int32?>(nil)
+    }
+
+    /// Every write transaction notifies this channel with its revision; PostgreSQL delivers the notification at
+    /// commit (never for a rollback), to every listening connection of the database.
+    static let changeChannel = "pacta_changes"
 
     /// Connects, runs the migrations that are not applied yet, and returns the store. `searchPath` makes every
-    /// connection use that schema (tests give each store its own).
+    /// connection use that schema (tests give each store its own). A lost listening connection is opened again
+    /// after `listenRetryPause`, doubled while attempts fail (up to five seconds).
     public static func open(
         url: PostgresURL,
         searchPath: String? = nil,
         connectionWait: Duration = .seconds(5),
+        listenRetryPause: Duration = .milliseconds(100),
         logger: Logger = Logger(label: "pacta.postgres")
     ) async throws -> PostgresAgreementStore {
+        var listenerConfiguration = url.clientConfiguration()
+        listenerConfiguration.options.maximumConnections = 1
         let store = PostgresAgreementStore(
             client: PostgresClient(configuration: url.clientConfiguration(searchPath: searchPath)),
+            listenerClient: PostgresClient(configuration: listenerConfiguration),
             connectionWait: connectionWait,
+            listenRetryPause: listenRetryPause,
             logger: logger
         )
         do {
@@ -45,18 +68,91 @@ public final class PostgresAgreementStore: AgreementStore {
         return store
     }
 
-    private init(client: PostgresClient, connectionWait: Duration, logger: Logger) {
+    private init(
+        client: PostgresClient,
+        listenerClient: PostgresClient,
+        connectionWait: Duration,
+        listenRetryPause: Duration,
+        logger: Logger
+    ) {
         self.client = client
+        self.listenerClient = listenerClient
         self.connectionWait = connectionWait
         self.logger = logger
         running = Task { await client.run() }
+        listenerRunning = Task { await listenerClient.run() }
+        listening = Task { [signals, listenerBackend] in
+            await Self.listen(
+                client: listenerClient,
+                signals: signals,
+                backend: listenerBackend,
+                firstPause: listenRetryPause,
+                logger: logger
+            )
+        }
     }
 
-    /// Waits for the operations in flight, refuses new ones, then shuts the connection pool down.
+    /// Waits for the operations in flight, refuses new ones, then shuts the connection pools down.
     public func close() async throws {
         await usage.drain()
+        listening.cancel()
+        await listening.value
+        signals.finish()
+        listenerRunning.cancel()
+        await listenerRunning.value
         running.cancel()
         await running.value
+    }
+
+    // MARK: Change signals
+
+    public func changeSignals() -> StoreChangeSubscription { signals.subscribe() }
+
+    /// The server process id of the listening connection, while it listens.
+    package var listenerProcessID: Int32? { listenerBackend.processID.withLock { $0 } }
+
+    /// LISTENs on one connection until cancelled. Losing it is announced at once (``StoreChangeSignal/interrupted``);
+    /// it is then opened again, after `firstPause`, doubled up to five seconds while attempts fail, and announced
+    /// with ``StoreChangeSignal/catchUp``, since writes committed meanwhile were not heard of.
+    private static func listen(
+        client: PostgresClient,
+        signals: StoreChangeSignals,
+        backend: ListenerBackend,
+        firstPause: Duration,
+        logger: Logger
+    ) async {
+        var pause = firstPause
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger)
+                        .decode(Int32.self)
+                    {
+                        backend.processID.withLock { $0 = pid }
+                    }
+                    try await connection.listen(on: changeChannel) { notifications in
+                        // LISTEN has returned: every commit from now on is heard of.
+                        signals.established()
+                        for try await notification in notifications {
+                            // Another schema's stores share the channel; a stray number only costs a read.
+                            if let revision = Int64(notification.payload) { signals.committed(revision) }
+                        }
+                    }
+                }
+            } catch {
+                if !Task.isCancelled {
+                    logger.warning(
+                        "Lost the connection listening for other servers' writes; reconnecting",
+                        metadata: ["reason": "\(unavailability(error) ?? String(describing: type(of: error)))"]
+                    )
+                }
+            }
+            backend.processID.withLock { $0 = nil }
+            if signals.lost() { pause = firstPause }
+            guard !Task.isCancelled else { return }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
     }
 
     // MARK: Connections and transactions
@@ -507,8 +603,12 @@ public final class PostgresAgreementStore: AgreementStore {
 
     /// Takes the revision row's lock (held until the transaction ends) and returns this write's revision.
     private static func nextRevision(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        // The notification goes out at commit, so other servers read the write as soon as it can be read.
         let rows = try await connection.query(
-            "UPDATE pacta_meta SET revision = revision + 1 RETURNING revision",
+            """
+            WITH next AS (UPDATE pacta_meta SET revision = revision + 1 RETURNING revision)
+            SELECT next.revision FROM next, LATERAL pg_notify(\(changeChannel), next.revision::text) AS notified
+            """,
             logger: logger
         )
         for try await revision in rows.decode(Int64.self) { return revision }
@@ -669,6 +769,9 @@ public final class PostgresAgreementStore: AgreementStore {
             )
         }
         try await connection.query("UPDATE pacta_meta SET revision = \(last)", logger: logger)
+        if inserted > 0 {
+            try await connection.query("SELECT pg_notify(\(changeChannel), \(String(last)))", logger: logger)
+        }
         return inserted
     }
 

@@ -122,6 +122,10 @@ public protocol AgreementStore: Sendable {
     /// The agreements changed by writes after `revision`, each once as it stands now, in revision order (at most
     /// `limit`): how a reader that has seen everything up to `revision` catches up without missing a write.
     func changes(after revision: Int64, limit: Int) async throws -> [StoreChange]
+    /// Signals that the store's revision moved, so that a reader holding a copy (the catalog of each replica) reads
+    /// ``changes(after:limit:)`` when there is something to read rather than polling hard. The stream starts with
+    /// ``StoreChangeSignal/catchUp`` once the store hears of every write, and finishes when the store closes.
+    func changeSignals() -> StoreChangeSubscription
     func agreement(id: String) async throws -> StoredAgreement?
     func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement
     /// Replaces the agreement with the same id, if its current version is `expected`.

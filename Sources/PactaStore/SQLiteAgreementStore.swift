@@ -16,6 +16,9 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Whether the database can take writes (``StoreHealth``).
     let health: StoreHealth
     private let usage = StoreUsage()
+    /// One process owns the database, so it applies its own writes and has no one else's to hear of: established
+    /// from the start and never interrupted.
+    private let signals = StoreChangeSignals(established: true)
 
     /// Opens (creating if needed) the database at `path`, migrates it and checks its pages
     /// (`PRAGMA quick_check`): a damaged file opens but refuses writes and is never ready.
@@ -452,8 +455,11 @@ public final class SQLiteAgreementStore: AgreementStore {
     /// Closes the database: waits for running statements, checkpoints the WAL. Later calls fail.
     public func close() async throws {
         await usage.drain()
+        signals.finish()
         try writer.close()
     }
+
+    public func changeSignals() -> StoreChangeSubscription { signals.subscribe() }
 
     // MARK: Tokens
 

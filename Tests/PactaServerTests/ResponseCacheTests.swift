@@ -39,7 +39,7 @@ import Testing
     @Test func aReadEntryOutlivesAnUnreadOneBeyondTheBudget() throws {
         let cache = ResponseCache(maxEntryBytes: 100, maxTotalBytes: 250)
         let today = try CalendarDate(parsing: "2026-11-29")
-        func key(_ uri: String) -> ResponseCache.Key { .init(revision: 1, today: today, uri: uri) }
+        func key(_ uri: String) -> ResponseCache.Key { .init(generation: 1, today: today, uri: uri) }
         func entry(_ size: Int) -> ResponseCache.Entry {
             .init(status: .ok, headers: [:], body: ByteBuffer(bytes: [UInt8](repeating: 65, count: size)))
         }
@@ -52,7 +52,7 @@ import Testing
         #expect(cache.entry(key("/c")) != nil)
         cache.store(entry(200), for: key("/big"))  // larger than one entry may be: not held
         #expect(cache.entry(key("/big")) == nil)
-        #expect(cache.entry(.init(revision: 2, today: today, uri: "/a")) == nil)
+        #expect(cache.entry(.init(generation: 2, today: today, uri: "/a")) == nil)
     }
 
     @Test func healthHistoryAndWritesAreNeverHeld() {

@@ -81,7 +81,8 @@ public func buildRouter(
     // is ready the sooner they are cheap.
     let catalog = try await AgreementCatalog(
         store: store,
-        lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount
+        lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount,
+        followInterval: .seconds(configuration.followIntervalSeconds)
     )
     let work = HeavyWork(
         threads: configuration.computeThreads,

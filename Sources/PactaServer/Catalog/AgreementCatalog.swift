@@ -1,3 +1,4 @@
+import Logging
 import PactaCore
 import PactaStore
 import Synchronization
@@ -7,6 +8,10 @@ import Synchronization
 ///
 /// Reads never touch the database. Writes go through one at a time (a write gate), so the snapshot is
 /// always updated in the order the store committed.
+///
+/// Other servers sharing the database write too: a follower task reads what they committed
+/// (``AgreementStore/changes(after:limit:)``) whenever the store signals that its revision moved, and every
+/// ``followInterval`` in case a signal went astray, and applies it inside the same gate.
 public final class AgreementCatalog: Sendable {
     /// One consistent view of all agreements.
     public struct Snapshot: Sendable {
@@ -17,6 +22,9 @@ public final class AgreementCatalog: Sendable {
         public let ordered: [StoredAgreement]
         /// The store revision of the last write the snapshot includes.
         public let revision: Int64
+        /// Counts the snapshots this one descends from. Unlike `revision` it moves on every change: a change another
+        /// server committed before this process's last write is applied after it, below the snapshot's revision.
+        public let generation: UInt64
         /// Answers computed from this snapshot and held while it is current (``SnapshotDerivations``).
         let derived: SnapshotDerivations
 
@@ -25,25 +33,28 @@ public final class AgreementCatalog: Sendable {
             byId.reserveCapacity(agreements.count)
             for stored in agreements { byId[stored.agreement.id] = stored }
             let ordered = byId.values.sorted { $0.agreement.id < $1.agreement.id }
-            self.init(byId: byId, ordered: ordered, revision: revision, derived: SnapshotDerivations())
+            self.init(byId: byId, ordered: ordered, revision: revision, generation: 0, derived: SnapshotDerivations())
         }
 
         private init(
             byId: [String: StoredAgreement],
             ordered: [StoredAgreement],
             revision: Int64,
+            generation: UInt64,
             derived: SnapshotDerivations
         ) {
             self.byId = byId
             self.ordered = ordered
             self.sortedIds = ordered.map(\.agreement.id)
             self.revision = revision
+            self.generation = generation
             self.derived = derived
         }
 
         /// The snapshot after one write, committed at `revision`: one binary search and an insertion, not a sort of
         /// everything.
         func replacing(_ id: String, with stored: StoredAgreement?, revision: Int64) -> Snapshot {
+            let revision = max(self.revision, revision)
             var byId = byId
             var ordered = ordered
             let index = sortedIds.partitionPoint { $0 < id }
@@ -61,9 +72,21 @@ public final class AgreementCatalog: Sendable {
                 ordered.insert(stored, at: index)
                 change = .inserted(at: index, stored)
             case (false, nil):
-                return Snapshot(byId: byId, ordered: ordered, revision: revision, derived: derived)
+                return Snapshot(
+                    byId: byId,
+                    ordered: ordered,
+                    revision: revision,
+                    generation: generation + 1,
+                    derived: derived
+                )
             }
-            return Snapshot(byId: byId, ordered: ordered, revision: revision, derived: derived.carried(over: change))
+            return Snapshot(
+                byId: byId,
+                ordered: ordered,
+                revision: revision,
+                generation: generation + 1,
+                derived: derived.carried(over: change)
+            )
         }
     }
 
@@ -74,23 +97,149 @@ public final class AgreementCatalog: Sendable {
     private let lifecycleThreads: Int
     /// Whether a lifecycle index is being built.
     private let buildingLifecycles = Atomic<Bool>(false)
+    /// Every write committed at or below this revision is in the snapshot: the follower reads the changes after it.
+    /// Moved only inside the write gate. It lags the snapshot's revision when another server committed between
+    /// this one's writes, and then only the follower may move it, having read what lies in between.
+    private let followed: Atomic<Int64>
+    /// Whether the store hears of every write and the snapshot has everything it had heard of, as of the last read.
+    private let caughtUp: Atomic<Bool>
+    private let follower = Mutex<Task<Void, Never>?>(nil)
+    /// How often the follower reads the store's changes without being signalled (a safety net: signals are what it
+    /// waits for).
+    public let followInterval: Duration
+    private let logger = Logger(label: "pacta.catalog")
+
+    /// The most changes applied in one turn of the write gate: a server that was cut off for long catches up in
+    /// several, letting this process's writes through in between.
+    static let followPage = 1_000
 
     /// Writes queued on a lifecycle index before the next is built: until then each read asks the engine about
     /// each of them.
     static let rebuildAfterWrites = 8
 
-    /// Loads every agreement, and starts building the lifecycle index on `lifecycleThreads` threads in the
-    /// background (answers come from the engine until it is ready).
-    public init(store: any AgreementStore, lifecycleThreads: Int = 1) async throws {
+    /// Loads every agreement, starts building the lifecycle index on `lifecycleThreads` threads in the
+    /// background (answers come from the engine until it is ready), and starts following other servers' writes;
+    /// returns once caught up with them, or after `catchUpWait` (then ``isCaughtUp`` tells when it is).
+    public init(
+        store: any AgreementStore,
+        lifecycleThreads: Int = 1,
+        followInterval: Duration = .seconds(5),
+        catchUpWait: Duration = .seconds(2)
+    ) async throws {
         self.store = store
         self.lifecycleThreads = max(1, lifecycleThreads)
+        self.followInterval = followInterval
+        let subscription = store.changeSignals()
         let contents = try await store.contents()
         self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
+        self.followed = Atomic(contents.revision)
+        // Read after subscribing to a feed that heard every write: caught up, whenever the follower gets to run.
+        self.caughtUp = Atomic(subscription.wasEstablished)
         refreshLifecycles()
+        startFollowing(subscription.signals)
+        let deadline = ContinuousClock.now + catchUpWait
+        while !isCaughtUp, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
     }
 
     /// Whether the current snapshot answers states and deadlines from a lifecycle index.
     public var lifecyclesReady: Bool { snapshot.hasLifecycleIndex }
+
+    /// Whether the snapshot holds every write the store had committed when it last signalled, other servers'
+    /// included: after a start, once the catalog has read the store after its signal feed heard every write, and
+    /// false from a lost feed until the catch-up after it is back. A replica that is not caught up answers from an
+    /// older copy, so it is not ready.
+    public var isCaughtUp: Bool { caughtUp.load(ordering: .acquiring) }
+
+    /// The revision the follower reads changes after (tests).
+    var followedRevision: Int64 { followed.load(ordering: .acquiring) }
+
+    /// Ends the follower and waits for it (the store closing ends it too).
+    public func stopFollowing() async {
+        let task = follower.withLock { $0 }
+        task?.cancel()
+        await task?.value
+    }
+
+    /// Wakes on each store signal and every ``followInterval``; holds the catalog weakly, so that a catalog
+    /// nobody uses any more is not kept alive by its follower.
+    private func startFollowing(_ signals: AsyncStream<StoreChangeSignal>) {
+        let interval = followInterval
+        let task = Task { [weak self] in
+            // `nil` is the interval's tick.
+            let (wakes, wake) = AsyncStream.makeStream(of: StoreChangeSignal?.self)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await signal in signals { wake.yield(signal) }
+                    wake.finish()
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        wake.yield(nil)
+                    }
+                }
+                var hearsEveryWrite = false
+                for await signal in wakes {
+                    guard let catalog = self else { break }
+                    switch signal {
+                    case .interrupted:
+                        hearsEveryWrite = false
+                        catalog.caughtUp.store(false, ordering: .releasing)
+                    case .catchUp:
+                        hearsEveryWrite = true
+                        if await catalog.catchUp() { catalog.caughtUp.store(true, ordering: .releasing) }
+                    case .committed(let revision):
+                        // Signals queued while a read went past them (this process's own writes among them).
+                        guard revision > catalog.followedRevision else { continue }
+                        if await catalog.catchUp(), hearsEveryWrite { catalog.caughtUp.store(true, ordering: .releasing) }
+                    case nil:
+                        if await catalog.catchUp(), hearsEveryWrite { catalog.caughtUp.store(true, ordering: .releasing) }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+        follower.withLock { $0 = task }
+    }
+
+    /// Reads and applies every change after ``followedRevision``, a page per turn of the write gate; returns whether
+    /// it read to the end (false when the store could not be read: the next signal or tick tries again).
+    func catchUp() async -> Bool {
+        do {
+            while try await gate.run({ try await self.applyNextChanges() }) {}
+            return true
+        } catch {
+            logger.warning(
+                "Could not read other servers' writes; retrying at the next signal",
+                metadata: ["reason": "\(error)"]
+            )
+            return false
+        }
+    }
+
+    /// Applies one page of changes; returns whether there may be more. Runs inside the write gate, and reads the
+    /// store there too: every write of this process has committed before the read, so the read's state of each
+    /// agreement is never older than the snapshot's.
+    private func applyNextChanges() async throws -> Bool {
+        let after = followedRevision
+        let changes = try await store.changes(after: after, limit: Self.followPage)
+        guard let last = changes.last else { return false }
+        var next = snapshot
+        for change in changes {
+            // Compared agreement by agreement, not with the snapshot's revision: a write of this process may have
+            // committed after this change and so be in the snapshot already, with a higher revision.
+            let held = next.byId[change.id]
+            if let held, held.revision >= change.revision { continue }  // this process's own write
+            if held == nil, change.stored == nil { continue }  // created and deleted elsewhere since
+            next = next.replacing(change.id, with: change.stored, revision: change.revision)
+        }
+        if next.generation != snapshot.generation {
+            current.withLock { $0 = next }
+            refreshLifecycles()
+        }
+        followed.store(max(after, last.revision), ordering: .releasing)
+        return changes.count == Self.followPage
+    }
 
     /// Starts building a lifecycle index for the current snapshot, off the request path, unless one is being built
     /// or the current index has fewer than ``rebuildAfterWrites`` writes queued on it. Unchanged agreements keep
@@ -163,6 +312,10 @@ public final class AgreementCatalog: Sendable {
             // answers, is built outside the lock: readers never wait for it.
             let next = snapshot.replacing(id, with: result.storedAgreement, revision: result.revision)
             current.withLock { $0 = next }
+            // Nothing else committed in between, so the follower need not read this write back.
+            if result.revision == followed.load(ordering: .acquiring) + 1 {
+                followed.store(result.revision, ordering: .releasing)
+            }
             refreshLifecycles()
             return result
         }

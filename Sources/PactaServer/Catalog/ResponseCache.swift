@@ -9,14 +9,14 @@ import Synchronization
 ///
 /// Encoding JSON through the generated layer is most of a read's cost (perf: 32% of a status request, 65% of a
 /// 100-item list page), so this is where repeated reads are cheapest to serve. An entry is keyed by the snapshot's
-/// revision, which every committed write increases, and by the date the server takes as today (the default
+/// generation, which every change of the snapshot increases, and by the date the server takes as today (the default
 /// `asOf`): a write or midnight makes every older entry unreachable, and least recently used entries are dropped.
 /// Only the read-only paths listed in ``cacheable(_:)`` are held; `/healthz`, `/readyz`, `/metrics` and history
 /// (which reads the store) never are. Authentication runs before this middleware, so a cached answer is never
 /// served to a caller the server would refuse.
 final class ResponseCache: Sendable {
     struct Key: Hashable, Sendable {
-        let revision: Int64
+        let generation: UInt64
         let today: CalendarDate
         let uri: String
     }
@@ -112,9 +112,9 @@ struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware {
         guard request.method == .get, ResponseCache.cacheable(request.uri.path) else {
             return try await next(request, context)
         }
-        // Read before the handler runs: if a write lands in between, the answer is filed under a revision that no
+        // Read before the handler runs: if a write lands in between, the answer is filed under a generation that no
         // later request asks for.
-        let key = ResponseCache.Key(revision: catalog.snapshot.revision, today: today(), uri: request.uri.description)
+        let key = ResponseCache.Key(generation: catalog.snapshot.generation, today: today(), uri: request.uri.description)
         if let entry = cache.entry(key) {
             return Response(status: entry.status, headers: entry.headers, body: ResponseBody(byteBuffer: entry.body))
         }

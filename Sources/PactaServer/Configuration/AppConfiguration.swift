@@ -42,6 +42,9 @@ public struct AppConfiguration: Sendable {
     /// Seconds a request waits for a heavy answer before it gets 503 with `Retry-After` (the computation of a
     /// shared answer goes on, so a retry finds it).
     public var computeBudgetSeconds: Int = 10
+    /// Seconds between the catalog's reads of the store's changes when no signal came (a safety net: it reads at
+    /// once when the store signals another server's write).
+    public var followIntervalSeconds: Int = 5
     /// Require a token for reads too (except `/healthz` and `/readyz`).
     public var requireTokenForReads = false
     public var limits = Limits()

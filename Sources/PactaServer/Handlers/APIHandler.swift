@@ -44,6 +44,16 @@ struct APIHandler: APIProtocol {
                 logReason: "\(error)"
             )
         }
+        guard catalog.isCaughtUp else {
+            throw Problem(
+                type: .notReady,
+                status: .serviceUnavailable,
+                title: "Not ready",
+                detail: "The server has not caught up with the writes of the servers sharing its database.",
+                headers: [.retryAfter: "1"],
+                logReason: "the catalog has not caught up with the store's changes"
+            )
+        }
         return .ok(.init(body: .json(.init(status: "ready", agreements: catalog.snapshot.byId.count))))
     }
 
