@@ -133,6 +133,7 @@ import Testing
             let states = index.states(on: from)
             #expect(states == agreements.map { RulesEngine.state(of: $0, asOf: from) }, "states on \(from)")
             #expect(index.stateCounts(on: from) == Self.histogram(states), "state counts on \(from)")
+            Self.expectCandidates(of: index, match: states, on: from)
             // Writes since the index was built: one agreement replaced by another's rules, one deleted, one added.
             var written = agreements
             var replaced = written[3]
@@ -160,8 +161,35 @@ import Testing
                 for offset in -1...1 { if let day = try? change.from.addingDays(offset) { days.insert(day) } }
             }
         }
-        for day in days { #expect(index.stateCounts(on: day) == Self.histogram(index.states(on: day)), "on \(day)") }
+        for day in days {
+            let states = index.states(on: day)
+            #expect(index.stateCounts(on: day) == Self.histogram(states), "on \(day)")
+            Self.expectCandidates(of: index, match: states, on: day)
+        }
         #expect(days.count > 300)
+    }
+
+    /// Jumping from candidate to candidate of each state finds every agreement in that state on `date` and no
+    /// other, but those whose lifecycle cannot say (which the caller asks the engine about).
+    static func expectCandidates(of index: LifecycleIndex, match states: [AgreementStatus.State], on date: CalendarDate) {
+        for state in AgreementStatus.State.allCases {
+            var candidates: [Int] = []
+            var slot = 0
+            while case let next = index.nextCandidate(in: state, on: date, from: slot), next < states.count {
+                candidates.append(next)
+                slot = next + 1
+            }
+            #expect(
+                candidates.filter { states[$0] == state } == states.indices.filter { states[$0] == state },
+                "\(state) on \(date)"
+            )
+            #expect(candidates.allSatisfy { states[$0] == state || !index.lifecycles[$0].isComplete }, "\(state) on \(date)")
+            // From the middle of the catalog, the first candidate is the first one listed from there.
+            let middle = states.count / 2
+            #expect(
+                index.nextCandidate(in: state, on: date, from: middle) == (candidates.first { $0 >= middle } ?? states.count)
+            )
+        }
     }
 
     /// Every state with its count, zeros included (as ``LifecycleIndex/stateCounts(on:replacing:)`` answers).

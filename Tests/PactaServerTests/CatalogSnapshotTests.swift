@@ -72,6 +72,22 @@ import Testing
         }
         try await waitForIndex(withFewerChangesThan: 1)
         #expect(catalog.lifecyclesReady)
+        // With no write queued on the index, a list filtered by state jumps from candidate to candidate and finds
+        // what reading every agreement's state finds, pages and "more" included.
+        let indexed = catalog.snapshot
+        let reader = try #require(indexed.stateReader(asOf: asOf))
+        let (statesBefore, _) = engineAnswers()
+        for state in AgreementStatus.State.allCases {
+            let filter = ListFilter(party: nil, tag: nil, text: nil, state: state)
+            let skip = try #require(reader.candidates(of: state))
+            let wanted = statesBefore.indices.filter { statesBefore[$0] == state }
+            let all = filter.scan(indexed.ordered, from: 0, limit: 1_000, state: reader.state(at:), skip: skip)
+            #expect(all.positions.map(\.0) == wanted, "\(state)")
+            let page = filter.scan(indexed.ordered, from: 1, limit: 2, state: reader.state(at:), skip: skip)
+            #expect(page.positions.map(\.0) == Array(wanted.filter { $0 >= 1 }.prefix(2)), "\(state) from 1")
+            #expect(page.hasMore == (wanted.filter { $0 >= 1 }.count > 2), "\(state) from 1")
+        }
+        #expect(Set(statesBefore).count > 1)
         for (index, agreement) in agreements.suffix(30).enumerated() {
             _ = try await catalog.create(agreement)
             if index % 3 == 0 { try await catalog.delete(id: agreements[index].id, expected: .any) }

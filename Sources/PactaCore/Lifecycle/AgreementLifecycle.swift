@@ -35,6 +35,20 @@ public struct AgreementLifecycle: Sendable {
         return stateChanges[max(stateChanges.partitionPoint { $0.from <= date } - 1, 0)].state
     }
 
+    /// The state on every date as stretches, each holding from its `from` until the next one's (the first from
+    /// 0001-01-01, the last through 9999-12-31), no two neighbours in the same state; `nil` for a lifecycle that
+    /// does not answer every date (a walk cut at its step limit). Past ``explicitThrough`` the tail is in force.
+    var stateStretches: [(from: CalendarDate, state: AgreementStatus.State)]? {
+        guard isComplete else { return nil }
+        var stretches: [(from: CalendarDate, state: AgreementStatus.State)] = []
+        func add(_ from: CalendarDate, _ state: AgreementStatus.State) {
+            if stretches.last?.state != state { stretches.append((from, state)) }
+        }
+        for change in stateChanges where change.from <= explicitThrough { add(change.from, change.state) }
+        if tail != nil, let start = try? explicitThrough.addingDays(1) { add(start, .inForce) }
+        return stretches
+    }
+
     /// Whether ``deadlines(of:from:through:)`` answers for a window ending on `to`.
     public func answers(through to: CalendarDate) -> Bool { to <= explicitThrough || tail != nil }
 

@@ -17,6 +17,7 @@ public final class LifecycleIndex: Sendable {
     /// Runs with a period of weeks or days: few, so every window looks at each.
     private let unphased: [RunReference]
     private let stateCounts: StateCounts
+    private let stateSpans: StateSpans
     /// The slots whose withdrawal clause has windows longer than a day: their windows' last days are placed by
     /// arithmetic over the lifecycle's stretches in force, for each window asked.
     private let windowed: [Int]
@@ -152,6 +153,7 @@ public final class LifecycleIndex: Sendable {
         }
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
+        self.stateSpans = StateSpans(lifecycles)
         self.windowed = lifecycles.indices.filter { WithdrawalWindows(agreement($0).rules.withdrawal) != nil }
     }
 
@@ -177,6 +179,13 @@ public final class LifecycleIndex: Sendable {
             if let replacement { counts[RulesEngine.state(of: replacement, asOf: date), default: 0] += 1 }
         }
         return counts
+    }
+
+    /// The first slot from `slot` on whose agreement may be in `state` on `date` (its lifecycle says so, or cannot
+    /// say, and the engine must be asked), or `lifecycles.count` when none is left: a list filtered by state jumps
+    /// from one to the next instead of reading every agreement's state.
+    public func nextCandidate(in state: AgreementStatus.State, on date: CalendarDate, from slot: Int) -> Int {
+        stateSpans.nextCandidate(in: state, on: date, from: slot) ?? lifecycles.count
     }
 
     /// Every agreement's state on `date`, in catalog order.

@@ -20,21 +20,13 @@ struct StateCounts: Sendable {
         var changes: [(day: CalendarDate, from: Int, to: Int)] = []
         var incomplete: [Int] = []
         for (slot, lifecycle) in lifecycles.enumerated() {
-            guard lifecycle.isComplete, let first = lifecycle.stateChanges.first else {
+            guard let stretches = lifecycle.stateStretches, let first = stretches.first else {
                 incomplete.append(slot)
                 continue
             }
-            var current = Self.position(first.state)
-            initial[current] += 1
-            // Past the explicit record the tail says `inForce` (``AgreementLifecycle/state(on:)``).
-            var sequence = lifecycle.stateChanges.dropFirst().filter { $0.from <= lifecycle.explicitThrough }
-            if lifecycle.tail != nil, let start = try? lifecycle.explicitThrough.addingDays(1) {
-                sequence.append((from: start, state: .inForce))
-            }
-            for change in sequence {
-                let next = Self.position(change.state)
-                if next != current { changes.append((change.from, current, next)) }
-                current = next
+            initial[Self.position(first.state)] += 1
+            for (previous, stretch) in zip(stretches, stretches.dropFirst()) {
+                changes.append((stretch.from, Self.position(previous.state), Self.position(stretch.state)))
             }
         }
         changes.sort { $0.day < $1.day }
