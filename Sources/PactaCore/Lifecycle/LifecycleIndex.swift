@@ -18,6 +18,12 @@ public final class LifecycleIndex: Sendable {
     private let unphased: [RunReference]
     private let stateCounts: StateCounts
     private let stateSpans: StateSpans
+    /// The last day each slot's lifecycle answers for (9999-12-31 for a complete one), packed: every window reads it
+    /// for every candidate, and reading it out of the lifecycles copied each one.
+    private let answersThrough: [CalendarDate]
+    /// The slots whose lifecycle stops short of 9999-12-31 (a walk cut at its step limit): the engine answers for
+    /// them past that day. Usually none.
+    private let cutSlots: [Int]
     /// The slots whose withdrawal clause has windows longer than a day: their windows' last days are placed by
     /// arithmetic over the lifecycle's stretches in force, for each window asked.
     private let windowed: [Int]
@@ -154,6 +160,8 @@ public final class LifecycleIndex: Sendable {
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
         self.stateSpans = StateSpans(lifecycles)
+        self.answersThrough = lifecycles.map { $0.tail != nil ? .maximum : $0.explicitThrough }
+        self.cutSlots = lifecycles.indices.filter { !lifecycles[$0].isComplete }
         self.windowed = lifecycles.indices.filter { WithdrawalWindows(agreement($0).rules.withdrawal) != nil }
     }
 
@@ -273,10 +281,10 @@ public final class LifecycleIndex: Sendable {
             computed += DeadlineProjection.deadlines(for: agreement, from: from, through: to)
         }
         func included(_ slot: Int) -> Bool {
-            lifecycles[slot].answers(through: to)
+            to <= answersThrough[slot]
                 && (replacing.isEmpty || replacing.index(forKey: lifecycles[slot].agreementId) == nil)
         }
-        for slot in lifecycles.indices where !lifecycles[slot].answers(through: to) {
+        for slot in cutSlots where to > answersThrough[slot] {
             if replacing.index(forKey: lifecycles[slot].agreementId) != nil { continue }
             computed += DeadlineProjection.deadlines(for: agreement(slot), from: from, through: to)
         }
