@@ -173,22 +173,43 @@ import Testing
     /// other, but those whose lifecycle cannot say (which the caller asks the engine about).
     static func expectCandidates(of index: LifecycleIndex, match states: [AgreementStatus.State], on date: CalendarDate) {
         for state in AgreementStatus.State.allCases {
+            var cursor = index.candidates(in: state, on: date)
             var candidates: [Int] = []
             var slot = 0
-            while case let next = index.nextCandidate(in: state, on: date, from: slot), next < states.count {
+            while let next = cursor.next(from: slot) {
                 candidates.append(next)
-                slot = next + 1
+                // Every other listed agreement asks from the one after it, the rest from two after (a party filter
+                // that rejected one): the cursor only moves forward.
+                slot = next + (candidates.count % 2 == 0 ? 1 : 2)
             }
+            var oneByOne: [Int] = []
+            var cursorForEach = index.candidates(in: state, on: date)
+            for position in states.indices { if cursorForEach.next(from: position) == position { oneByOne.append(position) } }
             #expect(
-                candidates.filter { states[$0] == state } == states.indices.filter { states[$0] == state },
+                oneByOne.filter { states[$0] == state } == states.indices.filter { states[$0] == state },
                 "\(state) on \(date)"
             )
+            // The jumps land where the one-by-one answers say they should.
+            var expected: [Int] = []
+            var next = 0
+            var from = 0
+            while next < oneByOne.count {
+                if oneByOne[next] < from {
+                    next += 1
+                    continue
+                }
+                expected.append(oneByOne[next])
+                from = oneByOne[next] + (expected.count % 2 == 0 ? 1 : 2)
+            }
+            #expect(candidates == expected, "\(state) on \(date)")
             #expect(candidates.allSatisfy { states[$0] == state || !index.lifecycles[$0].isComplete }, "\(state) on \(date)")
-            // From the middle of the catalog, the first candidate is the first one listed from there.
+            // A cursor asked from the middle, then from the start again, answers as a new one would.
             let middle = states.count / 2
-            #expect(
-                index.nextCandidate(in: state, on: date, from: middle) == (candidates.first { $0 >= middle } ?? states.count)
-            )
+            var fresh = index.candidates(in: state, on: date)
+            _ = fresh.next(from: middle)
+            #expect(fresh.next(from: 0) == oneByOne.first, "\(state) on \(date) from 0")
+            var fromMiddle = index.candidates(in: state, on: date)
+            #expect(fromMiddle.next(from: middle) == oneByOne.first { $0 >= middle }, "\(state) on \(date) from the middle")
         }
     }
 

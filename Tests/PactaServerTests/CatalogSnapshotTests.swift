@@ -79,11 +79,11 @@ import Testing
         let (statesBefore, _) = engineAnswers()
         for state in AgreementStatus.State.allCases {
             let filter = ListFilter(party: nil, tag: nil, text: nil, state: state)
-            let skip = try #require(reader.candidates(of: state))
+            let candidates = try #require(reader.candidates(of: state))
             let wanted = statesBefore.indices.filter { statesBefore[$0] == state }
-            let all = filter.scan(indexed.ordered, from: 0, limit: 1_000, state: reader.state(at:), skip: skip)
+            let all = filter.scan(indexed.ordered, from: 0, limit: 1_000, state: reader.state(at:), candidates: candidates)
             #expect(all.positions.map(\.0) == wanted, "\(state)")
-            let page = filter.scan(indexed.ordered, from: 1, limit: 2, state: reader.state(at:), skip: skip)
+            let page = filter.scan(indexed.ordered, from: 1, limit: 2, state: reader.state(at:), candidates: candidates)
             #expect(page.positions.map(\.0) == Array(wanted.filter { $0 >= 1 }.prefix(2)), "\(state) from 1")
             #expect(page.hasMore == (wanted.filter { $0 >= 1 }.count > 2), "\(state) from 1")
         }

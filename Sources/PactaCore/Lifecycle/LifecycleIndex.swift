@@ -189,11 +189,11 @@ public final class LifecycleIndex: Sendable {
         return counts
     }
 
-    /// The first slot from `slot` on whose agreement may be in `state` on `date` (its lifecycle says so, or cannot
-    /// say, and the engine must be asked), or `lifecycles.count` when none is left: a list filtered by state jumps
-    /// from one to the next instead of reading every agreement's state.
-    public func nextCandidate(in state: AgreementStatus.State, on date: CalendarDate, from slot: Int) -> Int {
-        stateSpans.nextCandidate(in: state, on: date, from: slot) ?? lifecycles.count
+    /// The agreements that may be in `state` on `date`, as a cursor in catalog order (their lifecycle says so, or
+    /// cannot say, and the engine must be asked): a list filtered by state jumps from one to the next instead of
+    /// reading every agreement's state.
+    public func candidates(in state: AgreementStatus.State, on date: CalendarDate) -> StateCandidates {
+        stateSpans.candidates(in: state, on: date)
     }
 
     /// Every agreement's state on `date`, in catalog order.

@@ -5,7 +5,7 @@
 /// search each, to find a handful; here it reads only that state's spans, and a common state's page ends after about
 /// as many spans as it has items.
 struct StateSpans: Sendable {
-    private struct Span: Sendable {
+    fileprivate struct Span: Sendable {
         let slot: Int32
         let first: CalendarDate
         let last: CalendarDate
@@ -37,17 +37,43 @@ struct StateSpans: Sendable {
         self.incompleteSlots = incomplete
     }
 
-    /// The first slot from `slot` on that may be in `state` on `date`: one whose lifecycle says so, or one whose
-    /// lifecycle is incomplete (the caller asks the engine). `nil` when none is left.
-    func nextCandidate(in state: AgreementStatus.State, on date: CalendarDate, from slot: Int) -> Int? {
-        let ofState = spans[Self.states.firstIndex(of: state)!]
-        let incomplete = incompleteSlots.partitionPoint { $0 < slot }
+    /// A cursor over the candidates of `state` on `date` (``LifecycleIndex/candidates(in:on:)``).
+    func candidates(in state: AgreementStatus.State, on date: CalendarDate) -> StateCandidates {
+        StateCandidates(spans: spans[Self.states.firstIndex(of: state)!], incompleteSlots: incompleteSlots, date: date)
+    }
+}
+
+/// The agreements that may be in one state on one date, in catalog order: those whose lifecycle says so, and those
+/// whose lifecycle cannot say (the caller asks the engine). A list page asks for the next one from a position
+/// again and again, always further on, so the cursor walks the state's spans forward instead of searching them
+/// each time (a page of a common state filtered by party asks at almost every position).
+public struct StateCandidates: Sendable {
+    fileprivate let spans: [StateSpans.Span]
+    fileprivate let incompleteSlots: [Int]
+    fileprivate let date: CalendarDate
+    private var span = -1
+    private var incomplete = -1
+    private var lastAsked = Int.min
+
+    fileprivate init(spans: [StateSpans.Span], incompleteSlots: [Int], date: CalendarDate) {
+        self.spans = spans
+        self.incompleteSlots = incompleteSlots
+        self.date = date
+    }
+
+    /// The first slot from `slot` on that may be in the state on the date, or `nil` when none is left.
+    public mutating func next(from slot: Int) -> Int? {
+        if slot < lastAsked || span < 0 {
+            span = spans.partitionPoint { $0.slot < slot }
+            incomplete = incompleteSlots.partitionPoint { $0 < slot }
+        }
+        lastAsked = slot
+        while incomplete < incompleteSlots.count, incompleteSlots[incomplete] < slot { incomplete += 1 }
         let bound = incomplete < incompleteSlots.count ? incompleteSlots[incomplete] : Int.max
-        var index = ofState.partitionPoint { $0.slot < slot }
-        while index < ofState.count, Int(ofState[index].slot) < bound {
-            let span = ofState[index]
-            if span.first <= date, date <= span.last { return Int(span.slot) }
-            index += 1
+        while span < spans.count, Int(spans[span].slot) < bound {
+            let candidate = spans[span]
+            if Int(candidate.slot) >= slot, candidate.first <= date, date <= candidate.last { return Int(candidate.slot) }
+            span += 1
         }
         return bound == Int.max ? nil : bound
     }

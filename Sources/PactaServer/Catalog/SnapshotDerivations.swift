@@ -264,12 +264,11 @@ struct StateReader: Sendable {
     let replacing: [String: Agreement?]?
     let asOf: CalendarDate
 
-    /// For a list filtered by `state`: given a position, the first one from there whose agreement may be in that
-    /// state, jumping over the agreements the index knows are not. `nil` once the snapshot has writes the index was
-    /// not built with (positions are then no longer slots): the list reads every state.
-    func candidates(of state: AgreementStatus.State) -> (@Sendable (Int) -> Int)? {
-        guard replacing == nil else { return nil }
-        return { [index, asOf] position in index.nextCandidate(in: state, on: asOf, from: position) }
+    /// For a list filtered by `state`: the positions whose agreement may be in that state, jumping over those the
+    /// index knows are not. `nil` once the snapshot has writes the index was not built with (positions are then no
+    /// longer slots): the list reads every state.
+    func candidates(of state: AgreementStatus.State) -> StateCandidates? {
+        replacing == nil ? index.candidates(in: state, on: asOf) : nil
     }
 
     /// The state of the agreement at `position` in the snapshot's order.

@@ -86,20 +86,20 @@ struct APIHandler: APIProtocol {
         if let reader = snapshot.stateReader(asOf: asOf) {
             // From the lifecycle index a state costs one binary search: read as far as the page needs, the first
             // stretch here and the rest (a rare state may scan the whole catalog) on the compute pool.
-            let skip = wantedState.flatMap(reader.candidates(of:))
+            let candidates = wantedState.flatMap(reader.candidates(of:))
             found = filter.scan(
                 snapshot.ordered,
                 from: start,
                 limit: limit,
                 state: reader.state(at:),
-                skip: skip,
+                candidates: candidates,
                 maxScanned: 20_000
             )
             if let resume = found.resumeAt {
                 let ordered = snapshot.ordered
                 let left = limit - found.positions.count
                 let rest = try await work.run {
-                    filter.scan(ordered, from: resume, limit: left, state: reader.state(at:), skip: skip)
+                    filter.scan(ordered, from: resume, limit: left, state: reader.state(at:), candidates: candidates)
                 }
                 found = ListFilter.Found(positions: found.positions + rest.positions, hasMore: rest.hasMore, resumeAt: nil)
             }
@@ -323,22 +323,23 @@ struct ListFilter: Sendable {
     }
 
     /// The first `limit` agreements from `start` on that pass, reading each one's state with `state` only when the
-    /// other filters let it through; at most `maxScanned` agreements are looked at. `skip`, given a position, names
-    /// the first one from there that may be in the wanted state (``StateReader/candidates(of:)``).
+    /// other filters let it through; at most `maxScanned` agreements are looked at. `candidates`, when given, names
+    /// the positions that may be in the wanted state (``StateReader/candidates(of:)``); the others are skipped.
     func scan(
         _ ordered: [StoredAgreement],
         from start: Int,
         limit: Int,
         state: (Int) -> AgreementStatus.State,
-        skip: ((Int) -> Int)? = nil,
+        candidates: StateCandidates? = nil,
         maxScanned: Int = .max
     ) -> Found {
         var found = Found(positions: [], hasMore: false, resumeAt: nil)
+        var candidates = candidates
         var position = start
         while position < ordered.count {
-            if let skip {
-                position = skip(position)
-                guard position < ordered.count else { break }
+            if candidates != nil {
+                guard let next = candidates?.next(from: position) else { break }
+                position = next
             }
             if position - start >= maxScanned {
                 found.resumeAt = position
