@@ -193,25 +193,31 @@ public final class PeriodicRun: Sendable {
 
     /// The items dated `from` through `to` and within the run, in date order then kind order.
     public func items(from: CalendarDate, through to: CalendarDate) -> [Item] {
+        var found: [Item] = []
+        forEachItem(from: from, through: to) { found.append($0) }
+        found.sort { ($0.date, Deadline.Kind.order($0.kind)) < ($1.date, Deadline.Kind.order($1.kind)) }
+        return found
+    }
+
+    /// Calls `body` with each item dated `from` through `to` and within the run, in no particular order. A window
+    /// asks thousands of runs, most of which have nothing in it: this allocates nothing for them.
+    func forEachItem(from: CalendarDate, through to: CalendarDate, _ body: (Item) -> Void) {
         let from = max(from, start)
         let to = end.map { min($0, to) } ?? to
         guard from <= to, let first = schedule.index(containing: from), let last = schedule.index(containing: to)
-        else { return [] }
-        var found: [Item] = []
+        else { return }
         // A term's notice deadline lies before its end and may lie in the term before (a notice period longer
         // than a term), so look one term on each side.
         for term in max(first - 1, 1)...(last + 1) {
             if term >= 2, let date = schedule.start(term), date >= from, date <= to {
-                found.append(Item(date: date, kind: .renewal, term: term))
+                body(Item(date: date, kind: .renewal, term: term))
             }
             if notice != nil, let termination, let date = termination.noticeDeadline(forTerm: term, in: schedule),
                 date >= from, date <= to
             {
-                found.append(Item(date: date, kind: .noticeDeadline, term: term))
+                body(Item(date: date, kind: .noticeDeadline, term: term))
             }
         }
-        found.sort { ($0.date, Deadline.Kind.order($0.kind)) < ($1.date, Deadline.Kind.order($1.kind)) }
-        return found
     }
 
     /// The item of `agreement` said in full, as the walk would have said it.

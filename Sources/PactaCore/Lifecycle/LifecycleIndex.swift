@@ -296,8 +296,8 @@ public final class LifecycleIndex: Sendable {
         var candidates = Set(unphased)
         for table in phased { table.candidates(from: from, through: to, into: &candidates) }
         for candidate in candidates where included(Int(candidate.slot)) {
-            for item in lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].items(from: from, through: to) {
-                visitRun(candidate, item)
+            lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].forEachItem(from: from, through: to) {
+                visitRun(candidate, $0)
             }
         }
         for slot in windowed where included(slot) {
