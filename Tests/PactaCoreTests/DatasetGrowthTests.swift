@@ -1,0 +1,347 @@
+import Foundation
+import Testing
+
+@testable import PactaCore
+
+/// The agreements added to the bundled dataset in the second wave (issue #14), against the dates their sources
+/// announce: every announced date below is one the engine must reproduce from the rules and the record. Dates
+/// the sources do not state but the rules compute are marked as computed in the comments.
+@Suite struct DatasetGrowthTests {
+    static let added = [
+        "abm-treaty", "american-convention-on-human-rights", "convention-on-cluster-munitions",
+        "european-convention-on-human-rights", "iccpr-first-optional-protocol", "icsid-convention", "nafta",
+        "oas-charter", "pact-of-bogota", "rio-treaty", "start-i", "trans-pacific-partnership", "unido-constitution",
+        "upu-constitution", "us-japan-security-treaty", "us-philippines-visiting-forces-agreement",
+        "us-roc-mutual-defense-treaty", "who-constitution",
+    ]
+
+    @Test func holdsAtLeastFortyAgreementsIncludingTheAddedOnes() {
+        #expect(DatasetTests.ids.count >= 40)
+        for id in Self.added { #expect(DatasetTests.ids.contains(id), "\(id) is missing from Data/agreements") }
+    }
+
+    struct PartyCase: Sendable, CustomTestStringConvertible {
+        let agreement: String
+        let party: String
+        let asOf: String
+        let status: PartyStatus.Status
+        var since: String? = nil
+        var lastDay: String? = nil
+        var boundFrom: String? = nil
+        var eventId: String? = nil
+        var testDescription: String { "\(agreement) \(party) as of \(asOf)" }
+    }
+
+    static let partyCases: [PartyCase] = [
+        // TPP: signed 4 Feb 2016; signature withdrawn by the letter of 30 Jan 2017 to the depositary.
+        .init(agreement: "trans-pacific-partnership", party: "US", asOf: "2016-02-04", status: .signatory),
+        .init(agreement: "trans-pacific-partnership", party: "US", asOf: "2017-01-29", status: .signatory),
+        .init(
+            agreement: "trans-pacific-partnership",
+            party: "US",
+            asOf: "2017-01-30",
+            status: .notParty,
+            since: "2017-01-30",
+            eventId: "signaturewithdrawn-us-2017"
+        ),
+        // ECHR: in force for Russia on 5 May 1998; it ceased to be a party on 16 September 2022 (recorded).
+        .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "1998-05-05", status: .party, since: "1998-05-05"),
+        .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "2022-09-15", status: .party, since: "1998-05-05"),
+        .init(
+            agreement: "european-convention-on-human-rights",
+            party: "RU",
+            asOf: "2022-09-16",
+            status: .withdrawn,
+            since: "2022-09-16",
+            lastDay: "2022-09-15"
+        ),
+        // WHO: a party since 21 June 1948; notice of 6 July 2020 (effective 6 July 2021) retracted on 20 January 2021;
+        // notice of 22 January 2025, effective 22 January 2026.
+        .init(agreement: "who-constitution", party: "US", asOf: "1948-06-21", status: .party, since: "1948-06-21"),
+        .init(agreement: "who-constitution", party: "US", asOf: "2021-01-19", status: .withdrawalPending, since: "1948-06-21", lastDay: "2021-07-05"),
+        .init(agreement: "who-constitution", party: "US", asOf: "2021-01-20", status: .party, since: "1948-06-21"),
+        .init(agreement: "who-constitution", party: "US", asOf: "2026-01-21", status: .withdrawalPending, since: "1948-06-21", lastDay: "2026-01-21"),
+        .init(agreement: "who-constitution", party: "US", asOf: "2026-01-22", status: .withdrawn, since: "2026-01-22", lastDay: "2026-01-21"),
+        // ICSID: 30 days after deposit for a later state; six months after receipt, counted from the day after.
+        .init(
+            agreement: "icsid-convention",
+            party: "EC",
+            asOf: "1986-02-13",
+            status: .consented,
+            since: "1986-01-15",
+            boundFrom: "1986-02-14",
+            eventId: "consent-ec-1986"
+        ),
+        .init(agreement: "icsid-convention", party: "EC", asOf: "1986-02-14", status: .party, since: "1986-02-14"),
+        .init(agreement: "icsid-convention", party: "BO", asOf: "2007-11-02", status: .withdrawalPending, since: "1966-10-14", lastDay: "2007-11-02"),
+        .init(agreement: "icsid-convention", party: "BO", asOf: "2007-11-03", status: .withdrawn, since: "2007-11-03", lastDay: "2007-11-02"),
+        .init(agreement: "icsid-convention", party: "EC", asOf: "2010-01-06", status: .withdrawalPending, since: "1986-02-14", lastDay: "2010-01-06"),
+        .init(agreement: "icsid-convention", party: "EC", asOf: "2010-01-07", status: .withdrawn, since: "2010-01-07", lastDay: "2010-01-06"),
+        .init(agreement: "icsid-convention", party: "VE", asOf: "2012-07-24", status: .withdrawalPending, since: "1966-10-14", lastDay: "2012-07-24"),
+        .init(agreement: "icsid-convention", party: "VE", asOf: "2012-07-25", status: .withdrawn, since: "2012-07-25", lastDay: "2012-07-24"),
+        // American Convention: Venezuela's notice received 10 Sep 2012 takes effect on 10 Sep 2013, its last day bound;
+        // Trinidad and Tobago out from 26 May 1999 (recorded).
+        .init(
+            agreement: "american-convention-on-human-rights",
+            party: "VE",
+            asOf: "2013-09-10",
+            status: .withdrawalPending,
+            since: "1978-07-18",
+            lastDay: "2013-09-10"
+        ),
+        .init(
+            agreement: "american-convention-on-human-rights",
+            party: "VE",
+            asOf: "2013-09-11",
+            status: .withdrawn,
+            since: "2013-09-11",
+            lastDay: "2013-09-10"
+        ),
+        .init(
+            agreement: "american-convention-on-human-rights",
+            party: "TT",
+            asOf: "1999-05-26",
+            status: .withdrawn,
+            since: "1999-05-26",
+            lastDay: "1999-05-25"
+        ),
+        // Cluster Munitions: Lithuania's deposit of 24 March 2011, in force for it on 1 September 2011; out from
+        // 6 March 2025 (recorded).
+        .init(
+            agreement: "convention-on-cluster-munitions",
+            party: "LT",
+            asOf: "2011-08-31",
+            status: .consented,
+            since: "2011-03-24",
+            boundFrom: "2011-09-01",
+            eventId: "consent-lt-2011"
+        ),
+        .init(agreement: "convention-on-cluster-munitions", party: "LT", asOf: "2011-09-01", status: .party, since: "2011-09-01"),
+        .init(agreement: "convention-on-cluster-munitions", party: "LT", asOf: "2025-03-05", status: .party, since: "2011-09-01"),
+        .init(
+            agreement: "convention-on-cluster-munitions",
+            party: "LT",
+            asOf: "2025-03-06",
+            status: .withdrawn,
+            since: "2025-03-06",
+            lastDay: "2025-03-05"
+        ),
+        // Pact of Bogotá: Colombia bound from its deposit of 6 November 1968; its denunciation of 27 November 2012
+        // takes effect a year later (computed: 27 November 2013).
+        .init(agreement: "pact-of-bogota", party: "CO", asOf: "1968-11-05", status: .signatory),
+        .init(agreement: "pact-of-bogota", party: "CO", asOf: "1968-11-06", status: .party, since: "1968-11-06"),
+        .init(agreement: "pact-of-bogota", party: "CO", asOf: "2012-11-27", status: .withdrawalPending, since: "1968-11-06", lastDay: "2013-11-26"),
+        .init(agreement: "pact-of-bogota", party: "CO", asOf: "2013-11-27", status: .withdrawn, since: "2013-11-27", lastDay: "2013-11-26"),
+        // UPU: notice received 17 October 2018 (effective a year after), revoked by the letter of 10 October 2019.
+        .init(agreement: "upu-constitution", party: "US", asOf: "2019-10-09", status: .withdrawalPending, since: "1966-01-01", lastDay: "2019-10-16"),
+        .init(agreement: "upu-constitution", party: "US", asOf: "2019-10-10", status: .party, since: "1966-01-01"),
+        .init(agreement: "upu-constitution", party: "US", asOf: "2019-10-17", status: .party, since: "1966-01-01"),
+        // ICCPR First Optional Protocol: Trinidad and Tobago's accession (bound three months on, computed), its
+        // denunciation of 26 May 1998 effective 26 August 1998, re-accession that day, second denunciation effective
+        // 27 June 2000; Jamaica's denunciation effective 23 January 1998 (recorded).
+        .init(
+            agreement: "iccpr-first-optional-protocol",
+            party: "TT",
+            asOf: "1981-02-13",
+            status: .consented,
+            since: "1980-11-14",
+            boundFrom: "1981-02-14",
+            eventId: "consent-tt-1980"
+        ),
+        .init(agreement: "iccpr-first-optional-protocol", party: "TT", asOf: "1981-02-14", status: .party, since: "1981-02-14"),
+        .init(
+            agreement: "iccpr-first-optional-protocol",
+            party: "TT",
+            asOf: "1998-08-25",
+            status: .withdrawalPending,
+            since: "1981-02-14",
+            lastDay: "1998-08-25"
+        ),
+        .init(
+            agreement: "iccpr-first-optional-protocol",
+            party: "TT",
+            asOf: "1998-08-26",
+            status: .consented,
+            since: "1998-08-26",
+            boundFrom: "1998-11-26",
+            eventId: "consent-tt-1998"
+        ),
+        .init(agreement: "iccpr-first-optional-protocol", party: "TT", asOf: "1998-11-26", status: .party, since: "1998-11-26"),
+        .init(
+            agreement: "iccpr-first-optional-protocol",
+            party: "TT",
+            asOf: "2000-06-27",
+            status: .withdrawn,
+            since: "2000-06-27",
+            lastDay: "2000-06-26"
+        ),
+        .init(
+            agreement: "iccpr-first-optional-protocol",
+            party: "JM",
+            asOf: "1998-01-23",
+            status: .withdrawn,
+            since: "1998-01-23",
+            lastDay: "1998-01-22"
+        ),
+        // OAS Charter: Nicaragua deposited on 26 July 1950, bound from the entry into force of 13 December 1951;
+        // its denunciation of 19 November 2021 takes effect two years on (19 November 2023).
+        .init(agreement: "oas-charter", party: "NI", asOf: "1951-12-12", status: .consented, since: "1950-07-26", eventId: "consent-ni-1950"),
+        .init(agreement: "oas-charter", party: "NI", asOf: "1951-12-13", status: .party, since: "1951-12-13"),
+        .init(agreement: "oas-charter", party: "NI", asOf: "2023-11-18", status: .withdrawalPending, since: "1951-12-13", lastDay: "2023-11-18"),
+        .init(agreement: "oas-charter", party: "NI", asOf: "2023-11-19", status: .withdrawn, since: "2023-11-19", lastDay: "2023-11-18"),
+        // UNIDO: membership and withdrawal dates as UNIDO lists them (recorded).
+        .init(agreement: "unido-constitution", party: "CA", asOf: "1993-12-31", status: .withdrawn, since: "1993-12-31", lastDay: "1993-12-30"),
+        .init(agreement: "unido-constitution", party: "US", asOf: "1996-12-30", status: .party, since: "1985-06-21"),
+        .init(agreement: "unido-constitution", party: "US", asOf: "1996-12-31", status: .withdrawn, since: "1996-12-31", lastDay: "1996-12-30"),
+        .init(agreement: "unido-constitution", party: "AU", asOf: "1997-12-31", status: .withdrawn, since: "1997-12-31", lastDay: "1997-12-30"),
+        .init(agreement: "unido-constitution", party: "LT", asOf: "1991-10-17", status: .party, since: "1991-10-17"),
+        .init(agreement: "unido-constitution", party: "LT", asOf: "2012-12-31", status: .withdrawn, since: "2012-12-31", lastDay: "2012-12-30"),
+        .init(agreement: "unido-constitution", party: "GB", asOf: "2012-12-31", status: .withdrawn, since: "2012-12-31", lastDay: "2012-12-30"),
+        .init(agreement: "unido-constitution", party: "NZ", asOf: "1985-07-19", status: .party, since: "1985-07-19"),
+        .init(agreement: "unido-constitution", party: "NZ", asOf: "2013-12-31", status: .withdrawn, since: "2013-12-31", lastDay: "2013-12-30"),
+        // Rio Treaty: the United States deposited on 30 December 1947, bound from the entry into force of 3 December 1948.
+        .init(agreement: "rio-treaty", party: "US", asOf: "1948-12-02", status: .consented, since: "1947-12-30", eventId: "consent-us-1947"),
+        .init(agreement: "rio-treaty", party: "US", asOf: "1948-12-03", status: .party, since: "1948-12-03"),
+    ]
+
+    @Test(arguments: partyCases)
+    func partiesMatchTheRecord(_ expected: PartyCase) throws {
+        let status = RulesEngine.evaluate(try Fixtures.dataset(expected.agreement), asOf: Fixtures.date(expected.asOf))
+        let party = try #require(status.parties.first { $0.party == expected.party })
+        #expect(party.status == expected.status)
+        #expect(party.since?.description == expected.since)
+        #expect(party.lastDayAsParty?.description == expected.lastDay)
+        #expect(party.boundFrom?.description == expected.boundFrom)
+        #expect(party.eventId == expected.eventId)
+    }
+
+    struct AgreementCase: Sendable, CustomTestStringConvertible {
+        let agreement: String
+        let asOf: String
+        let state: AgreementStatus.State
+        var entry: String? = nil
+        var lastDayInForce: String? = nil
+        var termStart: String? = nil
+        var testDescription: String { "\(agreement) as of \(asOf)" }
+    }
+
+    static let agreementCases: [AgreementCase] = [
+        // ABM: US notice of 13 December 2001; the withdrawal took effect on 13 June 2002, ending the bilateral treaty.
+        .init(agreement: "abm-treaty", asOf: "1972-10-03", state: .inForce, entry: "1972-10-03"),
+        .init(agreement: "abm-treaty", asOf: "2001-12-13", state: .terminationPending, entry: "1972-10-03", lastDayInForce: "2002-06-12"),
+        .init(agreement: "abm-treaty", asOf: "2002-06-13", state: .terminated, entry: "1972-10-03", lastDayInForce: "2002-06-12"),
+        // VFA: notice of 11 February 2020, 180 days (termination set for 9 August 2020), suspended on 1 June 2020,
+        // recalled on 30 July 2021.
+        .init(
+            agreement: "us-philippines-visiting-forces-agreement",
+            asOf: "2020-05-31",
+            state: .terminationPending,
+            entry: "1999-06-01",
+            lastDayInForce: "2020-08-08"
+        ),
+        .init(agreement: "us-philippines-visiting-forces-agreement", asOf: "2020-06-01", state: .inForce, entry: "1999-06-01"),
+        .init(agreement: "us-philippines-visiting-forces-agreement", asOf: "2020-08-09", state: .inForce, entry: "1999-06-01"),
+        .init(agreement: "us-philippines-visiting-forces-agreement", asOf: "2021-07-30", state: .inForce, entry: "1999-06-01"),
+        // TPP never entered into force.
+        .init(agreement: "trans-pacific-partnership", asOf: "2026-11-29", state: .notYetInForce),
+        // ICSID, the American Convention, Cluster Munitions, the Pact of Bogotá, UNIDO, UPU: entry into force.
+        .init(agreement: "icsid-convention", asOf: "1966-10-14", state: .inForce, entry: "1966-10-14"),
+        .init(agreement: "american-convention-on-human-rights", asOf: "1978-07-18", state: .inForce, entry: "1978-07-18"),
+        .init(agreement: "convention-on-cluster-munitions", asOf: "2010-08-01", state: .inForce, entry: "2010-08-01"),
+        .init(agreement: "pact-of-bogota", asOf: "1949-05-06", state: .inForce, entry: "1949-05-06"),
+        .init(agreement: "unido-constitution", asOf: "1985-06-21", state: .inForce, entry: "1985-06-21"),
+        .init(agreement: "upu-constitution", asOf: "1966-01-01", state: .inForce, entry: "1966-01-01"),
+        .init(agreement: "european-convention-on-human-rights", asOf: "1953-09-03", state: .inForce, entry: "1953-09-03"),
+        .init(agreement: "who-constitution", asOf: "1948-04-07", state: .inForce, entry: "1948-04-07"),
+        .init(agreement: "iccpr-first-optional-protocol", asOf: "1976-03-23", state: .inForce, entry: "1976-03-23"),
+        .init(agreement: "oas-charter", asOf: "1951-12-13", state: .inForce, entry: "1951-12-13"),
+        .init(agreement: "rio-treaty", asOf: "1948-12-03", state: .inForce, entry: "1948-12-03"),
+        // NAFTA: in force 1 January 1994; superseded by the USMCA on 1 July 2020.
+        .init(agreement: "nafta", asOf: "2020-06-30", state: .inForce, entry: "1994-01-01"),
+        .init(agreement: "nafta", asOf: "2020-07-01", state: .terminated, entry: "1994-01-01", lastDayInForce: "2020-06-30"),
+        // START I: fifteen years from 5 December 1994; expired 5 December 2009.
+        .init(
+            agreement: "start-i",
+            asOf: "2009-12-04",
+            state: .inForce,
+            entry: "1994-12-05",
+            lastDayInForce: "2009-12-04",
+            termStart: "1994-12-05"
+        ),
+        .init(agreement: "start-i", asOf: "2009-12-05", state: .expired, entry: "1994-12-05", lastDayInForce: "2009-12-04"),
+        // US–ROC: notice of 23 December 1978, effective as of 1 January 1979; terminated 1 January 1980.
+        .init(
+            agreement: "us-roc-mutual-defense-treaty",
+            asOf: "1979-06-01",
+            state: .terminationPending,
+            entry: "1955-03-03",
+            lastDayInForce: "1979-12-31"
+        ),
+        .init(agreement: "us-roc-mutual-defense-treaty", asOf: "1980-01-01", state: .terminated, entry: "1955-03-03", lastDayInForce: "1979-12-31"),
+        // US–Japan: in force since 23 June 1960, no notice given.
+        .init(agreement: "us-japan-security-treaty", asOf: "2026-11-29", state: .inForce, entry: "1960-06-23"),
+    ]
+
+    @Test(arguments: agreementCases)
+    func agreementsMatchTheRecord(_ expected: AgreementCase) throws {
+        let status = RulesEngine.evaluate(try Fixtures.dataset(expected.agreement), asOf: Fixtures.date(expected.asOf))
+        #expect(status.state == expected.state)
+        #expect(status.entryIntoForce?.description == expected.entry)
+        #expect(status.lastDayInForce?.description == expected.lastDayInForce)
+        if let start = expected.termStart { #expect(status.currentTerm?.start.description == start) }
+    }
+
+    /// A suspended notice is flagged until it is revoked, and then has no effect at all.
+    @Test func theVisitingForcesNoticeIsSuspendedThenRevoked() throws {
+        let agreement = try Fixtures.dataset("us-philippines-visiting-forces-agreement")
+        let suspended = RulesEngine.evaluate(agreement, asOf: Fixtures.date("2020-08-09"))
+        #expect(suspended.flags.map(\.code) == [.noticeSuspended])
+        #expect(suspended.flags.first?.since == Fixtures.date("2020-06-01"))
+        let revoked = RulesEngine.evaluate(agreement, asOf: Fixtures.date("2021-07-30"))
+        #expect(revoked.flags.map(\.code) == [])
+        #expect(revoked.lastDayInForce == nil)
+    }
+
+    /// Supersession is its own end cause, dated by the later agreement's entry into force.
+    @Test func naftaEndsBySupersession() throws {
+        let status = RulesEngine.evaluate(try Fixtures.dataset("nafta"), asOf: Fixtures.date("2026-11-29"))
+        #expect(status.endCause?.kind == .terminated)
+        #expect(status.endCause?.reason == .supersession)
+        #expect(status.endCause?.eventId == "superseded-2020")
+    }
+
+    /// A bilateral withdrawal ends the agreement, the withdrawing party named.
+    @Test func bilateralWithdrawalsEndTheirTreaties() throws {
+        let abm = RulesEngine.evaluate(try Fixtures.dataset("abm-treaty"), asOf: Fixtures.date("2026-11-29"))
+        #expect(abm.endCause?.reason == .withdrawal)
+        #expect(abm.endCause?.party == "US")
+        let roc = RulesEngine.evaluate(try Fixtures.dataset("us-roc-mutual-defense-treaty"), asOf: Fixtures.date("2026-11-29"))
+        #expect(roc.endCause?.reason == .withdrawal)
+        #expect(roc.endCause?.party == "US")
+    }
+
+    /// Exits the record states without a notice (exclusion, notice dates not found) are taken as recorded and
+    /// flagged, never computed from a notice that is not there.
+    @Test func recordedExitsWithoutANoticeAreFlagged() throws {
+        let cases: [(String, String, String)] = [
+            ("european-convention-on-human-rights", "RU", "2022-09-16"),
+            ("convention-on-cluster-munitions", "LT", "2025-03-06"),
+            ("american-convention-on-human-rights", "TT", "1999-05-26"),
+            ("iccpr-first-optional-protocol", "JM", "1998-01-23"),
+            ("unido-constitution", "US", "1996-12-31"),
+        ]
+        for (id, party, date) in cases {
+            let status = RulesEngine.evaluate(try Fixtures.dataset(id), asOf: Fixtures.date("2026-11-29"))
+            let flag = status.flags.first { $0.code == .withdrawalWithoutNotice && $0.party == party }
+            #expect(flag?.since == Fixtures.date(date), "\(id) \(party)")
+        }
+    }
+
+    /// The US–Japan treaty's ten-year lock-in: before 23 June 1970 no notice could count, so the nearest possible end
+    /// was a year after that day.
+    @Test func theSecurityTreatyLockInDelaysTheFirstPossibleWithdrawal() throws {
+        let status = RulesEngine.evaluate(try Fixtures.dataset("us-japan-security-treaty"), asOf: Fixtures.date("1965-01-01"))
+        let japan = try #require(status.parties.first { $0.party == "JP" })
+        #expect(japan.nextWithdrawal?.effectiveFrom == Fixtures.date("1971-06-23"))
+    }
+}
