@@ -8,11 +8,10 @@ import Testing
 /// the sources do not state but the rules compute are marked as computed in the comments.
 @Suite struct DatasetGrowthTests {
     static let added = [
-        "abm-treaty", "american-convention-on-human-rights", "convention-on-cluster-munitions",
-        "european-convention-on-human-rights", "iccpr-first-optional-protocol", "icsid-convention", "nafta",
-        "oas-charter", "pact-of-bogota", "rio-treaty", "start-i", "trans-pacific-partnership", "unido-constitution",
-        "upu-constitution", "us-japan-security-treaty", "us-philippines-visiting-forces-agreement",
-        "us-roc-mutual-defense-treaty", "who-constitution",
+        "abm-treaty", "american-convention-on-human-rights", "anzus-treaty", "european-convention-on-human-rights",
+        "iccpr-first-optional-protocol", "icsid-convention", "nafta", "oas-charter", "pact-of-bogota", "rio-treaty",
+        "start-i", "trans-pacific-partnership", "upu-constitution", "us-japan-security-treaty",
+        "us-philippines-visiting-forces-agreement", "us-roc-mutual-defense-treaty", "warsaw-pact", "who-constitution",
     ]
 
     @Test func holdsAtLeastFortyAgreementsIncludingTheAddedOnes() {
@@ -34,7 +33,7 @@ import Testing
 
     /// A party whose own consent is not recorded is read as an original party: bound since the entry into force, with
     /// no `since` of its own (Bolivia and Venezuela in ICSID, Venezuela in the American Convention, the United States
-    /// in the UPU and UNIDO).
+    /// in the UPU).
     static let partyCases: [PartyCase] = [
         // TPP: signed 4 Feb 2016; signature withdrawn by the letter of 30 Jan 2017 to the depositary.
         .init(agreement: "trans-pacific-partnership", party: "US", asOf: "2016-02-04", status: .signatory),
@@ -47,9 +46,18 @@ import Testing
             since: "2017-01-30",
             eventId: "signaturewithdrawn-us-2017"
         ),
-        // ECHR: in force for Russia on 5 May 1998; it ceased to be a party on 16 September 2022 (recorded).
+        // ECHR: in force for Russia on 5 May 1998; its notification of 15 March 2022, six months to the end of
+        // 15 September; it ceased to be a party on 16 September 2022.
         .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "1998-05-05", status: .party, since: "1998-05-05"),
-        .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "2022-09-15", status: .party, since: "1998-05-05"),
+        .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "2022-03-14", status: .party, since: "1998-05-05"),
+        .init(
+            agreement: "european-convention-on-human-rights",
+            party: "RU",
+            asOf: "2022-03-15",
+            status: .withdrawalPending,
+            since: "1998-05-05",
+            lastDay: "2022-09-15"
+        ),
         .init(
             agreement: "european-convention-on-human-rights",
             party: "RU",
@@ -82,8 +90,7 @@ import Testing
         .init(agreement: "icsid-convention", party: "EC", asOf: "2010-01-07", status: .withdrawn, since: "2010-01-07", lastDay: "2010-01-06"),
         .init(agreement: "icsid-convention", party: "VE", asOf: "2012-07-24", status: .withdrawalPending, lastDay: "2012-07-24"),
         .init(agreement: "icsid-convention", party: "VE", asOf: "2012-07-25", status: .withdrawn, since: "2012-07-25", lastDay: "2012-07-24"),
-        // American Convention: Venezuela's notice received 10 Sep 2012 takes effect on 10 Sep 2013, its last day bound;
-        // Trinidad and Tobago out from 26 May 1999 (recorded).
+        // American Convention: Venezuela's notice received 10 Sep 2012 takes effect on 10 Sep 2013, its last day bound.
         .init(
             agreement: "american-convention-on-human-rights",
             party: "VE",
@@ -99,35 +106,6 @@ import Testing
             since: "2013-09-11",
             lastDay: "2013-09-10"
         ),
-        .init(
-            agreement: "american-convention-on-human-rights",
-            party: "TT",
-            asOf: "1999-05-26",
-            status: .withdrawn,
-            since: "1999-05-26",
-            lastDay: "1999-05-25"
-        ),
-        // Cluster Munitions: Lithuania's deposit of 24 March 2011, in force for it on 1 September 2011; out from
-        // 6 March 2025 (recorded).
-        .init(
-            agreement: "convention-on-cluster-munitions",
-            party: "LT",
-            asOf: "2011-08-31",
-            status: .consented,
-            since: "2011-03-24",
-            boundFrom: "2011-09-01",
-            eventId: "consent-lt-2011"
-        ),
-        .init(agreement: "convention-on-cluster-munitions", party: "LT", asOf: "2011-09-01", status: .party, since: "2011-09-01"),
-        .init(agreement: "convention-on-cluster-munitions", party: "LT", asOf: "2025-03-05", status: .party, since: "2011-09-01"),
-        .init(
-            agreement: "convention-on-cluster-munitions",
-            party: "LT",
-            asOf: "2025-03-06",
-            status: .withdrawn,
-            since: "2025-03-06",
-            lastDay: "2025-03-05"
-        ),
         // Pact of Bogotá: Colombia bound from its deposit of 6 November 1968; its denunciation of 27 November 2012
         // takes effect a year later (computed: 27 November 2013).
         .init(agreement: "pact-of-bogota", party: "CO", asOf: "1968-11-05", status: .signatory),
@@ -140,7 +118,7 @@ import Testing
         .init(agreement: "upu-constitution", party: "US", asOf: "2019-10-17", status: .party),
         // ICCPR First Optional Protocol: Trinidad and Tobago's accession (bound three months on, computed), its
         // denunciation of 26 May 1998 effective 26 August 1998, re-accession that day, second denunciation effective
-        // 27 June 2000; Jamaica's denunciation effective 23 January 1998 (recorded).
+        // 27 June 2000.
         .init(
             agreement: "iccpr-first-optional-protocol",
             party: "TT",
@@ -177,30 +155,12 @@ import Testing
             since: "2000-06-27",
             lastDay: "2000-06-26"
         ),
-        .init(
-            agreement: "iccpr-first-optional-protocol",
-            party: "JM",
-            asOf: "1998-01-23",
-            status: .withdrawn,
-            since: "1998-01-23",
-            lastDay: "1998-01-22"
-        ),
         // OAS Charter: Nicaragua deposited on 26 July 1950, bound from the entry into force of 13 December 1951;
         // its denunciation of 19 November 2021 takes effect two years on (19 November 2023).
         .init(agreement: "oas-charter", party: "NI", asOf: "1951-12-12", status: .consented, since: "1950-07-26", eventId: "consent-ni-1950"),
         .init(agreement: "oas-charter", party: "NI", asOf: "1951-12-13", status: .party, since: "1951-12-13"),
         .init(agreement: "oas-charter", party: "NI", asOf: "2023-11-18", status: .withdrawalPending, since: "1951-12-13", lastDay: "2023-11-18"),
         .init(agreement: "oas-charter", party: "NI", asOf: "2023-11-19", status: .withdrawn, since: "2023-11-19", lastDay: "2023-11-18"),
-        // UNIDO: membership and withdrawal dates as UNIDO lists them (recorded).
-        .init(agreement: "unido-constitution", party: "CA", asOf: "1993-12-31", status: .withdrawn, since: "1993-12-31", lastDay: "1993-12-30"),
-        .init(agreement: "unido-constitution", party: "US", asOf: "1996-12-30", status: .party),
-        .init(agreement: "unido-constitution", party: "US", asOf: "1996-12-31", status: .withdrawn, since: "1996-12-31", lastDay: "1996-12-30"),
-        .init(agreement: "unido-constitution", party: "AU", asOf: "1997-12-31", status: .withdrawn, since: "1997-12-31", lastDay: "1997-12-30"),
-        .init(agreement: "unido-constitution", party: "LT", asOf: "1991-10-17", status: .party, since: "1991-10-17"),
-        .init(agreement: "unido-constitution", party: "LT", asOf: "2012-12-31", status: .withdrawn, since: "2012-12-31", lastDay: "2012-12-30"),
-        .init(agreement: "unido-constitution", party: "GB", asOf: "2012-12-31", status: .withdrawn, since: "2012-12-31", lastDay: "2012-12-30"),
-        .init(agreement: "unido-constitution", party: "NZ", asOf: "1985-07-19", status: .party, since: "1985-07-19"),
-        .init(agreement: "unido-constitution", party: "NZ", asOf: "2013-12-31", status: .withdrawn, since: "2013-12-31", lastDay: "2013-12-30"),
         // Rio Treaty: the United States deposited on 30 December 1947, bound from the entry into force of 3 December 1948.
         .init(agreement: "rio-treaty", party: "US", asOf: "1948-12-02", status: .consented, since: "1947-12-30", eventId: "consent-us-1947"),
         .init(agreement: "rio-treaty", party: "US", asOf: "1948-12-03", status: .party, since: "1948-12-03"),
@@ -246,12 +206,10 @@ import Testing
         .init(agreement: "us-philippines-visiting-forces-agreement", asOf: "2021-07-30", state: .inForce, entry: "1999-06-01"),
         // TPP never entered into force.
         .init(agreement: "trans-pacific-partnership", asOf: "2026-11-29", state: .notYetInForce),
-        // ICSID, the American Convention, Cluster Munitions, the Pact of Bogotá, UNIDO, UPU: entry into force.
+        // Entry into force of the multilateral agreements added.
         .init(agreement: "icsid-convention", asOf: "1966-10-14", state: .inForce, entry: "1966-10-14"),
         .init(agreement: "american-convention-on-human-rights", asOf: "1978-07-18", state: .inForce, entry: "1978-07-18"),
-        .init(agreement: "convention-on-cluster-munitions", asOf: "2010-08-01", state: .inForce, entry: "2010-08-01"),
         .init(agreement: "pact-of-bogota", asOf: "1949-05-06", state: .inForce, entry: "1949-05-06"),
-        .init(agreement: "unido-constitution", asOf: "1985-06-21", state: .inForce, entry: "1985-06-21"),
         .init(agreement: "upu-constitution", asOf: "1966-01-01", state: .inForce, entry: "1966-01-01"),
         .init(agreement: "european-convention-on-human-rights", asOf: "1953-09-03", state: .inForce, entry: "1953-09-03"),
         .init(agreement: "who-constitution", asOf: "1948-04-07", state: .inForce, entry: "1948-04-07"),
@@ -280,6 +238,13 @@ import Testing
             lastDayInForce: "1979-12-31"
         ),
         .init(agreement: "us-roc-mutual-defense-treaty", asOf: "1980-01-01", state: .terminated, entry: "1955-03-03", lastDayInForce: "1979-12-31"),
+        // ANZUS: signed 1 September 1951, in force 29 April 1952.
+        .init(agreement: "anzus-treaty", asOf: "1952-04-28", state: .notYetInForce),
+        .init(agreement: "anzus-treaty", asOf: "1952-04-29", state: .inForce, entry: "1952-04-29"),
+        // Warsaw Pact: in force 5 June 1955; dissolved by the Protocol signed at Prague on 1 July 1991.
+        .init(agreement: "warsaw-pact", asOf: "1955-06-05", state: .inForce, entry: "1955-06-05"),
+        .init(agreement: "warsaw-pact", asOf: "1991-06-30", state: .inForce, entry: "1955-06-05"),
+        .init(agreement: "warsaw-pact", asOf: "1991-07-01", state: .terminated, entry: "1955-06-05", lastDayInForce: "1991-06-30"),
         // US–Japan: in force since 23 June 1960, no notice given.
         .init(agreement: "us-japan-security-treaty", asOf: "2026-11-29", state: .inForce, entry: "1960-06-23"),
     ]
@@ -322,21 +287,24 @@ import Testing
         #expect(roc.endCause?.party == "US")
     }
 
-    /// Exits the record states without a notice (exclusion, notice dates not found) are taken as recorded and
-    /// flagged, never computed from a notice that is not there.
-    @Test func recordedExitsWithoutANoticeAreFlagged() throws {
-        let cases: [(String, String, String)] = [
-            ("european-convention-on-human-rights", "RU", "2022-09-16"),
-            ("convention-on-cluster-munitions", "LT", "2025-03-06"),
-            ("american-convention-on-human-rights", "TT", "1999-05-26"),
-            ("iccpr-first-optional-protocol", "JM", "1998-01-23"),
-            ("unido-constitution", "US", "1996-12-31"),
-        ]
-        for (id, party, date) in cases {
+    /// Every exit the added files record is computed from a recorded notice: the dataset takes no record as it
+    /// stands (no `withdrawalWithoutNotice`), and the recorded dates agree with the rules.
+    @Test func recordedExitsFollowFromRecordedNotices() throws {
+        let echr = RulesEngine.evaluate(try Fixtures.dataset("european-convention-on-human-rights"), asOf: Fixtures.date("2026-11-29"))
+        #expect(echr.flags.isEmpty)
+        let russia = try #require(echr.parties.first { $0.party == "RU" })
+        #expect(russia.since == Fixtures.date("2022-09-16"))
+        for id in Self.added {
             let status = RulesEngine.evaluate(try Fixtures.dataset(id), asOf: Fixtures.date("2026-11-29"))
-            let flag = status.flags.first { $0.code == .withdrawalWithoutNotice && $0.party == party }
-            #expect(flag?.since == Fixtures.date(date), "\(id) \(party)")
+            #expect(status.flags.filter { $0.code == .withdrawalWithoutNotice || $0.code == .recordedDateDiffers }.isEmpty, "\(id)")
         }
+    }
+
+    /// Termination by the parties' consent is its own end cause.
+    @Test func theWarsawPactEndsByConsent() throws {
+        let status = RulesEngine.evaluate(try Fixtures.dataset("warsaw-pact"), asOf: Fixtures.date("2026-11-29"))
+        #expect(status.endCause?.reason == .consent)
+        #expect(status.endCause?.eventId == "terminatedbyconsent-1991")
     }
 
     /// The US–Japan treaty's ten-year lock-in: before 23 June 1970 no notice could count, so the nearest possible end
