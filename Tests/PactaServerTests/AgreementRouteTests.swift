@@ -292,8 +292,13 @@ import Testing
             #expect(pages == 2)
 
             let japan = try await client.execute(uri: "/v1/agreements?party=JP", method: .get).json()
-            // The bundled agreements listing Japan as a party: GSOMIA and the whaling convention it left in 2019.
-            #expect((japan["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["gsomia", "icrw"])
+            // The bundled agreements listing Japan as a party: GSOMIA, the whaling convention it left in 2019 and the
+            // security treaty with the United States.
+            #expect(
+                (japan["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [
+                    "gsomia", "icrw", "us-japan-security-treaty",
+                ]
+            )
             let notYet = try await client.execute(uri: "/v1/agreements?state=notYetInForce&asOf=2019-06-01&party=AA", method: .get).json()
             #expect((notYet["items"] as? [[String: Any]])?.count == 3)
             let text = try await client.execute(uri: "/v1/agreements?q=MILITARY", method: .get).json()
