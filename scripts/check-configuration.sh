@@ -31,6 +31,8 @@ expect_one_line_error "PACTA_PORT=abc stops serve" "PACTA_PORT (--port) is 'abc'
 expect_one_line_error "PACTA_PORT=abc stops healthcheck" "PACTA_PORT (--port) is 'abc'" env PACTA_PORT=abc "$binary" healthcheck
 expect_one_line_error "PACTA_SHUTDOWN_TIMEOUT=0 stops serve" "PACTA_SHUTDOWN_TIMEOUT (--shutdown-timeout) is '0'" \
   env PACTA_SHUTDOWN_TIMEOUT=0 "$binary" serve
+expect_one_line_error "PACTA_FOLLOW_INTERVAL=0 stops serve" "PACTA_FOLLOW_INTERVAL (--follow-interval) is '0'" \
+  env PACTA_FOLLOW_INTERVAL=0 "$binary" serve
 echo "PACTA_LOG_LEVEL=loud" >.env
 expect_one_line_error "a bad value in .env stops serve" "PACTA_LOG_LEVEL (--log-level) is 'loud'" "$binary" serve
 expect_one_line_error "a bad value in .env stops token list" "PACTA_LOG_LEVEL (--log-level) is 'loud'" "$binary" token list

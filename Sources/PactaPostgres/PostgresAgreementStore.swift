@@ -22,6 +22,11 @@ public final class PostgresAgreementStore: AgreementStore {
     /// How long an operation waits for a connection before it answers ``StoreError/unavailable(reason:)``: the
     /// pool itself keeps retrying an unreachable server for a minute, far longer than a client waits for an answer.
     private let connectionWait: Duration
+    /// The longest an operation may take, connection wait included, before it answers
+    /// ``StoreError/unavailable(reason:)`` (bulk ones excepted). A safety net: postgres-nio leaves a query unanswered
+    /// when it was written to a connection closed under it, and the catalog's write gate must not wait for it forever.
+    /// The connections' `statement_timeout` is the same (``PostgresURL/statementTimeoutSeconds``).
+    let operationLimit: Duration
     /// What this store hears of the writes committed to its database, by any server (``changeSignals()``).
     private let signals = StoreChangeSignals(established: false)
     /// Holds the one connection that LISTENs for ``changeChannel``, reconnecting when it is lost.
@@ -47,6 +52,7 @@ public final class PostgresAgreementStore: AgreementStore {
         url: PostgresURL,
         searchPath: String? = nil,
         connectionWait: Duration = .seconds(5),
+        operationLimit: Duration = .seconds(PostgresURL.statementTimeoutSeconds),
         listenRetryPause: Duration = .milliseconds(100),
         logger: Logger = Logger(label: "pacta.postgres")
     ) async throws -> PostgresAgreementStore {
@@ -56,6 +62,7 @@ public final class PostgresAgreementStore: AgreementStore {
             client: PostgresClient(configuration: url.clientConfiguration(searchPath: searchPath)),
             listenerClient: PostgresClient(configuration: listenerConfiguration),
             connectionWait: connectionWait,
+            operationLimit: operationLimit,
             listenRetryPause: listenRetryPause,
             logger: logger
         )
@@ -72,12 +79,14 @@ public final class PostgresAgreementStore: AgreementStore {
         client: PostgresClient,
         listenerClient: PostgresClient,
         connectionWait: Duration,
+        operationLimit: Duration,
         listenRetryPause: Duration,
         logger: Logger
     ) {
         self.client = client
         self.listenerClient = listenerClient
         self.connectionWait = connectionWait
+        self.operationLimit = operationLimit
         self.logger = logger
         running = Task { await client.run() }
         listenerRunning = Task { await listenerClient.run() }
@@ -125,6 +134,10 @@ public final class PostgresAgreementStore: AgreementStore {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
+                    // A query written to a connection closed under it is never answered (see `leased`).
+                    guard !connection.isClosed else {
+                        throw StoreError.unavailable(reason: "PostgreSQL: the pool handed out a closed connection")
+                    }
                     for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger)
                         .decode(Int32.self)
                     {
@@ -174,16 +187,70 @@ public final class PostgresAgreementStore: AgreementStore {
         var wasLeased: Bool { state.withLock { $0 == .leased } }
     }
 
+    /// The first of several outcomes to arrive, handed to the one task waiting for it.
+    private final class FirstOutcome<T: Sendable>: Sendable {
+        private struct State {
+            var result: Result<T, any Error>?
+            var waiting: CheckedContinuation<T, any Error>?
+        }
+
+        private let state = Mutex(State())
+
+        /// Records `result` unless one came first; returns whether it was first.
+        @discardableResult
+        func settle(_ result: Result<T, any Error>) -> Bool {
+            let (first, waiting) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
+                guard state.result == nil else { return (false, nil) }
+                state.result = result
+                defer { state.waiting = nil }
+                return (true, state.waiting)
+            }
+            waiting?.resume(with: result)
+            return first
+        }
+
+        func value() async throws -> T {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { state -> Result<T, any Error>? in
+                    if state.result == nil { state.waiting = continuation }
+                    return state.result
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+
     /// Runs `body` on a pooled connection, counted so that ``close()`` waits for it. Failing to get a connection
-    /// within ``connectionWait`` (or losing it) is ``StoreError/unavailable(reason:)``; only the wait is bounded,
-    /// never a statement already sent, whose outcome would then be unknown.
+    /// within ``connectionWait`` (or losing it) is ``StoreError/unavailable(reason:)``. Unless it works in `bulk`
+    /// (loading everything, seeding, migrating), the whole operation is bounded by ``operationLimit`` too, after which
+    /// it is ``StoreError/unavailable(reason:)`` with an unknown outcome, like a connection lost during `COMMIT`.
     private func withConnection<T: Sendable>(
+        bulk: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     )
         async throws -> T
     {
         try usage.enter()
         defer { usage.leave() }
+        let watch = ConnectionWatch()
+        guard !bulk else { return try await leased(watch, body) }
+        return try await Self.bounded(by: operationLimit, watching: watch, logger: logger) {
+            try await self.leased(watch, body)
+        }
+    }
+
+    /// The connection an operation runs on, once it has one, for ``bounded(by:watching:logger:_:)`` to look at.
+    private final class ConnectionWatch: Sendable {
+        let connection = Mutex<PostgresConnection?>(nil)
+
+        var isClosed: Bool { connection.withLock { $0?.isClosed ?? false } }
+    }
+
+    /// `body` on a pooled connection, waiting at most ``connectionWait`` for one.
+    private func leased<T: Sendable>(
+        _ watch: ConnectionWatch,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let lease = Lease()
         let wait = connectionWait
         do {
@@ -191,6 +258,12 @@ public final class PostgresAgreementStore: AgreementStore {
                 group.addTask {
                     try await self.client.withConnection { connection in
                         guard lease.settle(.leased) else { throw CancellationError() }
+                        // The pool can hand out a connection the server has just closed (it learns of the close a
+                        // moment later), and postgres-nio never answers a query written to a closed channel.
+                        guard !connection.isClosed else {
+                            throw StoreError.unavailable(reason: "PostgreSQL: the pool handed out a closed connection")
+                        }
+                        watch.connection.withLock { $0 = connection }
                         return try await body(connection)
                     }
                 }
@@ -223,24 +296,68 @@ public final class PostgresAgreementStore: AgreementStore {
         }
     }
 
+    /// The result of `operation`, or ``StoreError/unavailable(reason:)`` (its outcome unknown) once its connection
+    /// has closed or `limit` has passed without one. postgres-nio can leave a query in flight when its connection
+    /// closes (seen when PostgreSQL restarts under writes) unanswered for ever; the catalog's write gate, and so every
+    /// write and catch-up of the server, would wait for it. The operation runs in a task of its own, so that giving up
+    /// on it never waits for it (a task group would): it stays suspended, holding a closed connection, instead.
+    private static func bounded<T: Sendable>(
+        by limit: Duration,
+        watching watch: ConnectionWatch,
+        logger: Logger,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let outcome = FirstOutcome<T>()
+        let work = Task {
+            do { outcome.settle(.success(try await operation())) } catch { outcome.settle(.failure(error)) }
+        }
+        let timer = Task {
+            let deadline = ContinuousClock.now + limit
+            var reason = "PostgreSQL: no answer within \(limit) (the outcome is unknown)"
+            while ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(200))
+                guard !Task.isCancelled else { return }
+                if watch.isClosed {
+                    reason = "PostgreSQL: the connection closed during the operation (the outcome is unknown)"
+                    break
+                }
+            }
+            if outcome.settle(.failure(StoreError.unavailable(reason: reason))) {
+                logger.warning("Gave up on a database operation", metadata: ["reason": "\(reason)"])
+                work.cancel()
+            }
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            work.cancel()
+        }
+    }
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its error is
-    /// rethrown as it was).
+    /// rethrown as it was). A `bulk` transaction (loading everything, seeding, migrating) is bounded neither by
+    /// ``operationLimit`` nor by the connections' `statement_timeout`.
     private func transaction<T: Sendable>(
         readOnlySnapshot: Bool = false,
+        bulk: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
         let logger = self.logger
-        return try await withConnection { connection in
+        return try await withConnection(bulk: bulk) { connection in
             // Reads of several statements see one snapshot; writes see every commit before the lock they take.
             let begin =
                 readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED"
             try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger)
+            if bulk { try await connection.query("SET LOCAL statement_timeout = 0", logger: logger) }
             do {
                 let value = try await body(connection, logger)
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                // Not on a closed connection (the usual reason for the error): postgres-nio never answers a query
+                // written to one, and the server has rolled the transaction back anyway.
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
@@ -315,7 +432,7 @@ public final class PostgresAgreementStore: AgreementStore {
 
     private func migrate() async throws {
         for migration in Self.migrations {
-            try await transaction { connection, logger in
+            try await transaction(bulk: true) { connection, logger in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 try await connection.query(
                     """
@@ -374,7 +491,7 @@ public final class PostgresAgreementStore: AgreementStore {
     // MARK: Reads
 
     public func contents() async throws -> StoreContents {
-        try await transaction(readOnlySnapshot: true) { connection, logger in
+        try await transaction(readOnlySnapshot: true, bulk: true) { connection, logger in
             var revision: Int64 = 0
             for try await value in try await connection.query("SELECT revision FROM pacta_meta", logger: logger)
                 .decode(Int64.self)
@@ -698,7 +815,7 @@ public final class PostgresAgreementStore: AgreementStore {
     public func seedIfNeeded(_ agreements: [Agreement]) async throws -> Int {
         let encoded = try agreements.map { ($0.id, try StoredDocument.encode($0)) }
         let now = StoredDocument.timestamp()
-        return try await transaction { connection, logger in
+        return try await transaction(bulk: true) { connection, logger in
             // The meta row's lock: a second server seeding at the same time waits here, then finds it seeded.
             let rows = try await connection.query(
                 "SELECT revision, seeded_at FROM pacta_meta FOR UPDATE",
@@ -719,7 +836,7 @@ public final class PostgresAgreementStore: AgreementStore {
     public func insertMissing(_ agreements: [Agreement]) async throws -> Int {
         let encoded = try agreements.map { ($0.id, try StoredDocument.encode($0)) }
         let now = StoredDocument.timestamp()
-        return try await transaction { connection, logger in
+        return try await transaction(bulk: true) { connection, logger in
             let rows = try await connection.query("SELECT revision FROM pacta_meta FOR UPDATE", logger: logger)
             var revision: Int64?
             for try await value in rows.decode(Int64.self) { revision = value }

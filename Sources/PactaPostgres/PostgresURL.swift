@@ -87,10 +87,30 @@ public struct PostgresURL: Sendable, CustomStringConvertible {
             tls: tls
         )
         configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = Self.sessionSettings
         if let searchPath {
-            configuration.options.additionalStartupParameters = [("search_path", searchPath)]
+            configuration.options.additionalStartupParameters.append(("search_path", searchPath))
         }
         return configuration
+    }
+
+    /// Seconds PostgreSQL lets one statement run (`statement_timeout`); the store gives up on a whole operation after
+    /// as long (bulk loads, seeding and migrations lift both limits).
+    public static let statementTimeoutSeconds: Int64 = 30
+
+    /// Settings of every session, sent at connection start. `statement_timeout` and
+    /// `idle_in_transaction_session_timeout` end what a vanished client left running or open, so a transaction that
+    /// holds the revision row's lock cannot stall every other server's writes; TCP keepalives (probed after 30 s idle,
+    /// every 10 s, 3 times) let the database notice a client that disappeared without closing its connection (a
+    /// network partition, a host that lost power) within about a minute instead of the operating system's hours.
+    static var sessionSettings: [(String, String)] {
+        [
+            ("statement_timeout", "\(statementTimeoutSeconds)s"),
+            ("idle_in_transaction_session_timeout", "\(statementTimeoutSeconds)s"),
+            ("tcp_keepalives_idle", "30"),
+            ("tcp_keepalives_interval", "10"),
+            ("tcp_keepalives_count", "3"),
+        ]
     }
 
     /// The text with anything between `//user:` and `@` replaced, for quoting a URL that could not be parsed.

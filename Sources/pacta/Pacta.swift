@@ -48,6 +48,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Require a bearer token for reads too, except /healthz and /readyz (env PACTA_REQUIRE_TOKEN_FOR_READS=true).")
     var requireTokenForReads = false
     @Option(help: .init(AppConfiguration.Setting.logFormat.help)) var logFormat: String?
+    @Option(help: .init(AppConfiguration.Setting.followInterval.help)) var followInterval: Int?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -57,6 +58,7 @@ struct Serve: AsyncParsableCommand {
             .maxBodyBytes: maxBodyBytes.map(String.init), .corsOrigins: corsOrigins,
             .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
             .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
+            .followInterval: followInterval.map(String.init),
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

@@ -21,6 +21,7 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.shutdownTimeout, "9", { "\($0.shutdownTimeoutSeconds)" }),
     (.requireTokenForReads, "true", { "\($0.requireTokenForReads)" }),
     (.logFormat, "json", { $0.logFormat.rawValue }),
+    (.followInterval, "2", { "\($0.followIntervalSeconds)" }),
 ]
 
 /// A `.env` file in a directory of its own, removed at the end of the test.

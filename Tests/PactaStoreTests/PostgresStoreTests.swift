@@ -1,6 +1,7 @@
 import Foundation
 import PactaCore
 import PactaStore
+import PostgresNIO
 import Testing
 
 @testable import PactaPostgres
@@ -44,6 +45,32 @@ import Testing
         } throws: { error in
             guard case .unavailable(let reason) = error as? StoreError else { return false }
             return reason == "PostgreSQL: no connection within 1.0 seconds" && !reason.contains("hunter2")
+        }
+    }
+
+    /// Every session the store opens bounds statements and idle transactions and keeps its TCP connection probed, so
+    /// that a vanished client cannot hold the revision row's lock for the operating system's hours.
+    @Test(.enabled(if: StoreBackend.postgresURL != nil)) func everySessionHasTheTimeoutsAndKeepalives() async throws {
+        let url = try PostgresURL(try #require(StoreBackend.postgresURL))
+        let client = PostgresClient(configuration: url.clientConfiguration())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            var settings: [String: String] = [:]
+            for name in [
+                "statement_timeout", "idle_in_transaction_session_timeout", "tcp_keepalives_idle",
+                "tcp_keepalives_interval", "tcp_keepalives_count",
+            ] {
+                for try await value in try await client.query(PostgresQuery(unsafeSQL: "SHOW \(name)")).decode(String.self) {
+                    settings[name] = value
+                }
+            }
+            #expect(
+                settings == [
+                    "statement_timeout": "30s", "idle_in_transaction_session_timeout": "30s", "tcp_keepalives_idle": "30",
+                    "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3",
+                ]
+            )
         }
     }
 

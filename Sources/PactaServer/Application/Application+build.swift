@@ -105,11 +105,13 @@ public func buildRouter(
         configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [HeaderPercentDecoding()]
     )
-    // What every answer needs, probes included: its id and log line, metrics, CORS, ETag and problem rendering.
+    // What every answer needs, probes included: its id and log line, metrics, CORS, staleness, ETag and problem
+    // rendering.
     router.addMiddleware {
         RequestLogMiddleware()
         HTTPMetricsMiddleware(metrics: HTTPMetrics(registry: configuration.metricsRegistry))
         CORSMiddleware(origins: configuration.corsOrigins)
+        StalenessMiddleware(catalog: catalog)
         ETagMiddleware()
         ProblemMiddleware()
     }

@@ -102,7 +102,11 @@ public final class AgreementCatalog: Sendable {
     /// this one's writes, and then only the follower may move it, having read what lies in between.
     private let followed: Atomic<Int64>
     /// Whether the store hears of every write and the snapshot has everything it had heard of, as of the last read.
+    /// Changed only with ``staleSince``, under its lock (``markStale()``, ``follow(hearsEveryWrite:)``).
     private let caughtUp: Atomic<Bool>
+    /// While not caught up: since when the snapshot is not known to hold every committed write (the moment the feed
+    /// was lost or a read of the store failed, or the load at start). `nil` while caught up.
+    private let staleSince: Mutex<ContinuousClock.Instant?>
     private let follower = Mutex<Task<Void, Never>?>(nil)
     /// How often the follower reads the store's changes without being signalled (a safety net: signals are what it
     /// waits for).
@@ -130,13 +134,15 @@ public final class AgreementCatalog: Sendable {
         self.lifecycleThreads = max(1, lifecycleThreads)
         self.followInterval = followInterval
         let subscription = store.changeSignals()
+        let loading = ContinuousClock.now
         let contents = try await store.contents()
         self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
         self.followed = Atomic(contents.revision)
         // Read after subscribing to a feed that heard every write: caught up, whenever the follower gets to run.
         self.caughtUp = Atomic(subscription.wasEstablished)
+        self.staleSince = Mutex(subscription.wasEstablished ? nil : loading)
         refreshLifecycles()
-        startFollowing(subscription.signals)
+        startFollowing(subscription.signals, established: subscription.wasEstablished)
         let deadline = ContinuousClock.now + catchUpWait
         while !isCaughtUp, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
     }
@@ -150,6 +156,47 @@ public final class AgreementCatalog: Sendable {
     /// older copy, so it is not ready.
     public var isCaughtUp: Bool { caughtUp.load(ordering: .acquiring) }
 
+    /// How far behind the database the snapshot may be, or `nil` while it is caught up (``isCaughtUp``): reads go on
+    /// from memory while the database is unreachable, and say so (``StalenessMiddleware``).
+    public struct Staleness: Sendable, Equatable {
+        /// Since when the snapshot is not known to hold every committed write.
+        public let since: ContinuousClock.Instant
+        /// The snapshot holds every write committed up to this store revision (and perhaps some later ones).
+        public let completeThrough: Int64
+    }
+
+    public var staleness: Staleness? {
+        guard !isCaughtUp else { return nil }
+        return staleSince.withLock { since in
+            since.map { Staleness(since: $0, completeThrough: followedRevision) }
+        }
+    }
+
+    /// The feed was lost: from now on a write may go unannounced.
+    private func markStale() {
+        staleSince.withLock { since in
+            if since == nil { since = .now }
+            caughtUp.store(false, ordering: .releasing)
+        }
+    }
+
+    /// Reads every change not in the snapshot yet. Afterwards the snapshot is caught up if the read went to the end
+    /// and the feed heard every write meanwhile (so nothing committed since went unannounced). A read to the end
+    /// without the feed leaves it complete as of the read's start; a failed read, not known to be complete from its
+    /// start on (the database may be unreachable before the feed notices).
+    private func follow(hearsEveryWrite: Bool) async {
+        let started = ContinuousClock.now
+        let readToTheEnd = await catchUp()
+        staleSince.withLock { since in
+            if readToTheEnd {
+                since = hearsEveryWrite ? nil : started
+            } else if since == nil {
+                since = started
+            }
+            caughtUp.store(since == nil, ordering: .releasing)
+        }
+    }
+
     /// The revision the follower reads changes after (tests).
     var followedRevision: Int64 { followed.load(ordering: .acquiring) }
 
@@ -162,7 +209,7 @@ public final class AgreementCatalog: Sendable {
 
     /// Wakes on each store signal and every ``followInterval``; holds the catalog weakly, so that a catalog
     /// nobody uses any more is not kept alive by its follower.
-    private func startFollowing(_ signals: AsyncStream<StoreChangeSignal>) {
+    private func startFollowing(_ signals: AsyncStream<StoreChangeSignal>, established: Bool) {
         let interval = followInterval
         let task = Task { [weak self] in
             // `nil` is the interval's tick.
@@ -178,22 +225,22 @@ public final class AgreementCatalog: Sendable {
                         wake.yield(nil)
                     }
                 }
-                var hearsEveryWrite = false
+                var hearsEveryWrite = established
                 for await signal in wakes {
                     guard let catalog = self else { break }
                     switch signal {
                     case .interrupted:
                         hearsEveryWrite = false
-                        catalog.caughtUp.store(false, ordering: .releasing)
+                        catalog.markStale()
                     case .catchUp:
                         hearsEveryWrite = true
-                        if await catalog.catchUp() { catalog.caughtUp.store(true, ordering: .releasing) }
+                        await catalog.follow(hearsEveryWrite: true)
                     case .committed(let revision):
                         // Signals queued while a read went past them (this process's own writes among them).
                         guard revision > catalog.followedRevision else { continue }
-                        if await catalog.catchUp(), hearsEveryWrite { catalog.caughtUp.store(true, ordering: .releasing) }
+                        await catalog.follow(hearsEveryWrite: hearsEveryWrite)
                     case nil:
-                        if await catalog.catchUp(), hearsEveryWrite { catalog.caughtUp.store(true, ordering: .releasing) }
+                        await catalog.follow(hearsEveryWrite: hearsEveryWrite)
                     }
                 }
                 group.cancelAll()

@@ -89,6 +89,7 @@ public struct AppConfiguration: Sendable {
         requestTimeoutSeconds = try read.seconds(.requestTimeout) ?? requestTimeoutSeconds
         shutdownTimeoutSeconds = try read.seconds(.shutdownTimeout) ?? shutdownTimeoutSeconds
         requireTokenForReads = try read.boolean(.requireTokenForReads) ?? requireTokenForReads
+        followIntervalSeconds = try read.seconds(.followInterval) ?? followIntervalSeconds
     }
 }
 
@@ -157,7 +158,7 @@ extension AppConfiguration {
     /// Every setting Pacta reads, in the order the README lists them.
     public static let settings: [Setting] = [
         .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
-        .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat,
+        .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval,
     ]
 }
 
@@ -237,6 +238,12 @@ extension AppConfiguration.Setting {
         flag: "--log-format",
         default: "text",
         "text, or json for one JSON object per line (for log shippers)"
+    )
+    public static let followInterval = Self(
+        "followInterval",
+        flag: "--follow-interval",
+        default: "5",
+        "Seconds between a replica's unprompted reads of other servers' writes (PostgreSQL; a safety net for a lost notification)"
     )
 }
 

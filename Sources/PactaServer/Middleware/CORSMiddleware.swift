@@ -14,7 +14,7 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static var allowedMethods: String { "GET, HEAD, POST, PUT, DELETE, OPTIONS" }
     static var allowedHeaders: String { "Authorization, Content-Type, If-Match, If-None-Match" }
-    static var exposedHeaders: String { "ETag, Location, WWW-Authenticate, Content-Length" }
+    static var exposedHeaders: String { "ETag, Location, WWW-Authenticate, Content-Length, Retry-After, Pacta-Stale" }
 
     init(origins: [String]) {
         self.allowAny = origins.contains("*")
