@@ -177,7 +177,7 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Runs `body` on a pooled connection, counted so that ``close()`` waits for it. Failing to get a connection
     /// within ``connectionWait`` (or losing it) is ``StoreError/unavailable(reason:)``; only the wait is bounded,
     /// never a statement already sent, whose outcome would then be unknown.
-    private func withConnection<T: Sendable>(
+    func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     )
         async throws -> T
@@ -225,7 +225,7 @@ public final class PostgresAgreementStore: AgreementStore {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its error is
     /// rethrown as it was).
-    private func transaction<T: Sendable>(
+    func transaction<T: Sendable>(
         readOnlySnapshot: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
@@ -307,7 +307,8 @@ public final class PostgresAgreementStore: AgreementStore {
                 // Readiness probes write here, not to the meta row, so they never wait for a writer's lock.
                 "CREATE TABLE pacta_probe (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), at text NOT NULL)",
             ]
-        )
+        ),
+        (3, "webhook subscriptions and attempts", webhookMigration),
     ]
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.

@@ -40,6 +40,7 @@ public final class SQLiteAgreementStore: AgreementStore {
         self.writer = writer
         self.health = StoreHealth(file: file)
         try Self.migrator.migrate(writer)
+        try Self.voidWebhookLeases(writer)
         let check = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
         if check != ["ok"] {
             health.fail("integrity check failed at start: \(check.prefix(3).joined(separator: "; "))")
@@ -48,7 +49,7 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     /// Runs a write transaction only while the database is healthy, and records why when it cannot be done:
     /// a write into a file that was replaced or removed would be acknowledged and then lost, so it is refused.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
         try health.checkNoLastingFailure()
@@ -75,7 +76,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     /// A read, counted so that ``close()`` waits for it.
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
         return try await writer.read(body)
@@ -148,6 +149,7 @@ public final class SQLiteAgreementStore: AgreementStore {
                     """
             )
         }
+        migrator.registerMigration("v5") { db in try Self.createWebhookTables(db) }
         return migrator
     }
 

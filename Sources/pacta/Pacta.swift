@@ -48,6 +48,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Require a bearer token for reads too, except /healthz and /readyz (env PACTA_REQUIRE_TOKEN_FOR_READS=true).")
     var requireTokenForReads = false
     @Option(help: .init(AppConfiguration.Setting.logFormat.help)) var logFormat: String?
+    @Flag(help: "Allow webhooks to loopback, link-local and private addresses (env PACTA_WEBHOOKS_ALLOW_PRIVATE=true).")
+    var webhooksAllowPrivate = false
+    @Option(help: .init(AppConfiguration.Setting.webhooksTimeout.help)) var webhooksTimeout: Int?
+    @Option(help: .init(AppConfiguration.Setting.webhooksFirstRetry.help)) var webhooksFirstRetry: Int?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -57,6 +61,8 @@ struct Serve: AsyncParsableCommand {
             .maxBodyBytes: maxBodyBytes.map(String.init), .corsOrigins: corsOrigins,
             .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
             .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
+            .webhooksAllowPrivate: webhooksAllowPrivate ? "true" : nil, .webhooksTimeout: webhooksTimeout.map(String.init),
+            .webhooksFirstRetry: webhooksFirstRetry.map(String.init),
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")
