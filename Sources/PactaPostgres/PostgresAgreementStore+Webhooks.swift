@@ -22,6 +22,13 @@ extension PostgresAgreementStore: WebhookStore {
         "CREATE INDEX pacta_webhook_attempts_webhook ON pacta_webhook_attempts (webhook_id, sequence)",
     ]
 
+    /// The last feed sequence handed out (the meta row's counter, which pruning keeps).
+    static func feedHead(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query("SELECT feed_sequence FROM pacta_meta", logger: logger)
+        for try await head in rows.decode(Int64.self) { return head }
+        return 0
+    }
+
     /// Attempts kept per subscription: enough to see what went wrong, bounded however long a receiver fails.
     static let webhookAttemptsKept = 1_000
 
@@ -61,7 +68,7 @@ extension PostgresAgreementStore: WebhookStore {
         try await transaction { connection, logger in
             // The meta row's lock orders this with the writes (which record their feed events under it): every event
             // committed before is behind the cursor, every later one after it.
-            try await connection.query("SELECT revision FROM pacta_meta FOR UPDATE", logger: logger)
+            try await connection.query("SELECT 1 FROM pacta_meta FOR UPDATE", logger: logger)
             let head = try await Self.feedHead(connection, logger)
             try await connection.query(
                 """

@@ -45,6 +45,11 @@ extension SQLiteAgreementStore: WebhookStore {
         }
     }
 
+    /// The sequence of the last feed event recorded (pruned or not): AUTOINCREMENT never hands it out again.
+    static func feedHead(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'feedEvent'") ?? 0
+    }
+
     /// Attempts kept per subscription: enough to see what went wrong, bounded however long a receiver fails.
     static let attemptsKept = 1_000
 

@@ -18,7 +18,9 @@ public final class SQLiteAgreementStore: AgreementStore {
     private let usage = StoreUsage()
     /// One process owns the database, so it applies its own writes and has no one else's to hear of: established
     /// from the start and never interrupted.
-    private let signals = StoreChangeSignals(established: true)
+    let signals = StoreChangeSignals(established: true)
+    /// The server's `status.changed` drafter (``useFeedDrafting(_:)``).
+    let feedDrafting = FeedDraftingSlot()
 
     /// Opens (creating if needed) the database at `path`, migrates it and checks its pages
     /// (`PRAGMA quick_check`): a damaged file opens but refuses writes and is never ready.
@@ -149,6 +151,23 @@ public final class SQLiteAgreementStore: AgreementStore {
                     """
             )
         }
+        migrator.registerMigration("v4") { db in
+            // The event log of live feeds (the outbox), written in the transaction of the write that causes each
+            // event. AUTOINCREMENT: a pruned sequence is never handed out again.
+            try db.create(table: "feedEvent") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("id", .text).notNull().unique()
+                table.column("type", .text).notNull()
+                table.column("agreementId", .text)
+                table.column("recordedAt", .text).notNull().indexed()
+                table.column("data", .text).notNull()
+            }
+            // Outlives the events (pruning keeps it), so a deadline alert is recorded once, ever.
+            try db.create(table: "feedDedupe") { table in
+                table.primaryKey("key", .text)
+                table.column("sequence", .integer).notNull()
+            }
+        }
         migrator.registerMigration("v5") { db in try Self.createWebhookTables(db) }
         return migrator
     }
@@ -211,7 +230,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     /// The revision of the last committed write (the audit sequence; SQLite never reuses one).
-    private static func currentRevision(_ db: Database) throws -> Int64 {
+    static func currentRevision(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'") ?? 0
     }
 
@@ -228,6 +247,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM agreement WHERE id = ?", arguments: [agreement.id]) == true {
                 throw StoreError.alreadyExists(id: agreement.id)
@@ -245,8 +265,23 @@ public final class SQLiteAgreementStore: AgreementStore {
                 sql: "INSERT INTO agreement (id, document, version, revision, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [agreement.id, document, version, revision, now, now]
             )
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementCreated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: nil
+                ),
+                drafting: drafting,
+                before: { nil },
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
             return revision
         }
+        signals.committed(revision)
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
@@ -259,10 +294,12 @@ public final class SQLiteAgreementStore: AgreementStore {
     {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await write { db in
             let current = try Self.checkCurrent(db, id: agreement.id, expected: expected)
             try StoredDocument.checkReplacement(agreement, over: current.document)
-            return try Self.update(
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: agreement.id)
+            let revision = try Self.update(
                 db,
                 id: agreement.id,
                 at: now,
@@ -271,17 +308,52 @@ public final class SQLiteAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementUpdated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
+            return revision
         }
+        signals.committed(revision)
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
     public func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64 {
         let now = StoredDocument.timestamp()
-        return try await write { db in
+        let drafting = feedDrafting.current
+        let revision = try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: id)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
-            return try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
+            let revision = try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementDeleted,
+                    id: id,
+                    revision: revision,
+                    version: nil,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: nil
+            )
+            return revision
         }
+        signals.committed(revision)
+        return revision
     }
 
     public func appendEvents(
@@ -292,8 +364,10 @@ public final class SQLiteAgreementStore: AgreementStore {
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = StoredDocument.timestamp()
-        return try await write { db in
+        let drafting = feedDrafting.current
+        let appendedEvents = try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: id)
             // Inside the serialized write, against the row as it is now: two concurrent appends can never both
             // take `e7`.
             let (agreement, appended, document, version) = try StoredDocument.appending(
@@ -310,11 +384,26 @@ public final class SQLiteAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
-            return AppendedEvents(
-                stored: StoredAgreement(agreement: agreement, version: version, revision: revision),
-                events: appended
+            let stored = StoredAgreement(agreement: agreement, version: version, revision: revision)
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .eventsAppended,
+                    id: id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version,
+                    eventIds: appended.map(\.id)
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: stored
             )
+            return AppendedEvents(stored: stored, events: appended)
         }
+        signals.committed(appendedEvents.stored.revision)
+        return appendedEvents
     }
 
     /// Stores a new document for an existing row, with its audit record; returns the write's revision.

@@ -5,7 +5,7 @@ import PactaStore
 enum WebhookPayload {
     /// A feed event's payload, byte for byte what the stream sends.
     static func bytes(of event: FeedEvent) -> [UInt8] {
-        FEED_PAYLOAD_PLACEHOLDER
+        Array(event.payload.utf8)
     }
 
     /// The payload of a test delivery (`POST /v1/webhooks/{id}/test`).
