@@ -177,6 +177,9 @@ extension PostgresAgreementStore: WebhookStore {
         -> [WebhookSubscription]
     {
         try await transaction { connection, logger in
+            // Progress lost to a crash of the database server only repeats deliveries (at least once): no need to
+            // wait for its WAL flush.
+            try await connection.query("SET LOCAL synchronous_commit TO off", logger: logger)
             let head = try await Self.feedHead(connection, logger)
             // SKIP LOCKED: servers claiming at the same moment take different rows, and a row is leased to one of them.
             var query = PostgresQuery(
@@ -209,6 +212,7 @@ extension PostgresAgreementStore: WebhookStore {
         leaseUntil: Int64
     ) async throws -> Bool {
         try await transaction { connection, logger in
+            try await connection.query("SET LOCAL synchronous_commit TO off", logger: logger)
             let rows = try await connection.query(
                 "SELECT feed_cursor, lease_owner FROM pacta_webhooks WHERE id = \(webhookId) FOR UPDATE",
                 logger: logger

@@ -166,7 +166,7 @@ extension SQLiteAgreementStore: WebhookStore {
     ) async throws
         -> [WebhookSubscription]
     {
-        try await write { db in
+        try await write(waitForDisk: false) { db in
             let head = try Self.feedHead(db)
             let rows = try Row.fetchAll(
                 db,
@@ -196,7 +196,8 @@ extension SQLiteAgreementStore: WebhookStore {
         progress: WebhookProgress?,
         leaseUntil: Int64
     ) async throws -> Bool {
-        try await write { db in
+        // Progress lost to a power cut only repeats deliveries (at least once), so it takes no fsync from writes.
+        try await write(waitForDisk: false) { db in
             guard
                 let row = try Row.fetchOne(
                     db,

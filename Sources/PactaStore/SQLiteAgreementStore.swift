@@ -51,15 +51,36 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     /// Runs a write transaction only while the database is healthy, and records why when it cannot be done:
     /// a write into a file that was replaced or removed would be acknowledged and then lost, so it is refused.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// `waitForDisk: false` commits with `synchronous=NORMAL` (WAL): durable across a crash of the process, not
+    /// across a power loss. Only for bookkeeping whose loss repeats work and loses nothing (webhook delivery
+    /// progress: an event is then delivered again), so that it does not take an fsync from the writes.
+    func write<T: Sendable>(
+        waitForDisk: Bool = true,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
         try health.checkNoLastingFailure()
         do {
-            return try await writer.write { db in
-                // Inside the transaction: the file may have been replaced while this write waited its turn.
-                try self.health.checkFile()
-                return try body(db)
+            guard !waitForDisk else {
+                return try await writer.write { db in
+                    // Inside the transaction: the file may have been replaced while this write waited its turn.
+                    try self.health.checkFile()
+                    return try body(db)
+                }
+            }
+            return try await writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                var result: T?
+                try db.inTransaction {
+                    try self.health.checkFile()
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.unavailable(reason: "SQLite: the transaction returned nothing") }
+                return result
             }
         } catch let error as DatabaseError {
             guard let unavailability = StoreHealth.unavailability(error.resultCode) else { throw error }

@@ -82,7 +82,8 @@ import Testing
     }
 
     @Test func privateURLsAreAcceptedWhenAllowed() async throws {
-        try await TestApp.run(configure: { $0.webhooks.allowPrivateAddresses = true }) { app, client in
+        let allowPrivate: (inout AppConfiguration) -> Void = { $0.webhooks.allowPrivateAddresses = true }
+        try await TestApp.run(configure: allowPrivate) { app, client in
             #expect(try await Self.create(client, app, url: "http://127.0.0.1:9/hook").status == .created)
         }
     }

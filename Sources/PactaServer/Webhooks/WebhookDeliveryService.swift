@@ -49,7 +49,9 @@ public final class WebhookDeliveryService: Service, Sendable {
         self.settings = settings
         self.logger = logger
         self.now = now
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        wakeups = stream
+        wake = continuation
         sender = WebhookSender(
             policy: WebhookAddressPolicy(allowPrivate: settings.allowPrivateAddresses),
             connectTimeout: settings.connectTimeout,
@@ -65,9 +67,9 @@ public final class WebhookDeliveryService: Service, Sendable {
     var leaseMilliseconds: Int64 { WebhookRetrySchedule.milliseconds(settings.totalTimeout) * 2 + 5_000 }
 
     public func run() async throws {
-        let running = Mutex(0)
+        let running = RunningCount()
         let signals = store.changeSignals().signals
-        await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 // Another server's write (PostgreSQL) and the poll both wake the loop.
                 group.addTask { [wake] in
@@ -81,14 +83,14 @@ public final class WebhookDeliveryService: Service, Sendable {
                 }
                 for await _ in wakeups {
                     if Task.isCancelled { break }
-                    let free = settings.concurrency - running.withLock { $0 }
+                    let free = settings.concurrency - running.value.withLock { $0 }
                     guard free > 0 else { continue }
-                    let now = now()
+                    let moment = now()
                     let claimed: [WebhookSubscription]
                     do {
                         claimed = try await store.claimDueWebhooks(
-                            now: now,
-                            leaseUntil: now + leaseMilliseconds,
+                            now: moment,
+                            leaseUntil: moment + leaseMilliseconds,
                             owner: owner,
                             limit: free
                         )
@@ -97,10 +99,10 @@ public final class WebhookDeliveryService: Service, Sendable {
                         continue
                     }
                     for subscription in claimed {
-                        running.withLock { $0 += 1 }
+                        running.value.withLock { $0 += 1 }
                         group.addTask { [wake] in
                             await self.deliver(subscription)
-                            running.withLock { $0 -= 1 }
+                            running.value.withLock { $0 -= 1 }
                             wake.yield()
                         }
                     }
@@ -126,6 +128,11 @@ public final class WebhookDeliveryService: Service, Sendable {
         }
         await session.close()
     }
+}
+
+/// Deliveries in flight, shared by the loop that starts them and the tasks that end them.
+private final class RunningCount: Sendable {
+    let value = Mutex(0)
 }
 
 /// One claim's worth of deliveries to one subscription.
@@ -216,7 +223,7 @@ struct DeliveryRun {
             secret: subscription.secret
         )
         let number = failures + 1
-        func attempt(_ result: WebhookAttempt.Outcome, next: Int64?) -> WebhookAttempt {
+        func made(_ result: WebhookAttempt.Outcome, next: Int64?) -> WebhookAttempt {
             WebhookAttempt(
                 webhookId: subscription.id,
                 eventId: event.id,
@@ -232,7 +239,7 @@ struct DeliveryRun {
             )
         }
         if outcome.isSuccess {
-            guard try await record(attempt(.delivered, next: nil), .advance(cursor: event.sequence)) else { return false }
+            guard try await record(made(.delivered, next: nil), .advance(cursor: event.sequence)) else { return false }
             failures = 0
             return true
         }
@@ -243,13 +250,13 @@ struct DeliveryRun {
                 ? "The receiver answered 410 Gone."
                 : "\(number) attempts at event \(event.id) failed; the last: \(outcome.statusCode.map { "HTTP \($0)" } ?? outcome.error ?? "no answer")."
             let now = service.now()
-            _ = try await record(attempt(.disabled, next: nil), .disable(reason: reason, at: now), release: true)
+            _ = try await record(made(.disabled, next: nil), .disable(reason: reason, at: now), release: true)
             service.logger.notice("Webhook subscription disabled", metadata: ["webhook": "\(subscription.id)", "reason": "\(reason)"])
             return false
         }
         let delay = schedule.delayMilliseconds(afterFailures: number, spread: Double.random(in: -1...1))
         let next = service.now() + delay
-        _ = try await record(attempt(.retrying, next: next), .retry(failures: number, at: next), release: true)
+        _ = try await record(made(.retrying, next: next), .retry(failures: number, at: next), release: true)
         return false
     }
 }
