@@ -216,4 +216,19 @@ import Testing
             #expect(try await store.webhooks().map(\.id) == ["wh_a"])
         }
     }
+
+    /// One process owns an SQLite file: a lease left by a killed process must not hold its subscriptions back until
+    /// it runs out.
+    @Test func reopeningAnSQLiteFileVoidsTheLeasesOfTheProcessBefore() async throws {
+        try await SQLiteAgreementStoreTests.withTemporaryFile { path in
+            let first = try SQLiteAgreementStore(path: path)
+            _ = try await first.createWebhook(Self.newWebhook("wh_a"))
+            _ = try await first.create(SQLiteAgreementStoreTests.sample("x"))
+            #expect(try await first.claimDueWebhooks(now: 2_000, leaseUntil: 999_999, owner: "A", limit: 5).count == 1)
+            try await first.close()
+            let second = try SQLiteAgreementStore(path: path)
+            #expect(try await second.claimDueWebhooks(now: 3_000, leaseUntil: 9_999, owner: "B", limit: 5).count == 1)
+            try await second.close()
+        }
+    }
 }
