@@ -3,7 +3,7 @@ import Logging
 import PactaStore
 import PostgresNIO
 
-extension PostgresAgreementStore: WebhookStore {
+extension PostgresAgreementStore {
     /// Migration 3: subscriptions with their delivery state, and the attempts.
     static let webhookMigration = [
         """

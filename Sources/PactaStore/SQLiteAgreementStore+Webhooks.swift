@@ -1,6 +1,6 @@
 import GRDB
 
-extension SQLiteAgreementStore: WebhookStore {
+extension SQLiteAgreementStore {
     /// Migration v5: subscriptions with their delivery state, and the attempts.
     static func createWebhookTables(_ db: Database) throws {
         try db.create(table: "webhook") { table in

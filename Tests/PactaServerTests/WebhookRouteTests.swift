@@ -30,7 +30,8 @@ import Testing
                 ("/v1/webhooks", HTTPRequest.Method.get), ("/v1/webhooks", .post), ("/v1/webhooks/wh_x", .get),
                 ("/v1/webhooks/wh_x", .delete), ("/v1/webhooks/wh_x/test", .post), ("/v1/webhooks/wh_x/deliveries", .get),
             ] {
-                #expect(try await client.execute(uri: uri, method: method).status == .unauthorized, "\(method) \(uri)")
+                let status = try await client.execute(uri: uri, method: method).status
+                #expect(status == .unauthorized, "\(method) \(uri)")
             }
         }
     }
@@ -84,7 +85,8 @@ import Testing
     @Test func privateURLsAreAcceptedWhenAllowed() async throws {
         let allowPrivate: (inout AppConfiguration) -> Void = { $0.webhooks.allowPrivateAddresses = true }
         try await TestApp.run(configure: allowPrivate) { app, client in
-            #expect(try await Self.create(client, app, url: "http://127.0.0.1:9/hook").status == .created)
+            let created = try await Self.create(client, app, url: "http://127.0.0.1:9/hook")
+            #expect(created.status == .created)
         }
     }
 
