@@ -13,6 +13,40 @@ from pacta_harness import Server, agreement, create_token  # noqa: E402
 from webhooks_receiver import Receiver, subscribe, wait_for  # noqa: E402
 
 
+def server_cpu_seconds(server):
+    """User and system CPU time of the server process so far (Linux /proc)."""
+    with open(f"/proc/{server.process.pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paced_latency(server, token, receiver, subscriptions, rate, seconds):
+    """One writer at `rate` writes per second (below what the deliverer keeps up with): milliseconds from each
+    write's acknowledgement to each delivery's arrival."""
+    acked = {}
+    connection = server.connection(timeout=30)
+    deadline = time.monotonic() + seconds
+    serial = 0
+    while time.monotonic() < deadline:
+        identifier = f"p-{serial}"
+        serial += 1
+        body = json.dumps(agreement(identifier)).encode()
+        connection.request("POST", "/v1/agreements", body=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        acked[identifier] = time.monotonic()
+        time.sleep(1 / rate)
+    connection.close()
+    wait_for(lambda: len([d for d in receiver.deliveries if d["data"].get("agreementId") in acked])
+             >= len(acked) * subscriptions, 60)
+    latencies = sorted((d["received"] - acked[d["data"]["agreementId"]]) * 1000 for d in receiver.deliveries
+                       if d["data"].get("agreementId") in acked)
+    return {"pacedWritesPerSecond": rate, "pacedDeliveries": len(latencies),
+            "pacedLatencyMsP50": round(statistics.median(latencies), 1),
+            "pacedLatencyMsP99": round(latencies[max(0, int(len(latencies) * 0.99) - 1)], 1)}
+
+
 def run(binary, subscriptions, seconds, writers):
     work = tempfile.mkdtemp(prefix="pacta-bench-webhooks-")
     database = os.path.join(work, "pacta.sqlite")
@@ -45,6 +79,7 @@ def run(binary, subscriptions, seconds, writers):
             connection.close()
 
         threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+        cpu_before, receiver_before = server_cpu_seconds(server), time.process_time()
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -53,10 +88,14 @@ def run(binary, subscriptions, seconds, writers):
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
-        result = {"subscriptions": subscriptions, "writes": len(acked), "writesPerSecond": len(acked) / elapsed}
+        result = {"subscriptions": subscriptions, "writes": len(acked), "writesPerSecond": round(len(acked) / elapsed, 1)}
         if subscriptions:
             expected = len(acked) * subscriptions
             drained = wait_for(lambda: len({(d["name"], d["id"]) for d in receiver.deliveries}) >= expected, 120)
+        # CPU spent per write until every delivery was made: the server's, and this process's (writers and receiver).
+        result["serverCpuMsPerWrite"] = round((server_cpu_seconds(server) - cpu_before) * 1000 / len(acked), 2)
+        result["clientAndReceiverCpuMsPerWrite"] = round((time.process_time() - receiver_before) * 1000 / len(acked), 2)
+        if subscriptions:
             latencies = []
             for delivery in receiver.deliveries:
                 identifier = delivery["data"].get("agreementId")
@@ -69,6 +108,7 @@ def run(binary, subscriptions, seconds, writers):
                 "latencyMsP99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
                 "unsigned": len(receiver.unsigned),
             })
+            result.update(paced_latency(server, token, receiver, subscriptions, 10, seconds))
         return result
     finally:
         server.stop()
