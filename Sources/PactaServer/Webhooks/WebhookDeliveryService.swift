@@ -37,7 +37,7 @@ public final class WebhookDeliveryService: Service, Sendable {
     let owner = "deliverer-" + UUID().uuidString
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
-    private let sender: WebhookSender
+    private let sessions: WebhookSessions
 
     public init(
         store: any AgreementStore,
@@ -52,10 +52,12 @@ public final class WebhookDeliveryService: Service, Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         wakeups = stream
         wake = continuation
-        sender = WebhookSender(
-            policy: WebhookAddressPolicy(allowPrivate: settings.allowPrivateAddresses),
-            connectTimeout: settings.connectTimeout,
-            totalTimeout: settings.totalTimeout
+        sessions = WebhookSessions(
+            sender: WebhookSender(
+                policy: WebhookAddressPolicy(allowPrivate: settings.allowPrivateAddresses),
+                connectTimeout: settings.connectTimeout,
+                totalTimeout: settings.totalTimeout
+            )
         )
     }
 
@@ -112,11 +114,12 @@ public final class WebhookDeliveryService: Service, Sendable {
                 group.cancelAll()
             }
         }
+        await sessions.closeAll()
     }
 
     /// Delivers what is due to one claimed subscription, then releases it.
     func deliver(_ subscription: WebhookSubscription) async {
-        let session = await WebhookSender.Session.open(sender, url: subscription.url)
+        let session = await sessions.session(for: subscription.url)
         var run = DeliveryRun(service: self, subscription: subscription, session: session)
         do {
             try await run.go()
@@ -126,7 +129,7 @@ public final class WebhookDeliveryService: Service, Sendable {
                 metadata: ["webhook": "\(subscription.id)", "error": "\(type(of: error))"]
             )
         }
-        await session.close()
+        await sessions.closeExpired()
     }
 }
 
