@@ -90,6 +90,22 @@ import Testing
         }
     }
 
+    @Test func aTestIsAskedForWithoutABody() async throws {
+        try await TestApp.run { app, client in
+            let id = try #require(try await Self.create(client, app, url: "https://hooks.example.org/x").json()["id"] as? String)
+            let response = try await client.execute(
+                uri: "/v1/webhooks/\(id)/test",
+                method: .post,
+                headers: [.authorization: "Bearer \(app.token)"]
+            )
+            #expect(response.status == .accepted)
+            #expect(try await app.store.webhook(id: id)?.pendingTestId == (try response.json()["eventId"] as? String))
+            // Other POSTs still need their JSON body.
+            let bare = try await client.execute(uri: "/v1/agreements", method: .post, headers: [.authorization: "Bearer \(app.token)"])
+            #expect(bare.status == .unsupportedMediaType)
+        }
+    }
+
     @Test func unknownSubscriptionsAre404Problems() async throws {
         try await TestApp.run { app, client in
             for (uri, method) in [
