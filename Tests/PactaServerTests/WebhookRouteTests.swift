@@ -273,6 +273,37 @@ final class WebhookReceiver: Sendable {
         }
     }
 
+    /// A name is checked when it is resolved, before each run of deliveries: `localhost` passes creation (it is not
+    /// a literal address) and is refused at delivery, recorded as a failed attempt; nothing is sent.
+    @Test func aNameResolvingToLoopbackIsRefusedAtDelivery() async throws {
+        let receiver = WebhookReceiver()
+        let receiverApp = Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await receiverApp.test(.live) { receiverClient in
+            let port = try #require(receiverClient.port)
+            let quick: (inout AppConfiguration) -> Void = { $0.webhooks.pollInterval = .milliseconds(50) }
+            try await TestApp.run(testing: .live, configure: quick) { app, client in
+                let created = try await WebhookRouteTests.create(client, app, url: "http://localhost:\(port)/refused")
+                #expect(created.status == .created)
+                let id = try #require(try created.json()["id"] as? String)
+                _ = try await client.execute(
+                    uri: "/v1/agreements",
+                    method: .post,
+                    headers: app.auth,
+                    body: ByteBuffer(string: sampleDocument(id: "refused"))
+                )
+                var attempts: [WebhookAttempt] = []
+                for _ in 0..<200 where attempts.isEmpty {
+                    attempts = try await app.store.webhookAttempts(webhookId: id, limit: 5)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(attempts.first?.error == "refusedAddress")
+                #expect(attempts.first?.outcome == .retrying)
+                #expect(attempts.first?.statusCode == nil)
+                #expect(receiver.received.isEmpty)
+            }
+        }
+    }
+
     @Test func eventsOfOtherTypesAreSkippedAndOrderIsKept() async throws {
         try await Self.withReceiver { receiver, port, app, client in
             let created = try await WebhookRouteTests.create(
