@@ -12,8 +12,9 @@ public struct WebhookDeliverySettings: Sendable {
     public var retry = WebhookRetrySchedule()
     /// Subscriptions delivered to at the same time (each one's events stay in order).
     public var concurrency = 8
-    /// How often due retries are looked for when nothing else wakes the deliverer.
-    public var pollInterval: Duration = .milliseconds(250)
+    /// How often due retries (and leases that ran out) are looked for when nothing else wakes the deliverer; every
+    /// commit and every test request wake it at once, so this only bounds how late a retry can be.
+    public var pollInterval: Duration = .seconds(1)
     /// Events delivered to one subscription per claim, so that a busy one does not hold a slot for ever.
     public var eventsPerClaim = 500
 
