@@ -27,6 +27,8 @@ let package = Package(
         // Already resolved for swift-openapi-generator; PactaContract reads openapi.yaml with it at build time.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Outbound webhook deliveries (redirects off, connect/total timeouts, streamed body with a cap).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         /// Pure domain: civil dates, periods, rules, events and the rules engine. No I/O, no clock.
@@ -73,6 +75,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedResources"]
         ),

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Schema conformance: schemathesis (PyPI) against the live server from openapi.yaml, with all its checks over
-# every operation, authenticated writes included. Bounded in examples and time.
+# every operation, authenticated writes included. Bounded in examples and time. createWebhook is left out: a
+# subscription to a generated URL would make the server send requests off this machine (scripts/webhooks-test.sh
+# and the Swift route tests cover it), and without one no delivery is ever attempted.
 # Usage: scripts/schemathesis.sh [BINARY (default .build/debug/pacta)] [MAX_EXAMPLES (default 25)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ TOKEN=$("$binary" token create schemathesis)
 status=0
 timeout 600 schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
   --max-examples "$examples" --seed 20261129 --request-timeout 10 --no-color \
-  -H "Authorization: Bearer $TOKEN" || status=$?
+  -H "Authorization: Bearer $TOKEN" --exclude-operation-id createWebhook || status=$?
 if grep -q "$TOKEN" "$work/server.log"; then echo "FAIL the token appears in the server log"; status=1; fi
 if [ "$status" -ne 0 ]; then echo "--- server log (last 30 lines)"; tail -30 "$work/server.log"; fi
 exit "$status"

@@ -18,7 +18,7 @@ public final class PostgresAgreementStore: AgreementStore {
     private let running: Task<Void, Never>
     private let usage = StoreUsage()
     private let health = StoreHealth(file: nil)
-    private let logger: Logger
+    let logger: Logger
     /// How long an operation waits for a connection before it answers ``StoreError/unavailable(reason:)``: the
     /// pool itself keeps retrying an unreachable server for a minute, far longer than a client waits for an answer.
     private let connectionWait: Duration
@@ -28,7 +28,9 @@ public final class PostgresAgreementStore: AgreementStore {
     /// The connections' `statement_timeout` is the same (``PostgresURL/statementTimeoutSeconds``).
     let operationLimit: Duration
     /// What this store hears of the writes committed to its database, by any server (``changeSignals()``).
-    private let signals = StoreChangeSignals(established: false)
+    let signals = StoreChangeSignals(established: false)
+    /// The server's `status.changed` drafter (``useFeedDrafting(_:)``).
+    let feedDrafting = FeedDraftingSlot()
     /// Holds the one connection that LISTENs for ``changeChannel``, reconnecting when it is lost.
     private let listening: Task<Void, Never>
     /// The listening connection's pool, apart from the operations' so that it never takes one of theirs.
@@ -224,7 +226,7 @@ public final class PostgresAgreementStore: AgreementStore {
     /// within ``connectionWait`` (or losing it) is ``StoreError/unavailable(reason:)``. Unless it works in `bulk`
     /// (loading everything, seeding, migrating), the whole operation is bounded by ``operationLimit`` too, after which
     /// it is ``StoreError/unavailable(reason:)`` with an unknown outcome, like a connection lost during `COMMIT`.
-    private func withConnection<T: Sendable>(
+    func withConnection<T: Sendable>(
         bulk: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     )
@@ -338,7 +340,7 @@ public final class PostgresAgreementStore: AgreementStore {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws (its error is
     /// rethrown as it was). A `bulk` transaction (loading everything, seeding, migrating) is bounded neither by
     /// ``operationLimit`` nor by the connections' `statement_timeout`.
-    private func transaction<T: Sendable>(
+    func transaction<T: Sendable>(
         readOnlySnapshot: Bool = false,
         bulk: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
@@ -424,7 +426,24 @@ public final class PostgresAgreementStore: AgreementStore {
                 // Readiness probes write here, not to the meta row, so they never wait for a writer's lock.
                 "CREATE TABLE pacta_probe (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), at text NOT NULL)",
             ]
-        )
+        ),
+        (
+            2, "the event log of live feeds",
+            [
+                // The last feed sequence handed out, in the meta row whose lock already serializes writers: events
+                // commit in sequence order, and a pruned sequence is never handed out again.
+                "ALTER TABLE pacta_meta ADD COLUMN feed_sequence bigint NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE pacta_feed_events (
+                    sequence bigint PRIMARY KEY, id text NOT NULL UNIQUE, type text NOT NULL, agreement_id text,
+                    recorded_at text NOT NULL, data text NOT NULL)
+                """,
+                "CREATE INDEX pacta_feed_events_recorded_at ON pacta_feed_events (recorded_at)",
+                // Outlives the events (pruning keeps it), so a deadline alert is recorded once, by one replica, ever.
+                "CREATE TABLE pacta_feed_dedupe (key text PRIMARY KEY, sequence bigint NOT NULL)",
+            ]
+        ),
+        (3, "webhook subscriptions and attempts", webhookMigration),
     ]
 
     /// An arbitrary constant naming the migration lock among the database's advisory locks.
@@ -603,6 +622,7 @@ public final class PostgresAgreementStore: AgreementStore {
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             // After the revision lock: a create of the same id that committed first is visible here.
@@ -628,6 +648,21 @@ public final class PostgresAgreementStore: AgreementStore {
                 before: nil,
                 after: (document, version)
             )
+            try await Self.recordWriteEvents(
+                connection,
+                logger,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementCreated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: nil
+                ),
+                drafting: drafting,
+                before: nil,
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
             return revision
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
@@ -642,10 +677,12 @@ public final class PostgresAgreementStore: AgreementStore {
     {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             let current = try await Self.checkCurrent(connection, logger, id: agreement.id, expected: expected)
             try StoredDocument.checkReplacement(agreement, over: current.document)
+            let before = try await Self.storedBefore(connection, logger, id: agreement.id, current, drafting: drafting)
             try await Self.update(
                 connection,
                 logger,
@@ -657,6 +694,21 @@ public final class PostgresAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
+            try await Self.recordWriteEvents(
+                connection,
+                logger,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementUpdated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: before,
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
             return revision
         }
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
@@ -664,9 +716,11 @@ public final class PostgresAgreementStore: AgreementStore {
 
     public func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64 {
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         return try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             let current = try await Self.checkCurrent(connection, logger, id: id, expected: expected)
+            let before = try await Self.storedBefore(connection, logger, id: id, current, drafting: drafting)
             try await connection.query("DELETE FROM pacta_agreements WHERE id = \(id)", logger: logger)
             try await Self.record(
                 connection,
@@ -677,6 +731,21 @@ public final class PostgresAgreementStore: AgreementStore {
                 audit: audit,
                 action: .delete,
                 before: current,
+                after: nil
+            )
+            try await Self.recordWriteEvents(
+                connection,
+                logger,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementDeleted,
+                    id: id,
+                    revision: revision,
+                    version: nil,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: before,
                 after: nil
             )
             return revision
@@ -691,9 +760,11 @@ public final class PostgresAgreementStore: AgreementStore {
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         return try await transaction { connection, logger in
             let revision = try await Self.nextRevision(connection, logger)
             let current = try await Self.checkCurrent(connection, logger, id: id, expected: expected)
+            let before = try await Self.storedBefore(connection, logger, id: id, current, drafting: drafting)
             // Against the locked row: two concurrent appends can never both take `e7`.
             let (agreement, appended, document, version) = try StoredDocument.appending(
                 drafts,
@@ -711,10 +782,24 @@ public final class PostgresAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
-            return AppendedEvents(
-                stored: StoredAgreement(agreement: agreement, version: version, revision: revision),
-                events: appended
+            let stored = StoredAgreement(agreement: agreement, version: version, revision: revision)
+            try await Self.recordWriteEvents(
+                connection,
+                logger,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .eventsAppended,
+                    id: id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version,
+                    eventIds: appended.map(\.id)
+                ),
+                drafting: drafting,
+                before: before,
+                after: stored
             )
+            return AppendedEvents(stored: stored, events: appended)
         }
     }
 

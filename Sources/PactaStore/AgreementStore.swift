@@ -111,7 +111,7 @@ public typealias AppendCheck = @Sendable (_ proposed: Agreement, _ firstNew: Int
 /// Every write commits at a new store revision, greater than every earlier one, and records an ``AuditRecord``
 /// in the same transaction. Invariants (the expected version, append-only events, event ids) are checked inside
 /// that transaction, against the row as it is then.
-public protocol AgreementStore: Sendable {
+public protocol AgreementStore: WebhookStore {
     /// Throws ``StoreError/unavailable(reason:)`` unless the store takes writes now (readiness).
     func checkWritable() async throws
     /// Waits for the operations in flight, refuses new ones, and closes the database. Later calls throw
@@ -158,6 +158,26 @@ public protocol AgreementStore: Sendable {
     func tokens() async throws -> [TokenRecord]
     /// Returns false when no unrevoked token has that name.
     func revokeToken(name: String) async throws -> Bool
+
+    // MARK: The event log of live feeds (the outbox)
+
+    /// Sets the drafter whose events every later agreement write records in its own transaction (the server's
+    /// `status.changed`); `nil` records only the store's own events.
+    func useFeedDrafting(_ drafting: (any FeedDrafting)?)
+    /// The recorded feed events with a sequence after `sequence`, oldest first (at most `limit`). A reader that
+    /// remembers the last sequence it read misses none, in any order of commits.
+    func feedEvents(after sequence: Int64, limit: Int) async throws -> [FeedEvent]
+    /// Records events that no agreement write causes (the deadline scheduler), in one transaction, and signals
+    /// them (``changeSignals()``). A draft whose ``FeedEventDraft/dedupeKey`` is already recorded (or repeated in
+    /// `drafts`) is skipped; returns the events recorded.
+    func recordFeedEvents(_ drafts: [FeedEventDraft]) async throws -> [FeedEvent]
+    /// Deletes the events recorded before `timestamp` (RFC 3339 UTC); returns how many were deleted. Sequences
+    /// are never reused, and dedupe keys outlive their events, so an alert pruned is never sent again.
+    func pruneFeedEvents(before timestamp: String) async throws -> Int
+    /// Runs `body` unless another process of the database is running a body under the same lock (PostgreSQL:
+    /// a session advisory lock; SQLite has one process); returns whether it ran. The deadline scheduler's scans
+    /// take it so that replicas do not repeat each other's work (the dedupe keys keep them exact anyway).
+    func withFeedSchedulerLock(_ body: @escaping @Sendable () async throws -> Void) async throws -> Bool
 }
 
 public struct TokenRecord: Sendable, Hashable {

@@ -18,7 +18,9 @@ public final class SQLiteAgreementStore: AgreementStore {
     private let usage = StoreUsage()
     /// One process owns the database, so it applies its own writes and has no one else's to hear of: established
     /// from the start and never interrupted.
-    private let signals = StoreChangeSignals(established: true)
+    let signals = StoreChangeSignals(established: true)
+    /// The server's `status.changed` drafter (``useFeedDrafting(_:)``).
+    let feedDrafting = FeedDraftingSlot()
 
     /// Opens (creating if needed) the database at `path`, migrates it and checks its pages
     /// (`PRAGMA quick_check`): a damaged file opens but refuses writes and is never ready.
@@ -40,6 +42,7 @@ public final class SQLiteAgreementStore: AgreementStore {
         self.writer = writer
         self.health = StoreHealth(file: file)
         try Self.migrator.migrate(writer)
+        try Self.voidWebhookLeases(writer)
         let check = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
         if check != ["ok"] {
             health.fail("integrity check failed at start: \(check.prefix(3).joined(separator: "; "))")
@@ -48,15 +51,36 @@ public final class SQLiteAgreementStore: AgreementStore {
 
     /// Runs a write transaction only while the database is healthy, and records why when it cannot be done:
     /// a write into a file that was replaced or removed would be acknowledged and then lost, so it is refused.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// `waitForDisk: false` commits with `synchronous=NORMAL` (WAL): durable across a crash of the process, not
+    /// across a power loss. Only for bookkeeping whose loss repeats work and loses nothing (webhook delivery
+    /// progress: an event is then delivered again), so that it does not take an fsync from the writes.
+    func write<T: Sendable>(
+        waitForDisk: Bool = true,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
         try health.checkNoLastingFailure()
         do {
-            return try await writer.write { db in
-                // Inside the transaction: the file may have been replaced while this write waited its turn.
-                try self.health.checkFile()
-                return try body(db)
+            guard !waitForDisk else {
+                return try await writer.write { db in
+                    // Inside the transaction: the file may have been replaced while this write waited its turn.
+                    try self.health.checkFile()
+                    return try body(db)
+                }
+            }
+            return try await writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                var result: T?
+                try db.inTransaction {
+                    try self.health.checkFile()
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.unavailable(reason: "SQLite: the transaction returned nothing") }
+                return result
             }
         } catch let error as DatabaseError {
             guard let unavailability = StoreHealth.unavailability(error.resultCode) else { throw error }
@@ -75,7 +99,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     /// A read, counted so that ``close()`` waits for it.
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try usage.enter()
         defer { usage.leave() }
         return try await writer.read(body)
@@ -148,6 +172,24 @@ public final class SQLiteAgreementStore: AgreementStore {
                     """
             )
         }
+        migrator.registerMigration("v4") { db in
+            // The event log of live feeds (the outbox), written in the transaction of the write that causes each
+            // event. AUTOINCREMENT: a pruned sequence is never handed out again.
+            try db.create(table: "feedEvent") { table in
+                table.autoIncrementedPrimaryKey("sequence")
+                table.column("id", .text).notNull().unique()
+                table.column("type", .text).notNull()
+                table.column("agreementId", .text)
+                table.column("recordedAt", .text).notNull().indexed()
+                table.column("data", .text).notNull()
+            }
+            // Outlives the events (pruning keeps it), so a deadline alert is recorded once, ever.
+            try db.create(table: "feedDedupe") { table in
+                table.primaryKey("key", .text)
+                table.column("sequence", .integer).notNull()
+            }
+        }
+        migrator.registerMigration("v5") { db in try Self.createWebhookTables(db) }
         return migrator
     }
 
@@ -209,7 +251,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     }
 
     /// The revision of the last committed write (the audit sequence; SQLite never reuses one).
-    private static func currentRevision(_ db: Database) throws -> Int64 {
+    static func currentRevision(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'audit'") ?? 0
     }
 
@@ -226,6 +268,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     public func create(_ agreement: Agreement, audit: AuditContext) async throws -> StoredAgreement {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM agreement WHERE id = ?", arguments: [agreement.id]) == true {
                 throw StoreError.alreadyExists(id: agreement.id)
@@ -243,8 +286,23 @@ public final class SQLiteAgreementStore: AgreementStore {
                 sql: "INSERT INTO agreement (id, document, version, revision, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [agreement.id, document, version, revision, now, now]
             )
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementCreated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: nil
+                ),
+                drafting: drafting,
+                before: { nil },
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
             return revision
         }
+        signals.committed(revision)
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
@@ -257,10 +315,12 @@ public final class SQLiteAgreementStore: AgreementStore {
     {
         let (document, version) = try StoredDocument.encode(agreement)
         let now = StoredDocument.timestamp()
+        let drafting = feedDrafting.current
         let revision = try await write { db in
             let current = try Self.checkCurrent(db, id: agreement.id, expected: expected)
             try StoredDocument.checkReplacement(agreement, over: current.document)
-            return try Self.update(
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: agreement.id)
+            let revision = try Self.update(
                 db,
                 id: agreement.id,
                 at: now,
@@ -269,17 +329,52 @@ public final class SQLiteAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementUpdated,
+                    id: agreement.id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: StoredAgreement(agreement: agreement, version: version, revision: revision)
+            )
+            return revision
         }
+        signals.committed(revision)
         return StoredAgreement(agreement: agreement, version: version, revision: revision)
     }
 
     public func delete(id: String, expected: ExpectedVersion, audit: AuditContext) async throws -> Int64 {
         let now = StoredDocument.timestamp()
-        return try await write { db in
+        let drafting = feedDrafting.current
+        let revision = try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: id)
             try db.execute(sql: "DELETE FROM agreement WHERE id = ?", arguments: [id])
-            return try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
+            let revision = try Self.record(db, id: id, at: now, audit: audit, action: .delete, before: current, after: nil)
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .agreementDeleted,
+                    id: id,
+                    revision: revision,
+                    version: nil,
+                    versionBefore: current.version
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: nil
+            )
+            return revision
         }
+        signals.committed(revision)
+        return revision
     }
 
     public func appendEvents(
@@ -290,8 +385,10 @@ public final class SQLiteAgreementStore: AgreementStore {
         check: @escaping AppendCheck
     ) async throws -> AppendedEvents {
         let now = StoredDocument.timestamp()
-        return try await write { db in
+        let drafting = feedDrafting.current
+        let appendedEvents = try await write { db in
             let current = try Self.checkCurrent(db, id: id, expected: expected)
+            let before = drafting == nil ? 0 : try Self.storedRevision(db, id: id)
             // Inside the serialized write, against the row as it is now: two concurrent appends can never both
             // take `e7`.
             let (agreement, appended, document, version) = try StoredDocument.appending(
@@ -308,11 +405,26 @@ public final class SQLiteAgreementStore: AgreementStore {
                 before: current,
                 after: (document, version)
             )
-            return AppendedEvents(
-                stored: StoredAgreement(agreement: agreement, version: version, revision: revision),
-                events: appended
+            let stored = StoredAgreement(agreement: agreement, version: version, revision: revision)
+            try Self.recordWriteEvents(
+                db,
+                at: now,
+                own: try AgreementWriteData.draft(
+                    .eventsAppended,
+                    id: id,
+                    revision: revision,
+                    version: version,
+                    versionBefore: current.version,
+                    eventIds: appended.map(\.id)
+                ),
+                drafting: drafting,
+                before: { try Self.stored(current, revision: before) },
+                after: stored
             )
+            return AppendedEvents(stored: stored, events: appended)
         }
+        signals.committed(appendedEvents.stored.revision)
+        return appendedEvents
     }
 
     /// Stores a new document for an existing row, with its audit record; returns the write's revision.

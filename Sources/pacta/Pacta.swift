@@ -49,6 +49,10 @@ struct Serve: AsyncParsableCommand {
     var requireTokenForReads = false
     @Option(help: .init(AppConfiguration.Setting.logFormat.help)) var logFormat: String?
     @Option(help: .init(AppConfiguration.Setting.followInterval.help)) var followInterval: Int?
+    @Flag(help: "Allow webhooks to loopback, link-local and private addresses (env PACTA_WEBHOOKS_ALLOW_PRIVATE=true).")
+    var webhooksAllowPrivate = false
+    @Option(help: .init(AppConfiguration.Setting.webhooksTimeout.help)) var webhooksTimeout: Int?
+    @Option(help: .init(AppConfiguration.Setting.webhooksFirstRetry.help)) var webhooksFirstRetry: Int?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -59,6 +63,8 @@ struct Serve: AsyncParsableCommand {
             .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
             .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
             .followInterval: followInterval.map(String.init),
+            .webhooksAllowPrivate: webhooksAllowPrivate ? "true" : nil, .webhooksTimeout: webhooksTimeout.map(String.init),
+            .webhooksFirstRetry: webhooksFirstRetry.map(String.init),
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

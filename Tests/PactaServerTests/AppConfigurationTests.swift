@@ -22,6 +22,9 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.requireTokenForReads, "true", { "\($0.requireTokenForReads)" }),
     (.logFormat, "json", { $0.logFormat.rawValue }),
     (.followInterval, "2", { "\($0.followIntervalSeconds)" }),
+    (.webhooksAllowPrivate, "true", { "\($0.webhooks.allowPrivateAddresses)" }),
+    (.webhooksTimeout, "4", { "\($0.webhooks.totalTimeout.components.seconds)" }),
+    (.webhooksFirstRetry, "2", { "\($0.webhooks.retry.first.components.seconds)" }),
 ]
 
 /// A `.env` file in a directory of its own, removed at the end of the test.

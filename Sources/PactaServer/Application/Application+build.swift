@@ -43,7 +43,10 @@ public func buildApplication(
     store: any AgreementStore,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, store: store)
+    // Deliveries run as a service of the application: started with it, and stopped after the server has drained
+    // (and so before the database closes).
+    let deliverer = WebhookDeliveryService(store: store, settings: configuration.webhooks, logger: logger)
+    let router = try await buildRouter(configuration: configuration, store: store, deliverer: deliverer)
     return Application(
         router: router,
         server: .http1(configuration: httpConfiguration(configuration)),
@@ -51,6 +54,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "Pacta"
         ),
+        services: [deliverer],
         logger: logger
     )
 }
@@ -73,7 +77,8 @@ func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Config
 /// The router with every route and middleware, without a server: what router tests drive.
 public func buildRouter(
     configuration: AppConfiguration,
-    store: any AgreementStore
+    store: any AgreementStore,
+    deliverer: WebhookDeliveryService? = nil
 ) async throws
     -> Router<BasicRequestContext>
 {
@@ -94,7 +99,11 @@ public func buildRouter(
         limits: configuration.limits,
         today: configuration.today,
         work: work,
-        openAPIDocument: BundledData.openAPIDocument()
+        openAPIDocument: BundledData.openAPIDocument(),
+        webhooks: WebhookAPIContext(
+            policy: WebhookAddressPolicy(allowPrivate: configuration.webhooks.allowPrivateAddresses),
+            deliverer: deliverer
+        )
     )
     // HEAD on every GET route: the GET's status and headers without the body.
     let router = Router(options: .autoGenerateHeadEndpoints)

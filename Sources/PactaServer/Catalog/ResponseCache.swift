@@ -93,6 +93,8 @@ final class ResponseCache: Sendable {
     static func cacheable(_ path: String) -> Bool {
         guard path.hasPrefix("/v1/") else { return false }
         if path.hasSuffix("/history") { return false }
+        // Subscriptions and their deliveries live in the store, not in the snapshot.
+        if path.hasPrefix("/v1/webhooks") { return false }
         return true
     }
 }

@@ -50,6 +50,8 @@ public struct AppConfiguration: Sendable {
     public var limits = Limits()
     /// Origins whose browser scripts may read the API (CORS); `*` for any. None by default.
     public var corsOrigins: [String] = []
+    /// How webhook deliveries are made (outbound address rules, timeouts, retries).
+    public var webhooks = WebhookDeliverySettings()
     /// Where HTTP metrics are recorded and `/metrics` reads them; one per application.
     public var metricsRegistry = PrometheusCollectorRegistry()
     /// Today's civil date, the default `asOf`; replaced in tests.
@@ -90,6 +92,18 @@ public struct AppConfiguration: Sendable {
         shutdownTimeoutSeconds = try read.seconds(.shutdownTimeout) ?? shutdownTimeoutSeconds
         requireTokenForReads = try read.boolean(.requireTokenForReads) ?? requireTokenForReads
         followIntervalSeconds = try read.seconds(.followInterval) ?? followIntervalSeconds
+        webhooks.allowPrivateAddresses = try read.boolean(.webhooksAllowPrivate) ?? webhooks.allowPrivateAddresses
+        if let seconds = try read.integer(.webhooksTimeout, in: 1...300, expected: "a whole number of seconds from 1 to 300") {
+            webhooks.totalTimeout = .seconds(seconds)
+            webhooks.connectTimeout = .seconds(min(5, max(1, seconds / 2)))
+        }
+        if let seconds = try read.integer(
+            .webhooksFirstRetry,
+            in: 1...3_600,
+            expected: "a whole number of seconds from 1 to 3600"
+        ) {
+            webhooks.retry.first = .seconds(seconds)
+        }
     }
 }
 
@@ -158,7 +172,8 @@ extension AppConfiguration {
     /// Every setting Pacta reads, in the order the README lists them.
     public static let settings: [Setting] = [
         .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
-        .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval,
+        .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval, .webhooksAllowPrivate,
+        .webhooksTimeout, .webhooksFirstRetry,
     ]
 }
 
@@ -232,6 +247,25 @@ extension AppConfiguration.Setting {
         switch: true,
         default: "false",
         "Require a bearer token for reads too, except /healthz and /readyz"
+    )
+    public static let webhooksAllowPrivate = Self(
+        "webhooks.allowPrivate",
+        flag: "--webhooks-allow-private",
+        switch: true,
+        default: "false",
+        "Allow webhooks to loopback, link-local and private addresses (tests, private networks)"
+    )
+    public static let webhooksTimeout = Self(
+        "webhooks.timeout",
+        flag: "--webhooks-timeout",
+        default: "10",
+        "Seconds a webhook delivery may take in all (connecting: half of it, at most 5)"
+    )
+    public static let webhooksFirstRetry = Self(
+        "webhooks.firstRetry",
+        flag: "--webhooks-first-retry",
+        default: "5",
+        "Seconds before the first retry of a failed webhook delivery (then doubling, with jitter, up to an hour; 15 attempts)"
     )
     public static let logFormat = Self(
         "logFormat",

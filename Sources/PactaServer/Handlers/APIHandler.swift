@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     /// Where heavy answers are computed (off the request threads, within a budget).
     let work: HeavyWork
     let openAPIDocument: [UInt8]
+    var webhooks = WebhookAPIContext()
 
     // MARK: Operations routes
 

@@ -1,0 +1,100 @@
+"""A webhook receiver on loopback for the scripts: verifies every request with the Standard Webhooks reference
+library and records what arrived. Standard library plus `standardwebhooks`."""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+class Receiver:
+    """Serves POST /<name>; each name has a secret (set once the subscription exists) and a policy: "ok" answers
+    204, "flaky" answers 500 to the first attempt at each webhook-id and 200 to the next."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.secrets = {}
+        self.policies = {}
+        self.deliveries = []  # dicts: name, id, type, data, status, received (monotonic seconds)
+        self.unsigned = []  # requests whose signature did not verify (or were missing one)
+        self.attempts = {}  # (name, id) -> count
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def expect(self, name, secret, policy="ok"):
+        with self.lock:
+            self.secrets[name] = secret
+            self.policies[name] = policy
+
+    def close(self):
+        self.server.shutdown()
+
+    def received(self, name):
+        with self.lock:
+            return [d for d in self.deliveries if d["name"] == name]
+
+    def _handler(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                arrived = time.monotonic()
+                name = self.path.strip("/")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with receiver.lock:
+                    secret = receiver.secrets.get(name)
+                    policy = receiver.policies.get(name, "ok")
+                try:
+                    if secret is None:
+                        raise WebhookVerificationError("no secret for this path")
+                    payload = Webhook(secret).verify(body, headers)
+                except Exception as error:  # any failure to verify is a finding
+                    with receiver.lock:
+                        receiver.unsigned.append((name, headers.get("webhook-id"), repr(error)))
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                key = (name, headers["webhook-id"])
+                with receiver.lock:
+                    receiver.attempts[key] = receiver.attempts.get(key, 0) + 1
+                    count = receiver.attempts[key]
+                status = 500 if policy == "flaky" and count == 1 else (200 if policy == "flaky" else 204)
+                with receiver.lock:
+                    receiver.deliveries.append({
+                        "name": name, "id": headers["webhook-id"], "type": payload["type"],
+                        "data": payload["data"], "status": status, "received": arrived,
+                        "signedAt": int(headers["webhook-timestamp"]),
+                    })
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        return Handler
+
+
+def wait_for(condition, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+def subscribe(server, token, url, events):
+    status, _, body = server.request("POST", "/v1/webhooks", {"url": url, "events": events, "description": "test"},
+                                     {"Authorization": f"Bearer {token}"})
+    if status != 201:
+        raise RuntimeError(f"POST /v1/webhooks answered {status}: {body[:300]!r}")
+    return json.loads(body)
