@@ -48,6 +48,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Require a bearer token for reads too, except /healthz and /readyz (env PACTA_REQUIRE_TOKEN_FOR_READS=true).")
     var requireTokenForReads = false
     @Option(help: .init(AppConfiguration.Setting.logFormat.help)) var logFormat: String?
+    @Option(help: .init(AppConfiguration.Setting.alertLeadDays.help)) var alertLeadDays: String?
+    @Option(help: .init(AppConfiguration.Setting.feedRetentionDays.help)) var feedRetentionDays: Int?
+    @Option(help: .init(AppConfiguration.Setting.streamMaxClients.help)) var streamMaxClients: Int?
+    @Option(help: .init(AppConfiguration.Setting.streamHeartbeat.help)) var streamHeartbeat: Int?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -57,6 +61,8 @@ struct Serve: AsyncParsableCommand {
             .maxBodyBytes: maxBodyBytes.map(String.init), .corsOrigins: corsOrigins,
             .requestTimeout: requestTimeout.map(String.init), .shutdownTimeout: shutdownTimeout.map(String.init),
             .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
+            .alertLeadDays: alertLeadDays, .feedRetentionDays: feedRetentionDays.map(String.init),
+            .streamMaxClients: streamMaxClients.map(String.init), .streamHeartbeat: streamHeartbeat.map(String.init),
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

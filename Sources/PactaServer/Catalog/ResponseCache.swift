@@ -93,6 +93,8 @@ final class ResponseCache: Sendable {
     static func cacheable(_ path: String) -> Bool {
         guard path.hasPrefix("/v1/") else { return false }
         if path.hasSuffix("/history") { return false }
+        // The stream never ends: its body cannot be held.
+        if path == StreamRoute.path { return false }
         return true
     }
 }
