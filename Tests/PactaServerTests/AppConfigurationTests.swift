@@ -21,6 +21,10 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.shutdownTimeout, "9", { "\($0.shutdownTimeoutSeconds)" }),
     (.requireTokenForReads, "true", { "\($0.requireTokenForReads)" }),
     (.logFormat, "json", { $0.logFormat.rawValue }),
+    (.alertLeadDays, "60,14", { $0.alertLeadDays.map(String.init).joined(separator: ",") }),
+    (.feedRetentionDays, "7", { String($0.feedRetentionDays) }),
+    (.streamMaxClients, "20", { String($0.streamMaxClients) }),
+    (.streamHeartbeat, "5", { String($0.streamHeartbeatSeconds) }),
 ]
 
 /// A `.env` file in a directory of its own, removed at the end of the test.
