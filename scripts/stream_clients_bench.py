@@ -27,7 +27,8 @@ def timed_writes(server, token, prefix, count):
     auth = {"Authorization": f"Bearer {token}"}
     started = time.monotonic()
     for n in range(count):
-        status, _, _ = server.request("POST", "/v1/agreements", body=agreement(f"{prefix}{n:05}"), headers=auth)
+        status, _, _ = server.request(
+            "POST", "/v1/agreements", body=agreement(f"{prefix}{n:05}"), headers=auth, timeout=60)
         assert status == 201, status
     return count / (time.monotonic() - started)
 
