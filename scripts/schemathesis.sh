@@ -17,7 +17,9 @@ start_pacta "$binary"
 TOKEN=$("$binary" token create schemathesis)
 
 status=0
+# GET /v1/stream never ends (it is tested by scripts/stream-test.sh), so schemathesis would time out on it.
 timeout 600 schemathesis run openapi.yaml --url "http://127.0.0.1:$port" --checks all \
+  --exclude-operation-id streamFeedEvents \
   --max-examples "$examples" --seed 20261129 --request-timeout 10 --no-color \
   -H "Authorization: Bearer $TOKEN" --exclude-operation-id createWebhook || status=$?
 if grep -q "$TOKEN" "$work/server.log"; then echo "FAIL the token appears in the server log"; status=1; fi

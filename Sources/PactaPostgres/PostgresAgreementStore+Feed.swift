@@ -41,6 +41,14 @@ extension PostgresAgreementStore {
         }
     }
 
+    public func lastFeedSequence() async throws -> Int64 {
+        try await withConnection { connection in
+            let rows = try await connection.query("SELECT feed_sequence FROM pacta_meta", logger: self.logger)
+            for try await value in rows.decode(Int64.self) { return value }
+            throw StoreError.unavailable(reason: "PostgreSQL: the pacta_meta row is missing")
+        }
+    }
+
     public func recordFeedEvents(_ drafts: [FeedEventDraft]) async throws -> [FeedEvent] {
         let now = StoredDocument.timestamp()
         return try await transaction { connection, logger in

@@ -167,6 +167,9 @@ public protocol AgreementStore: WebhookStore {
     /// The recorded feed events with a sequence after `sequence`, oldest first (at most `limit`). A reader that
     /// remembers the last sequence it read misses none, in any order of commits.
     func feedEvents(after sequence: Int64, limit: Int) async throws -> [FeedEvent]
+    /// The sequence of the last event recorded (0 before the first), pruned or not: where a reader starts that
+    /// wants only what comes next.
+    func lastFeedSequence() async throws -> Int64
     /// Records events that no agreement write causes (the deadline scheduler), in one transaction, and signals
     /// them (``changeSignals()``). A draft whose ``FeedEventDraft/dedupeKey`` is already recorded (or repeated in
     /// `drafts`) is skipped; returns the events recorded.

@@ -190,19 +190,6 @@ package enum FeedEventID {
     }
 }
 
-/// The drafts a write records: the store's own event, then the injected drafter's, each with the write's
-/// timestamp and a new id.
-package enum FeedDrafts {
-    package static func writeDrafts(
-        own: FeedEventDraft,
-        drafting: (any FeedDrafting)?,
-        before: StoredAgreement?,
-        after: StoredAgreement?
-    ) -> [FeedEventDraft] {
-        [own] + (drafting?.drafts(before: before, after: after) ?? [])
-    }
-}
-
 /// The drafter a store uses, set once the server has built it.
 package final class FeedDraftingSlot: Sendable {
     private let slot = Mutex<(any FeedDrafting)?>(nil)

@@ -28,6 +28,12 @@ extension SQLiteAgreementStore {
         }
     }
 
+    public func lastFeedSequence() async throws -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'feedEvent'") ?? 0
+        }
+    }
+
     public func recordFeedEvents(_ drafts: [FeedEventDraft]) async throws -> [FeedEvent] {
         let now = StoredDocument.timestamp()
         let (recorded, revision) = try await write { db in

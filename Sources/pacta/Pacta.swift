@@ -53,6 +53,10 @@ struct Serve: AsyncParsableCommand {
     var webhooksAllowPrivate = false
     @Option(help: .init(AppConfiguration.Setting.webhooksTimeout.help)) var webhooksTimeout: Int?
     @Option(help: .init(AppConfiguration.Setting.webhooksFirstRetry.help)) var webhooksFirstRetry: Int?
+    @Option(help: .init(AppConfiguration.Setting.alertLeadDays.help)) var alertLeadDays: String?
+    @Option(help: .init(AppConfiguration.Setting.feedRetentionDays.help)) var feedRetentionDays: Int?
+    @Option(help: .init(AppConfiguration.Setting.streamMaxClients.help)) var streamMaxClients: Int?
+    @Option(help: .init(AppConfiguration.Setting.streamHeartbeat.help)) var streamHeartbeat: Int?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -65,6 +69,8 @@ struct Serve: AsyncParsableCommand {
             .followInterval: followInterval.map(String.init),
             .webhooksAllowPrivate: webhooksAllowPrivate ? "true" : nil, .webhooksTimeout: webhooksTimeout.map(String.init),
             .webhooksFirstRetry: webhooksFirstRetry.map(String.init),
+            .alertLeadDays: alertLeadDays, .feedRetentionDays: feedRetentionDays.map(String.init),
+            .streamMaxClients: streamMaxClients.map(String.init), .streamHeartbeat: streamHeartbeat.map(String.init),
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

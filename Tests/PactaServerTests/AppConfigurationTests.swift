@@ -25,6 +25,10 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.webhooksAllowPrivate, "true", { "\($0.webhooks.allowPrivateAddresses)" }),
     (.webhooksTimeout, "4", { "\($0.webhooks.totalTimeout.components.seconds)" }),
     (.webhooksFirstRetry, "2", { "\($0.webhooks.retry.first.components.seconds)" }),
+    (.alertLeadDays, "60,14", { $0.alertLeadDays.map(String.init).joined(separator: ",") }),
+    (.feedRetentionDays, "7", { String($0.feedRetentionDays) }),
+    (.streamMaxClients, "20", { String($0.streamMaxClients) }),
+    (.streamHeartbeat, "5", { String($0.streamHeartbeatSeconds) }),
 ]
 
 /// A `.env` file in a directory of its own, removed at the end of the test.

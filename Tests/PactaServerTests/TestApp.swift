@@ -31,6 +31,9 @@ struct TestApp {
         configuration.limits = limits
         configuration.today = { TestApp.today }
         configuration.port = 0
+        // The deadline-alert scheduler scans the bundled agreements when the app runs: work that only its own tests
+        // (FeedTests, which build it directly) need, kept out of the others' way on a busy machine.
+        configuration.runsDeadlineAlerts = false
         configure(&configuration)
         let app = try await buildApplication(configuration: configuration, store: store, logger: Logger(label: "test"))
         let testApp = TestApp(store: store, token: token)

@@ -9,6 +9,7 @@ import OpenAPIRuntime
 import PactaCore
 import PactaPostgres
 import PactaStore
+import ServiceLifecycle
 
 /// Opens the configured database, seeding a new one with the bundled agreements: PostgreSQL when
 /// ``AppConfiguration/databaseURL`` is set (migrated on the way), else the SQLite file (created with its directory).
@@ -43,18 +44,15 @@ public func buildApplication(
     store: any AgreementStore,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    // Deliveries run as a service of the application: started with it, and stopped after the server has drained
-    // (and so before the database closes).
-    let deliverer = WebhookDeliveryService(store: store, settings: configuration.webhooks, logger: logger)
-    let router = try await buildRouter(configuration: configuration, store: store, deliverer: deliverer)
+    let parts = try await buildParts(configuration: configuration, store: store, logger: logger)
     return Application(
-        router: router,
+        router: parts.router,
         server: .http1(configuration: httpConfiguration(configuration)),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "Pacta"
         ),
-        services: [deliverer],
+        services: parts.services,
         logger: logger
     )
 }
@@ -77,11 +75,26 @@ func httpConfiguration(_ configuration: AppConfiguration) -> HTTP1Channel.Config
 /// The router with every route and middleware, without a server: what router tests drive.
 public func buildRouter(
     configuration: AppConfiguration,
-    store: any AgreementStore,
-    deliverer: WebhookDeliveryService? = nil
+    store: any AgreementStore
 ) async throws
     -> Router<BasicRequestContext>
 {
+    try await buildParts(configuration: configuration, store: store, logger: Logger(label: "pacta")).router
+}
+
+/// The router, and the services that run beside the HTTP server (webhook deliveries, the deadline-alert scheduler).
+func buildParts(
+    configuration: AppConfiguration,
+    store: any AgreementStore,
+    logger: Logger
+) async throws
+    -> (router: Router<BasicRequestContext>, services: [any Service], hub: FeedStreamHub)
+{
+    // Every write from now on records its status.changed events, judged on the server's today.
+    store.useFeedDrafting(StatusChangeDrafter(today: configuration.today))
+    // Webhook deliveries run as a service of the application: started with it, and stopped after the server has
+    // drained (and so before the database closes).
+    let deliverer = WebhookDeliveryService(store: store, settings: configuration.webhooks, logger: logger)
     // The first index is built on every core: requests are answered meanwhile (from the engine), and the sooner it
     // is ready the sooner they are cheap.
     let catalog = try await AgreementCatalog(
@@ -134,7 +147,14 @@ public func buildRouter(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    operations.add(to: router) { !["/healthz", "/readyz"].contains($0) }
+    // The stream is a direct route (StreamRoute says why); its generated registration is left out.
+    operations.add(to: router) { !["/healthz", "/readyz", StreamRoute.path].contains($0) }
+    var streamSettings = FeedStreamHub.Settings()
+    streamSettings.maxClients = configuration.streamMaxClients
+    streamSettings.heartbeat = .seconds(configuration.streamHeartbeatSeconds)
+    streamSettings.followInterval = .seconds(configuration.followIntervalSeconds)
+    let hub = try await FeedStreamHub.start(store: store, settings: streamSettings, logger: logger)
+    StreamRoute.register(on: router, hub: hub)
     router.get("/metrics") { _, _ in
         Response.prometheus(
             PactaMetrics.exposition(
@@ -144,7 +164,23 @@ public func buildRouter(
             )
         )
     }
-    return router
+    var services: [any Service] = [deliverer]
+    if configuration.runsDeadlineAlerts {
+        var alertSettings = DeadlineAlertScheduler.Settings()
+        alertSettings.leadDays = configuration.alertLeadDays
+        alertSettings.retentionDays = configuration.feedRetentionDays
+        services.append(
+            DeadlineAlertScheduler(
+                store: store,
+                catalog: catalog,
+                work: work,
+                today: configuration.today,
+                settings: alertSettings,
+                logger: logger
+            )
+        )
+    }
+    return (router, services, hub)
 }
 
 /// Sends everything recorded through swift-metrics in this process to `configuration`'s registry. Call once

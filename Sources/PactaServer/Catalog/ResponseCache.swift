@@ -95,6 +95,8 @@ final class ResponseCache: Sendable {
         if path.hasSuffix("/history") { return false }
         // Subscriptions and their deliveries live in the store, not in the snapshot.
         if path.hasPrefix("/v1/webhooks") { return false }
+        // The stream never ends: its body cannot be held.
+        if path == StreamRoute.path { return false }
         return true
     }
 }

@@ -56,6 +56,16 @@ public struct AppConfiguration: Sendable {
     public var metricsRegistry = PrometheusCollectorRegistry()
     /// Today's civil date, the default `asOf`; replaced in tests.
     public var today: @Sendable () -> CalendarDate = { CalendarDate.todayUTC() }
+    /// Days before a dated item at which `deadline.approaching` is recorded, largest first.
+    public var alertLeadDays: [Int] = [90, 30, 7, 1]
+    /// Days the event log keeps events (how far back `Last-Event-ID` can resume); pruned hourly.
+    public var feedRetentionDays: Int = 30
+    /// Clients `GET /v1/stream` serves at once; more are answered 503.
+    public var streamMaxClients: Int = 1_000
+    /// Seconds between heartbeat comments on the stream.
+    public var streamHeartbeatSeconds: Int = 15
+    /// Whether the server runs the deadline-alert scheduler (tests of other things turn it off).
+    public var runsDeadlineAlerts = true
 
     /// The defaults, with nothing read.
     public init() {}
@@ -104,6 +114,19 @@ public struct AppConfiguration: Sendable {
         ) {
             webhooks.retry.first = .seconds(seconds)
         }
+        if let text = read.text(.alertLeadDays) {
+            guard let days = DeadlineAlertScheduler.parseLeadDays(text) else {
+                throw ConfigurationError(.alertLeadDays, text, expected: "comma-separated whole days from 0 to 3660")
+            }
+            alertLeadDays = days
+        }
+        feedRetentionDays =
+            try read.integer(.feedRetentionDays, in: 1...3_660, expected: "a whole number of days from 1 to 3660")
+            ?? feedRetentionDays
+        streamMaxClients =
+            try read.integer(.streamMaxClients, in: 0...100_000, expected: "a whole number from 0 to 100000")
+            ?? streamMaxClients
+        streamHeartbeatSeconds = try read.seconds(.streamHeartbeat) ?? streamHeartbeatSeconds
     }
 }
 
@@ -173,7 +196,7 @@ extension AppConfiguration {
     public static let settings: [Setting] = [
         .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
         .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval, .webhooksAllowPrivate,
-        .webhooksTimeout, .webhooksFirstRetry,
+        .webhooksTimeout, .webhooksFirstRetry, .alertLeadDays, .feedRetentionDays, .streamMaxClients, .streamHeartbeat,
     ]
 }
 
@@ -278,6 +301,30 @@ extension AppConfiguration.Setting {
         flag: "--follow-interval",
         default: "5",
         "Seconds between a replica's unprompted reads of other servers' writes (PostgreSQL; a safety net for a lost notification)"
+    )
+    public static let alertLeadDays = Self(
+        "alertLeadDays",
+        flag: "--alert-lead-days",
+        default: "90,30,7,1",
+        "Days before each deadline at which deadline.approaching is sent, comma-separated"
+    )
+    public static let feedRetentionDays = Self(
+        "feedRetentionDays",
+        flag: "--feed-retention-days",
+        default: "30",
+        "Days the event log keeps events for stream resumes (Last-Event-ID)"
+    )
+    public static let streamMaxClients = Self(
+        "streamMaxClients",
+        flag: "--stream-max-clients",
+        default: "1000",
+        "Clients GET /v1/stream serves at once; more get 503"
+    )
+    public static let streamHeartbeat = Self(
+        "streamHeartbeat",
+        flag: "--stream-heartbeat",
+        default: "15",
+        "Seconds between heartbeat comments on GET /v1/stream"
     )
 }
 

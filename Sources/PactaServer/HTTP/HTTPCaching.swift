@@ -19,6 +19,8 @@ struct ETagMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         var response = try await next(request, context)
         guard request.method == .get || request.method == .head, response.status == .ok else { return response }
+        // A stream never ends, so its body cannot be collected and hashed; it has no entity to tag.
+        if response.headers[.contentType]?.hasPrefix("text/event-stream") == true { return response }
         let etag: String
         if let existing = response.headers[.eTag] {
             etag = existing
