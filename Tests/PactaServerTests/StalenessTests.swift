@@ -68,6 +68,48 @@ final class ControlledFeedStore: AgreementStore {
     func tokenName(hash: [UInt8]) async throws -> String? { try await inner.tokenName(hash: hash) }
     func tokens() async throws -> [TokenRecord] { try await inner.tokens() }
     func revokeToken(name: String) async throws -> Bool { try await inner.revokeToken(name: name) }
+
+    // The event log and webhooks, as the inner store has them.
+    func useFeedDrafting(_ drafting: (any FeedDrafting)?) { inner.useFeedDrafting(drafting) }
+    func feedEvents(after sequence: Int64, limit: Int) async throws -> [FeedEvent] {
+        try await inner.feedEvents(after: sequence, limit: limit)
+    }
+    func lastFeedSequence() async throws -> Int64 { try await inner.lastFeedSequence() }
+    func recordFeedEvents(_ drafts: [FeedEventDraft]) async throws -> [FeedEvent] { try await inner.recordFeedEvents(drafts) }
+    func pruneFeedEvents(before timestamp: String) async throws -> Int { try await inner.pruneFeedEvents(before: timestamp) }
+    func withFeedSchedulerLock(_ body: @escaping @Sendable () async throws -> Void) async throws -> Bool {
+        try await inner.withFeedSchedulerLock(body)
+    }
+    func createWebhook(_ new: NewWebhook) async throws -> WebhookSubscription { try await inner.createWebhook(new) }
+    func webhooks() async throws -> [WebhookSubscription] { try await inner.webhooks() }
+    func webhook(id: String) async throws -> WebhookSubscription? { try await inner.webhook(id: id) }
+    func deleteWebhook(id: String) async throws -> Bool { try await inner.deleteWebhook(id: id) }
+    func requestWebhookTest(id: String, eventId: String) async throws -> Bool {
+        try await inner.requestWebhookTest(id: id, eventId: eventId)
+    }
+    func webhookAttempts(webhookId: String, limit: Int) async throws -> [WebhookAttempt] {
+        try await inner.webhookAttempts(webhookId: webhookId, limit: limit)
+    }
+    func claimDueWebhooks(now: Int64, leaseUntil: Int64, owner: String, limit: Int) async throws -> [WebhookSubscription] {
+        try await inner.claimDueWebhooks(now: now, leaseUntil: leaseUntil, owner: owner, limit: limit)
+    }
+    func recordWebhookProgress(
+        webhookId: String,
+        owner: String,
+        expectedCursor: Int64,
+        attempt: WebhookAttempt?,
+        progress: WebhookProgress?,
+        leaseUntil: Int64
+    ) async throws -> Bool {
+        try await inner.recordWebhookProgress(
+            webhookId: webhookId,
+            owner: owner,
+            expectedCursor: expectedCursor,
+            attempt: attempt,
+            progress: progress,
+            leaseUntil: leaseUntil
+        )
+    }
 }
 
 /// Reads go on from memory when the catalog may lack other servers' writes, and say how stale they may be.

@@ -153,11 +153,13 @@ final class FeedStreamHub: Sendable {
                 return
             }
             guard !events.isEmpty else { return }
+            // Each event is framed once for every client (a thousand clients shared one rendering of it).
+            let framed = events.map { (event: $0, frame: SSE.frame($0)) }
             let dropped = state.withLock { state -> [StreamClient] in
                 var dropped: [StreamClient] = []
-                for event in events where event.sequence > state.delivered {
+                for (event, frame) in framed where event.sequence > state.delivered {
                     state.delivered = event.sequence
-                    for (id, client) in state.clients where !client.offer(.event(event)) {
+                    for (id, client) in state.clients where !client.offer(.event(event, frame: frame)) {
                         state.clients[id] = nil
                         dropped.append(client)
                     }
@@ -207,8 +209,8 @@ final class FeedStreamHub: Sendable {
                 switch item {
                 case .heartbeat:
                     buffer.writeString(": heartbeat\n\n")
-                case .event(let event):
-                    if event.sequence > floor { SSE.write(event, into: &buffer) }
+                case .event(let event, let frame):
+                    if event.sequence > floor { buffer.writeImmutableBuffer(frame) }
                 }
             }
             if buffer.readableBytes > 0 { try await output.write(buffer) }
@@ -240,6 +242,13 @@ enum SSE {
     static func write(_ event: FeedEvent, into buffer: inout ByteBuffer) {
         buffer.writeString("id: \(event.sequence)\nevent: \(event.type)\ndata: \(event.payload)\n\n")
     }
+
+    /// The event's frame on its own, rendered once and shared by every client it is offered to.
+    static func frame(_ event: FeedEvent) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        write(event, into: &buffer)
+        return buffer
+    }
 }
 
 /// Where a client's stream is written: the response's body writer, moved into the task that pumps the stream.
@@ -260,7 +269,8 @@ final class StreamOutput: @unchecked Sendable {
 /// One client of the stream: its type filter and the bounded buffer the hub fills and the client's task empties.
 final class StreamClient: Sendable {
     enum Item: Sendable {
-        case event(FeedEvent)
+        /// An event and its frame (``SSE/frame(_:)``), rendered once for every client.
+        case event(FeedEvent, frame: ByteBuffer)
         case heartbeat
     }
 
@@ -301,7 +311,7 @@ final class StreamClient: Sendable {
     /// Queues an item without waiting; false when the buffer is full (the caller drops the client). Events the
     /// client did not ask for are not queued.
     func offer(_ item: Item) -> Bool {
-        if case .event(let event) = item, !wants(event) { return true }
+        if case .event(let event, _) = item, !wants(event) { return true }
         let (accepted, wake) = state.withLock { state -> (Bool, (CheckedContinuation<[Item]?, Never>, [Item])?) in
             guard state.end == nil else { return (true, nil) }
             switch item {
