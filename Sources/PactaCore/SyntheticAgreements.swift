@@ -197,6 +197,37 @@ public enum SyntheticAgreements {
                 )
             )
         }
+        let counting: WithdrawalRule.Counting = random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter
+        // Drawn last, so the agreements drawn before this shape existed keep every other date: a quarter allow a party
+        // to suspend its performance 150 days after notifying it, and some record such a notification (and a
+        // resumption, before or after the suspension took effect).
+        let suspension: PerformanceSuspensionRule? =
+            random.next(below: 4) == 0 ? PerformanceSuspensionRule(notice: .days(150), article: "Art. 32") : nil
+        if suspension != nil, random.next(below: 2) == 0, let notified = try? entry.addingDays(200 + random.next(below: 4000)) {
+            events.append(
+                Event(
+                    id: "suspension-\(b.code.lowercased())",
+                    type: .performanceSuspensionNotified,
+                    date: notified,
+                    party: b.code,
+                    received: notified,
+                    summary: "\(b.name) notified the suspension of its performance.",
+                    source: source(id, "suspension")
+                )
+            )
+            if random.next(below: 2) == 0, let resumed = try? notified.addingDays(30 + random.next(below: 400)) {
+                events.append(
+                    Event(
+                        id: "resumption-\(b.code.lowercased())",
+                        type: .performanceResumed,
+                        date: resumed,
+                        party: b.code,
+                        summary: "\(b.name) resumed its performance.",
+                        source: source(id, "resumption")
+                    )
+                )
+            }
+        }
         return Agreement(
             id: id,
             title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
@@ -204,16 +235,13 @@ public enum SyntheticAgreements {
             kind: .bilateral,
             parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
-            summary: "Synthetic. In force indefinitely; either party may withdraw on one year's notice.",
+            summary: "Synthetic. In force indefinitely; either party may withdraw on one year's notice"
+                + (suspension == nil ? "." : ", and suspend its performance 150 days after notifying it."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. 30"),
                 term: TermRule(kind: .indefinite, article: "Art. 31"),
-                withdrawal: WithdrawalRule(
-                    notice: .years(1),
-                    noticeDate: .receipt,
-                    counting: random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter,
-                    article: "Art. 31"
-                )
+                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: counting, article: "Art. 31"),
+                performanceSuspension: suspension
             ),
             events: events
         )
