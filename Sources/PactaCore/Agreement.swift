@@ -255,8 +255,17 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     case withdrawalEffective
     /// The parties agreed to extend the agreement by `period` (or `indefinite`).
     case extensionAgreed
+    /// Under a review clause, `party` confirmed in writing that it wishes to extend the term; when every party's
+    /// latest word in the review cycle is a confirmation, the term is extended (on the date of the last one).
+    case extensionConfirmed
+    /// Under a review clause, `party` did not confirm the extension at a review (or withdrew its confirmation);
+    /// reviews then repeat at the rule's interval.
+    case extensionNotConfirmed
     /// A party stops performing its obligations; a fact worth flagging, not a change of legal status.
     case performanceSuspended
+    /// `party` notifies that it suspends its performance; under a `performanceSuspension` rule it takes effect the
+    /// rule's period after the notification (counted from dispatch or receipt, as the rule says).
+    case performanceSuspensionNotified
     case performanceResumed
     /// The parties terminated the agreement by consent, effective on this date (the first day not in force).
     case terminatedByConsent

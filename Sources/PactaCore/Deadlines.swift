@@ -18,6 +18,10 @@ public struct Deadline: Codable, Hashable, Sendable {
         /// windows are longer than a day (a calendar anchor, or a notice period snapped to the calendar); under a
         /// notice period alone every day closes its own window, and only a party's status reports it.
         case withdrawalNoticeDeadline
+        /// A joint review under a review clause, at which each party confirms whether it wishes to extend the term.
+        case review
+        /// The day a suspension of performance notified by `party` takes effect (its legal status is unchanged).
+        case performanceSuspensionEffective
     }
 
     public var agreementId: String
@@ -212,7 +216,8 @@ public enum DeadlineProjection {
             let reportsToday =
                 running
                 && (status.currentTerm.map { $0.start == day && $0.index > 1 } == true || status.lastDayInForce == day
-                    || status.parties.contains { $0.status == .withdrawn && $0.since == day })
+                    || status.parties.contains { $0.status == .withdrawn && $0.since == day } || status.review?.next == day
+                    || status.parties.contains { $0.performanceSuspension.map { $0.from == day && $0.notifiedOn != nil } == true })
             if noticeDueToday || noticeMetToday || reportsToday { status = RulesEngine.evaluate(agreement, asOf: day) }
             var found = reportsToday ? deadlinesReported(on: day, by: status, agreement: agreement, parties: parties) : []
             if noticeMetToday, let pending = pendingNotice,
@@ -277,8 +282,11 @@ public enum DeadlineProjection {
             status.noticeDeadline, status.noticeDeadline.flatMap { try? $0.addingDays(1) }, status.nextRenewal,
             status.lastDayInForce,
             status.lastDayInForce.flatMap { try? $0.addingDays(1) }, status.entryIntoForce,
+            // On the day after a review the engine names the next one.
+            status.review?.next, status.review?.next.flatMap { try? $0.addingDays(1) },
         ]
         for party in status.parties {
+            candidates.append(party.performanceSuspension?.from)
             candidates.append(party.since)
             candidates.append(party.boundFrom)
             candidates.append(party.lastDayAsParty.flatMap { try? $0.addingDays(1) })
@@ -424,6 +432,29 @@ public enum DeadlineProjection {
                 )
             }
         }
+        if running, let review = status.review, review.next == day {
+            found.append(reviewDeadline(on: day, status: status, review: review, agreement: agreement, parties: parties))
+        }
+        for standing in status.parties where running {
+            guard let suspension = standing.performanceSuspension, suspension.from == day, let notified = suspension.notifiedOn
+            else { continue }
+            let step = status.trace.last { $0.subject == "performance" && $0.eventId == suspension.eventId && $0.result != nil }
+            found.append(
+                Deadline(
+                    agreementId: agreement.id,
+                    date: day,
+                    kind: .performanceSuspensionEffective,
+                    party: standing.party,
+                    parties: [standing.party],
+                    rule: "performanceSuspension",
+                    article: step?.article ?? agreement.rules.performanceSuspension?.article,
+                    convention: step?.convention,
+                    eventId: suspension.eventId,
+                    explanation:
+                        "\(standing.party)'s suspension of its performance, notified on \(notified), takes effect; its legal status is unchanged."
+                )
+            )
+        }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
             let step = status.trace.last {
                 $0.subject == "withdrawal" && $0.inputs["party"] == standing.party && $0.result != nil
@@ -446,6 +477,33 @@ public enum DeadlineProjection {
             )
         }
         return found
+    }
+
+    /// A joint review on `day`, as the status evaluated on that day reports it.
+    private static func reviewDeadline(
+        on day: CalendarDate,
+        status: AgreementStatus,
+        review: ReviewStatus,
+        agreement: Agreement,
+        parties: [String]
+    ) -> Deadline {
+        let step = status.trace.last { $0.subject == "review" && $0.result == "\(day)" && $0.eventId == nil }
+        let renewal = agreement.rules.renewal
+        let extended = renewal?.period.map { " for another \($0)" } ?? ""
+        let ends = status.lastDayInForce.map { " Without every party's confirmation the term ends after \($0)." } ?? ""
+        return Deadline(
+            agreementId: agreement.id,
+            date: day,
+            kind: .review,
+            parties: parties,
+            term: status.currentTerm?.index,
+            rule: "renewal",
+            article: step?.article ?? renewal?.review?.article ?? renewal?.article,
+            convention: step?.convention,
+            explanation:
+                "Joint review: each of \(partyList(parties, conjunction: "and")) confirms in writing whether it wishes to extend the term\(extended)"
+                + "\(review.extensions > 0 ? " (extended \(review.extensions) time\(review.extensions == 1 ? "" : "s") so far)" : "").\(ends)"
+        )
     }
 
     private static func partyList(_ parties: [String], conjunction: String) -> String {

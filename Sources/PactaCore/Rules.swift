@@ -8,20 +8,59 @@ public struct Rules: Codable, Hashable, Sendable {
     /// How a party leaves. Absent: the agreement has no withdrawal clause, and a notice of withdrawal has no
     /// effect under its rules (it is flagged).
     public var withdrawal: WithdrawalRule?
+    /// Suspension of performance by notification, taking effect a period after it is notified. Absent: a
+    /// `performanceSuspensionNotified` has no effect (flagged); a declared `performanceSuspended` always takes effect
+    /// on its date.
+    public var performanceSuspension: PerformanceSuspensionRule?
 
     public init(
         entryIntoForce: EntryIntoForceRule,
         term: TermRule,
         renewal: RenewalRule? = nil,
         termination: TerminationRule? = nil,
-        withdrawal: WithdrawalRule? = nil
+        withdrawal: WithdrawalRule? = nil,
+        performanceSuspension: PerformanceSuspensionRule? = nil
     ) {
         self.entryIntoForce = entryIntoForce
         self.term = term
         self.renewal = renewal
         self.termination = termination
         self.withdrawal = withdrawal
+        self.performanceSuspension = performanceSuspension
     }
+}
+
+/// A party may suspend its performance by notifying the others; the suspension takes effect `notice` after the
+/// notification (issue #14, shape 6). A flag and a dated fact on the party's status, not a change of legal status.
+public struct PerformanceSuspensionRule: Codable, Hashable, Sendable {
+    public var notice: Period
+    /// Which date of the notification counts.
+    public var noticeDate: TerminationRule.NoticeDate
+    /// `sameCalendarDate`: in effect on notification + `notice`; `dayAfter`: the day after that.
+    public var counting: WithdrawalRule.Counting
+    public var article: String?
+
+    public init(
+        notice: Period,
+        noticeDate: TerminationRule.NoticeDate = .receipt,
+        counting: WithdrawalRule.Counting = .sameCalendarDate,
+        article: String? = nil
+    ) {
+        self.notice = notice
+        self.noticeDate = noticeDate
+        self.counting = counting
+        self.article = article
+    }
+}
+
+/// What a notice's period does while the notice is suspended (issue #14, shape 7). Absent on a rule: `restarts`.
+public enum SuspendedNoticeClock: String, Codable, Hashable, Sendable {
+    /// Resumed, the notice counts as given again on the day it is resumed: the whole period runs again.
+    case restarts
+    /// The period stops on the day of the suspension and continues on the day of the resumption: the days that had
+    /// run carry over, so the notice counts as given (resumption − suspension) days later. Every suspension before
+    /// the effect stops the clock, even one resumed before the effect would have come.
+    case pauses
 }
 
 /// Moving a computed date onto the calendar, as some clauses require.
@@ -121,6 +160,19 @@ public struct RenewalRule: Codable, Hashable, Sendable {
         /// Extended only when the parties agree (`extensionAgreed` events, each for its own period of at most
         /// `maxPeriod`, agreed no later than the last day of the term it extends).
         case byAgreement
+        /// Extended by `period` when, after a joint review (`review`), every party confirms it wishes to extend the
+        /// term (`extensionConfirmed` events); counted as `extensionCounting` says.
+        case byReview
+    }
+
+    /// Where an extension's period is counted from (issue #14, shape 3).
+    public enum ExtensionCounting: String, Codable, Hashable, Sendable {
+        /// An extension of P counted from the end of the current term: the next term starts the day after the
+        /// current one's last day and runs P.
+        case fromTermEnd
+        /// A new term of P counted from the date of the decision (or the confirmation at a review) that grants it:
+        /// the new term starts on that date, the current one ends the day before.
+        case fromDecision
     }
 
     public var kind: Kind
@@ -130,6 +182,11 @@ public struct RenewalRule: Codable, Hashable, Sendable {
     public var maxRenewals: Int?
     /// For `byAgreement`: the longest extension allowed.
     public var maxPeriod: Period?
+    /// For `byAgreement` and `byReview`: where an extension is counted from. Required for `byReview`; for
+    /// `byAgreement` absent means `fromTermEnd`.
+    public var extensionCounting: ExtensionCounting?
+    /// For `byReview`: when the joint reviews fall.
+    public var review: ReviewRule?
     public var article: String?
 
     public init(
@@ -137,12 +194,38 @@ public struct RenewalRule: Codable, Hashable, Sendable {
         period: Period? = nil,
         maxRenewals: Int? = nil,
         maxPeriod: Period? = nil,
+        extensionCounting: ExtensionCounting? = nil,
+        review: ReviewRule? = nil,
         article: String? = nil
     ) {
         self.kind = kind
         self.period = period
         self.maxRenewals = maxRenewals
         self.maxPeriod = maxPeriod
+        self.extensionCounting = extensionCounting
+        self.review = review
+        self.article = article
+    }
+}
+
+/// Joint reviews that may extend a fixed term (USMCA Art. 34.7): the first `first` after the entry into force; if
+/// not every party confirms the extension there, one every `interval` for the rest of the term, until every party
+/// has confirmed or the term ends; once the term is extended, the next cycle's first review `afterExtension` after
+/// the decision.
+public struct ReviewRule: Codable, Hashable, Sendable {
+    /// From the entry into force to the first review ("on the sixth anniversary" = P6Y).
+    public var first: Period
+    /// Between reviews while the extension is not confirmed ("every year" = P1Y).
+    public var interval: Period
+    /// From the decision that extended the term to the next cycle's first review ("no later than at the end of the
+    /// next six-year period" = P6Y: the latest date, reported as the review's date).
+    public var afterExtension: Period
+    public var article: String?
+
+    public init(first: Period, interval: Period, afterExtension: Period, article: String? = nil) {
+        self.first = first
+        self.interval = interval
+        self.afterExtension = afterExtension
         self.article = article
     }
 }
@@ -174,6 +257,8 @@ public struct TerminationRule: Codable, Hashable, Sendable {
     public var counting: DeadlineCounting
     public var noticeDate: NoticeDate
     public var lateNotice: LateNotice
+    /// What a suspended notice's period does when it is resumed; absent: `restarts`.
+    public var suspendedNotice: SuspendedNoticeClock?
     public var article: String?
 
     public init(
@@ -181,16 +266,18 @@ public struct TerminationRule: Codable, Hashable, Sendable {
         counting: DeadlineCounting,
         noticeDate: NoticeDate,
         lateNotice: LateNotice = .endsNextTerm,
+        suspendedNotice: SuspendedNoticeClock? = nil,
         article: String? = nil
     ) {
         self.notice = notice
         self.counting = counting
         self.noticeDate = noticeDate
         self.lateNotice = lateNotice
+        self.suspendedNotice = suspendedNotice
         self.article = article
     }
 
-    private enum CodingKeys: String, CodingKey { case notice, counting, noticeDate, lateNotice, article }
+    private enum CodingKeys: String, CodingKey { case notice, counting, noticeDate, lateNotice, suspendedNotice, article }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -198,6 +285,7 @@ public struct TerminationRule: Codable, Hashable, Sendable {
         counting = try container.decode(DeadlineCounting.self, forKey: .counting)
         noticeDate = try container.decode(NoticeDate.self, forKey: .noticeDate)
         lateNotice = try container.decodeIfPresent(LateNotice.self, forKey: .lateNotice) ?? .endsNextTerm
+        suspendedNotice = try container.decodeIfPresent(SuspendedNoticeClock.self, forKey: .suspendedNotice)
         article = try container.decodeIfPresent(String.self, forKey: .article)
     }
 }
@@ -297,6 +385,8 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     /// The notice period is a negotiation period the parties may extend, and a withdrawal agreement may end it
     /// earlier (TEU Art. 50(3)).
     public var negotiation: Negotiation?
+    /// What a suspended notice's period does when it is resumed; absent: `restarts`.
+    public var suspendedNotice: SuspendedNoticeClock?
     public var article: String?
 
     /// "The Treaties shall cease to apply ... from the date of entry into force of the withdrawal agreement or,
@@ -332,9 +422,11 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
         deferredDuringArmedConflict: Bool? = nil,
         survival: Period? = nil,
         negotiation: Negotiation? = nil,
+        suspendedNotice: SuspendedNoticeClock? = nil,
         article: String? = nil
     ) {
         self.negotiation = negotiation
+        self.suspendedNotice = suspendedNotice
         self.notice = notice
         self.noticeDate = noticeDate
         self.counting = counting

@@ -59,8 +59,14 @@ extension Evaluation {
         var earliest: (lastDay: CalendarDate, notice: Event)?
         for notice in events where notice.type.stopsRenewal {
             guard let counted = countedDate(of: notice, noticeDate: rule.noticeDate, article: rule.article) else { continue }
-            let outcome = follow(notice, countedOn: counted, rule: "termination", article: rule.article) { evaluation, counted, resumed in
-                evaluation.terminationEffect(of: notice, countedOn: counted, resumed: resumed, rule: rule, schedule: schedule)
+            let outcome = follow(
+                notice,
+                countedOn: counted,
+                rule: "termination",
+                article: rule.article,
+                clock: rule.suspendedNotice ?? .restarts
+            ) { evaluation, counted, how in
+                evaluation.terminationEffect(of: notice, countedOn: counted, how: how, rule: rule, schedule: schedule)
             }
             if let lastDay = outcome.lastDay, earliest.map({ lastDay < $0.lastDay }) ?? true {
                 earliest = (lastDay, notice)
@@ -72,7 +78,7 @@ extension Evaluation {
     private mutating func terminationEffect(
         of notice: Event,
         countedOn counted: CalendarDate,
-        resumed: Bool,
+        how: NoticeCount,
         rule: TerminationRule,
         schedule: TermSchedule
     ) -> NoticeOutcome {
@@ -91,9 +97,8 @@ extension Evaluation {
             inputs: [
                 "counted": "\(counted)", "deadline": "\(termDeadline)", "term": "\(term)", "party": notice.party ?? "",
             ],
-            explanation: (resumed
-                ? "The notice resumed on \(counted) counts as given again that day. "
-                : "\(notice.type == .noticeOfNonRenewal ? "Notice of non-renewal" : "Notice of termination") \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
+            explanation: (how.explanation(counted)
+                ?? "\(notice.type == .noticeOfNonRenewal ? "Notice of non-renewal" : "Notice of termination") \(notice.id) by \(notice.party ?? "a party") counts from its \(rule.noticeDate.rawValue) on \(counted). ")
                 + "Term \(term)'s deadline is \(termDeadline); the notice is \(inTime ? "in time" : "late")"
                 + ", so the agreement ends after term \(endingTerm): last day in force \(lastDay)."
         )
@@ -141,13 +146,17 @@ extension Evaluation {
         countedOn firstCounted: CalendarDate,
         rule: String,
         article: String?,
-        effect: (inout Evaluation, CalendarDate, Bool) -> NoticeOutcome
+        clock: SuspendedNoticeClock = .restarts,
+        effect: (inout Evaluation, CalendarDate, NoticeCount) -> NoticeOutcome
     ) -> NoticeOutcome {
+        if clock == .pauses {
+            return followPausing(notice, countedOn: firstCounted, rule: rule, article: article, effect: effect)
+        }
         let actions = referring[notice.id, default: []].filter { $0.date >= notice.date }
         var counted = firstCounted
         var resumed = false
         while true {
-            let outcome = effect(&self, counted, resumed)
+            let outcome = effect(&self, counted, resumed ? .resumed : .given)
             guard case .lastDay(let lastDay) = outcome else {
                 if outcome == .undetermined, let revocation = actions.first(where: { $0.type == .noticeRevoked }) {
                     step(
@@ -178,31 +187,8 @@ extension Evaluation {
                 return .noEffect
             }
             guard isSuspended(at: lastDay, actions: before) else {
-                // Suspending or revoking a notice that has taken effect comes too late (a resumption is flagged
-                // with the other resumptions).
-                for late in actions
-                where late.date > lastDay && (late.type == .noticeSuspended || late.type == .noticeRevoked) {
-                    let act = late.type == .noticeRevoked ? "revoked" : "suspended"
-                    flags.append(
-                        StatusFlag(
-                            code: .actAfterEffect,
-                            party: late.party ?? notice.party,
-                            since: late.date,
-                            eventId: late.id,
-                            message:
-                                "Notice \(notice.id) is recorded as \(act) on \(late.date), after it took effect (last day bound \(lastDay)): too late to have any effect."
-                        )
-                    )
-                    step(
-                        "notice",
-                        rule: rule,
-                        article: article,
-                        eventId: late.id,
-                        result: nil,
-                        inputs: ["\(act)": "\(late.date)", "lastDay": "\(lastDay)"],
-                        explanation: "On \(late.date) the notice was \(act), after it had taken effect (last day \(lastDay)): no effect."
-                    )
-                }
+                flagActsAfterEffect(of: notice, actions: actions, lastDay: lastDay, rule: rule, article: article)
+                recordPeriod(of: notice, rule: rule, clock: clock, countedFrom: counted, lastDay: lastDay)
                 return .lastDay(lastDay)
             }
             let suspension = before.last { $0.type == .noticeSuspended }!
@@ -231,14 +217,18 @@ extension Evaluation {
                 return .noEffect
             }
             guard let resumption else {
-                flags.append(
-                    StatusFlag(
-                        code: .noticeSuspended,
-                        party: suspension.party ?? notice.party,
-                        since: suspension.date,
-                        eventId: notice.id,
-                        message: "\(notice.party ?? "A party")'s notice \(notice.id) has been suspended since \(suspension.date); it may be resumed."
-                    )
+                flagSuspended(notice, since: suspension)
+                noticePeriods[notice.id] = NoticePeriod(
+                    eventId: notice.id,
+                    party: notice.party,
+                    rule: rule,
+                    clock: .restarts,
+                    countedFrom: counted,
+                    takesEffect: nil,
+                    elapsedDays: 0,
+                    remainingDays: nil,
+                    pausedDays: 0,
+                    suspended: true
                 )
                 return .noEffect
             }

@@ -287,8 +287,14 @@ extension Evaluation {
                 return
             }
         }
-        let outcome = follow(notice, countedOn: counted, rule: "withdrawal", article: rule.article) { evaluation, counted, resumed in
-            evaluation.withdrawalEffect(of: notice, countedOn: counted, resumed: resumed, rule: rule)
+        let outcome = follow(
+            notice,
+            countedOn: counted,
+            rule: "withdrawal",
+            article: rule.article,
+            clock: rule.suspendedNotice ?? .restarts
+        ) { evaluation, counted, how in
+            evaluation.withdrawalEffect(of: notice, countedOn: counted, how: how, rule: rule)
         }
         switch outcome {
         case .lastDay(let lastDay):
@@ -319,7 +325,7 @@ extension Evaluation {
     private mutating func withdrawalEffect(
         of notice: Event,
         countedOn counted: CalendarDate,
-        resumed: Bool,
+        how: NoticeCount,
         rule: WithdrawalRule
     ) -> NoticeOutcome {
         let party = notice.party ?? ""
@@ -360,7 +366,7 @@ extension Evaluation {
                     : "; the withdrawal takes effect at the end of that day, the party's last day bound"),
             result: "\(lastDay)",
             inputs: ["party": party, "counted": "\(counted)"],
-            explanation: (resumed ? "Counted again from its resumption on \(counted), " : "\(party)'s notice, counted from \(counted), ")
+            explanation: (how == .given ? "\(party)'s notice, counted from \(counted), " : how.explanation(counted) ?? "")
                 + (rule.anchor?.cutoff.map { cutoff in
                     let late = (counted.month, counted.day) > (cutoff.month, cutoff.day)
                     return "\(late ? "after" : "on or before") \(cutoff.spelled) of \(counted.year), "

@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "6"
+    public static let version = "7"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -57,6 +57,8 @@ struct Evaluation {
     var negotiationNoEffect: [String: String] = [:]
     /// How many extensions each notice of withdrawal's period received.
     var extensionsByNotice: [String: Int] = [:]
+    /// The periods of notices not yet in effect on `asOf`, by notice id (a notice may be followed more than once).
+    var noticePeriods: [String: NoticePeriod] = [:]
 
     /// When `tracing` is false, `step` records nothing and its arguments (autoclosures) are never evaluated.
     init(agreement: Agreement, asOf: CalendarDate, tracing: Bool = true) {
@@ -125,11 +127,13 @@ struct Evaluation {
         }
         status.parties = partyStatuses(memberships, agreementState: status.state, lastDayInForce: status.lastDayInForce)
         withdrawalWindows(&status.parties, memberships: memberships, generalEntry: entry, agreementState: status.state)
+        reviewStatus(entry: entry, into: &status)
         unclausedNoticeFlags()
         extensionFlags(entry: entry)
         resumptionFlags()
         negotiationFlags()
-        performanceFlags()
+        performanceSuspensions(&status.parties)
+        status.notices = noticePeriods.values.sorted { ($0.countedFrom, $0.eventId) < ($1.countedFrom, $1.eventId) }
         status.flags = flags
         status.undetermined = undetermined
         status.trace = recorder?.steps ?? []
@@ -314,18 +318,26 @@ struct Evaluation {
                     continuation: .extensions(extensions),
                     maxTerms: extensions.count + 1
                 )
+            case .byReview:
+                let extensions = reviewCycles(entry: entry)?.extensions ?? []
+                return TermSchedule(
+                    entry: entry,
+                    initial: rules.term.length,
+                    continuation: .extensions(extensions),
+                    maxTerms: extensions.count + 1
+                )
             }
         }
     }
 
     /// The extensions the parties agreed, each in time for the term it extends and within the rule's limits.
-    private func agreedExtensions(entry: CalendarDate, rule: RenewalRule) -> [Period?] {
+    private func agreedExtensions(entry: CalendarDate, rule: RenewalRule) -> [TermExtension] {
         extensionsAgreed(entry: entry, rule: rule).applied
     }
 
     /// The agreed extensions the rule applies, and those it does not with the reason (for a flag).
-    private func extensionsAgreed(entry: CalendarDate, rule: RenewalRule) -> (applied: [Period?], skipped: [(Event, String)]) {
-        var extensions: [Period?] = []
+    private func extensionsAgreed(entry: CalendarDate, rule: RenewalRule) -> (applied: [TermExtension], skipped: [(Event, String)]) {
+        var extensions: [TermExtension] = []
         var skipped: [(Event, String)] = []
         for event in events where event.type == .extensionAgreed {
             if let limit = rule.maxRenewals, extensions.count >= limit {
@@ -347,7 +359,19 @@ struct Evaluation {
                 skipped.append((event, ended))
                 continue
             }
-            extensions.append(event.indefinite == true ? nil : event.period)
+            let period = event.indefinite == true ? nil : event.period
+            if rule.extensionCounting == .fromDecision {
+                // A new term from the decision's day: the term it replaces must have begun before that day.
+                guard let start = current.start(extensions.count + 1), event.date > start else {
+                    skipped.append(
+                        (event, "a new term counted from the decision would start on \(event.date), the day term \(extensions.count + 1) began")
+                    )
+                    continue
+                }
+                extensions.append(TermExtension(period: period, start: event.date))
+            } else {
+                extensions.append(TermExtension(period: period))
+            }
         }
         return (extensions, skipped)
     }
@@ -661,17 +685,25 @@ struct Evaluation {
                 explanation: "The agreement renews automatically for \(renewal) at a time, \(limit)."
             )
         case .extensions(let extensions):
-            for (offset, extensionPeriod) in extensions.enumerated() {
+            for (offset, added) in extensions.enumerated() {
                 let lastDay = schedule.lastDay(offset + 2)
+                let start = schedule.start(offset + 2)
+                let counted =
+                    added.start.map { " a new term counted from the decision of \($0)" }
+                    ?? " counted from the end of term \(offset + 1)"
+                let how = rules.renewal?.kind == .byReview ? "Every party confirmed the extension" : "The parties extended the agreement"
                 step(
                     "extension",
                     rule: "renewal",
                     article: rules.renewal?.article,
+                    convention: added.start == nil
+                        ? "fromTermEnd: the next term starts the day after the current term's last day"
+                        : "fromDecision: the new term starts on the decision's date; the term before ends the day before",
                     result: lastDay.map { "\($0)" },
-                    inputs: ["extension": extensionPeriod.map { "\($0)" } ?? "indefinite"],
-                    explanation: extensionPeriod.map {
-                        "The parties extended the agreement by \($0): term \(offset + 2) runs through \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
-                    } ?? "The parties extended the agreement indefinitely."
+                    inputs: ["extension": added.period.map { "\($0)" } ?? "indefinite", "start": start.map { "\($0)" } ?? ""],
+                    explanation: added.period.map {
+                        "\(how) by \($0),\(counted): term \(offset + 2) runs from \(start.map { "\($0)" } ?? "?") through \(lastDay.map { "\($0)" } ?? "beyond 9999-12-31")."
+                    } ?? "\(how) indefinitely,\(counted)."
                 )
             }
         case .indefinite:
@@ -685,26 +717,6 @@ struct Evaluation {
             )
         case .none:
             break
-        }
-    }
-
-    private mutating func performanceFlags() {
-        var suspended: [String: Event] = [:]
-        for event in events {
-            guard let party = event.party else { continue }
-            if event.type == .performanceSuspended { suspended[party] = event }
-            if event.type == .performanceResumed { suspended[party] = nil }
-        }
-        for (party, event) in suspended.sorted(by: { $0.key < $1.key }) {
-            flags.append(
-                StatusFlag(
-                    code: .performanceSuspended,
-                    party: party,
-                    since: event.date,
-                    eventId: event.id,
-                    message: "\(party) has suspended its performance since \(event.date); its legal status is unchanged."
-                )
-            )
         }
     }
 

@@ -25,6 +25,11 @@ public struct AgreementStatus: Codable, Hashable, Sendable {
     /// What ends the agreement after `lastDayInForce`, whether that end has passed or is scheduled; `nil` when no
     /// end is known.
     public var endCause: EndCause? = nil
+    /// Under a review clause, while the agreement is in force: the next joint review and where the parties stand.
+    public var review: ReviewStatus? = nil
+    /// Every notice (of termination, non-renewal or withdrawal) whose period is running or suspended on `asOf`:
+    /// the days elapsed and remaining, as the rule's `suspendedNotice` convention counts them.
+    public var notices: [NoticePeriod] = []
     public var parties: [PartyStatus]
     public var flags: [StatusFlag]
     public var undetermined: [Undetermined]
@@ -78,6 +83,118 @@ public struct EndCause: Codable, Hashable, Sendable {
     }
 }
 
+/// The period of a notice that has not yet taken effect (issue #14, shape 7).
+public struct NoticePeriod: Codable, Hashable, Sendable {
+    public var eventId: String
+    public var party: String?
+    /// The rule the notice counts under: `termination` or `withdrawal`.
+    public var rule: String
+    /// The convention the rule gives a suspended notice.
+    public var clock: SuspendedNoticeClock
+    /// The day the period counts from now: the notice's own date (of dispatch or receipt), the day it was resumed
+    /// (`restarts`), or that date moved later by the days spent suspended (`pauses`).
+    public var countedFrom: CalendarDate
+    /// The first day the notice's effect holds (the day after the last day bound or in force); `nil` while the notice
+    /// is suspended.
+    public var takesEffect: CalendarDate?
+    /// Days of the period that have run by `asOf` (from `countedFrom`, not counting `asOf`); for a suspended notice,
+    /// those that carry over when it is resumed (none under `restarts`).
+    public var elapsedDays: Int
+    /// Days from `asOf` to `takesEffect`; for a notice suspended under `pauses`, the days left to run once resumed;
+    /// `nil` for one suspended under `restarts` (the whole period runs again from a day not yet known).
+    public var remainingDays: Int?
+    /// Days the period stood still while suspended (`pauses` only).
+    public var pausedDays: Int
+    /// The notice is suspended on `asOf`.
+    public var suspended: Bool
+
+    public init(
+        eventId: String,
+        party: String?,
+        rule: String,
+        clock: SuspendedNoticeClock,
+        countedFrom: CalendarDate,
+        takesEffect: CalendarDate?,
+        elapsedDays: Int,
+        remainingDays: Int?,
+        pausedDays: Int,
+        suspended: Bool
+    ) {
+        self.eventId = eventId
+        self.party = party
+        self.rule = rule
+        self.clock = clock
+        self.countedFrom = countedFrom
+        self.takesEffect = takesEffect
+        self.elapsedDays = elapsedDays
+        self.remainingDays = remainingDays
+        self.pausedDays = pausedDays
+        self.suspended = suspended
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventId, party, rule, clock, countedFrom, takesEffect, elapsedDays, remainingDays, pausedDays, suspended
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(party, forKey: .party)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(clock, forKey: .clock)
+        try container.encode(countedFrom, forKey: .countedFrom)
+        try container.encode(takesEffect, forKey: .takesEffect)
+        try container.encode(elapsedDays, forKey: .elapsedDays)
+        try container.encode(remainingDays, forKey: .remainingDays)
+        try container.encode(pausedDays, forKey: .pausedDays)
+        try container.encode(suspended, forKey: .suspended)
+    }
+}
+
+/// Where an agreement's joint reviews stand (a review clause, issue #14 shape 4).
+public struct ReviewStatus: Codable, Hashable, Sendable {
+    /// The next joint review on or after `asOf` within the term; `nil` when none remains before the term's last day.
+    public var next: CalendarDate?
+    /// The latest review of the open cycle before `asOf`, if one has passed.
+    public var last: CalendarDate?
+    /// The parties whose latest word in the open cycle is a confirmation of the extension.
+    public var confirmed: [String]
+    /// The parties whose latest word in the open cycle is that they do not confirm it.
+    public var notConfirmed: [String]
+    /// The parties with nothing recorded in the open cycle.
+    public var notRecorded: [String]
+    /// How many times reviews have extended the term.
+    public var extensions: Int
+
+    public init(
+        next: CalendarDate? = nil,
+        last: CalendarDate? = nil,
+        confirmed: [String] = [],
+        notConfirmed: [String] = [],
+        notRecorded: [String] = [],
+        extensions: Int = 0
+    ) {
+        self.next = next
+        self.last = last
+        self.confirmed = confirmed
+        self.notConfirmed = notConfirmed
+        self.notRecorded = notRecorded
+        self.extensions = extensions
+    }
+
+    private enum CodingKeys: String, CodingKey { case next, last, confirmed, notConfirmed, notRecorded, extensions }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(next, forKey: .next)
+        try container.encode(last, forKey: .last)
+        try container.encode(confirmed, forKey: .confirmed)
+        try container.encode(notConfirmed, forKey: .notConfirmed)
+        try container.encode(notRecorded, forKey: .notRecorded)
+        try container.encode(extensions, forKey: .extensions)
+    }
+}
+
 /// One term of an agreement: from `start` through `lastDay`, both in force.
 public struct Term: Codable, Hashable, Sendable {
     /// 1 for the initial term, 2 for the first renewal, and so on.
@@ -119,6 +236,9 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// Under a withdrawal clause whose negotiation period may be extended (TEU Art. 50(3)), how many extensions were
     /// agreed for the withdrawal pending or taken effect; `lastDayAsParty` is the date they give.
     public var withdrawalExtensions: Int? = nil
+    /// The party's suspension of its performance on `asOf` (in effect, or notified and pending); its legal status is
+    /// unchanged.
+    public var performanceSuspension: PerformanceSuspension? = nil
 
     public init(
         party: String,
@@ -138,6 +258,24 @@ public struct PartyStatus: Codable, Hashable, Sendable {
         self.lastDayAsParty = lastDayAsParty
         self.obligationsSurviveThrough = obligationsSurviveThrough
         self.eventId = eventId
+    }
+}
+
+/// A party's suspension of its performance: declared (from its date) or notified (from the date the rule gives).
+public struct PerformanceSuspension: Codable, Hashable, Sendable {
+    /// The first day the suspension is (or will be) in effect.
+    public var from: CalendarDate
+    /// For a suspension by notification, the day the notification counts from; `nil` for a declared one.
+    public var notifiedOn: CalendarDate?
+    public var eventId: String
+    /// `false` while a notified suspension is pending.
+    public var inEffect: Bool
+
+    public init(from: CalendarDate, notifiedOn: CalendarDate?, eventId: String, inEffect: Bool) {
+        self.from = from
+        self.notifiedOn = notifiedOn
+        self.eventId = eventId
+        self.inEffect = inEffect
     }
 }
 
@@ -180,6 +318,13 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         /// A withdrawal agreement's entry into force that changes nothing: the rule gives it no effect, no
         /// withdrawal by the party is pending, or the withdrawal had already taken effect.
         case withdrawalAgreementWithoutEffect
+        /// A confirmation (or non-confirmation) of an extension under a review clause that is not counted: dated
+        /// before the cycle's first review or the entry into force, after the term ended, or past the limit on
+        /// extensions.
+        case confirmationWithoutEffect
+        /// A party notified the suspension of its performance; it takes effect later (the party's
+        /// `performanceSuspension` gives the date).
+        case performanceSuspensionPending
     }
 
     public var code: Code
@@ -219,7 +364,7 @@ public struct TraceStep: Codable, Hashable, Sendable {
 extension AgreementStatus {
     private enum CodingKeys: String, CodingKey {
         case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce, endCause
-        case parties, flags, undetermined, trace
+        case review, notices, parties, flags, undetermined, trace
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -233,6 +378,8 @@ extension AgreementStatus {
         try container.encode(nextRenewal, forKey: .nextRenewal)
         try container.encode(lastDayInForce, forKey: .lastDayInForce)
         try container.encode(endCause, forKey: .endCause)
+        try container.encode(review, forKey: .review)
+        try container.encode(notices, forKey: .notices)
         try container.encode(parties, forKey: .parties)
         try container.encode(flags, forKey: .flags)
         try container.encode(undetermined, forKey: .undetermined)

@@ -13,6 +13,19 @@ public enum StatusReport {
         line("notice deadline", status.noticeDeadline.map { "\($0) (\($0.weekdayName))" })
         line("next renewal", status.nextRenewal)
         line("last day in force", status.lastDayInForce)
+        if let review = status.review {
+            var text = review.next.map { "\($0)" } ?? "none left in the term"
+            if let last = review.last { text += " (last \(last))" }
+            if !review.confirmed.isEmpty { text += "; confirmed: \(review.confirmed.joined(separator: ", "))" }
+            if !review.notConfirmed.isEmpty { text += "; not confirmed: \(review.notConfirmed.joined(separator: ", "))" }
+            line("next review", text)
+        }
+        for notice in status.notices {
+            var text = notice.suspended ? "suspended" : "takes effect \(notice.takesEffect.map { "\($0)" } ?? "?")"
+            text += ", \(notice.elapsedDays) days run, \(notice.remainingDays.map { "\($0) to go" } ?? "restarts when resumed")"
+            if notice.pausedDays > 0 { text += ", \(notice.pausedDays) days paused" }
+            line("notice \(notice.eventId)", text)
+        }
         for party in status.parties {
             var text = party.status.rawValue
             if let since = party.since { text += " since \(since)" }

@@ -122,6 +122,27 @@ public enum SyntheticAgreements {
                 )
             )
         }
+        let counting: TerminationRule.DeadlineCounting = random.next(below: 2) == 0 ? .beforeLastDayInForce : .beforeExpiryDate
+        let noticeDate: TerminationRule.NoticeDate = random.next(below: 3) == 0 ? .dispatch : .receipt
+        // Drawn last, so the agreements drawn before this shape existed keep every other date: some suspended notices
+        // are resumed, under either convention for a suspended notice's clock.
+        let clock: SuspendedNoticeClock? = [nil, .restarts, .pauses][random.next(below: 3)]
+        if clock != nil, random.next(below: 2) == 0, !events.contains(where: { $0.type == .noticeRevoked }),
+            let suspension = events.first(where: { $0.type == .noticeSuspended }),
+            let resumed = try? suspension.date.addingDays(20 + random.next(below: 500))
+        {
+            events.append(
+                Event(
+                    id: "notice-resumed",
+                    type: .noticeResumed,
+                    date: resumed,
+                    party: suspension.party,
+                    refersTo: suspension.refersTo,
+                    summary: "The suspended notice was resumed.",
+                    source: source(id, "notice-resumed")
+                )
+            )
+        }
         return Agreement(
             id: id,
             title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
@@ -136,8 +157,9 @@ public enum SyntheticAgreements {
                 renewal: RenewalRule(kind: .automatic, period: renewal, article: "Art. 21"),
                 termination: TerminationRule(
                     notice: notice,
-                    counting: random.next(below: 2) == 0 ? .beforeLastDayInForce : .beforeExpiryDate,
-                    noticeDate: random.next(below: 3) == 0 ? .dispatch : .receipt,
+                    counting: counting,
+                    noticeDate: noticeDate,
+                    suspendedNotice: clock,
                     article: "Art. 21"
                 )
             ),
@@ -175,6 +197,37 @@ public enum SyntheticAgreements {
                 )
             )
         }
+        let counting: WithdrawalRule.Counting = random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter
+        // Drawn last, so the agreements drawn before this shape existed keep every other date: a quarter allow a party
+        // to suspend its performance 150 days after notifying it, and some record such a notification (and a
+        // resumption, before or after the suspension took effect).
+        let suspension: PerformanceSuspensionRule? =
+            random.next(below: 4) == 0 ? PerformanceSuspensionRule(notice: .days(150), article: "Art. 32") : nil
+        if suspension != nil, random.next(below: 2) == 0, let notified = try? entry.addingDays(200 + random.next(below: 4000)) {
+            events.append(
+                Event(
+                    id: "suspension-\(b.code.lowercased())",
+                    type: .performanceSuspensionNotified,
+                    date: notified,
+                    party: b.code,
+                    received: notified,
+                    summary: "\(b.name) notified the suspension of its performance.",
+                    source: source(id, "suspension")
+                )
+            )
+            if random.next(below: 2) == 0, let resumed = try? notified.addingDays(30 + random.next(below: 400)) {
+                events.append(
+                    Event(
+                        id: "resumption-\(b.code.lowercased())",
+                        type: .performanceResumed,
+                        date: resumed,
+                        party: b.code,
+                        summary: "\(b.name) resumed its performance.",
+                        source: source(id, "resumption")
+                    )
+                )
+            }
+        }
         return Agreement(
             id: id,
             title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
@@ -182,16 +235,13 @@ public enum SyntheticAgreements {
             kind: .bilateral,
             parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
-            summary: "Synthetic. In force indefinitely; either party may withdraw on one year's notice.",
+            summary: "Synthetic. In force indefinitely; either party may withdraw on one year's notice"
+                + (suspension == nil ? "." : ", and suspend its performance 150 days after notifying it."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. 30"),
                 term: TermRule(kind: .indefinite, article: "Art. 31"),
-                withdrawal: WithdrawalRule(
-                    notice: .years(1),
-                    noticeDate: .receipt,
-                    counting: random.next(below: 2) == 0 ? .sameCalendarDate : .dayAfter,
-                    article: "Art. 31"
-                )
+                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: counting, article: "Art. 31"),
+                performanceSuspension: suspension
             ),
             events: events
         )
@@ -225,6 +275,12 @@ public enum SyntheticAgreements {
                 )
             )
         }
+        // Drawn last, so the agreements drawn before these shapes existed keep every other date.
+        let variant = random.next(below: 4)
+        let counting: RenewalRule.ExtensionCounting = random.next(below: 2) == 0 ? .fromDecision : .fromTermEnd
+        if variant == 0 {
+            return reviewed(id: id, a: a, b: b, topic: topic, term: term, counting: counting, events: Array(events.prefix(2)), &random)
+        }
         return Agreement(
             id: id,
             title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
@@ -232,12 +288,85 @@ public enum SyntheticAgreements {
             kind: .bilateral,
             parties: [a, b],
             tags: ["synthetic", "bilateral", topic.tag],
-            summary: "Synthetic. In force for \(term); the parties may agree to extend it once for at most five years.",
+            summary: "Synthetic. In force for \(term); the parties may agree to extend it once for at most five years"
+                + (variant == 1 ? ", a new term counted from the decision." : "."),
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. XIV(1)"),
                 term: TermRule(kind: .fixed, length: term, article: "Art. XIV(2)"),
-                renewal: RenewalRule(kind: .byAgreement, maxRenewals: 1, maxPeriod: .years(5), article: "Art. XIV(2)"),
+                renewal: RenewalRule(
+                    kind: .byAgreement,
+                    maxRenewals: 1,
+                    maxPeriod: .years(5),
+                    extensionCounting: variant == 1 ? .fromDecision : nil,
+                    article: "Art. XIV(2)"
+                ),
                 withdrawal: WithdrawalRule(notice: .months(3), noticeDate: .receipt, article: "Art. XIV(3)")
+            ),
+            events: events
+        )
+    }
+
+    /// A fixed term with joint reviews (USMCA Art. 34.7's shape): the first review `P3Y` after entry into force,
+    /// yearly while the extension is not confirmed, each extension of the term's length.
+    private static func reviewed(
+        id: String,
+        a: Party,
+        b: Party,
+        topic: Topic,
+        term: Period,
+        counting: RenewalRule.ExtensionCounting,
+        events: [Event],
+        _ random: inout SplitMix64
+    ) -> Agreement {
+        var events = events
+        let entry = events[1].date
+        func add(_ name: String, _ type: EventType, _ party: Party, yearsAfterEntry years: Int) {
+            guard let date = try? entry.plus(.years(years)).addingDays(random.next(below: 3) == 0 ? 0 : random.next(below: 200))
+            else { return }
+            events.append(
+                Event(
+                    id: name,
+                    type: type,
+                    date: date,
+                    party: party.code,
+                    summary: type == .extensionConfirmed ? "\(party.name) confirmed the extension." : "\(party.name) did not confirm the extension.",
+                    source: source(id, name)
+                )
+            )
+        }
+        switch random.next(below: 4) {
+        case 0:
+            add("confirmed-\(a.code.lowercased())", .extensionConfirmed, a, yearsAfterEntry: 3)
+            add("confirmed-\(b.code.lowercased())", .extensionConfirmed, b, yearsAfterEntry: 3)
+        case 1:
+            add("not-confirmed-\(b.code.lowercased())", .extensionNotConfirmed, b, yearsAfterEntry: 3)
+            add("confirmed-\(a.code.lowercased())", .extensionConfirmed, a, yearsAfterEntry: 4)
+            add("confirmed-\(b.code.lowercased())", .extensionConfirmed, b, yearsAfterEntry: 5)
+        case 2:
+            add("not-confirmed-\(a.code.lowercased())", .extensionNotConfirmed, a, yearsAfterEntry: 3)
+        default:
+            break
+        }
+        events.sort { $0.date < $1.date }
+        return Agreement(
+            id: id,
+            title: "Agreement between \(a.name) and \(b.name) on \(topic.title)",
+            shortTitle: "\(a.code)–\(b.code) \(topic.short)",
+            kind: .bilateral,
+            parties: [a, b],
+            tags: ["synthetic", "bilateral", topic.tag],
+            summary: "Synthetic. In force for \(term), with joint reviews from the third year that may extend it by \(term).",
+            rules: Rules(
+                entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. XIV(1)"),
+                term: TermRule(kind: .fixed, length: term, article: "Art. XIV(2)"),
+                renewal: RenewalRule(
+                    kind: .byReview,
+                    period: term,
+                    extensionCounting: counting,
+                    review: ReviewRule(first: .years(3), interval: .years(1), afterExtension: .years(3), article: "Art. XIV(3)"),
+                    article: "Art. XIV(2)"
+                ),
+                withdrawal: WithdrawalRule(notice: .months(3), noticeDate: .receipt, article: "Art. XIV(4)")
             ),
             events: events
         )

@@ -10,8 +10,8 @@ struct TermSchedule: Sendable {
         case none
         /// Every further term lasts `period` (automatic renewal).
         case renewing(Period)
-        /// Terms agreed one by one; `nil` is an extension without end.
-        case extensions([Period?])
+        /// Terms agreed one by one (by agreement or after a review).
+        case extensions([TermExtension])
         /// After the first term the agreement continues without end.
         case indefinite
     }
@@ -45,36 +45,50 @@ struct TermSchedule: Sendable {
         return boundary(after: index - 1)
     }
 
-    /// The offset from the entry into force of the day after term `index` ends, if that term ends.
-    private func offset(after index: Int) -> Period? {
+    /// The day after term `index` ends, as the date it is counted from and the offset from that date, if that term
+    /// ends. Counted from the entry into force, or from the start of the latest term that began on a date of its own
+    /// (an extension counted from the decision that granted it), in one addition.
+    private func offset(after index: Int) -> (base: CalendarDate, offset: Period)? {
         guard let initial else { return nil }
-        if index == 1 { return initial }
+        if index == 1 { return (entry, initial) }
         switch continuation {
         case .none:
             return nil
         case .indefinite:
             return nil
         case .renewing(let period):
-            return initial + period.multiplied(by: index - 1)
-        case .extensions(let periods):
-            guard index - 1 <= periods.count else { return nil }
+            return (entry, initial + period.multiplied(by: index - 1))
+        case .extensions(let extensions):
+            guard index - 1 <= extensions.count else { return nil }
+            var base = entry
             var total = initial
-            for period in periods.prefix(index - 1) {
-                guard let period else { return nil }
-                total = total + period
+            for added in extensions.prefix(index - 1) {
+                guard let period = added.period else { return nil }
+                if let start = added.start {
+                    base = start
+                    total = period
+                } else {
+                    total = total + period
+                }
             }
-            return total
+            return (base, total)
         }
     }
 
-    /// The day after term `index` ends (its expiry date), whether or not another term follows.
+    /// The day after term `index` ends (its expiry date), whether or not another term follows. A following term that
+    /// starts on a date of its own (counted from a decision) ends term `index` the day before.
     func boundary(after index: Int) -> CalendarDate? {
-        offset(after: index).flatMap { try? entry.plus($0) }
+        if case .extensions(let extensions) = continuation, index >= 1, index <= extensions.count,
+            let start = extensions[index - 1].start
+        {
+            return start
+        }
+        return offset(after: index).flatMap { try? $0.base.plus($0.offset) }
     }
 
     /// Whether the boundary after term `index` was produced by clamping a day to a shorter month.
     func boundaryWasClamped(after index: Int) -> Bool {
-        offset(after: index).flatMap { try? entry.adding($0) }?.clampedFromDay != nil
+        offset(after: index).flatMap { try? $0.base.adding($0.offset) }?.clampedFromDay != nil
     }
 
     /// The last day in force of term `index`; `nil` for an open-ended term or beyond 9999-12-31.
@@ -90,7 +104,7 @@ struct TermSchedule: Sendable {
         switch continuation {
         case .none, .renewing: return false
         case .indefinite: return true
-        case .extensions(let periods): return index - 1 <= periods.count && periods[index - 2] == nil
+        case .extensions(let extensions): return index - 1 <= extensions.count && extensions[index - 2].period == nil
         }
     }
 
@@ -109,6 +123,19 @@ struct TermSchedule: Sendable {
         while let next = start(index + 1), next <= date { index += 1 }
         if let maxTerms { index = min(index, maxTerms) }
         return index
+    }
+}
+
+/// One term added after the first by an extension: `period` long (`nil`: without end), starting the day after the
+/// term before ends (`start` nil: counted from the end of the current term), or on `start` (a new term counted from
+/// the decision or review that granted it, which ends the term before on the day before).
+struct TermExtension: Hashable, Sendable {
+    var period: Period?
+    var start: CalendarDate?
+
+    init(period: Period?, start: CalendarDate? = nil) {
+        self.period = period
+        self.start = start
     }
 }
 

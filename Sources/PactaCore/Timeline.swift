@@ -5,6 +5,10 @@ public struct TimelineEntry: Codable, Hashable, Sendable {
         case partyEntryIntoForce, lastDayAsParty, obligationsEnd
         /// The last day to give notice of withdrawal for the nearest date a withdrawal can take effect.
         case withdrawalNoticeDeadline
+        /// A joint review under a review clause (the latest one passed, and those ahead in the term).
+        case review
+        /// The day a party's suspension of its performance takes effect (declared or notified).
+        case performanceSuspension
     }
 
     public var date: CalendarDate
@@ -80,6 +84,13 @@ extension RulesEngine {
             }
         }
         add(status.lastDayInForce, .lastDayInForce, "Last day in force.")
+        if let review = status.review, let entry = status.entryIntoForce, let lastDay = status.lastDayInForce {
+            let outcome = review.notRecorded.isEmpty ? "" : " Outcome not recorded for \(review.notRecorded.joined(separator: ", "))."
+            add(review.last, .review, "Joint review on whether to extend the term.\(outcome)")
+            let ahead = Evaluation(agreement: agreement, asOf: asOf, tracing: false)
+                .projectedReviews(entry: entry, from: from, through: to, lastDay: lastDay, limit: limit + 1)
+            for date in ahead { add(date, .review, "Joint review: each party confirms whether it wishes to extend the term.") }
+        }
         for party in status.parties {
             // `since` is the entry into force only for a state bound now; a consented one has it ahead, in `boundFrom`.
             if let since = party.since, party.status == .party || party.status == .withdrawalPending {
@@ -88,6 +99,14 @@ extension RulesEngine {
             add(party.boundFrom, .partyEntryIntoForce, party: party.party, "In force for \(party.party) (consent deposited).")
             add(party.lastDayAsParty, .lastDayAsParty, party: party.party, "Last day \(party.party) is bound.")
             add(party.obligationsSurviveThrough, .obligationsEnd, party: party.party, "Surviving obligations of \(party.party) end.")
+            if let suspension = party.performanceSuspension {
+                add(
+                    suspension.from,
+                    .performanceSuspension,
+                    party: party.party,
+                    "\(party.party) suspends its performance" + (suspension.notifiedOn.map { " (notified on \($0))" } ?? "") + "."
+                )
+            }
         }
         // One item per distinct window: in a large convention most parties share the same one.
         var windows: [WithdrawalWindow: [String]] = [:]

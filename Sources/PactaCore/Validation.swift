@@ -100,6 +100,32 @@ public enum AgreementValidator {
                     )
                 }
                 positive(renewal.maxPeriod, "/rules/renewal/maxPeriod")
+            case .byReview:
+                positive(renewal.period, "/rules/renewal/period", required: true)
+                if renewal.extensionCounting == nil {
+                    issues.append(
+                        .init(pointer: "/rules/renewal/extensionCounting", message: "is required for byReview: fromTermEnd or fromDecision")
+                    )
+                }
+                if renewal.review == nil {
+                    issues.append(.init(pointer: "/rules/renewal/review", message: "is required for byReview"))
+                }
+                if renewal.maxPeriod != nil {
+                    issues.append(.init(pointer: "/rules/renewal/maxPeriod", message: "an extension after review lasts period"))
+                }
+            }
+            if let review = renewal.review {
+                if renewal.kind != .byReview {
+                    issues.append(.init(pointer: "/rules/renewal/review", message: "is only allowed when kind is byReview"))
+                }
+                positive(review.first, "/rules/renewal/review/first")
+                positive(review.interval, "/rules/renewal/review/interval")
+                positive(review.afterExtension, "/rules/renewal/review/afterExtension")
+            }
+            if renewal.kind == .automatic, renewal.extensionCounting != nil {
+                issues.append(
+                    .init(pointer: "/rules/renewal/extensionCounting", message: "automatic renewal starts each term when the last ends")
+                )
             }
             if let max = renewal.maxRenewals, max < 1 {
                 issues.append(.init(pointer: "/rules/renewal/maxRenewals", message: "must be at least 1 (omit renewal for none)"))
@@ -112,6 +138,9 @@ public enum AgreementValidator {
                     .init(pointer: "/rules/termination", message: "notice against renewal needs a fixed term with automatic renewal")
                 )
             }
+        }
+        if let suspension = rules.performanceSuspension {
+            positive(suspension.notice, "/rules/performanceSuspension/notice", required: true)
         }
         if let withdrawal = rules.withdrawal {
             switch (withdrawal.notice, withdrawal.anchor) {
@@ -175,7 +204,7 @@ public enum AgreementValidator {
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
-            case .withdrawalAgreementInForce:
+            case .withdrawalAgreementInForce, .extensionConfirmed, .extensionNotConfirmed, .performanceSuspensionNotified:
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
@@ -227,7 +256,7 @@ public enum AgreementValidator {
             case .signature, .entryIntoForce, .conditionsMet, .terminatedByConsent, .superseded, .terminated, .expired:
                 break
             }
-            if !event.type.isNotice, event.received != nil {
+            if !event.type.isNotice, event.type != .performanceSuspensionNotified, event.received != nil {
                 issues.append(.init(pointer: "\(pointer)/received", message: "only a notice has a date of receipt"))
             }
             if let superseded = event.supersedes, seen[superseded] == nil {

@@ -34,6 +34,8 @@ import Testing
                 Issue.record("GSOMIA has no scheduled end after 2020")
             case .withdrawalNoticeDeadline:
                 Issue.record("GSOMIA has no withdrawal clause")
+            case .review, .performanceSuspensionEffective:
+                Issue.record("GSOMIA has no review or suspension clause")
             }
         }
     }

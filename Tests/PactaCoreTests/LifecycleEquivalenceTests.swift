@@ -95,7 +95,7 @@ import Testing
     @Test func theCatalogIndexAgreesWithTheEngine() throws {
         var agreements = SyntheticAgreements.generate(count: 1_500, seed: 41)
         // ICRW, UNESCO and Istanbul have withdrawal windows longer than a day, placed by arithmetic.
-        for id in ["gsomia", "paris-agreement", "icrw", "unesco-constitution", "istanbul-convention"] {
+        for id in ["gsomia", "paris-agreement", "icrw", "unesco-constitution", "istanbul-convention", "usmca"] {
             agreements.append(try Fixtures.dataset(id))
         }
         agreements.sort { $0.id < $1.id }

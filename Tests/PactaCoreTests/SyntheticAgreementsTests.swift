@@ -57,4 +57,30 @@ import Testing
         #expect(statuses.contains { $0.flags.contains { $0.code == .extensionWithoutEffect } })
         #expect(negotiated.contains { $0.events.contains { $0.type == .withdrawalAgreementInForce } })
     }
+
+    /// The property tests see the shapes 3, 4, 6 and 7 of #14's second wave: review clauses under both extension
+    /// counts (with confirmations that extend the term, and not), extensions by agreement from the decision, resumed
+    /// notices under both clocks, and suspensions of performance by notification.
+    @Test func theMixCoversReviewsNoticeClocksAndNotifiedSuspensions() throws {
+        let agreements = SyntheticAgreements.generate(count: 2_000, seed: 1)
+        let reviewed = agreements.filter { $0.rules.renewal?.kind == .byReview }
+        for counting in [RenewalRule.ExtensionCounting.fromDecision, .fromTermEnd] {
+            #expect(reviewed.contains { $0.rules.renewal?.extensionCounting == counting })
+        }
+        let asOf = try CalendarDate(parsing: "9999-01-01")
+        let statuses = reviewed.map { RulesEngine.evaluate($0, asOf: asOf) }
+        #expect(statuses.contains { $0.trace.contains { $0.subject == "extension" } })
+        #expect(statuses.contains { $0.flags.contains { $0.code == .confirmationWithoutEffect } })
+        #expect(agreements.contains { $0.rules.renewal?.kind == .byAgreement && $0.rules.renewal?.extensionCounting == .fromDecision })
+        for clock in [SuspendedNoticeClock.pauses, .restarts] {
+            #expect(
+                agreements.contains { agreement in
+                    agreement.rules.termination?.suspendedNotice == clock && agreement.events.contains { $0.type == .noticeResumed }
+                }
+            )
+        }
+        let notified = agreements.filter { $0.events.contains { $0.type == .performanceSuspensionNotified } }
+        #expect(notified.contains { $0.events.contains { $0.type == .performanceResumed } })
+        #expect(notified.contains { !$0.events.contains { $0.type == .performanceResumed } })
+    }
 }

@@ -140,6 +140,8 @@ enum DeadlineCalendar {
             return "\(name): last day in force" + (deadline.party.map { " (\($0)'s notice)" } ?? "")
         case .withdrawalEffective: return "\(name): withdrawal of \(who) takes effect"
         case .withdrawalNoticeDeadline: return "\(name): last day to give notice of withdrawal for the nearest date"
+        case .review: return "\(name): joint review (confirm extension of the term)"
+        case .performanceSuspensionEffective: return "\(name): suspension of performance by \(who) takes effect"
         }
     }
 

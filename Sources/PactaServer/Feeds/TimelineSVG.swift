@@ -142,9 +142,15 @@ enum TimelineSVG {
                     ##"<line x1="\##(fmt(xe))" y1="\##(fmt(bandTop - 8))" x2="\##(fmt(xe))" y2="\##(fmt(bandTop + bandHeight + 4))" stroke="#1a1a1a" stroke-width="2.5"><title>\##(escape(deadline.explanation))</title></line>"##
                 )
                 add(##"<text x="\##(fmt(xe + 3))" y="\##(fmt(bandTop - 10))" font-size="10" fill="#1a1a1a">ends after \##(deadline.date)</text>"##)
-            case .withdrawalNoticeDeadline:
-                // The walk does not list withdrawal windows (they are placed by arithmetic, not walked).
+            case .withdrawalNoticeDeadline, .performanceSuspensionEffective:
+                // Withdrawal windows are placed by arithmetic, not walked; a suspension of performance changes no
+                // legal state, so the band does not show it.
                 break
+            case .review:
+                let xv = x(deadline.date)
+                add(
+                    ##"<line x1="\##(fmt(xv))" y1="\##(fmt(bandTop - 6))" x2="\##(fmt(xv))" y2="\##(fmt(bandTop + bandHeight + 2))" stroke="#2471a3" stroke-width="1.6" stroke-dasharray="2,2"><title>\##(escape(deadline.explanation))</title></line>"##
+                )
             }
         }
 
