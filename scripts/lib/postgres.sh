@@ -1,6 +1,8 @@
 # Sourced by .ci/run and scripts/postgres-smoke.sh. `start_postgres PORT` starts a throwaway PostgreSQL cluster
 # (Debian's postgresql, installed if missing) as the `postgres` user in a temporary directory, listening on
-# 127.0.0.1:PORT only, with trust authentication (loopback, throwaway: nothing to protect). Every step is bounded.
+# 127.0.0.1:PORT only, with trust authentication (loopback, throwaway: nothing to protect), and room for 500
+# connections: the test suite runs dozens of stores at once, each with its pool (100, the default, ran out). Every
+# step is bounded.
 # `stop_postgres` stops it at once and removes the directory; callers trap it on EXIT. Sets postgres_dir.
 postgres_bin() {
   local bin
@@ -28,7 +30,7 @@ start_postgres() {
     return 1
   fi
   if ! as_postgres 60 "$bin/pg_ctl -D $postgres_dir/data -l $postgres_dir/server.log -w -t 50 \
-    -o '-p $port -k $postgres_dir -c listen_addresses=127.0.0.1' start" >/dev/null; then
+    -o '-p $port -k $postgres_dir -c listen_addresses=127.0.0.1 -c max_connections=500' start" >/dev/null; then
     cat "$postgres_dir/server.log"
     return 1
   fi
