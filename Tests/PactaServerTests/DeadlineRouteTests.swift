@@ -182,6 +182,12 @@ private func sample(_ id: String, party: String) -> Agreement {
             let none = try await client.execute(uri: "/v1/calendar.ics?alarm=none&kind=renewal", method: .get).text
             #expect(!none.contains("VALARM"))
             #expect(!none.contains("noticeDeadline"))
+            // Twenty years of every bundled agreement: each entry its own UID (USMCA's yearly reviews share a term).
+            let wide = try await client.execute(uri: "/v1/calendar.ics?from=2016-01-01&to=2035-12-31", method: .get).text
+            let uids = wide.components(separatedBy: "\r\n").filter { $0.hasPrefix("UID:") }
+            #expect(uids.count > 100)
+            #expect(Set(uids).count == uids.count, "\(Dictionary(grouping: uids, by: { $0 }).filter { $0.value.count > 1 }.keys)")
+            #expect(wide.contains("UID:usmca.review.term1.20270701@pacta\r\n"))
         }
     }
 

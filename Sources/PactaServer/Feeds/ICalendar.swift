@@ -115,10 +115,12 @@ enum DeadlineCalendar {
         return writer.output
     }
 
-    /// A UID that names the deadline, not its date, so a corrected date updates the same calendar entry.
+    /// A UID that names the deadline, not its date, so a corrected date updates the same calendar entry. Reviews
+    /// repeat within a term (yearly until every party confirms), so theirs names the date too.
     static func uid(_ deadline: Deadline) -> String {
         var parts = [deadline.agreementId, deadline.kind.rawValue]
-        if let term = deadline.term { parts.append("term\(term)") } else { parts.append(ICalendarWriter.date(deadline.date)) }
+        if let term = deadline.term { parts.append("term\(term)") }
+        if deadline.term == nil || deadline.kind == .review { parts.append(ICalendarWriter.date(deadline.date)) }
         if let party = deadline.party { parts.append(party.lowercased()) }
         return parts.joined(separator: ".") + "@pacta"
     }
