@@ -141,6 +141,15 @@ def main(binary, kills):
             ok("every acknowledged write's event was delivered after the restarts")
         else:
             fail(f"{len(set(acked) - delivered_creates())} acknowledged creates never delivered")
+        def undelivered():
+            connection = sqlite3.connect(database)
+            committed = {row[0] for row in connection.execute("SELECT id FROM feedEvent")}
+            connection.close()
+            return committed - {d["id"] for d in receiver.received("every")}
+
+        # Events the writes did not wait for (status changes, deadline alerts of the new agreements) are still on their
+        # way: the server runs until they have arrived, or a minute.
+        wait_for(lambda: not undelivered(), 60)
         server.kill(signal.SIGTERM)
         server.wait(timeout=20)
 
