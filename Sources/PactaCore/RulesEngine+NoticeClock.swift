@@ -113,7 +113,8 @@ extension Evaluation {
         }
     }
 
-    private mutating func explainRevocation(_ revocation: Event, rule: String, article: String?, before lastDay: CalendarDate?) {
+    /// The trace step of a revoked notice: before its effect (`lastDay` known) or before it could have any.
+    mutating func explainRevocation(_ revocation: Event, rule: String, article: String?, before lastDay: CalendarDate?) {
         step(
             "notice",
             rule: rule,

@@ -159,15 +159,7 @@ extension Evaluation {
             let outcome = effect(&self, counted, resumed ? .resumed : .given)
             guard case .lastDay(let lastDay) = outcome else {
                 if outcome == .undetermined, let revocation = actions.first(where: { $0.type == .noticeRevoked }) {
-                    step(
-                        "notice",
-                        rule: rule,
-                        article: article,
-                        eventId: revocation.id,
-                        result: nil,
-                        inputs: ["revoked": "\(revocation.date)"],
-                        explanation: "On \(revocation.date) the notice was revoked: it has no effect."
-                    )
+                    explainRevocation(revocation, rule: rule, article: article, before: nil)
                     return .noEffect
                 }
                 return outcome
@@ -175,15 +167,7 @@ extension Evaluation {
             let before = actions.filter { $0.date <= lastDay }
             let revocation = actions.first { $0.type == .noticeRevoked }
             if let revocation, revocation.date <= lastDay {
-                step(
-                    "notice",
-                    rule: rule,
-                    article: article,
-                    eventId: revocation.id,
-                    result: nil,
-                    inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the notice was revoked before it took effect: it has no effect."
-                )
+                explainRevocation(revocation, rule: rule, article: article, before: lastDay)
                 return .noEffect
             }
             guard isSuspended(at: lastDay, actions: before) else {
