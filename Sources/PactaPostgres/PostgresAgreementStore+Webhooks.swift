@@ -78,15 +78,7 @@ extension PostgresAgreementStore {
                 """,
                 logger: logger
             )
-            return WebhookSubscription(
-                id: new.id,
-                url: new.url,
-                events: new.events,
-                description: new.description,
-                secret: new.secret,
-                createdAt: new.createdAt,
-                cursor: head
-            )
+            return new.subscription(cursor: head)
         }
     }
 

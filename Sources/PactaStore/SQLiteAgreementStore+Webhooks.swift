@@ -89,15 +89,7 @@ extension SQLiteAgreementStore {
                     new.id, new.url, new.events.joined(separator: ","), new.description, new.secret, new.createdAt, head,
                 ]
             )
-            return WebhookSubscription(
-                id: new.id,
-                url: new.url,
-                events: new.events,
-                description: new.description,
-                secret: new.secret,
-                createdAt: new.createdAt,
-                cursor: head
-            )
+            return new.subscription(cursor: head)
         }
     }
 

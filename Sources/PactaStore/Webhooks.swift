@@ -88,6 +88,19 @@ public struct NewWebhook: Sendable, Hashable {
         self.secret = secret
         self.createdAt = createdAt
     }
+
+    /// The subscription as stored, starting after event `cursor` (the feed's last one when it was created).
+    public func subscription(cursor: Int64) -> WebhookSubscription {
+        WebhookSubscription(
+            id: id,
+            url: url,
+            events: events,
+            description: description,
+            secret: secret,
+            createdAt: createdAt,
+            cursor: cursor
+        )
+    }
 }
 
 /// One delivery attempt, as recorded (before the subscription's cursor moves past its event).
