@@ -32,6 +32,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                     "\(problem.title)",
                     metadata: ["reason": "\(reason)", "path": "\(request.uri.path.prefix(256))"]
                 )
+            } else if problem.type == .busy {
+                // A refusal is the server protecting its other requests, or stopping: expected under load and at
+                // every shutdown, and counted by the request log's status. An error line each would bury real ones.
+                context.logger.debug("\(problem.title)", metadata: ["path": "\(request.uri.path.prefix(256))"])
             } else if problem.status.code >= 500 {
                 context.logger.error(
                     "Request failed",
