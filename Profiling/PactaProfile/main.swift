@@ -5,7 +5,10 @@ import PactaCore
 // machine, unlike wall clock):
 //   valgrind --tool=callgrind .build/release/PactaProfile evaluate-bilateral 20000
 // Workloads: evaluate-bilateral, state-bilateral, evaluate-multilateral-190, state-multilateral-190,
-// timeline-50y, list-scan (state of each of 10,000 synthetic agreements), lifecycles (build time per agreement and shape).
+// timeline-50y, list-scan (state of each of 10,000 synthetic agreements), lifecycles (build time per agreement and shape),
+// index-windows (the lifecycle index of PACTA_INDEX_AGREEMENTS (20,000) synthetic agreements asked `iterations` random
+// windows; it prints the queries' CPU time, and callgrind counts only them with `--collect-atstart=no
+// '--toggle-collect=$s12PactaProfile13windowQueries*'`).
 let arguments = CommandLine.arguments
 let workload = arguments.count > 1 ? arguments[1] : "evaluate-bilateral"
 let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
@@ -74,8 +77,48 @@ case "lifecycles":
         print(tally.count, tally.items, tally.time / tally.count, shape)
     }
     sink = items
+case "index-windows":
+    let count = ProcessInfo.processInfo.environment["PACTA_INDEX_AGREEMENTS"].flatMap { Int($0) } ?? 20_000
+    let agreements = SyntheticAgreements.generate(count: count, seed: 1)
+    let index = LifecycleIndex(lifecycles: agreements.map { LifecycleBuilder.build($0) }, agreement: { agreements[$0] })
+    let started = processCPUTime()
+    sink = windowQueries(index, count: iterations)
+    let seconds = processCPUTime() - started
+    print("\(iterations) window queries over \(count) agreements: \(seconds * 1e6 / Double(iterations)) µs CPU each")
 default:
     FileHandle.standardError.write(Data("unknown workload \(workload)\n".utf8))
     exit(2)
 }
 print(workload, iterations, sink)
+
+/// A deadline page's first look (one day), the summary's 30- and 90-day counts and a 90-day window, on dates spread
+/// over 1950-2100 by a fixed sequence (the same queries every run); prints the CPU time of each kind.
+@inline(never)
+func windowQueries(_ index: LifecycleIndex, count: Int) -> Int {
+    var sink = 0
+    var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var spent = [0.0, 0.0, 0.0]
+    for _ in 0..<count {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        let day = try! CalendarDate(parsing: "1950-01-01").addingDays(Int(seed >> 33) % 54_787)
+        var started = processCPUTime()
+        sink &+= index.window(from: day, through: day).count
+        spent[0] += processCPUTime() - started
+        started = processCPUTime()
+        sink &+= index.counts(from: day, through: [try! day.addingDays(30), try! day.addingDays(90)]).reduce(0, +)
+        spent[1] += processCPUTime() - started
+        started = processCPUTime()
+        sink &+= index.window(from: day, through: try! day.addingDays(89)).count
+        spent[2] += processCPUTime() - started
+    }
+    let each = spent.map { Int($0 * 1e6 / Double(count)) }
+    print("µs CPU each: one-day window \(each[0]), 30/90-day counts \(each[1]), 90-day window \(each[2])")
+    return sink
+}
+
+/// This process's CPU time in seconds: steadier than the wall clock on a shared machine.
+func processCPUTime() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}

@@ -159,7 +159,7 @@ extension Evaluation {
 /// The withdrawal windows of a clause whose windows are longer than a day, as dated items: each is a function of
 /// the rule and the date alone (``WithdrawalRule/window(openingOn:)``), so the engine's walk, a lifecycle and the
 /// catalog index place them by arithmetic, in any year, without stepping through the years between.
-struct WithdrawalWindows {
+struct WithdrawalWindows: Sendable {
     let rule: WithdrawalRule
 
     /// `nil` when every day closes its own window (a notice period, not snapped).

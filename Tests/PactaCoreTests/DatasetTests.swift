@@ -6,9 +6,7 @@ import Testing
 /// The bundled dataset against the dates that depositaries and governments announced. Each expectation is
 /// a date from the record; the engine must reproduce it from the rules.
 @Suite struct DatasetTests {
-    static let ids = try! FileManager.default.contentsOfDirectory(
-        atPath: Fixtures.repositoryRoot.appendingPathComponent("Data/agreements").path
-    ).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    static let ids = Fixtures.datasetIds
 
     @Test func holdsAtLeastTwentyValidSourcedAgreements() throws {
         #expect(Self.ids.count >= 20)

@@ -7,6 +7,13 @@ enum Fixtures {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The ids of every agreement in the bundled dataset, sorted.
+    static let datasetIds = try! FileManager.default.contentsOfDirectory(
+        atPath: repositoryRoot.appendingPathComponent("Data/agreements").path
+    ).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+
+    static func allDatasetAgreements() throws -> [Agreement] { try datasetIds.map(dataset) }
+
     static func dataset(_ id: String) throws -> Agreement {
         let url = repositoryRoot.appendingPathComponent("Data/agreements/\(id).json")
         return try JSONDecoder().decode(Agreement.self, from: Data(contentsOf: url))

@@ -14,6 +14,10 @@ public final class LifecycleIndex: Sendable {
     private let explicit: [ExplicitItem]
     /// Runs that repeat every whole number of months, found by the phase of their items.
     private let phased: [PhaseTable]
+    private struct PhaseTableKey: Hashable {
+        let months: Int
+        let slack: Int
+    }
     /// Runs with a period of weeks or days: few, so every window looks at each.
     private let unphased: [RunReference]
     private let stateCounts: StateCounts
@@ -24,9 +28,10 @@ public final class LifecycleIndex: Sendable {
     /// The slots whose lifecycle stops short of 9999-12-31 (a walk cut at its step limit): the engine answers for
     /// them past that day. Usually none.
     private let cutSlots: [Int]
-    /// The slots whose withdrawal clause has windows longer than a day: their windows' last days are placed by
-    /// arithmetic over the lifecycle's stretches in force, for each window asked.
-    private let windowed: [Int]
+    /// The slots whose withdrawal clause has windows longer than a day, with their windows: the windows' last days are
+    /// placed by arithmetic over the lifecycle's stretches in force, for each window asked. (The windows are kept here:
+    /// reading them from the agreement copied the whole agreement for every slot, in every window.)
+    private let windowed: [(slot: Int, windows: WithdrawalWindows)]
 
     /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
     private struct ExplicitItem: Sendable {
@@ -38,22 +43,27 @@ public final class LifecycleIndex: Sendable {
     struct RunReference: Hashable, Sendable {
         let slot: Int32
         let run: Int32
+
+        /// Orders references by slot, then run: a window sorts its candidates to visit each run once.
+        var key: Int64 { Int64(slot) << 32 | Int64(run) }
     }
 
-    /// The runs with a period of `months` months, by the phase of each of their items' dates in that period.
+    /// The runs with a period of `months` months whose items stray at most `slack` phase days, by the phase of each
+    /// of their items' dates in that period.
     ///
     /// A run's items fall on the same days of the period in every term, give or take a few: a day of the month
     /// clamped to a shorter month (31 → 28, three days) and February's length (one) move a date by at most four
-    /// days, and counting 32 days to every month, a move across a month's end adds at most four more phase days.
-    /// So a window looks at the runs with a phase within ``slack`` (8) of its own and asks each run for the exact
-    /// dates. (`LifecyclePhaseTests` checks every term of hundreds of runs to 9999; the synthetic ones never move
-    /// by more than one.)
+    /// days, and counting 32 days to every month, a move across a month's end adds at most four more phase days: so
+    /// no run strays more than ``maxSlack`` (8). Most stray by none or one, and a window looks at the runs with a
+    /// phase within their own slack of its own (a tighter slack, fewer runs asked for nothing), then asks each run for
+    /// the exact dates. (`LifecyclePhaseTests` checks every term of hundreds of runs to 9999.)
     struct PhaseTable: Sendable {
         let months: Int
+        let slack: Int
         /// (phase, run), by phase.
         let entries: [(phase: Int, run: RunReference)]
 
-        static let slack = 8
+        static let maxSlack = 8
         var cycle: Int { months * 32 }
 
         func phase(of date: CalendarDate) -> Int { Self.phase(of: date, months: months) }
@@ -63,31 +73,54 @@ public final class LifecycleIndex: Sendable {
             return (monthIndex % months) * 32 + date.day - 1
         }
 
-        /// The phases of a run's items in a period of `months`: one term's items hold every phase the run has.
-        static func phases(of run: PeriodicRun, months: Int) -> Set<Int> {
+        /// The phases of a run's items in a period of `months` (one term's items hold every phase the run has), and
+        /// how far the run's items stray from them.
+        ///
+        /// The stray is measured over the terms in which every arrangement of month lengths and leap days recurs
+        /// (`lcm(months, 48)` months, then one term more), plus one day: a century year without a leap day is the
+        /// one arrangement those terms may lack, and it moves a date by at most one day more.
+        static func phases(of run: PeriodicRun, months: Int) -> RunPhases {
             let firstTerm = run.items(from: run.start, through: (try? run.start.adding(.months(months)).date) ?? .maximum)
-            var phases = Set(firstTerm.map { phase(of: $0.date, months: months) })
-            if phases.isEmpty { phases.insert(phase(of: run.start, months: months)) }
-            return phases
-        }
-
-        /// Whether `date` is within ``slack`` phase days of one of `phases`, around the cycle.
-        static func isNear(_ date: CalendarDate, _ phases: Set<Int>, months: Int) -> Bool {
-            let cycle = months * 32
-            let phase = phase(of: date, months: months)
-            return phases.contains { known in
-                let distance = abs(known - phase) % cycle
-                return min(distance, cycle - distance) <= slack
+            var phases = Array(Set(firstTerm.map { phase(of: $0.date, months: months) })).sorted()
+            if phases.isEmpty { phases = [phase(of: run.start, months: months)] }
+            let recurrence = lcm(months, 48) + months
+            let sampleEnd = min((try? run.start.adding(.months(recurrence)).date) ?? .maximum, run.end ?? .maximum)
+            var stray = 0
+            for item in run.items(from: run.start, through: sampleEnd) {
+                stray = max(stray, distance(from: phase(of: item.date, months: months), to: phases, months: months))
+                if stray >= maxSlack { break }
             }
+            return RunPhases(phases: phases, slack: min(stray + 1, maxSlack))
         }
 
-        /// Every run with an item whose phase may fall within `from`...`to`.
-        func candidates(from: CalendarDate, through to: CalendarDate, into found: inout Set<RunReference>) {
+        /// The smallest distance from `phase` to one of `phases`, around the cycle.
+        static func distance(from phase: Int, to phases: [Int], months: Int) -> Int {
+            let cycle = months * 32
+            return phases.map { known in
+                let distance = abs(known - phase) % cycle
+                return min(distance, cycle - distance)
+            }.min() ?? cycle
+        }
+
+        private static func lcm(_ a: Int, _ b: Int) -> Int {
+            var (x, y) = (a, b)
+            while y != 0 { (x, y) = (y, x % y) }
+            return a / x * b
+        }
+
+        /// Whether `date` is within the run's slack of one of its phases.
+        static func isNear(_ date: CalendarDate, _ run: RunPhases, months: Int) -> Bool {
+            distance(from: phase(of: date, months: months), to: run.phases, months: months) <= run.slack
+        }
+
+        /// Every run with an item whose phase may fall within `from`...`to`, appended to `found` (a run with several
+        /// phases may be appended more than once).
+        func candidates(from: CalendarDate, through to: CalendarDate, into found: inout [RunReference]) {
             let span = (to.year * 12 + to.month) - (from.year * 12 + from.month)
-            let low = phase(of: from) - Self.slack
-            let high = low + span * 32 + (to.day - from.day) + 2 * Self.slack
+            let low = phase(of: from) - slack
+            let high = low + span * 32 + (to.day - from.day) + 2 * slack
             guard span < months, high - low < cycle else {
-                for entry in entries { found.insert(entry.run) }
+                for entry in entries { found.append(entry.run) }
                 return
             }
             // The phases low...high, wrapped around the cycle.
@@ -102,11 +135,17 @@ public final class LifecycleIndex: Sendable {
             for range in ranges {
                 var index = entries.partitionPoint { $0.phase < range.lowerBound }
                 while index < entries.count, entries[index].phase <= range.upperBound {
-                    found.insert(entries[index].run)
+                    found.append(entries[index].run)
                     index += 1
                 }
             }
         }
+    }
+
+    /// The phases of one run's items in its period, and how far its items stray from them.
+    struct RunPhases: Sendable {
+        let phases: [Int]
+        let slack: Int
     }
 
     /// One item of a window: which lifecycle holds it and how to say it in full (``deadline(_:)``).
@@ -131,7 +170,7 @@ public final class LifecycleIndex: Sendable {
         self.agreement = agreement
         self.lifecycles = lifecycles
         var explicit: [ExplicitItem] = []
-        var byMonths: [Int: [(phase: Int, run: RunReference)]] = [:]
+        var byPeriodAndSlack: [PhaseTableKey: [(phase: Int, run: RunReference)]] = [:]
         var unphased: [RunReference] = []
         for (slot, lifecycle) in lifecycles.enumerated() {
             for (index, item) in lifecycle.items.enumerated() {
@@ -143,9 +182,9 @@ public final class LifecycleIndex: Sendable {
                     unphased.append(reference)
                     continue
                 }
-                for phase in PhaseTable.phases(of: run, months: period.totalMonths) {
-                    byMonths[period.totalMonths, default: []].append((phase, reference))
-                }
+                let phases = PhaseTable.phases(of: run, months: period.totalMonths)
+                let key = PhaseTableKey(months: period.totalMonths, slack: phases.slack)
+                for phase in phases.phases { byPeriodAndSlack[key, default: []].append((phase, reference)) }
             }
         }
         explicit.sort { a, b in
@@ -154,15 +193,17 @@ public final class LifecycleIndex: Sendable {
             return lifecycles[Int(a.slot)].items[Int(a.item)].sortKey < lifecycles[Int(b.slot)].items[Int(b.item)].sortKey
         }
         self.explicit = explicit
-        self.phased = byMonths.keys.sorted().map { months in
-            PhaseTable(months: months, entries: byMonths[months]!.sorted { $0.phase < $1.phase })
+        self.phased = byPeriodAndSlack.map { key, entries in
+            PhaseTable(months: key.months, slack: key.slack, entries: entries.sorted { $0.phase < $1.phase })
         }
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
         self.stateSpans = StateSpans(lifecycles)
         self.answersThrough = lifecycles.map { $0.tail != nil ? .maximum : $0.explicitThrough }
         self.cutSlots = lifecycles.indices.filter { !lifecycles[$0].isComplete }
-        self.windowed = lifecycles.indices.filter { WithdrawalWindows(agreement($0).rules.withdrawal) != nil }
+        self.windowed = lifecycles.indices.compactMap { slot in
+            WithdrawalWindows(agreement(slot).rules.withdrawal).map { (slot, $0) }
+        }
     }
 
     /// The lifecycle of agreement `id`, if the index holds it.
@@ -293,15 +334,18 @@ public final class LifecycleIndex: Sendable {
             if included(Int(explicit[index].slot)) { visitExplicit(explicit[index]) }
             index += 1
         }
-        var candidates = Set(unphased)
+        var candidates = unphased
         for table in phased { table.candidates(from: from, through: to, into: &candidates) }
-        for candidate in candidates where included(Int(candidate.slot)) {
+        candidates.sort { $0.key < $1.key }
+        var previous: Int64 = -1
+        for candidate in candidates where candidate.key != previous {
+            previous = candidate.key
+            guard included(Int(candidate.slot)) else { continue }
             lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].forEachItem(from: from, through: to) {
                 visitRun(candidate, $0)
             }
         }
-        for slot in windowed where included(slot) {
-            guard let windows = WithdrawalWindows(agreement(slot).rules.withdrawal) else { continue }
+        for (slot, windows) in windowed where included(slot) {
             for stretch in lifecycles[slot].inForce(from: from, through: to) {
                 for day in windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
             }
@@ -318,6 +362,8 @@ public final class LifecycleIndex: Sendable {
     /// full only when all but the party are equal.
     private func precedes(_ a: Item, _ b: Item, _ computed: [Deadline]) -> Bool {
         if a.date != b.date { return a.date < b.date }
+        // Slots are in catalog order, which is the ids' order: only an item the engine computed needs its id read.
+        if a.slot >= 0, b.slot >= 0, a.slot != b.slot { return a.slot < b.slot }
         if a.slot != b.slot || a.slot < 0 {
             let (first, second) = (agreementId(a, computed), agreementId(b, computed))
             if first != second { return first < second }
