@@ -119,8 +119,14 @@ def main(binary, kills, database_url=None):
             ok(f"a receiver answering 500 then 200 got the retry, same webhook-id ({len(creates)} events)")
         else:
             fail(f"retries: {[(d['id'], d['status']) for d in receiver.received('flaky')][:12]}")
-        status, _, body = server.request("GET", f"/v1/webhooks/{flaky['id']}/deliveries?limit=100", None, auth)
-        outcomes = [item["outcome"] for item in json.loads(body)["items"]]
+
+        def listed_outcomes():
+            status, _, body = server.request("GET", f"/v1/webhooks/{flaky['id']}/deliveries?limit=100", None, auth)
+            return [item["outcome"] for item in json.loads(body)["items"]]
+
+        # The receiver has answered before the server records the attempt: wait for the record of the last one.
+        wait_for(lambda: listed_outcomes().count("delivered") == len(creates), 10)
+        outcomes = listed_outcomes()
         if outcomes.count("retrying") == len(creates) and outcomes.count("delivered") == len(creates):
             ok("GET /v1/webhooks/{id}/deliveries lists each failed attempt and each delivery")
         else:
