@@ -32,6 +32,13 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n
   >"$certs/server.ext"
 openssl x509 -req -in "$certs/server.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial -days 1 \
   -extfile "$certs/server.ext" -out "$certs/server.pem" 2>/dev/null
-openssl verify -CAfile "$certs/ca.pem" "$certs/server.pem" >/dev/null
+# Issued by the same CA for another name only: the host check must refuse it even though the CA is trusted.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=wrong.example" \
+  -keyout "$certs/wrong-host.key" -out "$certs/wrong-host.csr" 2>/dev/null
+printf 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+  >"$certs/wrong-host.ext"
+openssl x509 -req -in "$certs/wrong-host.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial -days 1 \
+  -extfile "$certs/wrong-host.ext" -out "$certs/wrong-host.pem" 2>/dev/null
+openssl verify -CAfile "$certs/ca.pem" "$certs/server.pem" "$certs/wrong-host.pem" >/dev/null
 
 timeout 180 python3 scripts/webhooks_https_test.py "$binary" "$certs" "$samples"

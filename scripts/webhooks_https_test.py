@@ -4,13 +4,14 @@ test time issued (see scripts/webhooks-https-test.sh), and verifies every delive
 1. Pacta without PACTA_WEBHOOKS_CA_FILE: the receiver's certificate is not trusted; each attempt is recorded with the
    error class `tls` and retried, the receiver's handshakes fail, and nothing is delivered.
 2. The same database, Pacta restarted with PACTA_WEBHOOKS_CA_FILE=ca.pem: the events that failed are delivered,
-   signed, and verified with the standardwebhooks reference library.
+   signed, and verified with the standardwebhooks reference library; a receiver whose certificate the same CA issued
+   for another name is still refused (`tls`): trusting a CA never skips the host check.
 3. Delivery latency, HTTPS against plain HTTP to the same kind of receiver, interleaved: each write's event goes to
    both; one write at a time, the next once both arrived. Once with receivers that keep connections (HTTP/1.1, the
    sender's connection and TLS session reused) and once with receivers that close each one (a handshake each time).
 
-Usage: webhooks_https_test.py BINARY CERTS_DIR [SAMPLES]. CERTS_DIR holds ca.pem, server.pem, server.key and
-other-ca.pem. Exits 1 on any violation."""
+Usage: webhooks_https_test.py BINARY CERTS_DIR [SAMPLES]. CERTS_DIR holds ca.pem, server.pem, server.key,
+wrong-host.pem, wrong-host.key and other-ca.pem. Exits 1 on any violation."""
 import json
 import os
 import statistics
@@ -125,6 +126,13 @@ def main(binary, certs, samples):
         # 2. Trusted: the test CA added to the system's roots.
         env = {**base, "PACTA_WEBHOOKS_CA_FILE": os.path.join(certs, "ca.pem")}
         server = Server(binary, database, log, env=env).start()
+        wrong_host = Receiver(tls=(os.path.join(certs, "wrong-host.pem"), os.path.join(certs, "wrong-host.key")))
+        receivers.append(wrong_host)
+        misnamed = subscribe(server, token, wrong_host.url("misnamed"), ["agreement.created"])
+        wrong_host.expect("misnamed", misnamed["secret"])
+        status, _, _ = server.request("POST", "/v1/agreements", agreement("t-misnamed"), auth)
+        assert status == 201, status
+        created.append("t-misnamed")
 
         def delivered():
             return {d["data"].get("agreementId") for d in secure.received("secure")}
@@ -133,6 +141,13 @@ def main(binary, certs, samples):
             ok(f"with PACTA_WEBHOOKS_CA_FILE the events that had failed were delivered over HTTPS ({len(created)})")
         else:
             fail(f"with the CA: delivered {sorted(delivered())} of {created}")
+        wait_for(lambda: len(attempts(server, token, misnamed["id"])) >= 2, 30)
+        refused = attempts(server, token, misnamed["id"])
+        if len(refused) >= 2 and all(a["error"] == "tls" for a in refused) and not wrong_host.received("misnamed"):
+            ok(f"a certificate of the trusted CA for another name: {len(refused)} attempts 'tls', nothing delivered")
+        else:
+            fail(f"wrong host name: {[(a['outcome'], a.get('error')) for a in refused]}, "
+                 f"{len(wrong_host.received('misnamed'))} delivered")
         outcomes = [a["outcome"] for a in attempts(server, token, subscription["id"])]
         if outcomes.count("delivered") == len(created):
             ok("GET /v1/webhooks/{id}/deliveries lists the TLS failures, then each delivery")

@@ -219,7 +219,7 @@ def main(binary, database_url, cycles):
         for delivery in receiver.received("every"):
             if delivery["id"] in day:
                 delivered_keys.setdefault((delivery["type"], alert_key(delivery["data"])), set()).add(delivery["id"])
-        if len(keys) == len(set(keys)) and all(len(ids) == 1 for ids in delivered_keys.values()) \
+        if keys and len(keys) == len(set(keys)) and all(len(ids) == 1 for ids in delivered_keys.values()) \
                 and len(delivered_keys) == len(set(keys)):
             ok(f"every alert of {crossing} ({len(keys)}) recorded once and delivered under one webhook-id")
         else:
