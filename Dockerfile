@@ -37,9 +37,10 @@ RUN mkdir -p /staging \
 # ---- runtime -------------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime
 
-# Only the shared libraries the binary links besides libc (check with `ldd pacta`).
+# Only the shared libraries the binary links besides libc (check with `ldd pacta`), and the system's trust roots:
+# without them no HTTPS webhook receiver (nor PostgreSQL with sslmode=verify-full) can be verified.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-0 libstdc++6 \
+    && apt-get install -y --no-install-recommends libsqlite3-0 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 # A fixed, non-root uid/gid so the volume's owner is predictable; /data is the database volume.

@@ -33,6 +33,17 @@ expect_one_line_error "PACTA_SHUTDOWN_TIMEOUT=0 stops serve" "PACTA_SHUTDOWN_TIM
   env PACTA_SHUTDOWN_TIMEOUT=0 "$binary" serve
 expect_one_line_error "PACTA_FOLLOW_INTERVAL=0 stops serve" "PACTA_FOLLOW_INTERVAL (--follow-interval) is '0'" \
   env PACTA_FOLLOW_INTERVAL=0 "$binary" serve
+expect_one_line_error "a missing PACTA_WEBHOOKS_CA_FILE stops serve" \
+  "PACTA_WEBHOOKS_CA_FILE (--webhooks-ca-file) is '$work/missing.pem', expected a readable PEM file of CA certificates (no such file)" \
+  env PACTA_WEBHOOKS_CA_FILE="$work/missing.pem" "$binary" serve
+echo "not a certificate" >"$work/not-a-certificate.pem"
+expect_one_line_error "a PACTA_WEBHOOKS_CA_FILE without a certificate stops serve" \
+  "is '$work/not-a-certificate.pem', expected a readable PEM file of CA certificates (no PEM certificate could be read from it)" \
+  env PACTA_WEBHOOKS_CA_FILE="$work/not-a-certificate.pem" "$binary" serve
+expect_one_line_error "--webhooks-ca-file names the setting too" "PACTA_WEBHOOKS_CA_FILE (--webhooks-ca-file) is '$work'" \
+  "$binary" serve --webhooks-ca-file "$work"
+expect_one_line_error "PACTA_TODAY=2031-02-30 stops serve" "PACTA_TODAY (--today) is '2031-02-30', expected a date YYYY-MM-DD" \
+  env PACTA_TODAY=2031-02-30 "$binary" serve
 echo "PACTA_LOG_LEVEL=loud" >.env
 expect_one_line_error "a bad value in .env stops serve" "PACTA_LOG_LEVEL (--log-level) is 'loud'" "$binary" serve
 expect_one_line_error "a bad value in .env stops token list" "PACTA_LOG_LEVEL (--log-level) is 'loud'" "$binary" token list
@@ -54,6 +65,22 @@ if ! PACTA_PORT=1 "$binary" healthcheck 2>/dev/null; then ok "the environment wi
 if PACTA_PORT=1 "$binary" healthcheck --port "$port"; then ok "--port wins over the environment"; else
   fail "--port did not win over PACTA_PORT"; fi
 if [ -f "$work/pacta.sqlite" ]; then ok "PACTA_DATABASE from .env"; else fail "no database at PACTA_DATABASE from .env"; fi
+
+# A readable CA file: the server starts, says so, and serves.
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "/CN=Pacta check CA" \
+  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+PACTA_WEBHOOKS_CA_FILE="$work/ca.pem" "$binary" serve >"$work/server-ca.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+if curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && grep -q "trust extra CA certificates" "$work/server-ca.log"; then
+  ok "a readable PACTA_WEBHOOKS_CA_FILE: serve starts and logs the extra CA"
+else
+  fail "serve with a readable PACTA_WEBHOOKS_CA_FILE"; cat "$work/server-ca.log"
+fi
 
 [ "$failures" -eq 0 ] || { echo "$failures configuration check(s) failed"; exit 1; }
 echo "all configuration checks passed"

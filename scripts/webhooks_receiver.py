@@ -1,6 +1,7 @@
 """A webhook receiver on loopback for the scripts: verifies every request with the Standard Webhooks reference
 library and records what arrived. Standard library plus `standardwebhooks`."""
 import json
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,23 +11,30 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 class Receiver:
     """Serves POST /<name>; each name has a secret (set once the subscription exists) and a policy: "ok" answers
-    204, "flaky" answers 500 to the first attempt at each webhook-id and 200 to the next."""
+    204, "flaky" answers 500 to the first attempt at each webhook-id and 200 to the next. With `tls=(certificate
+    file, key file)` it serves HTTPS instead (the handshake in each connection's own thread), and counts the
+    handshakes that failed (a client that does not trust the certificate) in `tls_failures`. With `keep_alive`
+    it answers in HTTP/1.1 and keeps the connection; by default each answer closes it."""
 
-    def __init__(self):
+    def __init__(self, tls=None, keep_alive=False):
+        self.keep_alive = keep_alive
         self.lock = threading.Lock()
         self.secrets = {}
         self.policies = {}
         self.deliveries = []  # dicts: name, id, type, data, status, received (monotonic seconds)
         self.unsigned = []  # requests whose signature did not verify (or were missing one)
         self.attempts = {}  # (name, id) -> count
+        self.tls_failures = 0
+        self.scheme = "https" if tls else "http"
         handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = (_TLSServer(("127.0.0.1", 0), handler, tls, self) if tls
+                       else ThreadingHTTPServer(("127.0.0.1", 0), handler))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def url(self, name):
-        return f"http://127.0.0.1:{self.port}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
 
     def expect(self, name, secret, policy="ok"):
         with self.lock:
@@ -44,11 +52,15 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections (and TLS sessions) for the sender to reuse; HTTP/1.0 closes each one.
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
             def log_message(self, *args):
                 pass
 
             def do_POST(self):
                 arrived = time.monotonic()
+                arrived_wall = time.time()
                 name = self.path.strip("/")
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -63,6 +75,7 @@ class Receiver:
                     with receiver.lock:
                         receiver.unsigned.append((name, headers.get("webhook-id"), repr(error)))
                     self.send_response(400)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 key = (name, headers["webhook-id"])
@@ -73,7 +86,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.deliveries.append({
                         "name": name, "id": headers["webhook-id"], "type": payload["type"],
-                        "data": payload["data"], "status": status, "received": arrived,
+                        "data": payload["data"], "status": status, "received": arrived, "receivedWall": arrived_wall,
                         "signedAt": int(headers["webhook-timestamp"]),
                     })
                 self.send_response(status)
@@ -81,6 +94,30 @@ class Receiver:
                 self.end_headers()
 
         return Handler
+
+
+class _TLSServer(ThreadingHTTPServer):
+    """HTTPS: each accepted connection is wrapped, and its handshake made, in the connection's own thread."""
+
+    def __init__(self, address, handler, tls, receiver):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(*tls)
+        self.receiver = receiver
+        super().__init__(address, handler)
+
+    def finish_request(self, request, client_address):
+        request.settimeout(10)
+        try:
+            wrapped = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            with self.receiver.lock:
+                self.receiver.tls_failures += 1
+            return
+        wrapped.settimeout(None)
+        try:
+            super().finish_request(wrapped, client_address)
+        finally:
+            wrapped.close()
 
 
 def wait_for(condition, timeout, interval=0.05):

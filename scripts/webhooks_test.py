@@ -1,10 +1,12 @@
 """Webhooks end to end: a real server, a real receiver verifying every signature, writes, retries and kill -9.
-Usage: webhooks_test.py BINARY KILLS. Exits 1 on any violation. See scripts/webhooks-test.sh."""
+Usage: webhooks_test.py BINARY KILLS [DATABASE_URL]: on a new SQLite file, or on the empty PostgreSQL database at
+DATABASE_URL. Exits 1 on any violation. See scripts/webhooks-test.sh."""
 import json
 import os
 import random
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,13 +30,32 @@ def ok(message):
     print("ok  ", message, flush=True)
 
 
-def main(binary, kills):
+def committed_event_ids(database, database_url):
+    """The ids of every event in the feed, read from the database itself."""
+    if database_url:
+        out = subprocess.run(["psql", database_url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c",
+                              "SELECT id FROM pacta_feed_events"], check=True, capture_output=True, text=True,
+                             timeout=60).stdout
+        return {line for line in out.splitlines() if line}
+    connection = sqlite3.connect(database)
+    committed = {row[0] for row in connection.execute("SELECT id FROM feedEvent")}
+    connection.close()
+    return committed
+
+
+def main(binary, kills, database_url=None):
     random.seed(20261206)
     work = tempfile.mkdtemp(prefix="pacta-webhooks-")
     database = os.path.join(work, "pacta.sqlite")
     log = os.path.join(work, "server.log")
-    token = create_token(binary, database, "webhooks")
     env = {"PACTA_WEBHOOKS_ALLOW_PRIVATE": "true", "PACTA_WEBHOOKS_FIRST_RETRY": "1", "PACTA_WEBHOOKS_TIMEOUT": "3"}
+    if database_url:
+        env["PACTA_DATABASE_URL"] = database_url
+        token = subprocess.check_output([binary, "token", "create", "webhooks", "--database-url", database_url],
+                                        text=True).strip()
+    else:
+        token = create_token(binary, database, "webhooks")
+    started = time.monotonic()
     server = Server(binary, database, log, env=env).start()
     receiver = Receiver()
     auth = {"Authorization": f"Bearer {token}"}
@@ -98,8 +119,14 @@ def main(binary, kills):
             ok(f"a receiver answering 500 then 200 got the retry, same webhook-id ({len(creates)} events)")
         else:
             fail(f"retries: {[(d['id'], d['status']) for d in receiver.received('flaky')][:12]}")
-        status, _, body = server.request("GET", f"/v1/webhooks/{flaky['id']}/deliveries?limit=100", None, auth)
-        outcomes = [item["outcome"] for item in json.loads(body)["items"]]
+
+        def listed_outcomes():
+            status, _, body = server.request("GET", f"/v1/webhooks/{flaky['id']}/deliveries?limit=100", None, auth)
+            return [item["outcome"] for item in json.loads(body)["items"]]
+
+        # The receiver has answered before the server records the attempt: wait for the record of the last one.
+        wait_for(lambda: listed_outcomes().count("delivered") == len(creates), 10)
+        outcomes = listed_outcomes()
         if outcomes.count("retrying") == len(creates) and outcomes.count("delivered") == len(creates):
             ok("GET /v1/webhooks/{id}/deliveries lists each failed attempt and each delivery")
         else:
@@ -142,10 +169,7 @@ def main(binary, kills):
         else:
             fail(f"{len(set(acked) - delivered_creates())} acknowledged creates never delivered")
         def undelivered():
-            connection = sqlite3.connect(database)
-            committed = {row[0] for row in connection.execute("SELECT id FROM feedEvent")}
-            connection.close()
-            return committed - {d["id"] for d in receiver.received("every")}
+            return committed_event_ids(database, database_url) - {d["id"] for d in receiver.received("every")}
 
         # Events the writes did not wait for (status changes, deadline alerts of the new agreements) are still on their
         # way: the server runs until they have arrived, or a minute.
@@ -155,9 +179,7 @@ def main(binary, kills):
 
         # Every event committed, acknowledged or not, read from the database itself. The database was empty when
         # "every" subscribed to every type, so each of them is its business.
-        connection = sqlite3.connect(database)
-        committed = {row[0] for row in connection.execute("SELECT id FROM feedEvent")}
-        connection.close()
+        committed = committed_event_ids(database, database_url)
         received_ids = {d["id"] for d in receiver.received("every")}
         missing = committed - received_ids
         if committed and not missing:
@@ -179,9 +201,11 @@ def main(binary, kills):
     finally:
         server.stop()
         receiver.close()
-    print("webhooks: all checks passed" if not failures else f"webhooks: {len(failures)} failures")
+    backend = "PostgreSQL" if database_url else "SQLite"
+    print(f"webhooks ({backend}, {time.monotonic() - started:.0f} s): "
+          + ("all checks passed" if not failures else f"{len(failures)} failures"))
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 6))
+    sys.exit(main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 6, sys.argv[3] if len(sys.argv) > 3 else None))

@@ -53,10 +53,12 @@ struct Serve: AsyncParsableCommand {
     var webhooksAllowPrivate = false
     @Option(help: .init(AppConfiguration.Setting.webhooksTimeout.help)) var webhooksTimeout: Int?
     @Option(help: .init(AppConfiguration.Setting.webhooksFirstRetry.help)) var webhooksFirstRetry: Int?
+    @Option(help: .init(AppConfiguration.Setting.webhooksCAFile.help)) var webhooksCaFile: String?
     @Option(help: .init(AppConfiguration.Setting.alertLeadDays.help)) var alertLeadDays: String?
     @Option(help: .init(AppConfiguration.Setting.feedRetentionDays.help)) var feedRetentionDays: Int?
     @Option(help: .init(AppConfiguration.Setting.streamMaxClients.help)) var streamMaxClients: Int?
     @Option(help: .init(AppConfiguration.Setting.streamHeartbeat.help)) var streamHeartbeat: Int?
+    @Option(help: .init(AppConfiguration.Setting.today.help)) var today: String?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -68,9 +70,10 @@ struct Serve: AsyncParsableCommand {
             .requireTokenForReads: requireTokenForReads ? "true" : nil, .logFormat: logFormat,
             .followInterval: followInterval.map(String.init),
             .webhooksAllowPrivate: webhooksAllowPrivate ? "true" : nil, .webhooksTimeout: webhooksTimeout.map(String.init),
-            .webhooksFirstRetry: webhooksFirstRetry.map(String.init),
+            .webhooksFirstRetry: webhooksFirstRetry.map(String.init), .webhooksCAFile: webhooksCaFile,
             .alertLeadDays: alertLeadDays, .feedRetentionDays: feedRetentionDays.map(String.init),
             .streamMaxClients: streamMaxClients.map(String.init), .streamHeartbeat: streamHeartbeat.map(String.init),
+            .today: today,
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

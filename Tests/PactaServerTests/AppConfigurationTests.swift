@@ -1,5 +1,7 @@
 import Configuration
 import Foundation
+import NIOSSL
+import PactaCore
 import Synchronization
 import Testing
 
@@ -25,11 +27,41 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.webhooksAllowPrivate, "true", { "\($0.webhooks.allowPrivateAddresses)" }),
     (.webhooksTimeout, "4", { "\($0.webhooks.totalTimeout.components.seconds)" }),
     (.webhooksFirstRetry, "2", { "\($0.webhooks.retry.first.components.seconds)" }),
+    (.webhooksCAFile, sampleCAFile, { $0.webhooks.trust.file ?? "" }),
     (.alertLeadDays, "60,14", { $0.alertLeadDays.map(String.init).joined(separator: ",") }),
     (.feedRetentionDays, "7", { String($0.feedRetentionDays) }),
     (.streamMaxClients, "20", { String($0.streamMaxClients) }),
     (.streamHeartbeat, "5", { String($0.streamHeartbeatSeconds) }),
+    (.today, "2031-05-17", { $0.fixedToday.map { "\($0)" } ?? "" }),
 ]
+
+/// A throwaway self-signed CA (`openssl req -x509 -newkey ec ...`, basicConstraints CA:TRUE), for the CA file setting.
+private let sampleCAPEM = """
+    -----BEGIN CERTIFICATE-----
+    MIIBtzCCAV2gAwIBAgIUUlxwbPyZyvWgstzUIJQLUQsFSdIwCgYIKoZIzj0EAwIw
+    MDEuMCwGA1UEAwwlUGFjdGEgdGVzdCBDQSAoQXBwQ29uZmlndXJhdGlvblRlc3Rz
+    KTAgFw0yNjEyMDcwMTM0MzFaGA8yMTI2MTExMzAxMzQzMVowMDEuMCwGA1UEAwwl
+    UGFjdGEgdGVzdCBDQSAoQXBwQ29uZmlndXJhdGlvblRlc3RzKTBZMBMGByqGSM49
+    AgEGCCqGSM49AwEHA0IABEb5aTQoCKQhqsruVxPsrBQL1tL54KxRUrz7vAPDOHU4
+    94xylmLi8zAfOBfn2kzd035E1/bAv2jHsjvg25r+uUmjUzBRMB0GA1UdDgQWBBSt
+    yWtDwLEnmnW/y4vh7xkbHqGxhDAfBgNVHSMEGDAWgBStyWtDwLEnmnW/y4vh7xkb
+    HqGxhDAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCVMFYJxqOx
+    AKYnWpK/hUbS62pzGiwUzGBTmnRAhcKLSQIgISp0UxqF6FuVde0XWYoxd222g88F
+    Tg+bSZC0g0PFwIA=
+    -----END CERTIFICATE-----
+
+    """
+
+/// A file of its own in a directory of its own, kept for the test process (the samples are read by several tests).
+private func temporaryFile(_ name: String, _ contents: String) -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacta-config-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent(name).path
+    FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+    return path
+}
+
+private let sampleCAFile = temporaryFile("ca.pem", sampleCAPEM)
 
 /// A `.env` file in a directory of its own, removed at the end of the test.
 private final class EnvFile {
@@ -216,6 +248,59 @@ struct AppConfigurationTests {
             try await configuration(flags: [.logLevel: "loud"], environment: ["PACTA_LOG_LEVEL": "debug"])
         }
         #expect(error?.description.hasPrefix("PACTA_LOG_LEVEL (--log-level) is 'loud', expected one of") == true)
+    }
+
+    // MARK: Webhook CA file and a fixed today
+
+    @Test func aCAFileIsAddedToTheSystemRootsWithFullVerification() async throws {
+        #expect(try await configuration().webhooks.trust.tlsConfiguration == nil, "unset: async-http-client's default")
+        let trust = try await configuration(environment: ["PACTA_WEBHOOKS_CA_FILE": sampleCAFile]).webhooks.trust
+        #expect(trust.extraRoots == (try NIOSSLCertificate.fromPEMBytes(Array(sampleCAPEM.utf8))))
+        let tls = try #require(trust.tlsConfiguration)
+        #expect(tls.trustRoots == .default, "the system's roots are kept")
+        #expect(tls.additionalTrustRoots == [.certificates(trust.extraRoots)])
+        #expect(tls.certificateVerification == .fullVerification)
+
+        // Other PEM blocks are skipped; every certificate is trusted.
+        let bundle = temporaryFile("bundle.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" + sampleCAPEM + sampleCAPEM)
+        #expect(try await configuration(flags: [.webhooksCAFile: bundle]).webhooks.trust.extraRoots.count == 2)
+    }
+
+    @Test func aCAFileThatCannotBeUsedStopsTheStartWithOneLine() async throws {
+        let empty = temporaryFile("empty.pem", "")
+        let text = temporaryFile("text.pem", "not a certificate\n")
+        let damaged = temporaryFile("damaged.pem", sampleCAPEM.replacingOccurrences(of: "MIIBtzCCAV2g", with: "MIIBtzCCAV2x"))
+        let directory = URL(fileURLWithPath: empty).deletingLastPathComponent().path
+        let cases: [(path: String, reason: String)] = [
+            ("/nonexistent/ca.pem", "no such file"),
+            (directory, "it is a directory"),
+            (empty, "no PEM certificate could be read from it"),
+            (text, "no PEM certificate could be read from it"),
+            (damaged, "no PEM certificate could be read from it"),
+        ]
+        for (path, reason) in cases {
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await configuration(environment: ["PACTA_WEBHOOKS_CA_FILE": path])
+            }
+            #expect(
+                error?.description
+                    == "PACTA_WEBHOOKS_CA_FILE (--webhooks-ca-file) is '\(path)', expected a readable PEM file of CA certificates (\(reason))"
+            )
+        }
+    }
+
+    @Test func aFixedTodayIsWhatTheServerTakesAsToday() async throws {
+        let unset = try await configuration()
+        #expect(unset.fixedToday == nil)
+        #expect(unset.today() == CalendarDate.todayUTC())
+        let fixed = try await configuration(environment: ["PACTA_TODAY": "2031-05-17"])
+        #expect(fixed.today() == (try CalendarDate(parsing: "2031-05-17")))
+        for bad in ["2031-02-30", "tomorrow", "2031-5-17"] {
+            let error = await #expect(throws: ConfigurationError.self) {
+                try await configuration(environment: ["PACTA_TODAY": bad])
+            }
+            #expect(error?.description == "PACTA_TODAY (--today) is '\(bad)', expected a date YYYY-MM-DD")
+        }
     }
 
     // MARK: The documentation lists what the code reads

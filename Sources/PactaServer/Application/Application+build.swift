@@ -95,6 +95,15 @@ func buildParts(
     // Webhook deliveries run as a service of the application: started with it, and stopped after the server has
     // drained (and so before the database closes).
     let deliverer = WebhookDeliveryService(store: store, settings: configuration.webhooks, logger: logger)
+    if let file = configuration.webhooks.trust.file {
+        logger.info(
+            "Webhook deliveries trust extra CA certificates besides the system's",
+            metadata: ["file": "\(file)", "certificates": "\(configuration.webhooks.trust.extraRoots.count)"]
+        )
+    }
+    if let day = configuration.fixedToday {
+        logger.notice("Today is fixed by PACTA_TODAY, not read from the clock", metadata: ["today": "\(day)"])
+    }
     // The first index is built on every core: requests are answered meanwhile (from the engine), and the sooner it
     // is ready the sooner they are cheap.
     let catalog = try await AgreementCatalog(

@@ -56,6 +56,9 @@ public struct AppConfiguration: Sendable {
     public var metricsRegistry = PrometheusCollectorRegistry()
     /// Today's civil date, the default `asOf`; replaced in tests.
     public var today: @Sendable () -> CalendarDate = { CalendarDate.todayUTC() }
+    /// The day ``today`` is fixed to by `PACTA_TODAY` (end-to-end tests and rehearsals of deadline alerts on several
+    /// replicas); `nil` when it follows the clock.
+    public var fixedToday: CalendarDate?
     /// Days before a dated item at which `deadline.approaching` is recorded, largest first.
     public var alertLeadDays: [Int] = [90, 30, 7, 1]
     /// Days the event log keeps events (how far back `Last-Event-ID` can resume); pruned hourly.
@@ -107,6 +110,13 @@ public struct AppConfiguration: Sendable {
             webhooks.totalTimeout = .seconds(seconds)
             webhooks.connectTimeout = .seconds(min(5, max(1, seconds / 2)))
         }
+        if let path = read.text(.webhooksCAFile) {
+            do {
+                webhooks.trust = try WebhookTrust(file: path)
+            } catch {
+                throw ConfigurationError(.webhooksCAFile, path, expected: "a readable PEM file of CA certificates (\(error.reason))")
+            }
+        }
         if let seconds = try read.integer(
             .webhooksFirstRetry,
             in: 1...3_600,
@@ -127,6 +137,13 @@ public struct AppConfiguration: Sendable {
             try read.integer(.streamMaxClients, in: 0...100_000, expected: "a whole number from 0 to 100000")
             ?? streamMaxClients
         streamHeartbeatSeconds = try read.seconds(.streamHeartbeat) ?? streamHeartbeatSeconds
+        if let text = read.text(.today) {
+            guard let day = try? CalendarDate(parsing: text) else {
+                throw ConfigurationError(.today, text, expected: "a date YYYY-MM-DD")
+            }
+            fixedToday = day
+            today = { day }
+        }
     }
 }
 
@@ -196,7 +213,8 @@ extension AppConfiguration {
     public static let settings: [Setting] = [
         .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
         .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval, .webhooksAllowPrivate,
-        .webhooksTimeout, .webhooksFirstRetry, .alertLeadDays, .feedRetentionDays, .streamMaxClients, .streamHeartbeat,
+        .webhooksTimeout, .webhooksFirstRetry, .webhooksCAFile, .alertLeadDays, .feedRetentionDays, .streamMaxClients,
+        .streamHeartbeat, .today,
     ]
 }
 
@@ -289,6 +307,18 @@ extension AppConfiguration.Setting {
         flag: "--webhooks-first-retry",
         default: "5",
         "Seconds before the first retry of a failed webhook delivery (then doubling, with jitter, up to an hour; 15 attempts)"
+    )
+    public static let webhooksCAFile = Self(
+        "webhooks.caFile",
+        flag: "--webhooks-ca-file",
+        unsetMeans: "the system's trust roots only",
+        "PEM file of CA certificates that webhook deliveries over HTTPS trust besides the system's (never instead of them)"
+    )
+    public static let today = Self(
+        "today",
+        flag: "--today",
+        unsetMeans: "the UTC date of the clock",
+        "The date the server takes as today, YYYY-MM-DD, fixed (tests and rehearsals of deadline alerts)"
     )
     public static let logFormat = Self(
         "logFormat",

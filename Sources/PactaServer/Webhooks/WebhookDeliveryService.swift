@@ -7,6 +7,8 @@ import Synchronization
 /// How deliveries are made; ``AppConfiguration/webhooks`` holds the user's settings.
 public struct WebhookDeliverySettings: Sendable {
     public var allowPrivateAddresses = false
+    /// CA certificates trusted besides the system's (`PACTA_WEBHOOKS_CA_FILE`).
+    public var trust = WebhookTrust()
     public var connectTimeout: Duration = .seconds(5)
     public var totalTimeout: Duration = .seconds(10)
     public var retry = WebhookRetrySchedule()
@@ -57,7 +59,8 @@ public final class WebhookDeliveryService: Service, Sendable {
             sender: WebhookSender(
                 policy: WebhookAddressPolicy(allowPrivate: settings.allowPrivateAddresses),
                 connectTimeout: settings.connectTimeout,
-                totalTimeout: settings.totalTimeout
+                totalTimeout: settings.totalTimeout,
+                trust: settings.trust
             )
         )
     }

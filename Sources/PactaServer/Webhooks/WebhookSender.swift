@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Sends signed webhook requests with the outbound rules: the URL's host is resolved and checked
 /// (``WebhookAddressPolicy``) and the connection goes to the checked address; redirects are not followed; connect
@@ -10,6 +11,8 @@ struct WebhookSender: Sendable {
     var policy: WebhookAddressPolicy
     var connectTimeout: Duration
     var totalTimeout: Duration
+    /// CA certificates trusted besides the system's, for HTTPS receivers.
+    var trust = WebhookTrust()
     var maxResponseBytes = 16 * 1_024
     var userAgent = "Pacta-Webhooks/1"
 
@@ -47,6 +50,7 @@ struct WebhookSender: Sendable {
                 // TLS still verifies the certificate for the host name.
                 if address != target.host { configuration.dnsOverride = [target.host: address] }
                 configuration.connectionPool = .init(idleTimeout: .seconds(30))
+                if let tls = sender.trust.tlsConfiguration { configuration.tlsConfiguration = tls }
                 let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
                 return Session(sender: sender, url: url, client: .ready(client))
             } catch {
@@ -119,6 +123,8 @@ struct WebhookSender: Sendable {
                 }
             }
             if error is CancellationError { return "cancelled" }
+            // An untrusted or mismatched certificate, or a failed handshake (recorded, and retried like any failure).
+            if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError { return "tls" }
             let name = String(describing: type(of: error))
             if name.contains("TLS") || name.contains("SSL") || name.contains("Certificate") { return "tls" }
             if name.contains("Connect") || error is IOError { return "connect" }
