@@ -152,6 +152,20 @@ import Testing
         #expect(pointers.contains("/rules/withdrawal/conditionPrecedent/description"))
     }
 
+    /// The synthetic agreements the property tests draw from hold every case of the new shapes, and those agree with
+    /// the fast paths.
+    @Test func theSyntheticAgreementsCoverConditionsAndSunsets() {
+        let agreements = SyntheticAgreements.generate(count: 600, seed: 3)
+        let conditioned = agreements.filter { $0.rules.withdrawal?.conditionPrecedent != nil }
+        #expect(conditioned.contains { $0.events.contains { $0.type == .withdrawalConditionMet } })
+        #expect(conditioned.contains { $0.events.contains { $0.type == .withdrawalConditionDisputed } })
+        let sunsets = agreements.filter { $0.rules.survival != nil }
+        #expect(sunsets.contains { $0.events.contains { $0.type == .noticeOfWithdrawal } })
+        for agreement in (conditioned + sunsets).filter({ $0.events.contains { $0.type == .noticeOfWithdrawal } }).prefix(12) {
+            NoSilentNoOpTests.checkEquivalence(agreement)
+        }
+    }
+
     // MARK: The real case
 
     /// The United States' withdrawal from the ILO: letter of 5 November 1975, received 6 November 1975; effective
