@@ -16,6 +16,10 @@ public struct Agreement: Codable, Hashable, Sendable {
     public var rules: Rules
     /// The dated facts, in the order they were recorded. Append-only: a correction supersedes, never edits.
     public var events: [Event]
+    /// The agreements this one's `rules.linkedWithdrawal` names, as the catalog holds them, by id: the engine reads
+    /// their parties' withdrawals to compute the withdrawals they imply here (issue #14, shape 11). Not part of the
+    /// agreement's encoding (the catalog resolves it, ``LinkedAgreements/resolve(_:in:)``); empty when unresolved.
+    public var linked: [String: Agreement] = [:]
 
     public enum Kind: String, Codable, Hashable, Sendable {
         case bilateral, multilateral
@@ -278,6 +282,14 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     /// `party` became engaged in an armed conflict (relevant to withdrawal clauses that defer their effect).
     case armedConflictBegan
     case armedConflictEnded
+    /// Under a withdrawal clause with a condition precedent, the record says the condition is met for the notice of
+    /// withdrawal `refersTo` (on this date); the withdrawal takes effect at the end of its period, or on this date if
+    /// that is later.
+    case withdrawalConditionMet
+    /// Under a withdrawal clause with a condition precedent, `party` (or, without one, the depositary) holds that the
+    /// condition is not met for the notice `refersTo`: until a later `withdrawalConditionMet`, the withdrawal's date is
+    /// contested.
+    case withdrawalConditionDisputed
 }
 
 /// An event as submitted for appending: like ``Event``, but the server may assign the id.

@@ -177,7 +177,7 @@ public enum DeadlineProjection {
     ) -> Projection {
         guard from <= to else { return Projection(deadlines: [], segments: [], complete: true) }
         let parties = agreement.parties.map(\.code)
-        let eventDates = Array(Set(agreement.events.map(\.date))).sorted()
+        let eventDates = Array(Set(agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement))).sorted()
         var deadlines: [Deadline] = []
         var segments: [StateSegment] = []
         // Start the day before the window so that the first day is reached as a day of interest (a renewal on it
@@ -457,7 +457,8 @@ public enum DeadlineProjection {
         }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
             let step = status.trace.last {
-                $0.subject == "withdrawal" && $0.inputs["party"] == standing.party && $0.result != nil
+                ($0.subject == "withdrawal" || $0.subject == "linkedWithdrawal") && $0.inputs["party"] == standing.party
+                    && $0.result != nil
             }
             let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
             found.append(

@@ -12,6 +12,12 @@ public struct Rules: Codable, Hashable, Sendable {
     /// `performanceSuspensionNotified` has no effect (flagged); a declared `performanceSuspended` always takes effect
     /// on its date.
     public var performanceSuspension: PerformanceSuspensionRule?
+    /// Obligations of the whole agreement that continue after a party ends it (a sunset clause of a bilateral
+    /// investment treaty); see ``AgreementSurvival``.
+    public var survival: AgreementSurvival?
+    /// A party that withdraws from another agreement (the framework convention) is considered as also having withdrawn
+    /// from this one; see ``LinkedWithdrawalRule``.
+    public var linkedWithdrawal: LinkedWithdrawalRule?
 
     public init(
         entryIntoForce: EntryIntoForceRule,
@@ -19,7 +25,9 @@ public struct Rules: Codable, Hashable, Sendable {
         renewal: RenewalRule? = nil,
         termination: TerminationRule? = nil,
         withdrawal: WithdrawalRule? = nil,
-        performanceSuspension: PerformanceSuspensionRule? = nil
+        performanceSuspension: PerformanceSuspensionRule? = nil,
+        survival: AgreementSurvival? = nil,
+        linkedWithdrawal: LinkedWithdrawalRule? = nil
     ) {
         self.entryIntoForce = entryIntoForce
         self.term = term
@@ -27,6 +35,8 @@ public struct Rules: Codable, Hashable, Sendable {
         self.termination = termination
         self.withdrawal = withdrawal
         self.performanceSuspension = performanceSuspension
+        self.survival = survival
+        self.linkedWithdrawal = linkedWithdrawal
     }
 }
 
@@ -387,6 +397,9 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     public var negotiation: Negotiation?
     /// What a suspended notice's period does when it is resumed; absent: `restarts`.
     public var suspendedNotice: SuspendedNoticeClock?
+    /// The withdrawal takes effect only once a condition is met (ILO Constitution Art. 1(5): "subject to its having at
+    /// that time fulfilled all financial obligations"); see ``WithdrawalCondition``.
+    public var conditionPrecedent: WithdrawalCondition?
     public var article: String?
 
     /// "The Treaties shall cease to apply ... from the date of entry into force of the withdrawal agreement or,
@@ -423,8 +436,10 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
         survival: Period? = nil,
         negotiation: Negotiation? = nil,
         suspendedNotice: SuspendedNoticeClock? = nil,
+        conditionPrecedent: WithdrawalCondition? = nil,
         article: String? = nil
     ) {
+        self.conditionPrecedent = conditionPrecedent
         self.negotiation = negotiation
         self.suspendedNotice = suspendedNotice
         self.notice = notice

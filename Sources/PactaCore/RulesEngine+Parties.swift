@@ -14,6 +14,8 @@ struct Membership {
     var notice: Event?
     /// Under an extensible negotiation period, how many extensions of it were agreed.
     var extensions: Int?
+    /// The linked agreement whose withdrawal ends this membership (`rules.linkedWithdrawal`).
+    var linkedFrom: String?
 }
 
 extension Evaluation {
@@ -450,6 +452,15 @@ extension Evaluation {
                     inputs: ["party": party, "conflictEnded": "\(ended.date)"],
                     explanation: "The armed conflict ended on \(ended.date): the withdrawal takes effect that day."
                 )
+            }
+        }
+        if let condition = rule.conditionPrecedent {
+            switch holdForCondition(condition, notice: notice, firstOut: firstOut, article: rule.article) {
+            case .some(let held):
+                firstOut = held
+                lastDay = (try? firstOut.addingDays(-1)) ?? firstOut
+            case .none:
+                return .undetermined
             }
         }
         if let stated = notice.statedEffectiveDate, stated != firstOut {

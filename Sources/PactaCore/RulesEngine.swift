@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "7"
+    public static let version = "9"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -59,6 +59,8 @@ struct Evaluation {
     var extensionsByNotice: [String: Int] = [:]
     /// The periods of notices not yet in effect on `asOf`, by notice id (a notice may be followed more than once).
     var noticePeriods: [String: NoticePeriod] = [:]
+    /// Where each notice of withdrawal held back by a condition precedent stands, by notice id.
+    var withdrawalConditions: [String: WithdrawalConditionStatus] = [:]
 
     /// When `tracing` is false, `step` records nothing and its arguments (autoclosures) are never evaluated.
     init(agreement: Agreement, asOf: CalendarDate, tracing: Bool = true) {
@@ -113,7 +115,8 @@ struct Evaluation {
         )
         let entry = entryIntoForce()
         status.entryIntoForce = entry
-        let memberships = partyMemberships(generalEntry: entry)
+        var memberships = partyMemberships(generalEntry: entry)
+        linkedWithdrawals(&memberships)
         if let entry, entry <= asOf {
             evaluateInForce(entry: entry, memberships: memberships, into: &status)
         } else {
@@ -133,6 +136,8 @@ struct Evaluation {
         resumptionFlags()
         negotiationFlags()
         performanceSuspensions(&status.parties)
+        withdrawalConditionReport(&status.parties, memberships: memberships)
+        status.obligationsSurviveThrough = agreementSurvival(status)
         status.notices = noticePeriods.values.sorted { ($0.countedFrom, $0.eventId) < ($1.countedFrom, $1.eventId) }
         status.flags = flags
         status.undetermined = undetermined

@@ -30,6 +30,9 @@ public struct AgreementStatus: Codable, Hashable, Sendable {
     /// Every notice (of termination, non-renewal or withdrawal) whose period is running or suspended on `asOf`:
     /// the days elapsed and remaining, as the rule's `suspendedNotice` convention counts them.
     public var notices: [NoticePeriod] = []
+    /// Under a sunset clause (`rules.survival`), once an end a party brings about is fixed: the last day the
+    /// agreement's obligations continue for what they covered on its last day in force.
+    public var obligationsSurviveThrough: CalendarDate? = nil
     public var parties: [PartyStatus]
     public var flags: [StatusFlag]
     public var undetermined: [Undetermined]
@@ -239,6 +242,12 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// The party's suspension of its performance on `asOf` (in effect, or notified and pending); its legal status is
     /// unchanged.
     public var performanceSuspension: PerformanceSuspension? = nil
+    /// Under a withdrawal clause with a condition precedent, whether the record says the condition is met for the
+    /// party's pending (or taken) withdrawal.
+    public var withdrawalCondition: WithdrawalConditionStatus? = nil
+    /// Under `rules.linkedWithdrawal`, the agreement whose withdrawal ends the party's membership here (its
+    /// `lastDayAsParty` is that withdrawal's).
+    public var withdrawalFollows: String? = nil
 
     public init(
         party: String,
@@ -325,6 +334,12 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         /// A party notified the suspension of its performance; it takes effect later (the party's
         /// `performanceSuspension` gives the date).
         case performanceSuspensionPending
+        /// A withdrawal held back by a condition precedent whose fulfilment the record disputes (the party's
+        /// `withdrawalCondition` names the positions); its date is contested.
+        case withdrawalConditionContested
+        /// A `withdrawalConditionMet` or `withdrawalConditionDisputed` that changes nothing: the rule has no condition
+        /// precedent, or the event names no notice of withdrawal the condition holds back.
+        case withdrawalConditionWithoutEffect
     }
 
     public var code: Code

@@ -13,6 +13,7 @@ public enum StatusReport {
         line("notice deadline", status.noticeDeadline.map { "\($0) (\($0.weekdayName))" })
         line("next renewal", status.nextRenewal)
         line("last day in force", status.lastDayInForce)
+        line("obligations until", status.obligationsSurviveThrough)
         if let review = status.review {
             var text = review.next.map { "\($0)" } ?? "none left in the term"
             if let last = review.last { text += " (last \(last))" }
@@ -33,6 +34,7 @@ public enum StatusReport {
             if let event = party.eventId { text += " (event \(event))" }
             if let last = party.lastDayAsParty { text += ", last day bound \(last)" }
             if let survives = party.obligationsSurviveThrough { text += ", obligations survive through \(survives)" }
+            if let condition = party.withdrawalCondition { text += ", withdrawal condition \(condition.state.rawValue)" }
             line("party \(party.party)", text)
         }
         for flag in status.flags { lines.append("  ! \(flag.message)") }

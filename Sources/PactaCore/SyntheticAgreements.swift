@@ -228,6 +228,9 @@ public enum SyntheticAgreements {
                 )
             }
         }
+        // Drawn after that: a fifth keep their provisions for ten years after a party ends them (a sunset clause).
+        let survival: AgreementSurvival? =
+            random.next(below: 5) == 0 ? AgreementSurvival(period: .years(10), scope: "investments made before the end", article: "Art. 33") : nil
         return Agreement(
             id: id,
             title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
@@ -241,7 +244,8 @@ public enum SyntheticAgreements {
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. 30"),
                 term: TermRule(kind: .indefinite, article: "Art. 31"),
                 withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: counting, article: "Art. 31"),
-                performanceSuspension: suspension
+                performanceSuspension: suspension,
+                survival: survival
             ),
             events: events
         )
@@ -493,6 +497,41 @@ public enum SyntheticAgreements {
                             party: party,
                             summary: "The withdrawal agreement with \(party) entered into force.",
                             source: source(id, "withdrawal-agreement-\(code)")
+                        )
+                    )
+                }
+            }
+        }
+        // Drawn after that: a third of the plain ones hold a withdrawal back until a condition is met (ILO Constitution
+        // Art. 1(5)): recorded as met (before or after the period ends), disputed (and sometimes met later), or neither.
+        if !calendarAnchored, !negotiated, random.next(below: 3) == 0 {
+            withdrawal.conditionPrecedent = WithdrawalCondition(description: "all its financial obligations fulfilled", article: "Art. 45(2)")
+            for notice in events where notice.type == .noticeOfWithdrawal {
+                guard let party = notice.party else { continue }
+                let code = party.lowercased()
+                let roll = random.next(below: 4)
+                if roll == 2, let disputed = try? notice.date.addingDays(30 + random.next(below: 300)) {
+                    events.append(
+                        Event(
+                            id: "condition-disputed-\(code)",
+                            type: .withdrawalConditionDisputed,
+                            date: disputed,
+                            refersTo: notice.id,
+                            summary: "The depositary holds that \(party) has not fulfilled its financial obligations.",
+                            source: source(id, "condition-disputed-\(code)")
+                        )
+                    )
+                }
+                if roll < 2 || (roll == 2 && random.next(below: 2) == 0), let met = try? notice.date.addingDays(300 + random.next(below: 500)) {
+                    events.append(
+                        Event(
+                            id: "condition-met-\(code)",
+                            type: .withdrawalConditionMet,
+                            date: met,
+                            party: party,
+                            refersTo: notice.id,
+                            summary: "\(party)'s financial obligations are recorded as fulfilled.",
+                            source: source(id, "condition-met-\(code)")
                         )
                     )
                 }

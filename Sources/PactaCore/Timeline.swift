@@ -84,6 +84,7 @@ extension RulesEngine {
             }
         }
         add(status.lastDayInForce, .lastDayInForce, "Last day in force.")
+        add(status.obligationsSurviveThrough, .obligationsEnd, "Obligations surviving the agreement's end (sunset clause) end.")
         if let review = status.review, let entry = status.entryIntoForce, let lastDay = status.lastDayInForce {
             let outcome = review.notRecorded.isEmpty ? "" : " Outcome not recorded for \(review.notRecorded.joined(separator: ", "))."
             add(review.last, .review, "Joint review on whether to extend the term.\(outcome)")

@@ -139,6 +139,10 @@ public enum AgreementValidator {
                 )
             }
         }
+        positive(rules.survival?.period, "/rules/survival/period")
+        if let linked = rules.linkedWithdrawal, !isValidIdentifier(linked.agreement) {
+            issues.append(.init(pointer: "/rules/linkedWithdrawal/agreement", message: "must be an agreement id"))
+        }
         if let suspension = rules.performanceSuspension {
             positive(suspension.notice, "/rules/performanceSuspension/notice", required: true)
         }
@@ -173,6 +177,9 @@ public enum AgreementValidator {
             }
             positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
             positive(withdrawal.survival, "/rules/withdrawal/survival")
+            if let condition = withdrawal.conditionPrecedent, condition.description.trimmingWhitespace.isEmpty {
+                issues.append(.init(pointer: "/rules/withdrawal/conditionPrecedent/description", message: "must say what the condition is"))
+            }
             if withdrawal.holders?.isEmpty == true {
                 issues.append(.init(pointer: "/rules/withdrawal/holders", message: "omit it when every party may withdraw"))
             }
@@ -224,6 +231,14 @@ public enum AgreementValidator {
                     }
                 } else {
                     issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice of withdrawal whose period it extends"))
+                }
+            case .withdrawalConditionMet, .withdrawalConditionDisputed:
+                if let target = event.refersTo {
+                    if seen[target]?.type != .noticeOfWithdrawal {
+                        issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name an earlier notice of withdrawal"))
+                    }
+                } else {
+                    issues.append(.init(pointer: "\(pointer)/refersTo", message: "must name the notice of withdrawal the condition holds back"))
                 }
             case .noticeSuspended, .noticeResumed, .noticeRevoked:
                 if let target = event.refersTo {
