@@ -154,7 +154,7 @@ extension Evaluation {
                 window.noticeFrom = opening
             }
             if let earliest = rule.earliestEffect?.firstDay(partyEntry: memberships[party]?.last?.entry, generalEntry: generalEntry),
-                earliest > bounds.firstOut, let lastDay = try? earliest.addingDays(-1),
+                earliest >= bounds.firstOut, let lastDay = try? earliest.addingDays(-1),
                 let noticeBy = rule.deferredWindow(openingOn: opening, earliest: earliest)
             {
                 window = WithdrawalWindow(
