@@ -87,6 +87,7 @@ public struct Event: Codable, Hashable, Sendable {
         var id: String
         var type: EventType
         var date: CalendarDate
+        var datePrecision: DatePrecision?
         var party: String?
         var received: CalendarDate?
         var refersTo: String?
@@ -120,10 +121,17 @@ public struct Event: Codable, Hashable, Sendable {
         get { box.fields.type }
         set { update { $0.type = newValue } }
     }
-    /// The day the event happened. For a notice, the day it was dispatched.
+    /// The day the event happened. For a notice, the day it was dispatched. With a `datePrecision` of `month` or
+    /// `year`, the first day of that month or year: the event happened on a day within it that the record does not
+    /// give.
     public var date: CalendarDate {
         get { box.fields.date }
         set { update { $0.date = newValue } }
+    }
+    /// How precisely the record dates the event; absent means `day` (issue #14, shape 12).
+    public var datePrecision: DatePrecision? {
+        get { box.fields.datePrecision }
+        set { update { $0.datePrecision = newValue } }
     }
     /// The party that acted (gave notice, suspended it, ...).
     public var party: String? {
@@ -175,6 +183,7 @@ public struct Event: Codable, Hashable, Sendable {
         id: String,
         type: EventType,
         date: CalendarDate,
+        datePrecision: DatePrecision? = nil,
         party: String? = nil,
         received: CalendarDate? = nil,
         refersTo: String? = nil,
@@ -190,6 +199,7 @@ public struct Event: Codable, Hashable, Sendable {
                 id: id,
                 type: type,
                 date: date,
+                datePrecision: datePrecision,
                 party: party,
                 received: received,
                 refersTo: refersTo,
@@ -297,6 +307,7 @@ public struct NewEvent: Codable, Hashable, Sendable {
     public var id: String?
     public var type: EventType
     public var date: CalendarDate
+    public var datePrecision: DatePrecision?
     public var party: String?
     public var received: CalendarDate?
     public var refersTo: String?
@@ -311,6 +322,7 @@ public struct NewEvent: Codable, Hashable, Sendable {
         id: String? = nil,
         type: EventType,
         date: CalendarDate,
+        datePrecision: DatePrecision? = nil,
         party: String? = nil,
         received: CalendarDate? = nil,
         refersTo: String? = nil,
@@ -324,6 +336,7 @@ public struct NewEvent: Codable, Hashable, Sendable {
         self.id = id
         self.type = type
         self.date = date
+        self.datePrecision = datePrecision
         self.party = party
         self.received = received
         self.refersTo = refersTo
@@ -340,6 +353,7 @@ public struct NewEvent: Codable, Hashable, Sendable {
             id: id ?? assigned,
             type: type,
             date: date,
+            datePrecision: datePrecision,
             party: party,
             received: received,
             refersTo: refersTo,
@@ -351,4 +365,39 @@ public struct NewEvent: Codable, Hashable, Sendable {
             source: source
         )
     }
+}
+
+/// How precisely the record dates an event (issue #14, shape 12). The event's `date` is then the first day of the
+/// month or year, so every existing reader of `date` still gets a valid day and the order of events is kept; the
+/// engine never treats that first day as the day of the event.
+public enum DatePrecision: String, Codable, Hashable, Sendable {
+    case day, month, year
+
+    /// The last day the event may have happened on, for an event dated `date` with this precision.
+    public func lastDay(from date: CalendarDate) -> CalendarDate {
+        switch self {
+        case .day: return date
+        case .month:
+            return (try? CalendarDate(year: date.year, month: date.month, day: CalendarDate.daysInMonth(year: date.year, month: date.month)))
+                ?? date
+        case .year: return (try? CalendarDate(year: date.year, month: 12, day: 31)) ?? date
+        }
+    }
+
+    /// The period as the record gives it: `2018-10` or `2018`.
+    public func spelled(_ date: CalendarDate) -> String {
+        switch self {
+        case .day: return "\(date)"
+        case .month: return String("\(date)".prefix(7))
+        case .year: return String("\(date)".prefix(4))
+        }
+    }
+}
+
+extension Event {
+    /// Dated only to a month or a year.
+    public var isImprecise: Bool { datePrecision == .month || datePrecision == .year }
+
+    /// The last day the event may have happened on (its `date` when precise).
+    public var latestDate: CalendarDate { (datePrecision ?? .day).lastDay(from: date) }
 }

@@ -43,6 +43,9 @@ public struct Deadline: Codable, Hashable, Sendable {
     public var eventId: String?
     /// What happens on the date, and who must do what by then, as a sentence.
     public var explanation: String
+    /// For a date known only within a range because the notice it follows from is dated only to a month or a year
+    /// (issue #14, shape 12): the last possible day; `date` is the first. Absent for a day-precise date.
+    public var latest: CalendarDate? = nil
 
     public init(
         agreementId: String,
@@ -55,7 +58,8 @@ public struct Deadline: Codable, Hashable, Sendable {
         article: String? = nil,
         convention: String? = nil,
         eventId: String? = nil,
-        explanation: String
+        explanation: String,
+        latest: CalendarDate? = nil
     ) {
         self.agreementId = agreementId
         self.date = date
@@ -68,6 +72,7 @@ public struct Deadline: Codable, Hashable, Sendable {
         self.convention = convention
         self.eventId = eventId
         self.explanation = explanation
+        self.latest = latest
     }
 
     /// Whether the deadline concerns `party` (as the actor or as one of the parties concerned).
@@ -177,7 +182,15 @@ public enum DeadlineProjection {
     ) -> Projection {
         guard from <= to else { return Projection(deadlines: [], segments: [], complete: true) }
         let parties = agreement.parties.map(\.code)
-        let eventDates = Array(Set(agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement))).sorted()
+        // An event dated only to a month or a year (shape 12) may have happened on any day up to the end of its period:
+        // the answer may change on the last day and the day after.
+        let imprecise = agreement.events.contains { $0.datePrecision != nil && $0.isImprecise }
+        let eventDates = Array(
+            Set(
+                agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement)
+                    + (imprecise ? RulesEngine.bracketDaysOfInterest(agreement) : [])
+            )
+        ).sorted()
         var deadlines: [Deadline] = []
         var segments: [StateSegment] = []
         // Start the day before the window so that the first day is reached as a day of interest (a renewal on it
@@ -189,6 +202,17 @@ public enum DeadlineProjection {
         // The last of these evaluations is the walk's first step (kept in `opening`), not done twice.
         var opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
         for _ in 0..<3 {
+            // A state left undetermined by an event dated only to a month or a year (shape 12): start before that
+            // period, where the record is read the same way whatever the day was, so that a deadline announced before
+            // it is seen as it is from the start of the calendar.
+            if opening.state == .undetermined,
+                let first = agreement.events.lazy.filter({ $0.isImprecise && $0.date <= day }).map(\.date).min(),
+                let before = try? first.addingDays(-1), before < day
+            {
+                day = before
+                opening = RulesEngine.evaluate(agreement, asOf: day, trace: false)
+                continue
+            }
             guard opening.state == .terminationPending, let start = opening.currentTerm?.start,
                 let before = try? start.addingDays(-1), before < day
             else { break }
@@ -236,6 +260,10 @@ public enum DeadlineProjection {
             if noticeDueToday, let notice = noticeDeadline(in: status, agreement: agreement, parties: parties) {
                 found.append(notice)
             }
+            if !status.ranges.isEmpty { found += rangedDeadlines(on: day, in: status, agreement: agreement, parties: parties) }
+            if running, let deferred = deferredWithdrawalDeadline(on: day, in: status, agreement: agreement, parties: parties) {
+                found.append(deferred)
+            }
             for deadline in found where deadline.date >= from && deadline.date <= to {
                 deadlines.append(deadline)
             }
@@ -245,6 +273,18 @@ public enum DeadlineProjection {
                 pendingNotice = nil
             }
             var next = nextDayOfInterest(after: day, status: status, eventDates: eventDates)
+            // A bracketed status reports only what its two readings share; each reading's own days of interest are
+            // where either may change.
+            if imprecise, let readings = RulesEngine.readings(of: agreement, asOf: day) {
+                for reading in [readings.early, readings.late] {
+                    let own = RulesEngine.evaluate(reading, asOf: day, trace: false)
+                    if let candidate = nextDayOfInterest(after: day, status: own, eventDates: eventDates),
+                        next.map({ candidate < $0 }) ?? true
+                    {
+                        next = candidate
+                    }
+                }
+            }
             if let pending = pendingNotice?.date, pending > day, next.map({ pending < $0 }) ?? true { next = pending }
             // The state holds from `day` until the next day of interest; keep the part inside the window.
             let lastDay = min(next.flatMap { try? $0.addingDays(-1) } ?? to, to)
@@ -270,6 +310,78 @@ public enum DeadlineProjection {
         return Projection(deadlines: deadlines, segments: segments, complete: complete)
     }
 
+    /// The ends known only within a range (shape 12) whose first possible day is `day`: listed once, spanning the
+    /// range (`date` … `latest`), never on a day picked inside it.
+    private static func rangedDeadlines(
+        on day: CalendarDate,
+        in status: AgreementStatus,
+        agreement: Agreement,
+        parties: [String]
+    ) -> [Deadline] {
+        var found: [Deadline] = []
+        for range in status.ranges {
+            if range.field == "lastDayInForce", range.earliest == day {
+                found.append(
+                    Deadline(
+                        agreementId: agreement.id,
+                        date: day,
+                        kind: .scheduledEnd,
+                        parties: parties,
+                        eventId: range.eventIds.first,
+                        explanation: "Last day in force between \(range.earliest) and \(range.latest): \(range.reason)",
+                        latest: range.latest
+                    )
+                )
+            }
+            let parts = range.field.split(separator: ".")
+            if parts.count == 3, parts[0] == "parties", parts[2] == "lastDayAsParty",
+                let firstOut = try? range.earliest.addingDays(1), firstOut == day, let latestOut = try? range.latest.addingDays(1)
+            {
+                found.append(
+                    Deadline(
+                        agreementId: agreement.id,
+                        date: day,
+                        kind: .withdrawalEffective,
+                        party: String(parts[1]),
+                        parties: parties,
+                        rule: "withdrawal",
+                        eventId: range.eventIds.first,
+                        explanation: "\(parts[1])'s withdrawal takes effect between \(firstOut) and \(latestOut): \(range.reason)",
+                        latest: latestOut
+                    )
+                )
+            }
+        }
+        return found
+    }
+
+    /// Under an `earliestEffect` clause (shape 8), the last day a notice (admissible now) reaches the earliest effect
+    /// the clause allows, for the parties whose window closes on `day`. A lock-in is not listed here: until it ends no
+    /// notice counts, and the window the status reports then is the notice period's own.
+    private static func deferredWithdrawalDeadline(
+        on day: CalendarDate,
+        in status: AgreementStatus,
+        agreement: Agreement,
+        parties: [String]
+    ) -> Deadline? {
+        let closing = status.parties.filter { $0.nextWithdrawal?.limit == .earliestEffect && $0.nextWithdrawal?.noticeBy == day }
+        guard let window = closing.first?.nextWithdrawal, let rule = agreement.rules.withdrawal else { return nil }
+        let who = closing.map(\.party)
+        let counted = rule.noticeDate == .receipt ? "received" : "dispatched"
+        return Deadline(
+            agreementId: agreement.id,
+            date: day,
+            kind: .withdrawalNoticeDeadline,
+            party: who.count == 1 ? who[0] : nil,
+            parties: who.count == 1 ? parties : who,
+            rule: "withdrawal",
+            article: rule.earliestEffect?.article ?? rule.article,
+            convention: "earliestEffect: a notice may be given at any time; its effect comes no earlier than \(window.effectiveFrom)",
+            explanation:
+                "Last day for \(partyList(who, conjunction: "or")) to give notice of withdrawal (\(counted)) taking effect on \(window.effectiveFrom), the earliest the clause allows: notice is admissible now, and any notice by this day is deferred to that date; a later one takes effect later."
+        )
+    }
+
     /// The earliest date after `day` on which the engine's answer may change.
     private static func nextDayOfInterest(
         after day: CalendarDate,
@@ -290,6 +402,7 @@ public enum DeadlineProjection {
             candidates.append(party.since)
             candidates.append(party.boundFrom)
             candidates.append(party.lastDayAsParty.flatMap { try? $0.addingDays(1) })
+            if let window = party.nextWithdrawal, window.limit == .earliestEffect { candidates.append(window.noticeBy) }
         }
         // The first recorded event after `day` (binary search: event dates are sorted).
         var low = 0

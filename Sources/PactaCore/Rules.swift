@@ -375,6 +375,36 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
         }
     }
 
+    /// A notice may be given at any time, but its effect comes no earlier than this (issue #14, shape 8). Unlike
+    /// ``lockIn`` (no notice may be given before a date: an earlier one has no effect), an early notice stands and its
+    /// effect is deferred.
+    public struct EarliestEffect: Codable, Hashable, Sendable {
+        /// A fixed first day the withdrawal may take effect ("no earlier than 1 January 2030").
+        public var date: CalendarDate?
+        /// Or a period counted from `from` ("at the end of the initial ten-year period": P10Y from the entry into
+        /// force); the first day no longer bound is `from` + `period`.
+        public var period: Period?
+        public var from: LockIn.From?
+        public var article: String?
+
+        public init(date: CalendarDate? = nil, period: Period? = nil, from: LockIn.From? = nil, article: String? = nil) {
+            self.date = date
+            self.period = period
+            self.from = from
+            self.article = article
+        }
+
+        /// The first day a withdrawal may take effect, given the entry into force the rule counts from; `nil` when
+        /// that entry is not known or the date falls past 9999-12-31.
+        func firstDay(partyEntry: CalendarDate?, generalEntry: CalendarDate?) -> CalendarDate? {
+            if let date { return date }
+            guard let period, let base = (from ?? .entryIntoForce) == .partyEntryIntoForce ? partyEntry : generalEntry else {
+                return nil
+            }
+            return try? base.plus(period)
+        }
+    }
+
     /// The notice period; absent when `anchor` fixes the date instead.
     public var notice: Period?
     public var noticeDate: TerminationRule.NoticeDate
@@ -383,6 +413,8 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
     public var snap: DateSnap?
     public var effectDate: EffectDate
     public var lockIn: LockIn?
+    /// Notice at any time, effect no earlier than a date (shape 8); see ``EarliestEffect``.
+    public var earliestEffect: EarliestEffect?
     /// Only these parties hold the right to withdraw; absent means every party.
     public var holders: [String]?
     /// The notice may name a later date, which then applies (`statedEffectiveDate` on the notice).
@@ -430,6 +462,7 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
         snap: DateSnap? = nil,
         effectDate: EffectDate = .firstDayNotBound,
         lockIn: LockIn? = nil,
+        earliestEffect: EarliestEffect? = nil,
         holders: [String]? = nil,
         laterDateMayBeSpecified: Bool? = nil,
         deferredDuringArmedConflict: Bool? = nil,
@@ -449,6 +482,7 @@ public struct WithdrawalRule: Codable, Hashable, Sendable {
         self.snap = snap
         self.effectDate = effectDate
         self.lockIn = lockIn
+        self.earliestEffect = earliestEffect
         self.holders = holders
         self.laterDateMayBeSpecified = laterDateMayBeSpecified
         self.deferredDuringArmedConflict = deferredDuringArmedConflict

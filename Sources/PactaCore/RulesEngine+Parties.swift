@@ -289,6 +289,7 @@ extension Evaluation {
                 return
             }
         }
+        let earliest = rule.earliestEffect?.firstDay(partyEntry: membership.entry, generalEntry: generalEntry)
         let outcome = follow(
             notice,
             countedOn: counted,
@@ -296,7 +297,7 @@ extension Evaluation {
             article: rule.article,
             clock: rule.suspendedNotice ?? .restarts
         ) { evaluation, counted, how in
-            evaluation.withdrawalEffect(of: notice, countedOn: counted, how: how, rule: rule)
+            evaluation.withdrawalEffect(of: notice, countedOn: counted, how: how, rule: rule, earliest: earliest)
         }
         switch outcome {
         case .lastDay(let lastDay):
@@ -328,7 +329,8 @@ extension Evaluation {
         of notice: Event,
         countedOn counted: CalendarDate,
         how: NoticeCount,
-        rule: WithdrawalRule
+        rule: WithdrawalRule,
+        earliest: CalendarDate? = nil
     ) -> NoticeOutcome {
         let party = notice.party ?? ""
         // The arithmetic is the rule's own (`computedDate`), shared with the withdrawal window a status reports.
@@ -375,6 +377,11 @@ extension Evaluation {
                 } ?? "")
                 + "takes effect on \(firstOut): \(party) is bound through \(lastDay)."
         )
+        if let earliest, firstOut < earliest, let deferredLast = try? earliest.addingDays(-1) {
+            deferEffect(of: notice, from: firstOut, to: earliest, rule: rule)
+            firstOut = earliest
+            lastDay = deferredLast
+        }
 
         if rule.negotiation?.endsOnWithdrawalAgreement == true,
             let concluded = events.first(where: {
@@ -546,7 +553,9 @@ extension Evaluation {
                 return consented(consent, boundFrom: current.entry)
             case .terminated, .expired:
                 return PartyStatus(party: party.code, status: .notParty, lastDayAsParty: lastDayInForce)
-            case .inForce, .terminationPending:
+            // `undetermined` is only ever the merge of two readings (RulesEngine+DatePrecision), each evaluated here
+            // with a determined state.
+            case .inForce, .terminationPending, .undetermined:
                 break
             }
             guard let entry = current.entry, entry <= asOf else {

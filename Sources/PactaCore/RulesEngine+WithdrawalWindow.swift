@@ -7,11 +7,33 @@ public struct WithdrawalWindow: Codable, Hashable, Sendable {
     public var lastDayAsParty: CalendarDate
     /// The first day it would no longer be bound.
     public var effectiveFrom: CalendarDate
+    /// Which clause shapes this window, when one does (issue #14, shape 8); `nil` when the notice period alone does.
+    public var limit: Limit?
+    /// Under `lockIn`: the first day a notice counts; one counted earlier has no effect ("notice not yet admissible
+    /// until"). `nil` otherwise (a notice is admissible now).
+    public var noticeFrom: CalendarDate?
 
-    public init(noticeBy: CalendarDate, lastDayAsParty: CalendarDate, effectiveFrom: CalendarDate) {
+    /// The two ways a clause holds a withdrawal back.
+    public enum Limit: String, Codable, Hashable, Sendable {
+        /// No notice may be given before `noticeFrom`: the window opens then.
+        case lockIn
+        /// A notice may be given now, but its effect is deferred to `effectiveFrom`, the earliest the clause allows;
+        /// every notice counted by `noticeBy` takes effect on that day.
+        case earliestEffect
+    }
+
+    public init(
+        noticeBy: CalendarDate,
+        lastDayAsParty: CalendarDate,
+        effectiveFrom: CalendarDate,
+        limit: Limit? = nil,
+        noticeFrom: CalendarDate? = nil
+    ) {
         self.noticeBy = noticeBy
         self.lastDayAsParty = lastDayAsParty
         self.effectiveFrom = effectiveFrom
+        self.limit = limit
+        self.noticeFrom = noticeFrom
     }
 }
 
@@ -126,7 +148,23 @@ extension Evaluation {
                 byOpening[opening] = found
             }
             guard let found, let bounds = rule.bounds(of: found.computed) else { continue }
-            let window = WithdrawalWindow(noticeBy: found.noticeBy, lastDayAsParty: bounds.lastDay, effectiveFrom: bounds.firstOut)
+            var window = WithdrawalWindow(noticeBy: found.noticeBy, lastDayAsParty: bounds.lastDay, effectiveFrom: bounds.firstOut)
+            if opening > asOf {
+                window.limit = .lockIn
+                window.noticeFrom = opening
+            }
+            if let earliest = rule.earliestEffect?.firstDay(partyEntry: memberships[party]?.last?.entry, generalEntry: generalEntry),
+                earliest >= bounds.firstOut, let lastDay = try? earliest.addingDays(-1),
+                let noticeBy = rule.deferredWindow(openingOn: opening, earliest: earliest)
+            {
+                window = WithdrawalWindow(
+                    noticeBy: noticeBy,
+                    lastDayAsParty: lastDay,
+                    effectiveFrom: earliest,
+                    limit: .earliestEffect,
+                    noticeFrom: window.noticeFrom
+                )
+            }
             parties[index].nextWithdrawal = window
             guard recorder != nil else { continue }
             if said[window] == nil { order.append((window, opening)) }
@@ -149,8 +187,9 @@ extension Evaluation {
                     "parties": who.joined(separator: ","), "from": "\(opening)", "lastDayAsParty": "\(window.lastDayAsParty)",
                     "effectiveFrom": "\(window.effectiveFrom)",
                 ],
-                explanation:
-                    "\(opening == asOf ? "From \(asOf)" : "From \(opening), when the lock-in ends"), the nearest withdrawal for \(who.count == 1 ? who[0] : "\(who.count) parties") takes effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)), for a notice \(rule.noticeDate == .receipt ? "received" : "dispatched") by \(window.noticeBy) (\(window.noticeBy.weekdayName)); a later notice takes effect later."
+                explanation: window.limit == .earliestEffect
+                    ? "A notice is admissible \(opening == asOf ? "now" : "from \(opening), when the lock-in ends"), but its effect is deferred: the earliest withdrawal the clause allows for \(who.count == 1 ? who[0] : "\(who.count) parties") takes effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)), for any notice \(rule.noticeDate == .receipt ? "received" : "dispatched") by \(window.noticeBy) (\(window.noticeBy.weekdayName)); a later notice takes effect later."
+                    : "\(opening == asOf ? "From \(asOf)" : "Notice is not yet admissible: from \(opening), when the lock-in ends"), the nearest withdrawal for \(who.count == 1 ? who[0] : "\(who.count) parties") takes effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty)), for a notice \(rule.noticeDate == .receipt ? "received" : "dispatched") by \(window.noticeBy) (\(window.noticeBy.weekdayName)); a later notice takes effect later."
             )
         }
     }

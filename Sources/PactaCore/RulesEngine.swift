@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "9"
+    public static let version = "10"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -13,6 +13,7 @@ public enum RulesEngine {
     /// The same status; with `trace: false` the `trace` is left empty and its sentences are never built,
     /// which is several times faster. Every other field is identical.
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate, trace: Bool) -> AgreementStatus {
+        if let bracketed = bracketed(agreement, asOf: asOf, trace: trace) { return bracketed }
         var evaluation = Evaluation(agreement: agreement, asOf: asOf, tracing: trace)
         return evaluation.run()
     }

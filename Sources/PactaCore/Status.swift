@@ -9,6 +9,9 @@ public struct AgreementStatus: Codable, Hashable, Sendable {
         case terminated
         /// Ended because its term ran out without renewal.
         case expired
+        /// The record dates an event (a notice) only to a month or a year, and the state on `asOf` depends on the day
+        /// within it: `undetermined` (field `state`) gives the reason and `ranges` the dates that bound it.
+        case undetermined
     }
 
     public var agreementId: String
@@ -36,7 +39,30 @@ public struct AgreementStatus: Codable, Hashable, Sendable {
     public var parties: [PartyStatus]
     public var flags: [StatusFlag]
     public var undetermined: [Undetermined]
+    /// Dates known only to lie within a range, because an event they are derived from is dated only to a month or a
+    /// year (issue #14, shape 12); the field itself (`lastDayInForce`, `parties.XX.lastDayAsParty`, ...) is then null.
+    public var ranges: [DateRange] = []
     public var trace: [TraceStep]
+}
+
+/// A derived date known only to lie between `earliest` and `latest` (both possible), with the events that make it so.
+public struct DateRange: Codable, Hashable, Sendable {
+    /// The status field the range stands for, as `Undetermined.field` names it: `lastDayInForce`,
+    /// `parties.US.lastDayAsParty`, `noticeDeadline`, ...
+    public var field: String
+    public var earliest: CalendarDate
+    public var latest: CalendarDate
+    /// The imprecisely dated events behind it.
+    public var eventIds: [String]
+    public var reason: String
+
+    public init(field: String, earliest: CalendarDate, latest: CalendarDate, eventIds: [String], reason: String) {
+        self.field = field
+        self.earliest = earliest
+        self.latest = latest
+        self.eventIds = eventIds
+        self.reason = reason
+    }
 }
 
 /// What ends an agreement's time in force, and the event or rule behind it.
@@ -215,6 +241,9 @@ public struct PartyStatus: Codable, Hashable, Sendable {
         /// it will be (once the agreement's entry into force, or the party's own, can be fixed).
         case consented
         case party, withdrawalPending, withdrawn
+        /// Depends on the day, within a month or a year, of an imprecisely dated event (issue #14, shape 12); the
+        /// status's `undetermined` gives the reason.
+        case undetermined
         /// Not bound and not a signatory: never signed or consented, left, or withdrew its signature (`eventId`).
         case notParty
     }
@@ -379,7 +408,7 @@ public struct TraceStep: Codable, Hashable, Sendable {
 extension AgreementStatus {
     private enum CodingKeys: String, CodingKey {
         case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce, endCause
-        case review, notices, parties, flags, undetermined, trace
+        case review, notices, parties, flags, undetermined, ranges, trace
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -398,6 +427,7 @@ extension AgreementStatus {
         try container.encode(parties, forKey: .parties)
         try container.encode(flags, forKey: .flags)
         try container.encode(undetermined, forKey: .undetermined)
+        try container.encode(ranges, forKey: .ranges)
         try container.encode(trace, forKey: .trace)
     }
 }

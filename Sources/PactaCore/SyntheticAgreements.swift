@@ -29,12 +29,37 @@ public enum SyntheticAgreements {
         var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
         let id = id(index: index, count: count)
         let shape = random.next(below: 100)
+        var agreement: Agreement
         switch shape {
-        case 0..<45: return renewingBilateral(id: id, &random)
-        case 45..<65: return indefiniteBilateral(id: id, &random)
-        case 65..<75: return extendedByAgreement(id: id, &random)
-        default: return multilateral(id: id, &random)
+        case 0..<45: agreement = renewingBilateral(id: id, &random)
+        case 45..<65: agreement = indefiniteBilateral(id: id, &random)
+        case 65..<75: agreement = extendedByAgreement(id: id, &random)
+        default: agreement = multilateral(id: id, &random)
         }
+        impreciseNotice(&agreement, &random)
+        return agreement
+    }
+
+    /// Drawn after everything else, so every other date is what it was before (issue #14, shape 12): one agreement in
+    /// five records its first notice (or its last consent) only to the month (a quarter of those only to the year). Under a rule that
+    /// counts dispatch the notice keeps no date of receipt, so its effect is a range; under one that counts receipt the
+    /// recorded receipt still fixes the effect, and only the days before it are uncertain.
+    private static func impreciseNotice(_ agreement: inout Agreement, _ random: inout SplitMix64) {
+        // A convention without a notice gets a consent of a later joiner instead (its entry into force for the party
+        // becomes a range).
+        guard random.next(below: 5) == 0,
+            let index = agreement.events.firstIndex(where: { $0.type.isNotice })
+                ?? agreement.events.lastIndex(where: { $0.type == .consent })
+        else { return }
+        let yearly = random.next(below: 4) == 0
+        var notice = agreement.events[index]
+        let rule =
+            notice.type == .noticeOfWithdrawal ? agreement.rules.withdrawal?.noticeDate : agreement.rules.termination?.noticeDate
+        guard let first = try? CalendarDate(year: notice.date.year, month: yearly ? 1 : notice.date.month, day: 1) else { return }
+        notice.date = first
+        notice.datePrecision = yearly ? .year : .month
+        if rule == .dispatch { notice.received = nil }
+        agreement.events[index] = notice
     }
 
     // MARK: Shapes
@@ -231,6 +256,10 @@ public enum SyntheticAgreements {
         // Drawn after that: a fifth keep their provisions for ten years after a party ends them (a sunset clause).
         let survival: AgreementSurvival? =
             random.next(below: 5) == 0 ? AgreementSurvival(period: .years(10), scope: "investments made before the end", article: "Art. 33") : nil
+        // Drawn after that (issue #14, shape 8): a third may be terminated at any time but with no effect before the end
+        // of an initial ten years (the US–Iran Treaty of Amity's clause), which defers some of the notices above.
+        let earliestEffect: WithdrawalRule.EarliestEffect? =
+            random.next(below: 3) == 0 ? .init(period: .years(10), from: .entryIntoForce, article: "Art. 31(2)") : nil
         return Agreement(
             id: id,
             title: "Treaty of \(topic.title) between \(a.name) and \(b.name)",
@@ -243,7 +272,13 @@ public enum SyntheticAgreements {
             rules: Rules(
                 entryIntoForce: EntryIntoForceRule(kind: .onEvent, article: "Art. 30"),
                 term: TermRule(kind: .indefinite, article: "Art. 31"),
-                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .receipt, counting: counting, article: "Art. 31"),
+                withdrawal: WithdrawalRule(
+                    notice: .years(1),
+                    noticeDate: .receipt,
+                    counting: counting,
+                    earliestEffect: earliestEffect,
+                    article: "Art. 31"
+                ),
                 performanceSuspension: suspension,
                 survival: survival
             ),
@@ -536,6 +571,11 @@ public enum SyntheticAgreements {
                     )
                 }
             }
+        }
+        // Drawn last (issue #14, shape 8): a fifth have no withdrawal taking effect before eight years after the
+        // party's own entry into force, whenever the notice is given (beside or instead of the lock-in).
+        if random.next(below: 5) == 0, !calendarAnchored {
+            withdrawal.earliestEffect = .init(period: .years(8), from: .partyEntryIntoForce, article: "Art. 45(2)")
         }
         return Agreement(
             id: id,

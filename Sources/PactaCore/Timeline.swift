@@ -19,6 +19,9 @@ public struct TimelineEntry: Codable, Hashable, Sendable {
     public var description: String
     /// True for dates after `asOf`: what the rules project if nothing else happens.
     public var projected: Bool
+    /// For an item known only within a range (issue #14, shape 12): its last possible day; `date` is the first. An
+    /// event dated only to a month or a year, or a date derived from one.
+    public var latest: CalendarDate? = nil
 }
 
 public struct Timeline: Codable, Hashable, Sendable {
@@ -43,8 +46,15 @@ extension RulesEngine {
     ) -> Timeline {
         let status = evaluate(agreement, asOf: asOf, trace: false)
         var items: [TimelineEntry] = []
-        func add(_ date: CalendarDate?, _ kind: TimelineEntry.Kind, party: String? = nil, event: Event? = nil, _ text: String) {
-            guard let date, date >= from, date <= to else { return }
+        func add(
+            _ date: CalendarDate?,
+            _ kind: TimelineEntry.Kind,
+            party: String? = nil,
+            event: Event? = nil,
+            latest: CalendarDate? = nil,
+            _ text: String
+        ) {
+            guard let date, (latest ?? date) >= from, date <= to else { return }
             items.append(
                 TimelineEntry(
                     date: date,
@@ -53,18 +63,71 @@ extension RulesEngine {
                     eventId: event?.id,
                     eventType: event?.type,
                     description: text,
-                    projected: date > asOf
+                    projected: date > asOf,
+                    latest: latest
                 )
             )
         }
         for event in agreement.events where event.date <= asOf {
-            add(event.date, .event, party: event.party, event: event, event.summary ?? event.type.rawValue)
+            if event.isImprecise {
+                let spelled = (event.datePrecision ?? .day).spelled(event.date)
+                add(
+                    event.date,
+                    .event,
+                    party: event.party,
+                    event: event,
+                    latest: event.latestDate,
+                    "\(event.summary ?? event.type.rawValue) (dated only to \(spelled))"
+                )
+            } else {
+                add(event.date, .event, party: event.party, event: event, event.summary ?? event.type.rawValue)
+            }
+        }
+        // Dates known only within a range: one item spanning it, never a day picked inside it.
+        for range in status.ranges {
+            let parts = range.field.split(separator: ".").map(String.init)
+            switch (parts.first ?? "", parts.last ?? "") {
+            case ("lastDayInForce", _):
+                add(
+                    range.earliest,
+                    .lastDayInForce,
+                    latest: range.latest,
+                    "Last day in force: between \(range.earliest) and \(range.latest). \(range.reason)"
+                )
+            case ("noticeDeadline", _):
+                add(
+                    range.earliest,
+                    .noticeDeadline,
+                    latest: range.latest,
+                    "Last day to give notice: between \(range.earliest) and \(range.latest). \(range.reason)"
+                )
+            case ("parties", "lastDayAsParty") where parts.count == 3:
+                add(
+                    range.earliest,
+                    .lastDayAsParty,
+                    party: parts[1],
+                    latest: range.latest,
+                    "Last day \(parts[1]) is bound: between \(range.earliest) and \(range.latest). \(range.reason)"
+                )
+            case ("parties", "obligationsSurviveThrough") where parts.count == 3:
+                add(
+                    range.earliest,
+                    .obligationsEnd,
+                    party: parts[1],
+                    latest: range.latest,
+                    "Surviving obligations of \(parts[1]) end between \(range.earliest) and \(range.latest)."
+                )
+            default:
+                break
+            }
         }
         add(status.entryIntoForce, .entryIntoForce, "Entry into force.")
         if let entry = status.entryIntoForce {
             let evaluation = Evaluation(agreement: agreement, asOf: asOf, tracing: false)
             let schedule = evaluation.schedule(entry: entry)
-            let end = status.lastDayInForce ?? .maximum
+            // An end known only within a range (shape 12) stops the projection at its earliest day: no term is listed
+            // that may never begin.
+            let end = status.lastDayInForce ?? status.ranges.first { $0.field == "lastDayInForce" }?.earliest ?? .maximum
             let first = max(2, schedule.index(containing: max(from, entry)) ?? 1)
             var index = first
             while items.count < limit + 1, let start = schedule.start(index), start <= to, start <= end {
@@ -118,6 +181,9 @@ extension RulesEngine {
                 .withdrawalNoticeDeadline,
                 party: who.count == 1 ? who[0] : nil,
                 "Last day for \(who.count == 1 ? who[0] : "\(who.count) parties") to give notice of withdrawal taking effect on \(window.effectiveFrom) (bound through \(window.lastDayAsParty))."
+                    + (window.limit == .earliestEffect
+                        ? " Notice is admissible now; the clause defers its effect to that day, the earliest it allows."
+                        : window.noticeFrom.map { " Notice is not admissible before \($0), when the lock-in ends." } ?? "")
             )
         }
         items.sort { ($0.date, $0.kind.rawValue) < ($1.date, $1.kind.rawValue) }

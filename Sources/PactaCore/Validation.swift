@@ -176,6 +176,26 @@ public enum AgreementValidator {
                 }
             }
             positive(withdrawal.lockIn?.period, "/rules/withdrawal/lockIn/period")
+            if let earliest = withdrawal.earliestEffect {
+                // The calendar windows of an anchor or a snap are placed by arithmetic that knows nothing of a deferral.
+                if withdrawal.anchor != nil || withdrawal.snap != nil {
+                    issues.append(
+                        .init(pointer: "/rules/withdrawal/earliestEffect", message: "is supported with a notice period, not with an anchor or a snap")
+                    )
+                }
+                switch (earliest.date, earliest.period) {
+                case (nil, nil):
+                    issues.append(.init(pointer: "/rules/withdrawal/earliestEffect", message: "give a date or a period"))
+                case (_?, _?):
+                    issues.append(.init(pointer: "/rules/withdrawal/earliestEffect/period", message: "give a date or a period, not both"))
+                case (_?, nil):
+                    if earliest.from != nil {
+                        issues.append(.init(pointer: "/rules/withdrawal/earliestEffect/from", message: "only with a period"))
+                    }
+                case (nil, let period?):
+                    positive(period, "/rules/withdrawal/earliestEffect/period")
+                }
+            }
             positive(withdrawal.survival, "/rules/withdrawal/survival")
             if let condition = withdrawal.conditionPrecedent, condition.description.trimmingWhitespace.isEmpty {
                 issues.append(.init(pointer: "/rules/withdrawal/conditionPrecedent/description", message: "must say what the condition is"))
@@ -270,6 +290,21 @@ public enum AgreementValidator {
                 }
             case .signature, .entryIntoForce, .conditionsMet, .terminatedByConsent, .superseded, .terminated, .expired:
                 break
+            }
+            // Shape 12: a month or a year is stored as its first day, so the stored form has one spelling. Only the
+            // events whose derived dates the engine and its tests carry as ranges may be imprecise: notices and
+            // consents to be bound.
+            if event.isImprecise, !event.type.isNotice, event.type != .consent {
+                issues.append(
+                    .init(
+                        pointer: "\(pointer)/datePrecision",
+                        message: "only a notice of termination, non-renewal or withdrawal, or a consent, may be dated to a month or a year"
+                    )
+                )
+            } else if event.datePrecision == .month, event.date.day != 1 {
+                issues.append(.init(pointer: "\(pointer)/date", message: "with datePrecision month, give the month's first day (YYYY-MM-01)"))
+            } else if event.datePrecision == .year, event.date.day != 1 || event.date.month != 1 {
+                issues.append(.init(pointer: "\(pointer)/date", message: "with datePrecision year, give the year's first day (YYYY-01-01)"))
             }
             if !event.type.isNotice, event.type != .performanceSuspensionNotified, event.received != nil {
                 issues.append(.init(pointer: "\(pointer)/received", message: "only a notice has a date of receipt"))

@@ -114,8 +114,10 @@ public enum LifecycleBuilder {
             guard rules.term.kind == .fixed, let renewal = rules.renewal, renewal.kind == .automatic,
                 renewal.period != nil, renewal.maxRenewals == nil
             else { return nil }
+            // An event dated only to a month or a year is settled once its period is over.
             var settle =
-                (agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement)).max().flatMap { try? $0.addingDays(1) } ?? .minimum
+                (agreement.events.map(\.latestDate) + LinkedAgreements.changeDates(of: agreement)).max()
+                .flatMap { try? $0.addingDays(1) } ?? .minimum
             // Each round moves `settle` past a date the engine still has ahead (entry into force, a party's
             // change); a handful is plenty, and the walk's comparison catches anything missed.
             for _ in 0..<4 {
@@ -143,7 +145,7 @@ public enum LifecycleBuilder {
                 self.start = start
                 self.checkThrough = checkThrough
                 // The first day after the entry into force on which something other than a renewal happens.
-                let changes = agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement) + pending.compactMap { $0 }
+                let changes = agreement.events.map(\.latestDate) + LinkedAgreements.changeDates(of: agreement) + pending.compactMap { $0 }
                 let firstChange = changes.filter { $0 > entry }.min() ?? settle
                 let resume = (schedule.index(containing: firstChange) ?? 0) - 2
                 self.quietTerms = resume - 4 >= Self.minimumRunTerms ? 4..<resume : nil

@@ -159,7 +159,9 @@ enum DeadlineCalendar {
         writer.line("UID", uid(deadline))
         writer.line("DTSTAMP", stamp(agreement))
         writer.line("DTSTART;VALUE=DATE", ICalendarWriter.date(deadline.date))
-        if let next = try? deadline.date.addingDays(1) {
+        // A date known only within a range (issue #14, shape 12) spans it: an all-day event through `latest`, never a
+        // day picked inside it.
+        if let next = try? (deadline.latest ?? deadline.date).addingDays(1) {
             writer.line("DTEND;VALUE=DATE", ICalendarWriter.date(next))
         }
         writer.line("SUMMARY", ICalendarWriter.escapeText(summary))

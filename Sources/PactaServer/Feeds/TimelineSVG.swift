@@ -242,6 +242,7 @@ enum TimelineSVG {
         case .notYetInForce: return width >= 90 ? "not in force" : ""
         case .terminated: return width >= 70 ? "terminated" : ""
         case .expired: return width >= 60 ? "expired" : ""
+        case .undetermined: return width >= 90 ? "undetermined" : ""
         }
     }
 
@@ -251,6 +252,8 @@ enum TimelineSVG {
         case .terminationPending: return "#f0a030"
         case .notYetInForce: return "#bdc3c7"
         case .terminated, .expired: return "#7f8c8d"
+        // Hatched grey would be clearer; a light violet is distinct from every determined state.
+        case .undetermined: return "#c9b3e6"
         }
     }
 

@@ -73,7 +73,8 @@ extension APIHandler {
                 inForce: counts[.inForce] ?? 0,
                 terminationPending: counts[.terminationPending] ?? 0,
                 terminated: counts[.terminated] ?? 0,
-                expired: counts[.expired] ?? 0
+                expired: counts[.expired] ?? 0,
+                undetermined: counts[.undetermined] ?? 0
             ),
             deadlines: .init(next30Days: in30, next90Days: in90, next: next)
         )
