@@ -195,76 +195,75 @@ extension PostgresAgreementStore {
         }
     }
 
-    public func recordWebhookProgress(
-        webhookId: String,
-        owner: String,
-        expectedCursor: Int64,
-        attempt: WebhookAttempt?,
-        progress: WebhookProgress?,
-        leaseUntil: Int64
-    ) async throws -> Bool {
-        try await transaction { connection, logger in
+    public func recordWebhookProgress(_ records: [WebhookProgressRecord]) async throws -> [Bool] {
+        guard !records.isEmpty else { return [] }
+        return try await transaction { connection, logger in
+            // Progress lost to a crash of the database server only repeats deliveries (at least once).
             try await connection.query("SET LOCAL synchronous_commit TO off", logger: logger)
-            let rows = try await connection.query(
-                "SELECT feed_cursor, lease_owner FROM pacta_webhooks WHERE id = \(webhookId) FOR UPDATE",
-                logger: logger
-            )
-            var holds = false
-            for try await (cursor, leaseOwner) in rows.decode((Int64, String?).self) {
-                holds = cursor == expectedCursor && leaseOwner == owner
-            }
-            guard holds else { return false }
-            if let attempt {
-                try await connection.query(
-                    """
-                    INSERT INTO pacta_webhook_attempts (webhook_id, event_id, event_type, event_sequence, attempt, at,
-                        duration_ms, status_code, error, outcome, next_attempt_at)
-                    VALUES (\(webhookId), \(attempt.eventId), \(attempt.eventType), \(attempt.eventSequence),
-                        \(Int32(attempt.attempt)), \(attempt.at), \(Int32(attempt.durationMs)),
-                        \(attempt.statusCode.map(Int32.init)), \(attempt.error), \(attempt.outcome.rawValue),
-                        \(attempt.nextAttemptAt))
-                    """,
-                    logger: logger
-                )
-                try await connection.query(
-                    """
-                    DELETE FROM pacta_webhook_attempts WHERE webhook_id = \(webhookId) AND sequence <= (
-                        SELECT sequence FROM pacta_webhook_attempts WHERE webhook_id = \(webhookId)
-                        ORDER BY sequence DESC LIMIT 1 OFFSET \(Self.webhookAttemptsKept))
-                    """,
-                    logger: logger
-                )
-            }
-            switch progress {
-            case .advance(let cursor):
-                try await connection.query(
-                    "UPDATE pacta_webhooks SET feed_cursor = \(cursor), failures = 0, next_attempt_at = 0 WHERE id = \(webhookId)",
-                    logger: logger
-                )
-            case .retry(let failures, let at):
-                try await connection.query(
-                    "UPDATE pacta_webhooks SET failures = \(Int32(failures)), next_attempt_at = \(at) WHERE id = \(webhookId)",
-                    logger: logger
-                )
-            case .disable(let reason, let at):
-                try await connection.query(
-                    "UPDATE pacta_webhooks SET disabled_at = \(at), disabled_reason = \(reason) WHERE id = \(webhookId)",
-                    logger: logger
-                )
-            case .testDone:
-                try await connection.query(
-                    "UPDATE pacta_webhooks SET pending_test_id = NULL WHERE id = \(webhookId)",
-                    logger: logger
-                )
-            case nil:
-                break
-            }
-            let leaseOwner: String? = leaseUntil == 0 ? nil : owner
-            try await connection.query(
-                "UPDATE pacta_webhooks SET lease_owner = \(leaseOwner), lease_until = \(leaseUntil) WHERE id = \(webhookId)",
-                logger: logger
-            )
-            return true
+            var applied: [Bool] = []
+            for record in records { applied.append(try await Self.apply(record, connection, logger)) }
+            return applied
         }
+    }
+
+    /// Applies one record inside the batch's transaction; false (nothing written) when its owner lost the lease.
+    private static func apply(
+        _ record: WebhookProgressRecord,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws
+        -> Bool
+    {
+        let webhookId = record.webhookId
+        let rows = try await connection.query(
+            "SELECT feed_cursor, lease_owner FROM pacta_webhooks WHERE id = \(webhookId) FOR UPDATE",
+            logger: logger
+        )
+        var holds = false
+        for try await (cursor, leaseOwner) in rows.decode((Int64, String?).self) {
+            holds = cursor == record.expectedCursor && leaseOwner == record.owner
+        }
+        guard holds else { return false }
+        let attempts = record.steps.compactMap(\.attempt)
+        for attempt in attempts {
+            try await connection.query(
+                """
+                INSERT INTO pacta_webhook_attempts (webhook_id, event_id, event_type, event_sequence, attempt, at,
+                    duration_ms, status_code, error, outcome, next_attempt_at)
+                VALUES (\(webhookId), \(attempt.eventId), \(attempt.eventType), \(attempt.eventSequence),
+                    \(Int32(attempt.attempt)), \(attempt.at), \(Int32(attempt.durationMs)),
+                    \(attempt.statusCode.map(Int32.init)), \(attempt.error), \(attempt.outcome.rawValue),
+                    \(attempt.nextAttemptAt))
+                """,
+                logger: logger
+            )
+        }
+        if !attempts.isEmpty {
+            try await connection.query(
+                """
+                DELETE FROM pacta_webhook_attempts WHERE webhook_id = \(webhookId) AND sequence <= (
+                    SELECT sequence FROM pacta_webhook_attempts WHERE webhook_id = \(webhookId)
+                    ORDER BY sequence DESC LIMIT 1 OFFSET \(Self.webhookAttemptsKept))
+                """,
+                logger: logger
+            )
+        }
+        let outcome = record.outcome
+        let leaseOwner: String? = record.leaseUntil == 0 ? nil : record.owner
+        // One statement for the whole record: a NULL leaves its column as it is.
+        try await connection.query(
+            """
+            UPDATE pacta_webhooks SET feed_cursor = \(outcome.cursor),
+                failures = coalesce(\(outcome.failures.map(Int32.init))::integer, failures),
+                next_attempt_at = coalesce(\(outcome.nextAttemptAt)::bigint, next_attempt_at),
+                disabled_at = coalesce(\(outcome.disabled?.at)::bigint, disabled_at),
+                disabled_reason = coalesce(\(outcome.disabled?.reason)::text, disabled_reason),
+                pending_test_id = CASE WHEN \(outcome.testDone) THEN NULL ELSE pending_test_id END,
+                lease_owner = \(leaseOwner), lease_until = \(record.leaseUntil)
+            WHERE id = \(webhookId)
+            """,
+            logger: logger
+        )
+        return true
     }
 }

@@ -158,17 +158,27 @@ extension SQLiteAgreementStore {
     ) async throws
         -> [WebhookSubscription]
     {
-        try await write(waitForDisk: false) { db in
+        // Most wake-ups (one per commit) find nothing to claim (every subscription is up to date or already held):
+        // a read says so without taking the write lock from the writes.
+        let due = """
+            disabledAt IS NULL AND (leaseOwner IS NULL OR leaseUntil < :now)
+                AND ((cursor < :head AND nextAttemptAt <= :now) OR pendingTestId IS NOT NULL)
+            """
+        let anything = try await read { db in
+            let head = try Self.feedHead(db)
+            return try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM webhook WHERE \(due))",
+                arguments: ["now": now, "head": head]
+            ) ?? false
+        }
+        guard anything else { return [] }
+        return try await write(waitForDisk: false) { db in
             let head = try Self.feedHead(db)
             let rows = try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT \(Self.columns) FROM webhook
-                    WHERE disabledAt IS NULL AND (leaseOwner IS NULL OR leaseUntil < ?)
-                        AND ((cursor < ? AND nextAttemptAt <= ?) OR pendingTestId IS NOT NULL)
-                    ORDER BY nextAttemptAt, id LIMIT ?
-                    """,
-                arguments: [now, head, now, limit]
+                sql: "SELECT \(Self.columns) FROM webhook WHERE \(due) ORDER BY nextAttemptAt, id LIMIT :limit",
+                arguments: ["now": now, "head": head, "limit": limit]
             )
             for row in rows {
                 try db.execute(
@@ -180,71 +190,59 @@ extension SQLiteAgreementStore {
         }
     }
 
-    public func recordWebhookProgress(
-        webhookId: String,
-        owner: String,
-        expectedCursor: Int64,
-        attempt: WebhookAttempt?,
-        progress: WebhookProgress?,
-        leaseUntil: Int64
-    ) async throws -> Bool {
-        // Progress lost to a power cut only repeats deliveries (at least once), so it takes no fsync from writes.
-        try await write(waitForDisk: false) { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT cursor, leaseOwner FROM webhook WHERE id = ?",
-                    arguments: [webhookId]
-                ),
-                row["leaseOwner"] as String? == owner, row["cursor"] as Int64 == expectedCursor
-            else { return false }
-            if let attempt {
-                try db.execute(
-                    sql: """
-                        INSERT INTO webhookAttempt (webhookId, eventId, eventType, eventSequence, attempt, at, durationMs,
-                            statusCode, error, outcome, nextAttemptAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        webhookId, attempt.eventId, attempt.eventType, attempt.eventSequence, attempt.attempt, attempt.at,
-                        attempt.durationMs, attempt.statusCode, attempt.error, attempt.outcome.rawValue,
-                        attempt.nextAttemptAt,
-                    ]
-                )
-                try db.execute(
-                    sql: """
-                        DELETE FROM webhookAttempt WHERE webhookId = ? AND sequence <= (
-                            SELECT sequence FROM webhookAttempt WHERE webhookId = ? ORDER BY sequence DESC LIMIT 1 OFFSET ?)
-                        """,
-                    arguments: [webhookId, webhookId, Self.attemptsKept]
-                )
-            }
-            switch progress {
-            case .advance(let cursor):
-                try db.execute(
-                    sql: "UPDATE webhook SET cursor = ?, failures = 0, nextAttemptAt = 0 WHERE id = ?",
-                    arguments: [cursor, webhookId]
-                )
-            case .retry(let failures, let at):
-                try db.execute(
-                    sql: "UPDATE webhook SET failures = ?, nextAttemptAt = ? WHERE id = ?",
-                    arguments: [failures, at, webhookId]
-                )
-            case .disable(let reason, let at):
-                try db.execute(
-                    sql: "UPDATE webhook SET disabledAt = ?, disabledReason = ? WHERE id = ?",
-                    arguments: [at, reason, webhookId]
-                )
-            case .testDone:
-                try db.execute(sql: "UPDATE webhook SET pendingTestId = NULL WHERE id = ?", arguments: [webhookId])
-            case nil:
-                break
-            }
-            try db.execute(
-                sql: "UPDATE webhook SET leaseOwner = ?, leaseUntil = ? WHERE id = ?",
-                arguments: [leaseUntil == 0 ? nil : owner, leaseUntil, webhookId]
-            )
-            return true
+    public func recordWebhookProgress(_ records: [WebhookProgressRecord]) async throws -> [Bool] {
+        guard !records.isEmpty else { return [] }
+        // Progress lost to a power cut only repeats deliveries (at least once), so it takes no fsync from writes; and
+        // every record of the batch shares one transaction.
+        return try await write(waitForDisk: false) { db in
+            try records.map { try Self.apply($0, db) }
         }
+    }
+
+    /// Applies one record inside the batch's transaction; false (nothing written) when its owner lost the lease.
+    private static func apply(_ record: WebhookProgressRecord, _ db: Database) throws -> Bool {
+        let holder = try db.cachedStatement(sql: "SELECT cursor, leaseOwner FROM webhook WHERE id = ?")
+        guard
+            let row = try Row.fetchOne(holder, arguments: [record.webhookId]),
+            row["leaseOwner"] as String? == record.owner, row["cursor"] as Int64 == record.expectedCursor
+        else { return false }
+        let attempts = record.steps.compactMap(\.attempt)
+        if !attempts.isEmpty {
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhookAttempt (webhookId, eventId, eventType, eventSequence, attempt, at, durationMs,
+                        statusCode, error, outcome, nextAttemptAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for attempt in attempts {
+                try insert.execute(arguments: [
+                    record.webhookId, attempt.eventId, attempt.eventType, attempt.eventSequence, attempt.attempt,
+                    attempt.at, attempt.durationMs, attempt.statusCode, attempt.error, attempt.outcome.rawValue,
+                    attempt.nextAttemptAt,
+                ])
+            }
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM webhookAttempt WHERE webhookId = ?1 AND sequence <= (
+                        SELECT sequence FROM webhookAttempt WHERE webhookId = ?1 ORDER BY sequence DESC LIMIT 1 OFFSET ?2)
+                    """
+            ).execute(arguments: [record.webhookId, Self.attemptsKept])
+        }
+        let outcome = record.outcome
+        // One statement for the whole record: a NULL argument leaves its column as it is.
+        try db.cachedStatement(
+            sql: """
+                UPDATE webhook SET cursor = ?2, failures = coalesce(?3, failures),
+                    nextAttemptAt = coalesce(?4, nextAttemptAt), disabledAt = coalesce(?5, disabledAt),
+                    disabledReason = coalesce(?6, disabledReason),
+                    pendingTestId = CASE WHEN ?7 THEN NULL ELSE pendingTestId END, leaseOwner = ?8, leaseUntil = ?9
+                WHERE id = ?1
+                """
+        ).execute(arguments: [
+            record.webhookId, outcome.cursor, outcome.failures, outcome.nextAttemptAt, outcome.disabled?.at,
+            outcome.disabled?.reason, outcome.testDone, record.leaseUntil == 0 ? nil : record.owner, record.leaseUntil,
+        ])
+        return true
     }
 }

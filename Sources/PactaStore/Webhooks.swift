@@ -198,15 +198,104 @@ public protocol WebhookStore: Sendable {
     /// Leases (until `leaseUntil`, for `owner`) up to `limit` enabled subscriptions that have something to do at
     /// `now` (a feed event after their cursor, or a test) and are not leased by another owner, and returns them.
     func claimDueWebhooks(now: Int64, leaseUntil: Int64, owner: String, limit: Int) async throws -> [WebhookSubscription]
+    /// Applies each record (each subscription's attempts and their consequences, in order) in one transaction, each
+    /// only while its `owner` holds the lease and the cursor is still `expectedCursor`, and extends or releases the
+    /// lease. Returns, per record, whether it was applied: false means that `owner` lost the subscription (another
+    /// deliverer took over) and nothing of that record was recorded; the caller stops delivering to it.
+    ///
+    /// One transaction for many records is what keeps delivery bookkeeping from competing with writes: deliverers
+    /// gather the records of all their subscriptions and commit them together.
+    func recordWebhookProgress(_ records: [WebhookProgressRecord]) async throws -> [Bool]
+}
+
+extension WebhookStore {
     /// Records an attempt (if any) and its consequence, and extends the lease to `leaseUntil` (0 releases it).
     /// Returns false, recording nothing, when `owner` no longer holds the lease or the cursor moved (another
     /// deliverer took over): the caller stops.
-    func recordWebhookProgress(
+    public func recordWebhookProgress(
         webhookId: String,
         owner: String,
         expectedCursor: Int64,
         attempt: WebhookAttempt?,
         progress: WebhookProgress?,
         leaseUntil: Int64
-    ) async throws -> Bool
+    ) async throws -> Bool {
+        let record = WebhookProgressRecord(
+            webhookId: webhookId,
+            owner: owner,
+            expectedCursor: expectedCursor,
+            steps: [WebhookProgressStep(attempt: attempt, progress: progress)],
+            leaseUntil: leaseUntil
+        )
+        return try await recordWebhookProgress([record]).first ?? false
+    }
+}
+
+/// One attempt (if any) and what it does to its subscription.
+public struct WebhookProgressStep: Sendable, Hashable {
+    public let attempt: WebhookAttempt?
+    public let progress: WebhookProgress?
+
+    public init(attempt: WebhookAttempt?, progress: WebhookProgress?) {
+        self.attempt = attempt
+        self.progress = progress
+    }
+}
+
+/// A deliverer's progress on one subscription since its last record: the steps in the order they happened, applied
+/// in that order in one transaction, so that an attempt's outcome is recorded with (never after) the cursor's move
+/// past its event.
+public struct WebhookProgressRecord: Sendable, Hashable {
+    public let webhookId: String
+    public let owner: String
+    /// The cursor the subscription had when the deliverer last recorded (or claimed) it.
+    public let expectedCursor: Int64
+    public let steps: [WebhookProgressStep]
+    /// The lease's new end; 0 releases it.
+    public let leaseUntil: Int64
+
+    public init(webhookId: String, owner: String, expectedCursor: Int64, steps: [WebhookProgressStep], leaseUntil: Int64) {
+        self.webhookId = webhookId
+        self.owner = owner
+        self.expectedCursor = expectedCursor
+        self.steps = steps
+        self.leaseUntil = leaseUntil
+    }
+
+    /// What the steps change in the subscription's row, taken together.
+    public var outcome: WebhookProgressOutcome {
+        var result = WebhookProgressOutcome(cursor: expectedCursor)
+        for step in steps {
+            switch step.progress {
+            case .advance(let cursor):
+                result.cursor = cursor
+                result.failures = 0
+                result.nextAttemptAt = 0
+            case .retry(let failures, let at):
+                result.failures = failures
+                result.nextAttemptAt = at
+            case .disable(let reason, let at):
+                result.disabled = (at, reason)
+            case .testDone:
+                result.testDone = true
+            case nil:
+                break
+            }
+        }
+        return result
+    }
+}
+
+/// What a ``WebhookProgressRecord`` changes in its subscription's row (``WebhookProgressRecord/outcome``); a `nil`
+/// field is left as it is.
+public struct WebhookProgressOutcome: Sendable {
+    public var cursor: Int64
+    public var failures: Int?
+    public var nextAttemptAt: Int64?
+    public var disabled: (at: Int64, reason: String)?
+    public var testDone = false
+
+    init(cursor: Int64) {
+        self.cursor = cursor
+    }
 }

@@ -180,11 +180,15 @@ import Testing
 
     final class Sink: Sendable {
         let text = Mutex("")
+        let writes = Mutex(0)
     }
 
     struct SinkWriter: ResponseBodyWriter {
         let sink: Sink
-        mutating func write(_ buffer: ByteBuffer) async throws { sink.text.withLock { $0 += String(buffer: buffer) } }
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            sink.text.withLock { $0 += String(buffer: buffer) }
+            sink.writes.withLock { $0 += 1 }
+        }
         consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 
@@ -196,7 +200,13 @@ import Testing
         let store = try SQLiteAgreementStore.inMemory()
         var settings = FeedStreamHub.Settings()
         settings.clientBuffer = 4
-        let hub = try await FeedStreamHub.start(store: store, settings: settings, logger: Logger(label: "test"))
+        let registry = AppConfiguration().metricsRegistry
+        let hub = try await FeedStreamHub.start(
+            store: store,
+            settings: settings,
+            logger: Logger(label: "test"),
+            metrics: FeedMetrics(registry: registry)
+        )
         let (slow, slowFrom) = try #require(hub.register(types: nil))
         let (fast, fastFrom) = try #require(hub.register(types: nil))
         let sink = Sink()
@@ -220,8 +230,47 @@ import Testing
         #expect((1...10).allSatisfy { text.contains("id: \($0)\n") })
         #expect(fast.ended == nil)
         #expect(hub.clientCount == 1)
+        let metrics = registry.emitToString()
+        #expect(metrics.contains("pacta_stream_clients_dropped_total 1"))
+        #expect(metrics.contains(#"pacta_feed_events_total{type="deadline.passed"} 10"#))
         hub.endAll()
         try await fastPump.value
+        await hub.stop()
+    }
+
+    /// Events that come faster than the fan-out interval reach a client together, in one write: a thousand clients
+    /// cost a thousand writes per interval, not per event. (The interval is long, so that no timing of a loaded
+    /// machine can end it within the test: the next wake-up is a heartbeat's.)
+    @Test(.timeLimit(.minutes(1))) func eventsWithinAFanOutIntervalReachAClientInOneWrite() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        var settings = FeedStreamHub.Settings()
+        settings.fanOutInterval = .seconds(600)
+        settings.heartbeat = .seconds(600)
+        let hub = try await FeedStreamHub.start(store: store, settings: settings, logger: Logger(label: "test"))
+        let (client, from) = try #require(hub.register(types: nil))
+        let sink = Sink()
+        let pump = Task { try await hub.pump(client, from: from, resumeAfter: nil, into: StreamOutput(SinkWriter(sink: sink))) }
+        // The first event after a quiet spell goes out at once.
+        _ = try await store.recordFeedEvents([FeedEventDraft(type: "deadline.passed", agreementId: "a0", data: "{}")])
+        await hub.deliverNew()
+        try await Self.waitUntil { sink.text.withLock { $0.contains("id: 1\n") } }
+        try await Self.waitUntil { sink.writes.withLock { $0 } == 2 }
+        let writesBefore = sink.writes.withLock { $0 }
+        // Three more, each read by the hub on its own, within the interval: queued, not written one by one.
+        for index in 1...3 {
+            _ = try await store.recordFeedEvents([FeedEventDraft(type: "deadline.passed", agreementId: "a\(index)", data: "{}")])
+            await hub.deliverNew()
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sink.writes.withLock { $0 } == writesBefore)
+        #expect(!sink.text.withLock { $0.contains("id: 2\n") })
+        // The next wake-up (here a heartbeat) writes the three at once.
+        #expect(client.offer(.heartbeat))
+        try await Self.waitUntil { sink.text.withLock { $0.contains("id: 4\n") } }
+        #expect(sink.text.withLock { $0.contains("id: 2\n") && $0.contains("id: 3\n") })
+        #expect(sink.writes.withLock { $0 } == writesBefore + 1)
+        client.end(.shutdown)
+        _ = await pump.result
         await hub.stop()
     }
 

@@ -93,22 +93,8 @@ final class ControlledFeedStore: AgreementStore {
     func claimDueWebhooks(now: Int64, leaseUntil: Int64, owner: String, limit: Int) async throws -> [WebhookSubscription] {
         try await inner.claimDueWebhooks(now: now, leaseUntil: leaseUntil, owner: owner, limit: limit)
     }
-    func recordWebhookProgress(
-        webhookId: String,
-        owner: String,
-        expectedCursor: Int64,
-        attempt: WebhookAttempt?,
-        progress: WebhookProgress?,
-        leaseUntil: Int64
-    ) async throws -> Bool {
-        try await inner.recordWebhookProgress(
-            webhookId: webhookId,
-            owner: owner,
-            expectedCursor: expectedCursor,
-            attempt: attempt,
-            progress: progress,
-            leaseUntil: leaseUntil
-        )
+    func recordWebhookProgress(_ records: [WebhookProgressRecord]) async throws -> [Bool] {
+        try await inner.recordWebhookProgress(records)
     }
 }
 

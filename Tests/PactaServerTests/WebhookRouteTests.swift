@@ -304,6 +304,50 @@ final class WebhookReceiver: Sendable {
         }
     }
 
+    /// `/metrics` after a failed and a delivered attempt: the deliveries by outcome, the latency, the subscriptions, the
+    /// backlog back at zero, the events recorded and the stream's clients.
+    @Test func metricsCountDeliveriesByOutcomeAndShowTheBacklog() async throws {
+        try await Self.withReceiver { receiver, port, app, client in
+            func metrics() async throws -> String {
+                try await client.execute(uri: "/metrics", method: .get).text
+            }
+            let before = try await metrics()
+            #expect(before.contains(#"pacta_webhook_deliveries_total{outcome="delivered"} 0"#))
+            #expect(before.contains(#"pacta_webhook_subscriptions{state="enabled"} 0"#))
+            #expect(before.contains("pacta_stream_clients 0"))
+            receiver.answer("/metered", with: [500, 200])
+            let created = try await WebhookRouteTests.create(client, app, url: "http://127.0.0.1:\(port)/metered")
+            let id = try #require(try created.json()["id"] as? String)
+            _ = try await client.execute(
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: sampleDocument(id: "metered"))
+            )
+            _ = try await receiver.wait { $0.count >= 2 }
+            // The backlog counts every event after the cursor (status.changed too, which this one does not want):
+            // it is back at zero once the deliverer has passed them all.
+            var text = ""
+            for _ in 0..<200 {
+                text = try await metrics()
+                if text.contains(#"pacta_webhook_backlog_events{webhook="\#(id)"} 0"#),
+                    text.contains(#"pacta_feed_events_total{type="agreement.created"} 1"#)
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(text.contains(#"pacta_webhook_backlog_events{webhook="\#(id)"} 0"#))
+            #expect(text.contains(#"pacta_webhook_deliveries_total{outcome="retrying"} 1"#))
+            #expect(text.contains(#"pacta_webhook_deliveries_total{outcome="delivered"} 1"#))
+            #expect(text.contains(#"pacta_webhook_deliveries_total{outcome="disabled"} 0"#))
+            #expect(text.contains("pacta_webhook_delivery_latency_seconds_count 1"))
+            #expect(text.contains(#"pacta_webhook_subscriptions{state="enabled"} 1"#))
+            #expect(text.contains(#"pacta_feed_events_total{type="agreement.created"} 1"#))
+            #expect(text.contains("pacta_stream_clients 0"))
+        }
+    }
+
     @Test func eventsOfOtherTypesAreSkippedAndOrderIsKept() async throws {
         try await Self.withReceiver { receiver, port, app, client in
             let created = try await WebhookRouteTests.create(

@@ -167,6 +167,82 @@ import Testing
         }
     }
 
+    /// A deliverer records many subscriptions' progress in one transaction, each record's steps in order, and a
+    /// record whose owner lost the lease is refused alone.
+    @Test(arguments: StoreBackend.all) func recordsOfSeveralSubscriptionsAreAppliedTogetherEachOnlyByItsHolder(
+        backend: StoreBackend
+    ) async throws {
+        try await backend.withStore { store in
+            let a = try await store.createWebhook(Self.newWebhook("wh_a", at: 1))
+            let b = try await store.createWebhook(Self.newWebhook("wh_b", at: 2))
+            let c = try await store.createWebhook(Self.newWebhook("wh_c", at: 3))
+            for name in ["x", "y", "z"] { _ = try await store.create(SQLiteAgreementStoreTests.sample(name)) }
+            let created = try await store.feedEvents(after: a.cursor, limit: 100).filter { $0.type == "agreement.created" }
+            #expect(created.count == 3)
+            let last = try await store.lastFeedSequence()
+            #expect(try await store.claimDueWebhooks(now: 2_000, leaseUntil: 9_000, owner: "A", limit: 2).map(\.id) == ["wh_a", "wh_b"])
+            #expect(try await store.claimDueWebhooks(now: 2_000, leaseUntil: 9_000, owner: "B", limit: 5).map(\.id) == ["wh_c"])
+            func delivered(_ id: String, _ index: Int) -> WebhookProgressStep {
+                WebhookProgressStep(
+                    attempt: Self.attempt(id, sequence: created[index].sequence, number: 1, outcome: .delivered),
+                    progress: .advance(cursor: created[index].sequence)
+                )
+            }
+            let records = [
+                // Two delivered, the third failed: the cursor stays after the second, the retry is scheduled.
+                WebhookProgressRecord(
+                    webhookId: "wh_a",
+                    owner: "A",
+                    expectedCursor: a.cursor,
+                    steps: [
+                        delivered("wh_a", 0), delivered("wh_a", 1),
+                        WebhookProgressStep(
+                            attempt: Self.attempt("wh_a", sequence: created[2].sequence, number: 1, outcome: .retrying),
+                            progress: .retry(failures: 1, at: 9_000)
+                        ),
+                    ],
+                    leaseUntil: 0
+                ),
+                // Everything delivered, then the events it does not want passed over; the lease kept.
+                WebhookProgressRecord(
+                    webhookId: "wh_b",
+                    owner: "A",
+                    expectedCursor: b.cursor,
+                    steps: [
+                        delivered("wh_b", 0), delivered("wh_b", 1), delivered("wh_b", 2),
+                        WebhookProgressStep(attempt: nil, progress: .advance(cursor: last)),
+                    ],
+                    leaseUntil: 9_500
+                ),
+                // Held by B, not A: refused, and nothing of it recorded.
+                WebhookProgressRecord(
+                    webhookId: "wh_c",
+                    owner: "A",
+                    expectedCursor: c.cursor,
+                    steps: [delivered("wh_c", 0)],
+                    leaseUntil: 0
+                ),
+            ]
+            #expect(try await store.recordWebhookProgress(records) == [true, true, false])
+            let afterA = try #require(try await store.webhook(id: "wh_a"))
+            #expect(afterA.cursor == created[1].sequence)
+            #expect(afterA.failures == 1)
+            #expect(afterA.nextAttemptAt == 9_000)
+            #expect(try await store.webhookAttempts(webhookId: "wh_a", limit: 10).map(\.outcome) == [.retrying, .delivered, .delivered])
+            let afterB = try #require(try await store.webhook(id: "wh_b"))
+            #expect(afterB.cursor == last)
+            #expect(afterB.failures == 0)
+            #expect(try await store.webhookAttempts(webhookId: "wh_b", limit: 10).map(\.eventSequence) == created.map(\.sequence).reversed())
+            #expect(try await store.webhook(id: "wh_c")?.cursor == c.cursor)
+            #expect(try await store.webhookAttempts(webhookId: "wh_c", limit: 10).isEmpty)
+            // A released the first (its retry is not due until 9,000), kept the second: nobody else can claim either.
+            #expect(try await store.claimDueWebhooks(now: 8_000, leaseUntil: 20_000, owner: "C", limit: 5).isEmpty)
+            #expect(try await store.claimDueWebhooks(now: 9_000, leaseUntil: 20_000, owner: "C", limit: 5).map(\.id) == ["wh_a"])
+            // An empty batch is no transaction at all.
+            #expect(try await store.recordWebhookProgress([]).isEmpty)
+        }
+    }
+
     @Test(arguments: StoreBackend.all) func aTestRequestMakesASubscriptionDueUntilItIsAttempted(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let webhook = try await store.createWebhook(Self.newWebhook("wh_a"))

@@ -94,7 +94,13 @@ func buildParts(
     store.useFeedDrafting(StatusChangeDrafter(today: configuration.today))
     // Webhook deliveries run as a service of the application: started with it, and stopped after the server has
     // drained (and so before the database closes).
-    let deliverer = WebhookDeliveryService(store: store, settings: configuration.webhooks, logger: logger)
+    let feedMetrics = FeedMetrics(registry: configuration.metricsRegistry)
+    let deliverer = WebhookDeliveryService(
+        store: store,
+        settings: configuration.webhooks,
+        logger: logger,
+        metrics: feedMetrics
+    )
     if let file = configuration.webhooks.trust.file {
         logger.info(
             "Webhook deliveries trust extra CA certificates besides the system's",
@@ -162,15 +168,16 @@ func buildParts(
     streamSettings.maxClients = configuration.streamMaxClients
     streamSettings.heartbeat = .seconds(configuration.streamHeartbeatSeconds)
     streamSettings.followInterval = .seconds(configuration.followIntervalSeconds)
-    let hub = try await FeedStreamHub.start(store: store, settings: streamSettings, logger: logger)
+    let hub = try await FeedStreamHub.start(store: store, settings: streamSettings, logger: logger, metrics: feedMetrics)
     StreamRoute.register(on: router, hub: hub)
-    router.get("/metrics") { _, _ in
-        Response.prometheus(
+    router.get("/metrics") { _, _ -> Response in
+        let feeds = await FeedMetrics.exposition(store: store, hub: hub)
+        return Response.prometheus(
             PactaMetrics.exposition(
                 registry: configuration.metricsRegistry,
                 snapshot: catalog.snapshot,
                 asOf: configuration.today()
-            )
+            ) + feeds
         )
     }
     var services: [any Service] = [deliverer]

@@ -24,6 +24,10 @@ final class FeedStreamHub: Sendable {
         var page = 256
         /// A client registered whose response never started writing is forgotten after this long.
         var startGrace: Duration = .seconds(30)
+        /// Clients are woken to write new events at most this often: an event after a quiet spell goes out at once,
+        /// and events that come faster go out together, one socket write per client per interval instead of one per
+        /// event (each write is a system call per client, the whole cost of a thousand clients).
+        var fanOutInterval: Duration = .milliseconds(100)
     }
 
     private struct State {
@@ -36,22 +40,36 @@ final class FeedStreamHub: Sendable {
     let store: any AgreementStore
     let settings: Settings
     let logger: Logger
+    let metrics: FeedMetrics?
     private let state: Mutex<State>
     private let follower = Mutex<Task<Void, Never>?>(nil)
+    private let fanOut = Mutex(FanOut())
 
-    private init(store: any AgreementStore, settings: Settings, logger: Logger, delivered: Int64) {
+    private struct FanOut {
+        var last: ContinuousClock.Instant?
+        var scheduled = false
+    }
+
+    private init(store: any AgreementStore, settings: Settings, logger: Logger, metrics: FeedMetrics?, delivered: Int64) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         self.state = Mutex(State(delivered: delivered))
     }
 
     /// A hub that follows the store from its last event.
-    static func start(store: any AgreementStore, settings: Settings, logger: Logger) async throws -> FeedStreamHub {
+    static func start(
+        store: any AgreementStore,
+        settings: Settings,
+        logger: Logger,
+        metrics: FeedMetrics? = nil
+    ) async throws -> FeedStreamHub {
         let hub = FeedStreamHub(
             store: store,
             settings: settings,
             logger: logger,
+            metrics: metrics,
             delivered: try await store.lastFeedSequence()
         )
         hub.startFollowing(store.changeSignals().signals)
@@ -155,23 +173,64 @@ final class FeedStreamHub: Sendable {
             guard !events.isEmpty else { return }
             // Each event is framed once for every client (a thousand clients shared one rendering of it).
             let framed = events.map { (event: $0, frame: SSE.frame($0)) }
-            let dropped = state.withLock { state -> [StreamClient] in
+            let (fresh, dropped) = state.withLock { state -> ([FeedEvent], [StreamClient]) in
+                var fresh: [FeedEvent] = []
                 var dropped: [StreamClient] = []
                 for (event, frame) in framed where event.sequence > state.delivered {
                     state.delivered = event.sequence
-                    for (id, client) in state.clients where !client.offer(.event(event, frame: frame)) {
+                    fresh.append(event)
+                    for (id, client) in state.clients where !client.enqueue(.event(event, frame: frame)) {
                         state.clients[id] = nil
                         dropped.append(client)
                     }
                 }
-                return dropped
+                return (fresh, dropped)
             }
+            // The clients write what was queued at the next fan-out, not once per event.
+            if !fresh.isEmpty { wakeClients() }
+            for event in fresh { metrics?.recorded(event) }
             for client in dropped {
                 logger.info("Dropped a stream client that fell behind", metadata: ["buffer": "\(settings.clientBuffer)"])
+                metrics?.droppedStreamClient()
                 client.end(.dropped)
             }
             if events.count < settings.page { return }
         }
+    }
+
+    /// Wakes every client to write what it has queued, now if the last wake-up is an interval ago, else once at the
+    /// end of the interval (however many events come meanwhile). Outside the hub's lock: a client's task runs as soon
+    /// as it is resumed.
+    private func wakeClients() {
+        let now = ContinuousClock.now
+        let wait = fanOut.withLock { fanOut -> Duration? in
+            if fanOut.scheduled { return nil }
+            if let last = fanOut.last, now - last < settings.fanOutInterval {
+                fanOut.scheduled = true
+                return settings.fanOutInterval - (now - last)
+            }
+            fanOut.last = now
+            return .zero
+        }
+        guard let wait else { return }
+        if wait == .zero {
+            wakeAll()
+            return
+        }
+        Task { [weak self] in
+            try? await Task.sleep(for: wait)
+            guard let self else { return }
+            self.fanOut.withLock { fanOut in
+                fanOut.scheduled = false
+                fanOut.last = .now
+            }
+            self.wakeAll()
+        }
+    }
+
+    private func wakeAll() {
+        let clients = state.withLock { Array($0.clients.values) }
+        for client in clients { client.wake() }
     }
 
     /// A heartbeat to every client, and forgets registrations whose response never started.
@@ -308,27 +367,41 @@ final class StreamClient: Sendable {
 
     func wants(_ event: FeedEvent) -> Bool { types?.contains(event.type) ?? true }
 
-    /// Queues an item without waiting; false when the buffer is full (the caller drops the client). Events the
-    /// client did not ask for are not queued.
+    /// Queues an item without waiting and wakes the client's task; false when the buffer is full (the caller drops
+    /// the client). Events the client did not ask for are not queued.
     func offer(_ item: Item) -> Bool {
+        let accepted = enqueue(item)
+        if accepted { wake() }
+        return accepted
+    }
+
+    /// Queues an item without waking the client's task (``wake()`` does, once for many items); false when the buffer
+    /// is full.
+    func enqueue(_ item: Item) -> Bool {
         if case .event(let event, _) = item, !wants(event) { return true }
-        let (accepted, wake) = state.withLock { state -> (Bool, (CheckedContinuation<[Item]?, Never>, [Item])?) in
-            guard state.end == nil else { return (true, nil) }
+        return state.withLock { state -> Bool in
+            guard state.end == nil else { return true }
             switch item {
             case .event:
-                guard state.queuedEvents < capacity else { return (false, nil) }
+                guard state.queuedEvents < capacity else { return false }
                 state.queuedEvents += 1
             case .heartbeat:
-                guard !state.heartbeatQueued else { return (true, nil) }
+                guard !state.heartbeatQueued else { return true }
                 state.heartbeatQueued = true
             }
             state.queue.append(item)
-            guard let waiter = state.waiter else { return (true, nil) }
-            state.waiter = nil
-            return (true, (waiter, Self.drain(&state)))
+            return true
         }
-        if let (waiter, items) = wake { waiter.resume(returning: items) }
-        return accepted
+    }
+
+    /// Hands what is queued to the client's task if it is waiting for it.
+    func wake() {
+        let ready = state.withLock { state -> (CheckedContinuation<[Item]?, Never>, [Item])? in
+            guard !state.queue.isEmpty, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return (waiter, Self.drain(&state))
+        }
+        if let (waiter, items) = ready { waiter.resume(returning: items) }
     }
 
     /// The items queued, waiting for one when there is none; `nil` once the client has ended. Cancelling the

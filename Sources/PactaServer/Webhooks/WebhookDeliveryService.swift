@@ -19,6 +19,10 @@ public struct WebhookDeliverySettings: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// Events delivered to one subscription per claim, so that a busy one does not hold a slot for ever.
     public var eventsPerClaim = 500
+    /// A run records its progress after this many deliveries or this long after its first unrecorded one (and
+    /// whenever one fails, and at its end): a crash repeats at most that much (delivery is at least once anyway).
+    public var recordEvery = 50
+    public var recordInterval: Duration = .seconds(1)
 
     public init() {}
 }
@@ -26,10 +30,15 @@ public struct WebhookDeliverySettings: Sendable {
 /// Delivers the feed to webhook subscriptions, as a service of the server's `ServiceGroup`.
 ///
 /// Each subscription is claimed with a lease in the store, so of several servers sharing a database one delivers it
-/// at a time; its events go out in feed order, one at a time, each attempt recorded (with the cursor's move, the
-/// retry's time or the subscription's end) in one transaction before the next. A crash between a receiver's answer
-/// and that record means the event is sent again: delivery is at least once. Deliveries run apart from requests:
-/// they read the feed a write left behind and never hold up a write.
+/// at a time; its events go out in feed order, one at a time (the next only after the receiver accepted the one
+/// before). Attempts are recorded with their consequence (the cursor's move, the retry's time or the subscription's
+/// end) in the same transaction, a run's worth at a time (``WebhookDeliverySettings/recordEvery``), and the records of
+/// every subscription in flight share one transaction (``WebhookProgressLog``). A crash between a receiver's answer and
+/// that record means the event is sent again: delivery is at least once.
+///
+/// Deliveries run apart from requests and never hold up a write: they read the feed a write left behind (once for all
+/// subscriptions: ``WebhookFeedTail``), wake-ups that find nothing due take no write lock, and at most one bookkeeping
+/// transaction waits for SQLite's write lock at a time.
 public final class WebhookDeliveryService: Service, Sendable {
     let store: any AgreementStore
     let settings: WebhookDeliverySettings
@@ -38,20 +47,27 @@ public final class WebhookDeliveryService: Service, Sendable {
     let now: @Sendable () -> Int64
     /// Names this process's leases.
     let owner = "deliverer-" + UUID().uuidString
+    let metrics: FeedMetrics?
+    let tail: WebhookFeedTail
+    let progress: WebhookProgressLog
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let sessions: WebhookSessions
 
-    public init(
+    init(
         store: any AgreementStore,
         settings: WebhookDeliverySettings,
         logger: Logger,
+        metrics: FeedMetrics? = nil,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
     ) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         self.now = now
+        tail = WebhookFeedTail(store: store, now: now)
+        progress = WebhookProgressLog(store: store)
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         wakeups = stream
         wake = continuation
@@ -78,12 +94,16 @@ public final class WebhookDeliveryService: Service, Sendable {
         await cancelWhenGracefulShutdown { [self] in
             await withDiscardingTaskGroup { group in
                 // Another server's write (PostgreSQL) and the poll both wake the loop.
-                group.addTask { [wake] in
-                    for await _ in signals { wake.yield() }
+                group.addTask { [wake, tail] in
+                    for await _ in signals {
+                        tail.changed()
+                        wake.yield()
+                    }
                 }
-                group.addTask { [wake, settings] in
+                group.addTask { [wake, tail, settings] in
                     while !Task.isCancelled {
                         try? await Task.sleep(for: settings.pollInterval)
+                        tail.changed()
                         wake.yield()
                     }
                 }
@@ -104,6 +124,9 @@ public final class WebhookDeliveryService: Service, Sendable {
                         logger.warning("Could not claim webhook deliveries", metadata: ["error": "\(type(of: error))"])
                         continue
                     }
+                    // A subscription is due because the log has events after its cursor: make sure the tail reads them
+                    // (once, for all of them) even if the commit's signal has not arrived yet.
+                    if !claimed.isEmpty { tail.changed() }
                     for subscription in claimed {
                         running.value.withLock { $0 += 1 }
                         group.addTask { [wake] in
@@ -140,130 +163,4 @@ public final class WebhookDeliveryService: Service, Sendable {
 /// Deliveries in flight, shared by the loop that starts them and the tasks that end them.
 private final class RunningCount: Sendable {
     let value = Mutex(0)
-}
-
-/// One claim's worth of deliveries to one subscription.
-struct DeliveryRun {
-    let service: WebhookDeliveryService
-    let subscription: WebhookSubscription
-    let session: WebhookSender.Session
-    var cursor: Int64
-    var failures: Int
-
-    init(service: WebhookDeliveryService, subscription: WebhookSubscription, session: WebhookSender.Session) {
-        self.service = service
-        self.subscription = subscription
-        self.session = session
-        cursor = subscription.cursor
-        failures = subscription.failures
-    }
-
-    var store: any AgreementStore { service.store }
-
-    /// Records progress and keeps (or, with `release`, gives up) the lease; false when the lease is lost.
-    mutating func record(_ attempt: WebhookAttempt?, _ progress: WebhookProgress?, release: Bool = false) async throws -> Bool {
-        let now = service.now()
-        let recorded = try await store.recordWebhookProgress(
-            webhookId: subscription.id,
-            owner: service.owner,
-            expectedCursor: cursor,
-            attempt: attempt,
-            progress: progress,
-            leaseUntil: release ? 0 : now + service.leaseMilliseconds
-        )
-        if recorded, case .advance(let next) = progress { cursor = next }
-        return recorded
-    }
-
-    mutating func go() async throws {
-        if let testId = subscription.pendingTestId {
-            let at = service.now()
-            let body = WebhookPayload.test(webhookId: subscription.id, at: at)
-            let outcome = await session.post(id: testId, timestamp: at / 1_000, body: body, secret: subscription.secret)
-            let attempt = WebhookAttempt(
-                webhookId: subscription.id,
-                eventId: testId,
-                eventType: WebhookEventTypes.test,
-                eventSequence: 0,
-                attempt: 1,
-                at: at,
-                durationMs: outcome.durationMs,
-                statusCode: outcome.statusCode,
-                error: outcome.error,
-                outcome: .test,
-                nextAttemptAt: nil
-            )
-            guard try await record(attempt, .testDone) else { return }
-        }
-        // A subscription claimed only for its test may be waiting for a retry: leave that for its time.
-        guard subscription.nextAttemptAt <= service.now() else {
-            _ = try await record(nil, nil, release: true)
-            return
-        }
-        var delivered = 0
-        while delivered < service.settings.eventsPerClaim {
-            let events = try await store.feedEvents(after: cursor, limit: 100)
-            var skipTo = cursor
-            for event in events {
-                guard subscription.wants(event.type) else {
-                    skipTo = event.sequence
-                    continue
-                }
-                if skipTo != cursor { guard try await record(nil, .advance(cursor: skipTo)) else { return } }
-                guard try await attempt(event) else { return }
-                delivered += 1
-                skipTo = cursor
-            }
-            if skipTo != cursor { guard try await record(nil, .advance(cursor: skipTo)) else { return } }
-            if events.count < 100 { break }
-        }
-        _ = try await record(nil, nil, release: true)
-    }
-
-    /// One attempt at one event; true when it was delivered and the run goes on.
-    mutating func attempt(_ event: FeedEvent) async throws -> Bool {
-        let at = service.now()
-        let outcome = await session.post(
-            id: event.id,
-            timestamp: at / 1_000,
-            body: WebhookPayload.bytes(of: event),
-            secret: subscription.secret
-        )
-        let number = failures + 1
-        func made(_ result: WebhookAttempt.Outcome, next: Int64?) -> WebhookAttempt {
-            WebhookAttempt(
-                webhookId: subscription.id,
-                eventId: event.id,
-                eventType: event.type,
-                eventSequence: event.sequence,
-                attempt: number,
-                at: at,
-                durationMs: outcome.durationMs,
-                statusCode: outcome.statusCode,
-                error: outcome.error,
-                outcome: result,
-                nextAttemptAt: next
-            )
-        }
-        if outcome.isSuccess {
-            guard try await record(made(.delivered, next: nil), .advance(cursor: event.sequence)) else { return false }
-            failures = 0
-            return true
-        }
-        let schedule = service.settings.retry
-        if outcome.statusCode == 410 || schedule.isExhausted(afterFailures: number) {
-            let reason =
-                outcome.statusCode == 410
-                ? "The receiver answered 410 Gone."
-                : "\(number) attempts at event \(event.id) failed; the last: \(outcome.statusCode.map { "HTTP \($0)" } ?? outcome.error ?? "no answer")."
-            let now = service.now()
-            _ = try await record(made(.disabled, next: nil), .disable(reason: reason, at: now), release: true)
-            service.logger.notice("Webhook subscription disabled", metadata: ["webhook": "\(subscription.id)", "reason": "\(reason)"])
-            return false
-        }
-        let delay = schedule.delayMilliseconds(afterFailures: number, spread: Double.random(in: -1...1))
-        let next = service.now() + delay
-        _ = try await record(made(.retrying, next: next), .retry(failures: number, at: next), release: true)
-        return false
-    }
 }
