@@ -29,6 +29,7 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.feedRetentionDays, "7", { String($0.feedRetentionDays) }),
     (.streamMaxClients, "20", { String($0.streamMaxClients) }),
     (.streamHeartbeat, "5", { String($0.streamHeartbeatSeconds) }),
+    (.snapshot, "/var/cache/pacta/catalog.snapshot", { $0.snapshotPath ?? "" }),
 ]
 
 /// A `.env` file in a directory of its own, removed at the end of the test.
