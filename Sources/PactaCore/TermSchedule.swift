@@ -4,8 +4,8 @@
 /// one addition (`entry + initial + renewals so far`). Anchoring every boundary there means month-end
 /// clamping in one term never shifts the next (31 Jan + P1M, + P1M gives 31 Mar, not 28 Mar). A term's last
 /// day in force is the day before the next term's start.
-struct TermSchedule: Sendable {
-    enum Continuation: Sendable {
+struct TermSchedule: Codable, Sendable {
+    enum Continuation: Codable, Sendable {
         /// No term follows the last one.
         case none
         /// Every further term lasts `period` (automatic renewal).
@@ -129,7 +129,7 @@ struct TermSchedule: Sendable {
 /// One term added after the first by an extension: `period` long (`nil`: without end), starting the day after the
 /// term before ends (`start` nil: counted from the end of the current term), or on `start` (a new term counted from
 /// the decision or review that granted it, which ends the term before on the day before).
-struct TermExtension: Hashable, Sendable {
+struct TermExtension: Codable, Hashable, Sendable {
     var period: Period?
     var start: CalendarDate?
 

@@ -181,6 +181,12 @@ public protocol AgreementStore: WebhookStore {
     /// a session advisory lock; SQLite has one process); returns whether it ran. The deadline scheduler's scans
     /// take it so that replicas do not repeat each other's work (the dedupe keys keep them exact anyway).
     func withFeedSchedulerLock(_ body: @escaping @Sendable () async throws -> Void) async throws -> Bool
+
+    /// A name for this database, made once when first asked and the same for the database's whole life (a copy of
+    /// the file keeps it): what a cache of its contents kept elsewhere (the catalog's snapshot file) is checked
+    /// against, so that it is never loaded for another database. `nil` when the backend keeps none; such a store
+    /// gets no cache.
+    func storeIdentity() async throws -> String?
 }
 
 public struct TokenRecord: Sendable, Hashable {
@@ -200,6 +206,8 @@ public enum TokenError: Error, Equatable, Sendable {
 }
 
 extension AgreementStore {
+    public func storeIdentity() async throws -> String? { nil }
+
     /// The whole audit trail of an agreement.
     public func history(id: String) async throws -> [AuditRecord] {
         try await history(id: id, after: nil, limit: Int.max)

@@ -21,6 +21,8 @@ public final class SQLiteAgreementStore: AgreementStore {
     let signals = StoreChangeSignals(established: true)
     /// The server's `status.changed` drafter (``useFeedDrafting(_:)``).
     let feedDrafting = FeedDraftingSlot()
+    /// Whether the database is a file (not in memory).
+    private let isFile: Bool
 
     /// Opens (creating if needed) the database at `path`, migrates it and checks its pages
     /// (`PRAGMA quick_check`): a damaged file opens but refuses writes and is never ready.
@@ -41,6 +43,7 @@ public final class SQLiteAgreementStore: AgreementStore {
     init(writer: any DatabaseWriter, file: FileIdentity?) throws {
         self.writer = writer
         self.health = StoreHealth(file: file)
+        self.isFile = file != nil
         try Self.migrator.migrate(writer)
         try Self.voidWebhookLeases(writer)
         let check = try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
@@ -116,6 +119,24 @@ public final class SQLiteAgreementStore: AgreementStore {
                     arguments: [StoredDocument.timestamp()]
                 )
             }
+        }
+    }
+
+    /// A random identity kept in the `meta` table, made by the first call; `nil` for an in-memory database, which
+    /// does not outlive the process.
+    public func storeIdentity() async throws -> String? {
+        guard isFile else { return nil }
+        if let identity = try await read({ db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'identity'")
+        }) {
+            return identity
+        }
+        return try await write { db in
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('identity', ?) ON CONFLICT(key) DO NOTHING",
+                arguments: [UUID().uuidString.lowercased()]
+            )
+            return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'identity'")
         }
     }
 

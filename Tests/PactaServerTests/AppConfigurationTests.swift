@@ -33,6 +33,7 @@ private let samples: [(setting: AppConfiguration.Setting, value: String, read: @
     (.streamMaxClients, "20", { String($0.streamMaxClients) }),
     (.streamHeartbeat, "5", { String($0.streamHeartbeatSeconds) }),
     (.today, "2031-05-17", { $0.fixedToday.map { "\($0)" } ?? "" }),
+    (.snapshot, "/var/cache/pacta/catalog.snapshot", { $0.snapshotPath ?? "" }),
 ]
 
 /// A throwaway self-signed CA (`openssl req -x509 -newkey ec ...`, basicConstraints CA:TRUE), for the CA file setting.

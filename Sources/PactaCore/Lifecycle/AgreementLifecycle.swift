@@ -122,7 +122,7 @@ public final class PeriodicRun: Sendable {
     let renewalArticle: String?
     let parties: [String]
 
-    struct Wording: Sendable {
+    struct Wording: Codable, Sendable {
         let rule: String?
         let article: String?
         let convention: String?
@@ -155,7 +155,8 @@ public final class PeriodicRun: Sendable {
         )
     }
 
-    private init(
+    /// A run as it was built (``AgreementLifecycle/init(from:)`` reads one back).
+    init(
         start: CalendarDate,
         end: CalendarDate?,
         schedule: TermSchedule,

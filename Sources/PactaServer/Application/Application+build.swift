@@ -115,7 +115,8 @@ func buildParts(
     let catalog = try await AgreementCatalog(
         store: store,
         lifecycleThreads: ProcessInfo.processInfo.activeProcessorCount,
-        followInterval: .seconds(configuration.followIntervalSeconds)
+        followInterval: .seconds(configuration.followIntervalSeconds),
+        snapshot: configuration.catalogSnapshot
     )
     let work = HeavyWork(
         threads: configuration.computeThreads,

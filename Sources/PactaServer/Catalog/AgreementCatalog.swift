@@ -112,6 +112,14 @@ public final class AgreementCatalog: Sendable {
     /// waits for).
     public let followInterval: Duration
     private let logger = Logger(label: "pacta.catalog")
+    /// Loads the catalog from its snapshot file at start and writes the file again as the catalog moves on; `nil`
+    /// when no snapshot is kept.
+    let snapshotKeeper: CatalogSnapshotKeeper?
+    /// Lifecycles read from the snapshot file for agreement versions still current: the first index takes them
+    /// instead of walking the engine again, and lets go of them.
+    private let preloadedLifecycles: Mutex<PreloadedLifecycles?>
+    /// How many lifecycles the first index took from the snapshot file (tests).
+    let lifecyclesFromSnapshot = Atomic<Int>(0)
 
     /// The most changes applied in one turn of the write gate: a server that was cut off for long catches up in
     /// several, letting this process's writes through in between.
@@ -121,21 +129,36 @@ public final class AgreementCatalog: Sendable {
     /// each of them.
     static let rebuildAfterWrites = 8
 
-    /// Loads every agreement, starts building the lifecycle index on `lifecycleThreads` threads in the
+    /// Loads every agreement (from the snapshot file brought forward, when `snapshot` is set and the file is usable;
+    /// else from the rows), starts building the lifecycle index on `lifecycleThreads` threads in the
     /// background (answers come from the engine until it is ready), and starts following other servers' writes;
     /// returns once caught up with them, or after `catchUpWait` (then ``isCaughtUp`` tells when it is).
     public init(
         store: any AgreementStore,
         lifecycleThreads: Int = 1,
         followInterval: Duration = .seconds(5),
-        catchUpWait: Duration = .seconds(2)
+        catchUpWait: Duration = .seconds(2),
+        snapshot: CatalogSnapshotSettings? = nil
     ) async throws {
         self.store = store
         self.lifecycleThreads = max(1, lifecycleThreads)
         self.followInterval = followInterval
         let subscription = store.changeSignals()
         let loading = ContinuousClock.now
-        let contents = try await store.contents()
+        let keeper = try await CatalogSnapshotKeeper.make(
+            settings: snapshot,
+            store: store,
+            logger: Logger(label: "pacta.catalog")
+        )
+        self.snapshotKeeper = keeper
+        let loaded =
+            if let keeper {
+                try await keeper.load(from: store)
+            } else {
+                CatalogSnapshotKeeper.Loaded(contents: try await store.contents(), lifecycles: nil)
+            }
+        let contents = loaded.contents
+        self.preloadedLifecycles = Mutex(loaded.lifecycles)
         self.current = Mutex(Snapshot(contents.agreements, revision: contents.revision))
         self.followed = Atomic(contents.revision)
         // Read after subscribing to a feed that heard every write: caught up, whenever the follower gets to run.
@@ -143,6 +166,7 @@ public final class AgreementCatalog: Sendable {
         self.staleSince = Mutex(subscription.wasEstablished ? nil : loading)
         refreshLifecycles()
         startFollowing(subscription.signals, established: subscription.wasEstablished)
+        keeper?.catalogChanged(self)
         let deadline = ContinuousClock.now + catchUpWait
         while !isCaughtUp, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
     }
@@ -285,6 +309,7 @@ public final class AgreementCatalog: Sendable {
             refreshLifecycles()
         }
         followed.store(max(after, last.revision), ordering: .releasing)
+        snapshotKeeper?.catalogChanged(self)
         return changes.count == Self.followPage
     }
 
@@ -298,13 +323,25 @@ public final class AgreementCatalog: Sendable {
             buildingLifecycles.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }
         let threads = track.index == nil ? lifecycleThreads : 1
+        let preloaded = track.index == nil ? preloadedLifecycles.withLock { $0 } : nil
         LifecycleBuilds.queue.async {
+            let usable = preloaded.flatMap { preloaded -> PreloadedLifecycles? in
+                guard let differing = preloaded.firstDiffering(in: snapshot.ordered) else { return preloaded }
+                self.logger.notice(
+                    "Not using the snapshot's lifecycles: this build says them differently; building them again",
+                    metadata: ["agreement": "\(differing)"]
+                )
+                self.snapshotKeeper?.lifecyclesRefused()
+                return nil
+            }
             let index = LifecycleBuilds.build(
                 snapshot.ordered,
                 reusing: track.index,
+                preloaded: usable,
                 changed: Set(track.changes.map(\.id)),
                 threads: threads
             )
+            if let usable { self.lifecyclesFromSnapshot.store(usable.taken, ordering: .relaxed) }
             Task { await self.install(index, over: track.index, consumed: track.changes.count) }
         }
     }
@@ -318,8 +355,10 @@ public final class AgreementCatalog: Sendable {
                 track = SnapshotDerivations.Lifecycles(index: index, changes: Array(track.changes[consumed...]))
             }
         }
+        preloadedLifecycles.withLock { $0 = nil }
         buildingLifecycles.store(false, ordering: .releasing)
         refreshLifecycles()
+        snapshotKeeper?.catalogChanged(self)
     }
 
     public var snapshot: Snapshot { current.withLock { $0 } }
@@ -364,6 +403,7 @@ public final class AgreementCatalog: Sendable {
                 followed.store(result.revision, ordering: .releasing)
             }
             refreshLifecycles()
+            snapshotKeeper?.catalogChanged(self)
             return result
         }
     }

@@ -11,10 +11,12 @@ enum LifecycleBuilds {
     static let queue = DispatchQueue(label: "pacta.lifecycles", qos: .utility)
 
     /// The index of the `stored` agreements (in catalog order), built on `threads` threads; each agreement whose id is not in
-    /// `changed` keeps its lifecycle from `previous`.
+    /// `changed` keeps its lifecycle from `previous`, or takes the one `preloaded` holds (read from the snapshot file for
+    /// its current version, decoded here on the build's threads).
     static func build(
         _ stored: [StoredAgreement],
         reusing previous: LifecycleIndex?,
+        preloaded: PreloadedLifecycles? = nil,
         changed: Set<String>,
         threads: Int
     ) -> LifecycleIndex {
@@ -27,7 +29,11 @@ enum LifecycleBuilds {
                 let slots = (part * size)..<min((part + 1) * size, stored.count)
                 let lifecycles = slots.map { slot in
                     let agreement = stored[slot].agreement
-                    if !changed.contains(agreement.id), let kept = previous?.lifecycle(of: agreement.id) { return kept }
+                    if !changed.contains(agreement.id),
+                        let kept = previous?.lifecycle(of: agreement.id) ?? preloaded?.lifecycle(of: agreement.id)
+                    {
+                        return kept
+                    }
                     return LifecycleBuilder.build(agreement)
                 }
                 built.withLock { $0[part] = lifecycles }
@@ -48,5 +54,5 @@ enum LifecycleBuilds {
 #if os(Linux)
 /// glibc's `malloc_trim`, which its Swift module does not export.
 @_silgen_name("malloc_trim")
-private func trimMallocFreeLists(_ pad: Int) -> Int32
+func trimMallocFreeLists(_ pad: Int) -> Int32
 #endif

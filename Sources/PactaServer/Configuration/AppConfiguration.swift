@@ -67,6 +67,11 @@ public struct AppConfiguration: Sendable {
     public var streamMaxClients: Int = 1_000
     /// Seconds between heartbeat comments on the stream.
     public var streamHeartbeatSeconds: Int = 15
+    /// The catalog's snapshot file (``CatalogSnapshotFile``): `nil` for the default, `<database>.snapshot` beside the
+    /// SQLite file and none with PostgreSQL; `off` for none.
+    public var snapshotPath: String?
+    /// The least time between two writes of the snapshot file.
+    public var snapshotInterval: Duration = .seconds(60)
     /// Whether the server runs the deadline-alert scheduler (tests of other things turn it off).
     public var runsDeadlineAlerts = true
 
@@ -144,6 +149,18 @@ public struct AppConfiguration: Sendable {
             fixedToday = day
             today = { day }
         }
+        snapshotPath = read.text(.snapshot)
+    }
+
+    /// Where and how often the catalog keeps its snapshot, as ``snapshotPath`` says.
+    public var catalogSnapshot: CatalogSnapshotSettings? {
+        switch snapshotPath {
+        case "off": return nil
+        case let path?: return CatalogSnapshotSettings(path: path, minimumInterval: snapshotInterval)
+        case nil:
+            guard databaseURL == nil else { return nil }
+            return CatalogSnapshotSettings(path: databasePath + ".snapshot", minimumInterval: snapshotInterval)
+        }
     }
 }
 
@@ -214,7 +231,7 @@ extension AppConfiguration {
         .host, .port, .database, .databaseURL, .seed, .seedDirectory, .logLevel, .idleTimeout, .maxBodyBytes, .corsOrigins,
         .requestTimeout, .shutdownTimeout, .requireTokenForReads, .logFormat, .followInterval, .webhooksAllowPrivate,
         .webhooksTimeout, .webhooksFirstRetry, .webhooksCAFile, .alertLeadDays, .feedRetentionDays, .streamMaxClients,
-        .streamHeartbeat, .today,
+        .streamHeartbeat, .today, .snapshot,
     ]
 }
 
@@ -349,6 +366,12 @@ extension AppConfiguration.Setting {
         flag: "--stream-max-clients",
         default: "1000",
         "Clients GET /v1/stream serves at once; more get 503"
+    )
+    public static let snapshot = Self(
+        "snapshot",
+        flag: "--snapshot",
+        unsetMeans: "<database>.snapshot with SQLite, none with PostgreSQL",
+        "File the catalog is loaded from at start and saved to in the background (a cache of the rows), or off"
     )
     public static let streamHeartbeat = Self(
         "streamHeartbeat",

@@ -1,0 +1,296 @@
+import Foundation
+import PactaCore
+import PactaStore
+import Synchronization
+
+/// A copy of every stored agreement as of one store revision, in a binary file beside the database, read at start
+/// instead of decoding every row's JSON (which is most of a start at 100,000 agreements). Never the source of truth:
+/// a file that is missing, damaged, of another format or engine version, or of another database is ignored, and the
+/// catalog is read from the rows (and the file written again).
+///
+/// Layout, integers little-endian:
+/// - `PACTASNP`, the format version (UInt32);
+/// - the engine version and the store's identity (each a varint length and UTF-8), the store revision (Int64), the
+///   number of agreements (varint);
+/// - the string table: a varint count, then each string as a varint length and UTF-8;
+/// - each agreement's end offset in the records (UInt64 each), so that records are decoded on every core;
+/// - the records, each a ``Record`` in ``ArchiveFormat``: the agreement as stored;
+/// - 1 if lifecycles follow (the writer had an index), else 0; then each agreement's lifecycle record end offset and
+///   the records, each an optional ``AgreementLifecycle`` (so that a start does not walk the engine again for it);
+/// - FNV-1a 64 of everything before it (UInt64): a torn or damaged file is never loaded.
+enum CatalogSnapshotFile {
+    /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
+    static let formatVersion: UInt32 = 1
+    static let magic = Array("PACTASNP".utf8)
+
+    /// What a snapshot must match to be used.
+    struct Key: Equatable, Sendable {
+        var engineVersion: String = RulesEngine.version
+        var storeIdentity: String
+    }
+
+    struct Contents: Sendable {
+        let key: Key
+        let revision: Int64
+        /// Ordered by id.
+        let agreements: [StoredAgreement]
+        /// The agreements' lifecycles, still encoded, when the file holds them.
+        let lifecycles: SnapshotLifecycles?
+    }
+
+    /// One agreement as stored.
+    struct Record: Codable {
+        let version: String
+        let revision: Int64
+        let agreement: Agreement
+    }
+
+    /// Why a file was not used.
+    struct Unusable: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes; `lifecycles`, when given, holds the lifecycle of each of `agreements` (`nil` where there is
+    /// none for its version).
+    static func encode(
+        _ agreements: [StoredAgreement],
+        lifecycles: [AgreementLifecycle?]? = nil,
+        key: Key,
+        revision: Int64
+    ) throws -> [UInt8] {
+        var encoder = ArchiveEncoder()
+        var records: [UInt8] = []
+        var ends: [UInt64] = []
+        ends.reserveCapacity(agreements.count)
+        for stored in agreements {
+            records += try encoder.encode(
+                Record(version: stored.version, revision: stored.revision, agreement: stored.agreement)
+            )
+            ends.append(UInt64(records.count))
+        }
+        var lifecycleRecords: [UInt8] = []
+        var lifecycleEnds: [UInt64] = []
+        if let lifecycles {
+            lifecycleEnds.reserveCapacity(lifecycles.count)
+            for lifecycle in lifecycles {
+                lifecycleRecords += try encoder.encode(lifecycle)
+                lifecycleEnds.append(UInt64(lifecycleRecords.count))
+            }
+        }
+        var bytes = magic
+        appendFixed(formatVersion, to: &bytes)
+        appendString(key.engineVersion, to: &bytes)
+        appendString(key.storeIdentity, to: &bytes)
+        appendFixed(UInt64(bitPattern: revision), to: &bytes)
+        ArchiveFormat.appendVarint(UInt64(agreements.count), to: &bytes)
+        ArchiveFormat.appendVarint(UInt64(encoder.strings.count), to: &bytes)
+        for string in encoder.strings { appendString(string, to: &bytes) }
+        bytes.reserveCapacity(bytes.count + ends.count * 16 + records.count + lifecycleRecords.count + 32)
+        for end in ends { appendFixed(end, to: &bytes) }
+        bytes += records
+        bytes.append(lifecycles == nil ? 0 : 1)
+        for end in lifecycleEnds { appendFixed(end, to: &bytes) }
+        bytes += lifecycleRecords
+        appendFixed(fnv1a(bytes[...]), to: &bytes)
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` so that a crash at any moment leaves the old file or the new one, whole: a temporary
+    /// file beside it, flushed to disk, renamed over it, and the directory flushed.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw Unusable(description: "cannot create \(temporary)")
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        do {
+            try handle.write(contentsOf: bytes)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        guard rename(temporary, path) == 0 else { throw Unusable(description: "cannot rename to \(path): errno \(errno)") }
+        let directory = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads the file at `path`; throws ``Unusable`` when it is missing, damaged, or not for `key`.
+    static func read(_ path: String, expecting key: Key) throws -> Contents {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Unusable(description: "no file") }
+        return try data.withUnsafeBytes { try decode($0, expecting: key) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, expecting expected: Key) throws -> Contents {
+        guard bytes.count >= magic.count + 4 + 8, bytes.starts(with: magic) else {
+            throw Unusable(description: "not a snapshot file")
+        }
+        let body = bytes.count - 8
+        guard fnv1a(bytes[..<body]) == readFixed(UInt64.self, bytes, at: body) else {
+            throw Unusable(description: "damaged or incomplete (checksum)")
+        }
+        var reader = Reader(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<body]), position: magic.count)
+        let format = try reader.fixed(UInt32.self)
+        guard format == formatVersion else { throw Unusable(description: "format \(format), this build reads \(formatVersion)") }
+        let key = Key(engineVersion: try reader.string(), storeIdentity: try reader.string())
+        guard key.engineVersion == expected.engineVersion else {
+            throw Unusable(description: "engine version \(key.engineVersion), this build's is \(expected.engineVersion)")
+        }
+        guard key.storeIdentity == expected.storeIdentity else { throw Unusable(description: "another database's") }
+        let revision = Int64(bitPattern: try reader.fixed(UInt64.self))
+        let count = try reader.count()
+        let stringCount = try reader.count()
+        var strings: [String] = []
+        strings.reserveCapacity(stringCount)
+        for _ in 0..<stringCount { strings.append(try reader.string()) }
+        let ends = try reader.ends(count)
+        let records = try reader.records(ending: ends.last ?? 0)
+        // The lifecycles are decoded later, by the index build, off the start's path: a start waits for the
+        // agreements only.
+        var lifecycles: SnapshotLifecycles?
+        if try reader.fixed(UInt8.self) == 1 {
+            let lifecycleEnds = try reader.ends(count)
+            let bytes = try reader.records(ending: lifecycleEnds.last ?? 0)
+            lifecycles = SnapshotLifecycles(bytes: Array(bytes), ends: lifecycleEnds, strings: strings)
+        }
+        guard reader.position == reader.bytes.count else { throw Unusable(description: "bytes after the last record") }
+        let agreements = try decodeRecords(records, ends: ends, strings: strings)
+        return Contents(key: key, revision: revision, agreements: agreements, lifecycles: lifecycles)
+    }
+
+    /// Decodes the records on every core, each lane a contiguous part, in order.
+    private static func decodeRecords(
+        _ records: UnsafeRawBufferPointer,
+        ends: [Int],
+        strings: [String]
+    ) throws -> [StoredAgreement] {
+        let lanes = StoredDocument.lanes(for: ends.count)
+        let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
+        let failure = Mutex<(any Error)?>(nil)
+        // The buffer outlives the concurrent perform, which returns only when every lane has.
+        nonisolated(unsafe) let records = records
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decoder = ArchiveDecoder(strings: strings)
+            let size = (ends.count + lanes - 1) / lanes
+            let range = min(lane * size, ends.count)..<min((lane + 1) * size, ends.count)
+            var decoded: [StoredAgreement] = []
+            decoded.reserveCapacity(range.count)
+            do {
+                for index in range {
+                    let start = index == 0 ? 0 : ends[index - 1]
+                    let record = try decoder.decode(
+                        Record.self,
+                        from: UnsafeRawBufferPointer(rebasing: records[start..<ends[index]])
+                    )
+                    decoded.append(
+                        StoredAgreement(agreement: record.agreement, version: record.version, revision: record.revision)
+                    )
+                }
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+            results.withLock { $0[lane] = decoded }
+        }
+        if let error = failure.withLock({ $0 }) { throw Unusable(description: "a record does not decode: \(error)") }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    // MARK: Bytes
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var position: Int
+
+        mutating func fixed<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+            guard position + MemoryLayout<T>.size <= bytes.count else { throw Unusable(description: "cut header") }
+            defer { position += MemoryLayout<T>.size }
+            return readFixed(T.self, bytes, at: position)
+        }
+
+        /// `count` record end offsets (UInt64 each), checked to be in order.
+        mutating func ends(_ count: Int) throws -> [Int] {
+            var ends: [Int] = []
+            ends.reserveCapacity(count)
+            var previous = 0
+            for _ in 0..<count {
+                let end = Int(clamping: try fixed(UInt64.self))
+                guard end >= previous else { throw Unusable(description: "record offsets out of order") }
+                ends.append(end)
+                previous = end
+            }
+            return ends
+        }
+
+        /// The next `length` bytes.
+        mutating func records(ending length: Int) throws -> UnsafeRawBufferPointer {
+            guard length <= bytes.count - position else { throw Unusable(description: "records past the end") }
+            defer { position += length }
+            return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)])
+        }
+
+        mutating func count() throws -> Int {
+            let input = ArchiveInput(bytes: bytes, strings: [])
+            let (value, next) = try input.varint(at: position)
+            guard value <= UInt64(bytes.count) else { throw Unusable(description: "a count larger than the file") }
+            position = next
+            return Int(value)
+        }
+
+        mutating func string() throws -> String {
+            let length = try count()
+            guard position + length <= bytes.count else { throw Unusable(description: "cut string") }
+            defer { position += length }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
+        }
+    }
+
+    private static func appendFixed<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func appendString(_ string: String, to bytes: inout [UInt8]) {
+        ArchiveFormat.appendVarint(UInt64(string.utf8.count), to: &bytes)
+        bytes += string.utf8
+    }
+
+    private static func readFixed<T: FixedWidthInteger>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer, at position: Int) -> T {
+        var value: T = 0
+        for index in 0..<MemoryLayout<T>.size { value |= T(bytes[position + index]) << (8 * index) }
+        return value
+    }
+
+    /// FNV-1a, 64 bits: catches a torn or damaged file (not a defence against someone crafting one).
+    static func fnv1a<Bytes: Collection>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+}
+
+/// The lifecycles a snapshot file holds, still encoded, in the file's agreement order: the first index build decodes
+/// each one it needs, on its own threads.
+struct SnapshotLifecycles: Sendable {
+    let bytes: [UInt8]
+    let ends: [Int]
+    let strings: [String]
+
+    /// The lifecycle of the file's `slot`th agreement; `nil` when the file has none for it or it does not decode.
+    func lifecycle(at slot: Int) -> AgreementLifecycle? {
+        guard slot >= 0, slot < ends.count else { return nil }
+        let start = slot == 0 ? 0 : ends[slot - 1]
+        return bytes.withUnsafeBytes { buffer in
+            try? ArchiveDecoder(strings: strings).decode(
+                AgreementLifecycle?.self,
+                from: UnsafeRawBufferPointer(rebasing: buffer[start..<ends[slot]])
+            )
+        } ?? nil
+    }
+}

@@ -1,0 +1,324 @@
+import Foundation
+import PactaStore
+import Testing
+
+@testable import PactaCore
+@testable import PactaServer
+
+/// The catalog's snapshot file: it gives back exactly what was stored, it is used only for its own database and
+/// engine, whole and not newer than the rows, and writes after it are read from the rows at the next start.
+@Suite struct CatalogSnapshotFileTests {
+    /// A directory with a SQLite database in it, removed afterwards.
+    final class Scratch {
+        let directory: URL
+        var database: String { directory.appendingPathComponent("pacta.sqlite").path }
+        var snapshot: String { directory.appendingPathComponent("pacta.sqlite.snapshot").path }
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacta-snapshot-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
+        /// Settings that write at once after a start and then not again within the test.
+        var settings: CatalogSnapshotSettings { CatalogSnapshotSettings(path: snapshot, minimumInterval: .seconds(3_600)) }
+    }
+
+    static func rows(_ agreements: [StoredAgreement]) -> [String] {
+        agreements.map { "\($0.agreement.id) \($0.version) \($0.revision)" }
+    }
+
+    /// A catalog over `store` that keeps its snapshot as `settings` say, and waits until the file holds its revision.
+    static func startCatalog(_ store: any AgreementStore, _ settings: CatalogSnapshotSettings) async throws -> AgreementCatalog {
+        let catalog = try await AgreementCatalog(store: store, snapshot: settings)
+        let keeper = try #require(catalog.snapshotKeeper)
+        _ = try await ReplicaTests.waitFor("the snapshot file to be written") {
+            keeper.writtenRevision == catalog.followedRevision
+        }
+        return catalog
+    }
+
+    static func agreements() throws -> [Agreement] {
+        try BundledData.agreements() + SyntheticAgreements.generate(count: 300, seed: 5)
+            + [SyntheticAgreements.multilateral(partyCount: 40, seed: 3)]
+    }
+
+    // MARK: The encoding
+
+    @Test func everyBundledAndSyntheticAgreementRoundTripsExactly() throws {
+        let agreements = try Self.agreements()
+        let stored = agreements.enumerated().map { index, agreement in
+            StoredAgreement(agreement: agreement, version: "v\(index)", revision: Int64(index * 3 + 1))
+        }
+        let key = CatalogSnapshotFile.Key(storeIdentity: "test")
+        let lifecycles = stored.map { LifecycleBuilder.build($0.agreement) }
+        let bytes = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 1_000)
+        let contents = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }
+        let held = try #require(contents.lifecycles)
+        for (slot, lifecycle) in lifecycles.enumerated() {
+            var encoder = ArchiveEncoder()
+            let read = try #require(held.lifecycle(at: slot), "\(lifecycle.agreementId)")
+            #expect(try encoder.encode(read) == encoder.encode(lifecycle), "\(lifecycle.agreementId)")
+        }
+        #expect(contents.revision == 1_000)
+        #expect(contents.agreements.count == stored.count)
+        for (decoded, original) in zip(contents.agreements, stored) {
+            #expect(decoded.agreement == original.agreement, "\(original.agreement.id)")
+            #expect(decoded.version == original.version)
+            #expect(decoded.revision == original.revision)
+        }
+        // The answers the catalog gives from them are the engine's on the originals.
+        let date = try CalendarDate(parsing: "2031-06-30")
+        for (decoded, original) in zip(contents.agreements, stored).prefix(80) {
+            #expect(RulesEngine.evaluate(decoded.agreement, asOf: date) == RulesEngine.evaluate(original.agreement, asOf: date))
+        }
+    }
+
+    @Test func equalStringsAreDecodedOnceAndShared() throws {
+        let agreements = SyntheticAgreements.generate(count: 50, seed: 2)
+        let stored = agreements.map { StoredAgreement(agreement: $0, version: "v", revision: 1) }
+        let key = CatalogSnapshotFile.Key(storeIdentity: "test")
+        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 1)
+        let decoded = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }.agreements
+        // Every synthetic renewing agreement's entry into force says the same long sentence: one buffer for all.
+        let summaries = decoded.flatMap(\.agreement.events).compactMap(\.summary).filter { $0.utf8.count > 15 }
+        let bySentence = Dictionary(grouping: summaries, by: { $0 })
+        let repeated = try #require(bySentence.values.max { $0.count < $1.count })
+        #expect(repeated.count > 1)
+        let buffers = Set(repeated.map { $0.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } })
+        #expect(buffers.count == 1)
+    }
+
+    @Test func aDamagedTruncatedForeignOrOtherEngineFileIsRefused() throws {
+        let stored = SyntheticAgreements.generate(count: 20, seed: 4).map {
+            StoredAgreement(agreement: $0, version: "v", revision: 1)
+        }
+        let key = CatalogSnapshotFile.Key(storeIdentity: "mine")
+        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 7)
+        func refused(_ bytes: [UInt8], _ expected: CatalogSnapshotFile.Key = key) -> Bool {
+            (try? bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: expected) }) == nil
+        }
+        #expect(!refused(bytes))
+        // Any single byte changed, anywhere.
+        for position in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            var damaged = bytes
+            damaged[position] ^= 0x20
+            #expect(refused(damaged), "byte \(position)")
+        }
+        // Cut at any length (a torn write).
+        for length in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            #expect(refused(Array(bytes.prefix(length))), "cut at \(length)")
+        }
+        #expect(refused(bytes, CatalogSnapshotFile.Key(storeIdentity: "another database")))
+        #expect(refused(bytes, CatalogSnapshotFile.Key(engineVersion: RulesEngine.version + "-next", storeIdentity: "mine")))
+    }
+
+    // MARK: Starts
+
+    @Test func aStartLoadsTheFileAndReadsTheWritesAfterItFromTheRows() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in SyntheticAgreements.generate(count: 40, seed: 7) { _ = try await store.create(agreement) }
+        let first = try await Self.startCatalog(store, scratch.settings)
+        #expect(first.snapshotKeeper?.loadOutcome == .rows(reason: "no file"))
+        let filed = first.followedRevision
+        // Writes after the file: a create, an append, a replace and a delete, all through the catalog.
+        let extra = SyntheticAgreements.generate(count: 41, seed: 8)[40]
+        _ = try await first.create(extra)
+        let ids = first.snapshot.sortedIds
+        _ = try await first.appendEvents(
+            [NewEvent(type: .performanceSuspended, date: try CalendarDate(parsing: "2030-01-02"), party: nil)],
+            to: ids[0],
+            expected: .any,
+            check: { _, _ in }
+        )
+        var replaced = try #require(first.snapshot.byId[ids[1]]).agreement
+        replaced.title = "Renamed after the snapshot"
+        _ = try await first.replace(replaced, expected: .any)
+        try await first.delete(id: ids[2], expected: .any)
+        // Each write is visible to the next read, and durable: the rows have it.
+        #expect(first.snapshot.byId[extra.id] != nil)
+        #expect(first.snapshot.byId[ids[1]]?.agreement.title == "Renamed after the snapshot")
+        #expect(first.snapshot.byId[ids[2]] == nil)
+        #expect(first.snapshotKeeper?.writtenRevision == filed, "the file is not written again within the interval")
+        await first.stopFollowing()
+
+        let second = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(second.snapshotKeeper?.loadOutcome == .file(revision: filed, changes: 4))
+        let rows = try await store.contents()
+        #expect(Self.rows(second.snapshot.ordered) == Self.rows(rows.agreements))
+        #expect(second.snapshot.ordered.map(\.agreement) == rows.agreements.map(\.agreement))
+        #expect(second.snapshot.revision == rows.revision)
+        #expect(second.followedRevision == rows.revision)
+        await second.stopFollowing()
+        try await store.close()
+    }
+
+    @Test func anUnusableFileIsIgnoredAndWrittenAgain() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in SyntheticAgreements.generate(count: 30, seed: 11) { _ = try await store.create(agreement) }
+        let first = try await Self.startCatalog(store, scratch.settings)
+        await first.stopFollowing()
+        let good = try Data(contentsOf: URL(fileURLWithPath: scratch.snapshot))
+        let rows = try await store.contents()
+
+        func restart(_ expected: String) async throws {
+            let catalog = try await Self.startCatalog(store, scratch.settings)
+            guard case .rows(let reason) = catalog.snapshotKeeper?.loadOutcome else {
+                Issue.record("loaded a file that is \(expected)")
+                return
+            }
+            #expect(reason.contains(expected), "\(reason)")
+            #expect(Self.rows(catalog.snapshot.ordered) == Self.rows(rows.agreements))
+            // Written again, whole: the next start loads it.
+            #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.snapshot)) == good)
+            await catalog.stopFollowing()
+        }
+
+        var damaged = good
+        damaged[damaged.count / 2] ^= 1
+        try damaged.write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("checksum")
+        try good.prefix(good.count - 100).write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("checksum")
+        try Data("not a snapshot".utf8).write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("not a snapshot file")
+        let otherEngine = try CatalogSnapshotFile.encode(
+            rows.agreements,
+            key: .init(engineVersion: "0", storeIdentity: try #require(try await store.storeIdentity())),
+            revision: rows.revision
+        )
+        try Data(otherEngine).write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("engine version 0")
+        let foreign = try CatalogSnapshotFile.encode(rows.agreements, key: .init(storeIdentity: "elsewhere"), revision: rows.revision)
+        try Data(foreign).write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("another database")
+        // A file ahead of the rows (the database restored from an older backup).
+        let ahead = try CatalogSnapshotFile.encode(
+            rows.agreements,
+            key: .init(storeIdentity: try #require(try await store.storeIdentity())),
+            revision: rows.revision + 5
+        )
+        try Data(ahead).write(to: URL(fileURLWithPath: scratch.snapshot))
+        try await restart("is not in the database")
+
+        let last = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(last.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
+        await last.stopFollowing()
+        try await store.close()
+    }
+
+    /// A crash while writing leaves the temporary file beside the old one: the old one is loaded, the temporary
+    /// one never.
+    @Test func aWriteCutShortLeavesTheOldFileInPlace() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in SyntheticAgreements.generate(count: 10, seed: 12) { _ = try await store.create(agreement) }
+        let first = try await Self.startCatalog(store, scratch.settings)
+        let filed = first.followedRevision
+        _ = try await first.create(SyntheticAgreements.generate(count: 11, seed: 13)[10])
+        await first.stopFollowing()
+        let newer = try CatalogSnapshotFile.encode(
+            first.snapshot.ordered,
+            key: .init(storeIdentity: try #require(try await store.storeIdentity())),
+            revision: first.followedRevision
+        )
+        // The new file cut where a kill would have left it, never renamed.
+        try Data(newer.prefix(newer.count / 2)).write(to: URL(fileURLWithPath: scratch.snapshot + ".tmp"))
+        let second = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(second.snapshotKeeper?.loadOutcome == .file(revision: filed, changes: 1))
+        #expect(second.snapshot.ordered.count == 11)
+        await second.stopFollowing()
+        try await store.close()
+    }
+
+    /// The file holds the lifecycles once the index is built; the next start takes them for the versions still
+    /// current, builds the rest, and every lifecycle equals the builder's.
+    @Test func lifecyclesComeBackFromTheFileAndEqualTheBuilders() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        let agreements =
+            SyntheticAgreements.generate(count: 60, seed: 21) + [
+                SyntheticAgreements.multilateral(partyCount: 30, seed: 2)
+            ]
+        for agreement in agreements { _ = try await store.create(agreement) }
+        let eager = CatalogSnapshotSettings(path: scratch.snapshot, minimumInterval: .zero)
+        let first = try await AgreementCatalog(store: store, snapshot: eager)
+        let keeper = try #require(first.snapshotKeeper)
+        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles") {
+            keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
+        }
+        await first.stopFollowing()
+        // A write after the file, straight to the rows.
+        let written = agreements[3].id
+        _ = try await store.appendEvents(
+            [NewEvent(type: .performanceSuspended, date: try CalendarDate(parsing: "2029-03-04"))],
+            to: written
+        )
+
+        let second = try await AgreementCatalog(store: store, snapshot: eager)
+        #expect(second.snapshotKeeper?.loadOutcome == .file(revision: keeper.writtenRevision ?? -1, changes: 1))
+        _ = try await ReplicaTests.waitFor("the lifecycle index") { second.lifecyclesReady }
+        #expect(second.lifecyclesFromSnapshot.load(ordering: .relaxed) == agreements.count - 1)
+        let index = try #require(second.snapshot.derived.lifecycles.withLock { $0.index })
+        for stored in second.snapshot.ordered {
+            var encoder = ArchiveEncoder()
+            let held = try encoder.encode(try #require(index.lifecycle(of: stored.agreement.id)))
+            let built = try encoder.encode(LifecycleBuilder.build(stored.agreement))
+            #expect(held == built, "\(stored.agreement.id)")
+        }
+        await second.stopFollowing()
+        try await store.close()
+    }
+
+    /// A file whose lifecycles this build says differently (as after a change to the builder without a new engine
+    /// version) gives its agreements but not its lifecycles.
+    @Test func lifecyclesTheBuilderSaysDifferentlyAreNotUsed() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        let agreements = SyntheticAgreements.generate(count: 12, seed: 22)
+        for agreement in agreements { _ = try await store.create(agreement) }
+        let rows = try await store.contents()
+        // Every lifecycle said one day short.
+        let altered = rows.agreements.map { stored -> AgreementLifecycle? in
+            let built = LifecycleBuilder.build(stored.agreement)
+            return AgreementLifecycle(
+                agreementId: built.agreementId,
+                stateChanges: built.stateChanges,
+                items: built.items,
+                runs: built.runs,
+                explicitThrough: (try? built.explicitThrough.addingDays(-1)) ?? built.explicitThrough
+            )
+        }
+        let bytes = try CatalogSnapshotFile.encode(
+            rows.agreements,
+            lifecycles: altered,
+            key: .init(storeIdentity: try #require(try await store.storeIdentity())),
+            revision: rows.revision
+        )
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.snapshot))
+        let catalog = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(catalog.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
+        _ = try await ReplicaTests.waitFor("the lifecycle index") { catalog.lifecyclesReady }
+        #expect(catalog.lifecyclesFromSnapshot.load(ordering: .relaxed) == 0)
+        // And every lifecycle of the index is this build's.
+        let index = try #require(catalog.snapshot.derived.lifecycles.withLock { $0.index })
+        for stored in catalog.snapshot.ordered {
+            #expect(index.lifecycle(of: stored.agreement.id)?.explicitThrough == LifecycleBuilder.build(stored.agreement).explicitThrough)
+        }
+        await catalog.stopFollowing()
+        try await store.close()
+    }
+
+    @Test func anInMemoryDatabaseKeepsNoSnapshot() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore.inMemory()
+        _ = try await store.create(SyntheticAgreements.generate(count: 1, seed: 1)[0])
+        let catalog = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(catalog.snapshotKeeper == nil)
+        #expect(!FileManager.default.fileExists(atPath: scratch.snapshot))
+        await catalog.stopFollowing()
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Measures starts of the server over a generated database: time to the first 200 from /healthz (ready), RSS then,
+# time until the lifecycle index is ready, RSS then, and the peak (VmHWM), for each start in turn. The first start
+# after the snapshot file is removed reads the rows (and writes the file); the later ones load the file.
+#
+# usage: scripts/bench-start.sh --binary PATH [--count N] [--starts K] [--snapshot keep|remove|off]
+#                               [--data DIR] [--port PORT] [--seed S]
+#   --snapshot remove (default): remove the file before the first start only; keep: leave it; off: run without one.
+set -euo pipefail
+
+binary="" count=100000 starts=3 snapshot=remove data=.build/bench-data port=8093 seed=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --binary) binary=$2; shift 2 ;;
+    --count) count=$2; shift 2 ;;
+    --starts) starts=$2; shift 2 ;;
+    --snapshot) snapshot=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$binary" ] || { echo "no binary at '$binary': swift build -c release --scratch-path .build/bench" >&2; exit 2; }
+command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 1; }
+
+mkdir -p "$data"
+database="$data/pacta-$count-seed$seed.sqlite"
+if [ ! -f "$database" ]; then
+  echo "generating $count agreements into $database" >&2
+  "$binary" generate --count "$count" --seed "$seed" --database "$database.tmp" >&2
+  mv "$database.tmp" "$database"
+  for suffix in -wal -shm; do [ -f "$database.tmp$suffix" ] && mv "$database.tmp$suffix" "$database$suffix"; done
+fi
+[ "$snapshot" = remove ] && rm -f "$database.snapshot"
+flags=(--database "$database" --port "$port" --log-level info --no-seed)
+[ "$snapshot" = off ] && flags+=(--snapshot off)
+base="http://127.0.0.1:$port"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true' EXIT
+
+kib() { awk -v key="$1" '$1 == key":" {print $2}' "/proc/$server/status"; }
+for run in $(seq 1 "$starts"); do
+  sync
+  log=$(mktemp)
+  started=$(date +%s.%N)
+  "$binary" serve "${flags[@]}" >"$log" 2>&1 &
+  server=$!
+  ready=""
+  for _ in $(seq 1 6000); do
+    if curl -fs -o /dev/null "$base/healthz"; then ready=$(date +%s.%N); break; fi
+    kill -0 "$server" 2>/dev/null || { cat "$log" >&2; echo "the server exited" >&2; exit 1; }
+    sleep 0.01
+  done
+  [ -n "$ready" ] || { echo "not ready within 60 s" >&2; exit 1; }
+  rss_ready=$(kib VmRSS)
+  indexed=""
+  for _ in $(seq 1 6000); do
+    if curl -fs "$base/healthz" | grep -q '"lifecycles":"ready"'; then indexed=$(date +%s.%N); break; fi
+    sleep 0.05
+  done
+  rss_index=$(kib VmRSS)
+  # The snapshot is written in the background after a start from the rows: wait for it before stopping.
+  for _ in $(seq 1 600); do grep -q "Wrote the catalog snapshot\|Loaded the catalog snapshot\|Not using" "$log" && break; sleep 0.1; done
+  if grep -q "Not using the catalog snapshot" "$log"; then
+    for _ in $(seq 1 600); do grep -q "Wrote the catalog snapshot" "$log" && break; sleep 0.1; done
+  fi
+  peak=$(kib VmHWM)
+  source=$(grep -o "Loaded the catalog snapshot\|Not using the catalog snapshot" "$log" | head -1 || true)
+  printf 'start %d (%s): ready %.2f s, RSS %d MiB; index ready %.2f s, RSS %d MiB; peak %d MiB\n' \
+    "$run" "${source:-no snapshot}" "$(echo "$ready - $started" | bc -l)" "$((rss_ready / 1024))" \
+    "$(echo "${indexed:-$started} - $started" | bc -l)" "$((rss_index / 1024))" "$((peak / 1024))"
+  grep -o 'Wrote the catalog snapshot.*\|Loaded the catalog snapshot.*' "$log" | sed 's/^/  /' || true
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=""
+  rm -f "$log"
+done
