@@ -150,6 +150,7 @@ final class ArchiveInput {
         var id: String?
         var type: EventType?
         var date: CalendarDate?
+        var datePrecision: DatePrecision?
         var party: String?
         var received: CalendarDate?
         var refersTo: String?
@@ -173,6 +174,11 @@ final class ArchiveInput {
                 }
                 type = known
             case "date": date = try self.date(at: value)
+            case "datePrecision":
+                guard let known = DatePrecision(rawValue: try string(at: value)) else {
+                    throw mismatch("an unknown date precision", at: value)
+                }
+                datePrecision = known
             case "party": party = try string(at: value)
             case "received": received = try self.date(at: value)
             case "refersTo": refersTo = try string(at: value)
@@ -192,6 +198,7 @@ final class ArchiveInput {
             id: id,
             type: type,
             date: date,
+            datePrecision: datePrecision,
             party: party,
             received: received,
             refersTo: refersTo,
