@@ -33,7 +33,8 @@ import Testing
     static func startCatalog(_ store: any AgreementStore, _ settings: CatalogSnapshotSettings) async throws -> AgreementCatalog {
         let catalog = try await AgreementCatalog(store: store, snapshot: settings)
         let keeper = try #require(catalog.snapshotKeeper)
-        _ = try await ReplicaTests.waitFor("the snapshot file to be written") {
+        // Up to 60 s: lifecycles are built by a debug build, and the whole suite in parallel on two cores starves it.
+        _ = try await ReplicaTests.waitFor("the snapshot file to be written", within: .seconds(60)) {
             keeper.writtenRevision == catalog.followedRevision
         }
         return catalog
@@ -247,7 +248,7 @@ import Testing
         let eager = CatalogSnapshotSettings(path: scratch.snapshot, minimumInterval: .zero)
         let first = try await AgreementCatalog(store: store, snapshot: eager)
         let keeper = try #require(first.snapshotKeeper)
-        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles") {
+        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles", within: .seconds(60)) {
             keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
         }
         await first.stopFollowing()
@@ -260,7 +261,7 @@ import Testing
 
         let second = try await AgreementCatalog(store: store, snapshot: eager)
         #expect(second.snapshotKeeper?.loadOutcome == .file(revision: keeper.writtenRevision ?? -1, changes: 1))
-        _ = try await ReplicaTests.waitFor("the lifecycle index") { second.lifecyclesReady }
+        _ = try await ReplicaTests.waitFor("the lifecycle index", within: .seconds(60)) { second.lifecyclesReady }
         #expect(second.lifecyclesFromSnapshot.load(ordering: .relaxed) == agreements.count - 1)
         let index = try #require(second.snapshot.derived.lifecycles.withLock { $0.index })
         for stored in second.snapshot.ordered {
@@ -301,7 +302,7 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: scratch.snapshot))
         let catalog = try await AgreementCatalog(store: store, snapshot: scratch.settings)
         #expect(catalog.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
-        _ = try await ReplicaTests.waitFor("the lifecycle index") { catalog.lifecyclesReady }
+        _ = try await ReplicaTests.waitFor("the lifecycle index", within: .seconds(60)) { catalog.lifecyclesReady }
         #expect(catalog.lifecyclesFromSnapshot.load(ordering: .relaxed) == 0)
         // And every lifecycle of the index is this build's.
         let index = try #require(catalog.snapshot.derived.lifecycles.withLock { $0.index })

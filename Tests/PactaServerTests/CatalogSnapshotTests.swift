@@ -64,7 +64,8 @@ import Testing
             return (ordered.map { RulesEngine.state(of: $0, asOf: asOf) }, deadlines.sorted { $0.sortKey < $1.sortKey })
         }
         func waitForIndex(withFewerChangesThan limit: Int) async throws {
-            for _ in 0..<500 {
+            // Up to 60 s: alone it takes about a second, but the whole suite in parallel on two cores starves it.
+            for _ in 0..<3_000 {
                 if catalog.snapshot.derived.lifecycles.withLock({ $0.index != nil && $0.changes.count < limit }) { return }
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -36,9 +36,9 @@ import Testing
         var description: String { "timed out waiting for \(condition)" }
     }
 
-    /// How long `condition` took to hold; throws when it did not within ten seconds.
-    static func waitFor(_ what: String, _ condition: () -> Bool) async throws -> Duration {
-        guard let elapsed = await timeUntil(condition) else { throw TimedOut(condition: what) }
+    /// How long `condition` took to hold; throws when it did not within `limit` (ten seconds).
+    static func waitFor(_ what: String, within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Duration {
+        guard let elapsed = await timeUntil(within: limit, condition) else { throw TimedOut(condition: what) }
         return elapsed
     }
 

@@ -32,7 +32,9 @@ enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
             try await store.close()
         case .postgresql:
             try await PostgresTestSchema.with { url, schema in
-                let store = try await PostgresAgreementStore.open(url: url, searchPath: schema)
+                // The suite runs its tests in parallel on as few as two cores, where a connection can take more than
+                // the production wait of 5 s to come free; that bound has its own test (PostgresStoreTests, 1 s).
+                let store = try await PostgresAgreementStore.open(url: url, searchPath: schema, connectionWait: .seconds(30))
                 do {
                     try await body(store)
                 } catch {
