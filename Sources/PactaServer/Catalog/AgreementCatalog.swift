@@ -334,6 +334,7 @@ public final class AgreementCatalog: Sendable {
                 self.snapshotKeeper?.lifecyclesRefused()
                 return nil
             }
+            let started = ContinuousClock.now
             let index = LifecycleBuilds.build(
                 snapshot.ordered,
                 reusing: track.index,
@@ -342,6 +343,18 @@ public final class AgreementCatalog: Sendable {
                 threads: threads
             )
             if let usable { self.lifecyclesFromSnapshot.store(usable.taken, ordering: .relaxed) }
+            if track.index == nil {
+                // The first index after a start: how long it took and how much of it the snapshot file spared.
+                let elapsed = (ContinuousClock.now - started).components
+                self.logger.info(
+                    "Lifecycle index built",
+                    metadata: [
+                        "agreements": "\(snapshot.ordered.count)",
+                        "from_snapshot": "\(usable?.taken ?? 0)",
+                        "milliseconds": "\(elapsed.seconds * 1_000 + elapsed.attoseconds / 1_000_000_000_000_000)",
+                    ]
+                )
+            }
             Task { await self.install(index, over: track.index, consumed: track.changes.count) }
         }
     }
