@@ -65,12 +65,20 @@ for run in $(seq 1 "$starts"); do
   if grep -q "Not using the catalog snapshot" "$log"; then
     for _ in $(seq 1 600); do grep -q "Wrote the catalog snapshot" "$log" && break; sleep 0.1; done
   fi
+  # Once the index is built the keeper writes the file again, with the lifecycles: wait for that write (up to 120 s),
+  # or the next start finds no lifecycles in the file and builds them all again.
+  if [ "$snapshot" != off ] && ! grep -q 'lifecycles=held' "$log"; then
+    for _ in $(seq 1 1200); do
+      awk '/Lifecycle index built/ { built = 1 } built && /Wrote the catalog snapshot/ { found = 1 } END { exit !found }' "$log" && break
+      sleep 0.1
+    done
+  fi
   peak=$(kib VmHWM)
   source=$(grep -o "Loaded the catalog snapshot\|Not using the catalog snapshot" "$log" | head -1 || true)
   printf 'start %d (%s): ready %.2f s, RSS %d MiB; index ready %.2f s, RSS %d MiB; peak %d MiB\n' \
     "$run" "${source:-no snapshot}" "$(echo "$ready - $started" | bc -l)" "$((rss_ready / 1024))" \
     "$(echo "${indexed:-$started} - $started" | bc -l)" "$((rss_index / 1024))" "$((peak / 1024))"
-  grep -o 'Wrote the catalog snapshot.*\|Loaded the catalog snapshot.*' "$log" | sed 's/^/  /' || true
+  grep -o 'Wrote the catalog snapshot.*\|Loaded the catalog snapshot.*\|from_snapshot=[0-9]* milliseconds=[0-9]*' "$log" | sed 's/^/  /' || true
   kill "$server"
   wait "$server" 2>/dev/null || true
   server=""
