@@ -88,3 +88,16 @@ def agreement(identifier, events=()):
         },
         "events": list(events),
     }
+
+
+failures = []
+
+
+def fail(message):
+    """Records a failed check (a script exits non-zero when `failures` is not empty) and prints it."""
+    failures.append(message)
+    print("FAIL", message, flush=True)
+
+
+def ok(message):
+    print("ok  ", message, flush=True)

@@ -20,20 +20,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pacta_harness import Server, agreement, create_token  # noqa: E402
+from pacta_harness import Server, agreement, create_token, fail, failures, ok  # noqa: E402
 from webhooks_receiver import Receiver, subscribe, wait_for  # noqa: E402
-
-failures = []
-
-
-def fail(message):
-    failures.append(message)
-    print("FAIL", message, flush=True)
-
-
-def ok(message):
-    print("ok  ", message, flush=True)
-
 
 def percentile(values, p):
     ordered = sorted(values)

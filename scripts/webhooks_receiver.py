@@ -9,6 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
+# Every event type a subscription may ask for.
+ALL_TYPES = ["agreement.created", "agreement.updated", "agreement.deleted", "events.appended", "status.changed",
+             "deadline.approaching", "deadline.passed"]
+
+
 class Receiver:
     """Serves POST /<name>; each name has a secret (set once the subscription exists) and a policy: "ok" answers
     204, "flaky" answers 500 to the first attempt at each webhook-id and 200 to the next. With `tls=(certificate

@@ -25,22 +25,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pacta_harness import Server, agreement  # noqa: E402
-from webhooks_receiver import Receiver, subscribe, wait_for  # noqa: E402
-
-ALL_TYPES = ["agreement.created", "agreement.updated", "agreement.deleted", "events.appended", "status.changed",
-             "deadline.approaching", "deadline.passed"]
-failures = []
-
-
-def fail(message):
-    failures.append(message)
-    print("FAIL", message, flush=True)
-
-
-def ok(message):
-    print("ok  ", message, flush=True)
-
+from pacta_harness import Server, agreement, fail, failures, ok  # noqa: E402
+from webhooks_receiver import ALL_TYPES, Receiver, subscribe, wait_for  # noqa: E402
 
 class Database:
     def __init__(self, url):

@@ -13,22 +13,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pacta_harness import Server, agreement, create_token  # noqa: E402
-from webhooks_receiver import Receiver, subscribe, wait_for  # noqa: E402
-
-ALL_TYPES = ["agreement.created", "agreement.updated", "agreement.deleted", "events.appended", "status.changed",
-             "deadline.approaching", "deadline.passed"]
-failures = []
-
-
-def fail(message):
-    failures.append(message)
-    print("FAIL", message, flush=True)
-
-
-def ok(message):
-    print("ok  ", message, flush=True)
-
+from pacta_harness import Server, agreement, create_token, fail, failures, ok  # noqa: E402
+from webhooks_receiver import ALL_TYPES, Receiver, subscribe, wait_for  # noqa: E402
 
 def committed_event_ids(database, database_url):
     """The ids of every event in the feed, read from the database itself."""
