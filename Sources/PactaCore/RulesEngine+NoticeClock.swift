@@ -113,8 +113,15 @@ extension Evaluation {
         }
     }
 
-    /// The trace step of a revoked notice: before its effect (`lastDay` known) or before it could have any.
-    mutating func explainRevocation(_ revocation: Event, rule: String, article: String?, before lastDay: CalendarDate?) {
+    /// The trace step of a revoked notice: while suspended, before its effect (`lastDay` known) or before it could
+    /// have any.
+    mutating func explainRevocation(
+        _ revocation: Event,
+        rule: String,
+        article: String?,
+        before lastDay: CalendarDate?,
+        whileSuspended: Bool = false
+    ) {
         step(
             "notice",
             rule: rule,
@@ -122,9 +129,11 @@ extension Evaluation {
             eventId: revocation.id,
             result: nil,
             inputs: ["revoked": "\(revocation.date)"],
-            explanation: lastDay == nil
-                ? "On \(revocation.date) the notice was revoked: it has no effect."
-                : "On \(revocation.date) the notice was revoked before it took effect: it has no effect."
+            explanation: whileSuspended
+                ? "On \(revocation.date) the suspended notice was revoked: it has no effect."
+                : lastDay == nil
+                    ? "On \(revocation.date) the notice was revoked: it has no effect."
+                    : "On \(revocation.date) the notice was revoked before it took effect: it has no effect."
         )
     }
 

@@ -189,15 +189,7 @@ extension Evaluation {
             // Strictly after both dates, so each round moves forward and the loop ends.
             let resumption = actions.first { $0.type == .noticeResumed && $0.date > lastDay && $0.date > counted }
             if let revocation, resumption.map({ revocation.date < $0.date }) ?? true {
-                step(
-                    "notice",
-                    rule: rule,
-                    article: article,
-                    eventId: revocation.id,
-                    result: nil,
-                    inputs: ["revoked": "\(revocation.date)"],
-                    explanation: "On \(revocation.date) the suspended notice was revoked: it has no effect."
-                )
+                explainRevocation(revocation, rule: rule, article: article, before: nil, whileSuspended: true)
                 return .noEffect
             }
             guard let resumption else {
