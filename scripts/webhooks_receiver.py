@@ -33,7 +33,7 @@ class Receiver:
         self.scheme = "https" if tls else "http"
         handler = self._handler()
         self.server = (_TLSServer(("127.0.0.1", 0), handler, tls, self) if tls
-                       else ThreadingHTTPServer(("127.0.0.1", 0), handler))
+                       else _PlainServer(("127.0.0.1", 0), handler))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -101,7 +101,13 @@ class Receiver:
         return Handler
 
 
-class _TLSServer(ThreadingHTTPServer):
+class _PlainServer(ThreadingHTTPServer):
+    """socketserver listens with a backlog of 5: the deliverer's 8 concurrent connections overflowed it, and the
+    SYN the kernel dropped was sent again a second later (a 1 s p99 that was the receiver's, not Pacta's)."""
+    request_queue_size = 128
+
+
+class _TLSServer(_PlainServer):
     """HTTPS: each accepted connection is wrapped, and its handshake made, in the connection's own thread."""
 
     def __init__(self, address, handler, tls, receiver):
