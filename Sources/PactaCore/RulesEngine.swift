@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "10"
+    public static let version = "11"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)

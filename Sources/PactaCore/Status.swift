@@ -408,7 +408,7 @@ public struct TraceStep: Codable, Hashable, Sendable {
 extension AgreementStatus {
     private enum CodingKeys: String, CodingKey {
         case agreementId, asOf, state, entryIntoForce, currentTerm, noticeDeadline, nextRenewal, lastDayInForce, endCause
-        case review, notices, parties, flags, undetermined, ranges, trace
+        case review, notices, obligationsSurviveThrough, parties, flags, undetermined, ranges, trace
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -424,6 +424,7 @@ extension AgreementStatus {
         try container.encode(endCause, forKey: .endCause)
         try container.encode(review, forKey: .review)
         try container.encode(notices, forKey: .notices)
+        try container.encode(obligationsSurviveThrough, forKey: .obligationsSurviveThrough)
         try container.encode(parties, forKey: .parties)
         try container.encode(flags, forKey: .flags)
         try container.encode(undetermined, forKey: .undetermined)

@@ -52,7 +52,7 @@ import Testing
         #expect(expired.obligationsSurviveThrough == nil)
     }
 
-    @Test func aWithdrawalThatEndsABilateralAgreementStartsTheSunset() {
+    @Test func aWithdrawalThatEndsABilateralAgreementStartsTheSunset() throws {
         let agreement = Agreement(
             id: "bit",
             title: "An investment treaty",
@@ -71,6 +71,12 @@ import Testing
         #expect(status.lastDayInForce == F.date("2018-05-17"))
         #expect(status.obligationsSurviveThrough == F.date("2028-05-17"))
         NoSilentNoOpTests.checkEquivalence(agreement)
+        // The status as clients read it carries the date (its encoding once left the field out), and null before.
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(status)) as? [String: Any])
+        #expect(json["obligationsSurviveThrough"] as? String == "2028-05-17")
+        let before = RulesEngine.evaluate(agreement, asOf: F.date("2017-01-01"))
+        let earlier = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(before)) as? [String: Any])
+        #expect(earlier["obligationsSurviveThrough"] is NSNull)
     }
 
     @Test func validationRejectsANonPositiveSunset() throws {
