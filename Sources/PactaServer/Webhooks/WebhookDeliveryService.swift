@@ -120,6 +120,9 @@ public final class WebhookDeliveryService: Service, Sendable {
                             owner: owner,
                             limit: free
                         )
+                    } catch is CancellationError {
+                        // Shutdown ended the claim: nothing went wrong, and the loop ends with the task group.
+                        continue
                     } catch {
                         logger.warning("Could not claim webhook deliveries", metadata: ["error": "\(type(of: error))"])
                         continue
