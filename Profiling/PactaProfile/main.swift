@@ -37,6 +37,26 @@ case "timeline-50y":
     let from = try CalendarDate(parsing: "2016-01-01")
     let to = try CalendarDate(parsing: "2065-12-31")
     for _ in 0..<iterations { sink &+= RulesEngine.timeline(gsomia, asOf: asOf, from: from, to: to).items.count }
+case "status-json":
+    // One agreement's status on `iterations` dates over a century, as the status route answers it: evaluated, then
+    // encoded with the server's JSON options; prints the CPU time of each half per request.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let start = try CalendarDate(parsing: "2000-01-01").dayNumber
+    let dates = try (0..<iterations).map { try CalendarDate(dayNumber: start + ($0 &* 7_919) % 36_500) }
+    var statuses: [AgreementStatus] = []
+    statuses.reserveCapacity(iterations)
+    let evaluating = processCPUTime()
+    for date in dates { statuses.append(RulesEngine.evaluate(gsomia, asOf: date)) }
+    let encoding = processCPUTime()
+    var bytes = 0
+    for status in statuses { bytes &+= try encoder.encode(status).count }
+    let done = processCPUTime()
+    sink &+= bytes
+    print(
+        "status-json: evaluate \(Int((encoding - evaluating) / Double(iterations) * 1e6)) µs, encode "
+            + "\(Int((done - encoding) / Double(iterations) * 1e6)) µs per request, \(bytes / iterations) bytes"
+    )
 case "list-scan":
     let agreements = SyntheticAgreements.generate(count: 10_000, seed: 1)
     for _ in 0..<iterations {

@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import PactaCore
 import Testing
 
 @testable import PactaServer
@@ -91,6 +93,27 @@ import Testing
             let missing = try await client.execute(uri: "/nowhere", method: .get)
             #expect(missing.status == .notFound)
             #expect(missing.headers[.contentType] == "application/problem+json")
+        }
+    }
+}
+
+@Suite struct StatusRouteBytesTests {
+    /// The direct route (StatusRoute) answers what the generated operation would: the engine's status as the
+    /// runtime's `JSONEncoder` writes it, with the same tag, for a percent-encoded date too; HEAD has the headers.
+    @Test func theAnswerIsTheEncodersBytes() async throws {
+        try await TestApp.run { _, client in
+            let response = try await client.execute(uri: "/v1/agreements/gsomia/status?asOf=2019%2D08%2D22", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            let gsomia = try #require(try BundledData.agreements().first { $0.id == "gsomia" })
+            let expected = try JSONBytesEquivalenceTests.encoder.encode(
+                RulesEngine.evaluate(gsomia, asOf: .init(parsing: "2019-08-22"))
+            )
+            #expect(Data(buffer: response.body) == expected)
+            let head = try await client.execute(uri: "/v1/agreements/gsomia/status?asOf=2019-08-22", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.eTag] == response.headers[.eTag])
+            #expect(head.body.readableBytes == 0)
         }
     }
 }

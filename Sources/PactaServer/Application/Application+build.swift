@@ -163,8 +163,10 @@ func buildParts(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    // The stream is a direct route (StreamRoute says why); its generated registration is left out.
-    operations.add(to: router) { !["/healthz", "/readyz", StreamRoute.path].contains($0) }
+    // The stream and the status are direct routes (StreamRoute and StatusRoute say why); their generated
+    // registrations are left out.
+    operations.add(to: router) { !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path].contains($0) }
+    StatusRoute.register(on: router, handler: handler)
     var streamSettings = FeedStreamHub.Settings()
     streamSettings.maxClients = configuration.streamMaxClients
     streamSettings.heartbeat = .seconds(configuration.streamHeartbeatSeconds)

@@ -261,12 +261,19 @@ struct APIHandler: APIProtocol {
     ) async throws
         -> Operations.GetAgreementStatus.Output
     {
-        let stored = try find(input.path.id)
-        let asOf = try resolveAsOf(input.query.asOf)
-        let etag = ETagHasher.tag(stored.etag, "status-\(asOf)-\(RulesEngine.version)")
-        try NotModified.check(input.headers.ifNoneMatch, current: etag)
-        let status = RulesEngine.evaluate(stored.agreement, asOf: asOf)
+        let (status, etag) = try statusAnswer(id: input.path.id, asOf: input.query.asOf, ifNoneMatch: input.headers.ifNoneMatch)
         return .ok(.init(headers: .init(eTag: etag), body: .json(status)))
+    }
+
+    /// The status of agreement `id` on `asOf` (today when absent) and its entity tag; throws the 404 and 422
+    /// problems, and ``NotModified`` when `ifNoneMatch` names the tag. Shared by the generated operation and
+    /// ``StatusRoute``, which answers it over HTTP.
+    func statusAnswer(id: String, asOf text: String?, ifNoneMatch: String?) throws -> (AgreementStatus, etag: String) {
+        let stored = try find(id)
+        let asOf = try resolveAsOf(text)
+        let etag = ETagHasher.tag(stored.etag, "status-\(asOf)-\(RulesEngine.version)")
+        try NotModified.check(ifNoneMatch, current: etag)
+        return (RulesEngine.evaluate(stored.agreement, asOf: asOf), etag)
     }
 
     // MARK: Helpers

@@ -1,0 +1,100 @@
+import Foundation
+import PactaCore
+import Testing
+
+@testable import PactaServer
+
+/// ``JSONBytes`` writes what the server's `JSONEncoder` writes, byte for byte: every status of the bundled dataset
+/// on the days around each of its events and on dates from 1800 to 2400, and of 2,000 synthetic agreements (every
+/// shape the generator draws) on random dates, and strings with every escape.
+@Suite struct JSONBytesEquivalenceTests {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func expectSameBytes(_ status: AgreementStatus) throws {
+        let expected = try Self.encoder.encode(status)
+        let written = status.jsonBytes
+        guard Array(expected) != written else { return }
+        Issue.record(
+            """
+            \(status.agreementId) as of \(status.asOf):
+            encoder: \(String(decoding: expected, as: UTF8.self))
+            written: \(String(decoding: written, as: UTF8.self))
+            """
+        )
+    }
+
+    @Test func theBundledDatasetAroundEveryEventAndOverSixCenturies() throws {
+        let agreements = try BundledData.agreements()
+        #expect(agreements.count >= 40)
+        var generator = SplitMix(seed: 12)
+        let first = try CalendarDate(parsing: "1800-01-01").dayNumber
+        for agreement in agreements {
+            var days = Set<Int>()
+            for event in agreement.events { days.formUnion([-1, 0, 1].map { event.date.dayNumber + $0 }) }
+            for _ in 0..<40 { days.insert(first + Int(generator.next() % 219_000)) }
+            for day in days.sorted() {
+                try expectSameBytes(RulesEngine.evaluate(agreement, asOf: CalendarDate(dayNumber: day)))
+            }
+        }
+    }
+
+    @Test func syntheticAgreementsOfEveryShape() throws {
+        var generator = SplitMix(seed: 34)
+        let first = try CalendarDate(parsing: "1900-01-01").dayNumber
+        var fieldsSeen = Set<String>()
+        for agreement in SyntheticAgreements.generate(count: 2_000, seed: 9) {
+            for _ in 0..<4 {
+                let status = RulesEngine.evaluate(agreement, asOf: try CalendarDate(dayNumber: first + Int(generator.next() % 73_000)))
+                try expectSameBytes(status)
+                if status.endCause != nil { fieldsSeen.insert("endCause") }
+                if status.review != nil { fieldsSeen.insert("review") }
+                if !status.notices.isEmpty { fieldsSeen.insert("notices") }
+                if !status.ranges.isEmpty { fieldsSeen.insert("ranges") }
+                if !status.undetermined.isEmpty { fieldsSeen.insert("undetermined") }
+                if status.obligationsSurviveThrough != nil { fieldsSeen.insert("obligationsSurviveThrough") }
+                for party in status.parties {
+                    if party.nextWithdrawal != nil { fieldsSeen.insert("nextWithdrawal") }
+                    if party.performanceSuspension != nil { fieldsSeen.insert("performanceSuspension") }
+                    if party.withdrawalCondition != nil { fieldsSeen.insert("withdrawalCondition") }
+                    if party.withdrawalExtensions != nil { fieldsSeen.insert("withdrawalExtensions") }
+                }
+            }
+        }
+        // The draws reach every optional part of a status, so each of their writers was compared.
+        let expected: Set<String> = [
+            "endCause", "review", "notices", "ranges", "undetermined", "obligationsSurviveThrough", "nextWithdrawal",
+            "performanceSuspension", "withdrawalCondition", "withdrawalExtensions",
+        ]
+        #expect(expected.subtracting(fieldsSeen).isEmpty, "never drawn: \(expected.subtracting(fieldsSeen).sorted())")
+    }
+
+    @Test func everyEscape() throws {
+        var texts = (0..<0x80).map { String(UnicodeScalar(UInt8($0))) }
+        texts += ["a/b\\c\"d", "Étude – “quoted” ✓ 日本語 🇯🇵", "\u{2028}\u{2029}\u{7F}", ""]
+        let inputs = Dictionary(uniqueKeysWithValues: texts.enumerated().map { ("k\($0.offset)", $0.element) })
+        var status = RulesEngine.evaluate(try BundledData.agreements().first { $0.id == "gsomia" }!, asOf: try .init(parsing: "2020-01-01"))
+        var step = try #require(status.trace.first)
+        step.inputs = inputs
+        step.explanation = texts.joined()
+        step.convention = "a/b"
+        status.trace.append(step)
+        try expectSameBytes(status)
+    }
+}
+
+/// A small deterministic generator for the dates the tests draw.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
