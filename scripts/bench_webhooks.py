@@ -20,10 +20,15 @@ def server_cpu_seconds(server):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PACED_RATE = 20  # writes per second: well below what the server writes, so the round trips are not queueing
+
+
 def paced_latency(server, token, receiver, subscriptions, rate, seconds):
     """One writer at `rate` writes per second (below what the deliverer keeps up with): milliseconds from each
-    write's acknowledgement to each delivery's arrival."""
+    write's request to its acknowledgement (what a writer feels of the deliveries), and from each acknowledgement to
+    each delivery's arrival."""
     acked = {}
+    round_trips = []
     connection = server.connection(timeout=30)
     deadline = time.monotonic() + seconds
     serial = 0
@@ -31,18 +36,25 @@ def paced_latency(server, token, receiver, subscriptions, rate, seconds):
         identifier = f"p-{serial}"
         serial += 1
         body = json.dumps(agreement(identifier)).encode()
+        sent = time.monotonic()
         connection.request("POST", "/v1/agreements", body=body, headers={
             "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         response = connection.getresponse()
         response.read()
         acked[identifier] = time.monotonic()
+        round_trips.append((acked[identifier] - sent) * 1000)
         time.sleep(1 / rate)
     connection.close()
+    round_trips.sort()
+    writes = {"pacedWritesPerSecond": rate, "pacedWriteMsP50": round(statistics.median(round_trips), 1),
+              "pacedWriteMsP99": round(round_trips[max(0, int(len(round_trips) * 0.99) - 1)], 1)}
+    if not subscriptions:
+        return writes
     wait_for(lambda: len([d for d in receiver.deliveries if d["data"].get("agreementId") in acked])
              >= len(acked) * subscriptions, 60)
     latencies = sorted((d["received"] - acked[d["data"]["agreementId"]]) * 1000 for d in receiver.deliveries
                        if d["data"].get("agreementId") in acked)
-    return {"pacedWritesPerSecond": rate, "pacedDeliveries": len(latencies),
+    return {**writes, "pacedDeliveries": len(latencies),
             "pacedLatencyMsP50": round(statistics.median(latencies), 1),
             "pacedLatencyMsP99": round(latencies[max(0, int(len(latencies) * 0.99) - 1)], 1)}
 
@@ -108,7 +120,7 @@ def run(binary, subscriptions, seconds, writers):
                 "latencyMsP99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
                 "unsigned": len(receiver.unsigned),
             })
-            result.update(paced_latency(server, token, receiver, subscriptions, 10, seconds))
+        result.update(paced_latency(server, token, receiver, subscriptions, PACED_RATE, seconds))
         return result
     finally:
         server.stop()
