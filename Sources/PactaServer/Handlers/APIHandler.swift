@@ -261,11 +261,11 @@ struct APIHandler: APIProtocol {
     ) async throws
         -> Operations.GetAgreementStatus.Output
     {
-        let stored = try find(input.path.id)
+        let subject = try evaluable(input.path.id)
         let asOf = try resolveAsOf(input.query.asOf)
-        let etag = ETagHasher.tag(stored.etag, "status-\(asOf)-\(RulesEngine.version)")
+        let etag = ETagHasher.tag(subject.tag, "status-\(asOf)-\(RulesEngine.version)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
-        let status = RulesEngine.evaluate(stored.agreement, asOf: asOf)
+        let status = RulesEngine.evaluate(subject.agreement, asOf: asOf)
         return .ok(.init(headers: .init(eTag: etag), body: .json(status)))
     }
 
@@ -274,6 +274,13 @@ struct APIHandler: APIProtocol {
     func find(_ id: String) throws -> StoredAgreement {
         guard let stored = catalog.snapshot.byId[id] else { throw Problem.agreementNotFound(id) }
         return stored
+    }
+
+    /// Agreement `id` as the engine is given it (its linked agreements resolved), with the tag of every input of its
+    /// answers, for the routes that evaluate one agreement: their ETags name that tag, not the document's.
+    func evaluable(_ id: String) throws -> Evaluable {
+        guard let subject = catalog.snapshot.evaluable(id) else { throw Problem.agreementNotFound(id) }
+        return subject
     }
 
     /// The `asOf` query parameter, today in UTC when absent.
