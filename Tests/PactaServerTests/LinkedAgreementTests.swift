@@ -428,3 +428,62 @@ enum LinkedFixtures {
         }
     }
 }
+
+/// Two servers on one database: a framework written through one re-resolves its dependents in the other's catalog
+/// (which learns of the write from the store), and the writer records the dependents' `status.changed`. On SQLite (two
+/// catalogs over one store) and, when `PACTA_TEST_DATABASE_URL` is set, PostgreSQL.
+@Suite struct LinkedReplicaTests {
+    typealias L = LinkedFixtures
+
+    static func check(store: any AgreementStore, writer: AgreementCatalog, reader: AgreementCatalog) async throws {
+        store.useFeedDrafting(StatusChangeDrafter(today: { TestApp.today }, snapshot: { [weak writer] in writer?.snapshot }))
+        let start = try await store.lastFeedSequence()
+        _ = try await writer.create(L.sideAccord())
+        _ = try await ReplicaTests.waitFor("the reader to hold the side accord") { reader.snapshot.byId["side-accord"] != nil }
+        // Received a month before the tests' today: as of today Russia's withdrawal from both is pending.
+        let framework = try await writer.create(L.framework(events: [L.notice("2026-10-29")]))
+        _ = try await ReplicaTests.waitFor("the reader to resolve the side accord's link") {
+            reader.snapshot.byId["side-accord"]?.agreement.linked["unfccc"]?.events.count == 2
+        }
+        let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
+        for catalog in [writer, reader] {
+            let snapshot = catalog.snapshot
+            let position = try #require(snapshot.sortedIds.firstIndex(of: "side-accord"))
+            #expect(try await snapshot.states(asOf: L.date("2028-01-01"), work: work)[position] == .terminated)
+            let accord = try #require(snapshot.byId["side-accord"])
+            #expect(snapshot.inputsTag(of: accord) != accord.etag)
+        }
+        #expect(
+            writer.snapshot.inputsTag(of: try #require(writer.snapshot.byId["side-accord"]))
+                == reader.snapshot.inputsTag(of: try #require(reader.snapshot.byId["side-accord"]))
+        )
+        let changes = try await store.feedEvents(after: start, limit: 100).filter { $0.type == "status.changed" }
+        #expect(changes.map(\.agreementId) == ["side-accord"], "the framework's creation changed the side accord's state")
+        #expect(changes.first?.data.contains(#""linkedAgreement":"unfccc""#) == true)
+        #expect(changes.first?.data.contains(#""state":"terminationPending""#) == true)
+
+        try await writer.delete(id: "unfccc", expected: .exactly(framework.version))
+        _ = try await ReplicaTests.waitFor("the reader to drop the link") {
+            reader.snapshot.byId["side-accord"]?.agreement.linked.isEmpty == true
+        }
+        let position = try #require(reader.snapshot.sortedIds.firstIndex(of: "side-accord"))
+        #expect(try await reader.snapshot.states(asOf: L.date("2028-01-01"), work: work)[position] == .inForce)
+        store.useFeedDrafting(nil)
+    }
+
+    @Test func onSQLite() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let writer = try await AgreementCatalog(store: store, followInterval: .seconds(60))
+        let reader = try await AgreementCatalog(store: store, followInterval: .milliseconds(50))
+        try await Self.check(store: store, writer: writer, reader: reader)
+        await writer.stopFollowing()
+        await reader.stopFollowing()
+        try await store.close()
+    }
+
+    @Test(.enabled(if: ReplicaTests.postgresURL != nil)) func onPostgreSQL() async throws {
+        try await ReplicaTests.withReplicas { a, b, _ in
+            try await Self.check(store: a.store, writer: a.catalog, reader: b.catalog)
+        }
+    }
+}
