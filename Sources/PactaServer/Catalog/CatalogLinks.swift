@@ -36,7 +36,10 @@ struct CatalogLinks: Sendable {
     }
 
     private mutating func add(_ agreement: Agreement) {
-        for named in Set(LinkedAgreements.ids(of: agreement)) where named != agreement.id {
+        let ids = LinkedAgreements.ids(of: agreement)
+        // Most agreements name none: no set to build for them (a start reads every agreement through here).
+        guard !ids.isEmpty else { return }
+        for named in Set(ids) where named != agreement.id {
             var ids = dependents[named] ?? []
             ids.insert(agreement.id, at: ids.partitionPoint { $0 < agreement.id })
             dependents[named] = ids
