@@ -487,3 +487,42 @@ enum LinkedFixtures {
         }
     }
 }
+
+/// The snapshot file keeps documents, not links, and a start from it resolves them again; a dependent whose framework
+/// was written after the file has its lifecycle built again, not taken from the file.
+@Suite struct LinkedSnapshotFileTests {
+    typealias L = LinkedFixtures
+
+    @Test func aStartFromTheFileResolvesLinksAndRebuildsTheDependentsOfWhatChangedSince() async throws {
+        let scratch = try CatalogSnapshotFileTests.Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        let agreements = SyntheticAgreements.generate(count: 20, seed: 8) + [L.sideAccord(), L.framework()]
+        for agreement in agreements { _ = try await store.create(agreement) }
+        let eager = CatalogSnapshotSettings(path: scratch.snapshot, minimumInterval: .zero)
+        let first = try await AgreementCatalog(store: store, snapshot: eager)
+        let keeper = try #require(first.snapshotKeeper)
+        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles", within: .seconds(60)) {
+            keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
+        }
+        await first.stopFollowing()
+        // The framework's notice, written after the file straight to the rows: the side accord's document is the
+        // file's, its answers are not.
+        _ = try await store.appendEvents(
+            [NewEvent(type: .noticeOfWithdrawal, date: L.date("2030-05-10"), party: "RU", received: L.date("2030-05-10"))],
+            to: "unfccc"
+        )
+
+        let second = try await AgreementCatalog(store: store, snapshot: eager)
+        #expect(second.snapshotKeeper?.loadOutcome == .file(revision: keeper.writtenRevision ?? -1, changes: 1))
+        let accord = try #require(second.snapshot.byId["side-accord"]?.agreement)
+        #expect(accord.linked["unfccc"]?.events.count == 2)
+        _ = try await ReplicaTests.waitFor("the lifecycle index", within: .seconds(60)) { second.lifecyclesReady }
+        #expect(second.lifecyclesFromSnapshot.load(ordering: .relaxed) == agreements.count - 2)
+        let index = try #require(second.snapshot.derived.lifecycles.withLock { $0.index })
+        let lifecycle = try #require(index.lifecycle(of: "side-accord"))
+        #expect(lifecycle.items == LifecycleBuilder.build(accord).items)
+        #expect(lifecycle.state(on: L.date("2031-06-01")) == .terminated)
+        await second.stopFollowing()
+        try await store.close()
+    }
+}
