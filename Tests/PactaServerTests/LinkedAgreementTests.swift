@@ -346,12 +346,14 @@ enum LinkedFixtures {
                     }
                 }
             }
-            // Wait for the first index, so that the list reads it.
-            for _ in 0..<3_000 {
+            // Wait for the first index (up to 60 s on a starved machine), so that the list reads it.
+            var ready = false
+            for _ in 0..<3_000 where !ready {
                 let health = try await client.execute(uri: "/healthz", method: .get).json()
-                if health["lifecycles"] as? String == "ready" { break }
-                try await Task.sleep(for: .milliseconds(20))
+                ready = health["lifecycles"] as? String == "ready"
+                if !ready { try await Task.sleep(for: .milliseconds(20)) }
             }
+            #expect(ready, "the lifecycle index was not built: the list would not read it")
             #expect(
                 try await client.execute(uri: "/v1/agreements", method: .post, headers: app.auth, body: try L.json(L.sideAccord())).status == .created
             )
