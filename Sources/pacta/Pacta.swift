@@ -164,9 +164,14 @@ struct Status: AsyncParsableCommand {
         }
         let store = try await openExistingStore(database)
         let found = try await store.agreement(id: id)
+        // The agreements its rules name (`linkedWithdrawal`), as the server's catalog would give them to the engine.
+        var linked: [String: Agreement] = [:]
+        for other in found.map({ LinkedAgreements.ids(of: $0.agreement) }) ?? [] {
+            linked[other] = try await store.agreement(id: other)?.agreement
+        }
         try await store.close()
         guard let stored = found else { throw ValidationError("no agreement '\(id)'") }
-        let status = RulesEngine.evaluate(stored.agreement, asOf: date)
+        let status = RulesEngine.evaluate(LinkedAgreements.resolve(stored.agreement) { linked[$0] }, asOf: date)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -96,14 +96,25 @@ import Testing
         for id in ["gsomia", "paris-agreement", "icrw", "unesco-constitution", "istanbul-convention", "usmca"] {
             agreements.append(try Fixtures.dataset(id))
         }
+        // A linked pair (issue #14, shape 11), resolved as the server's catalog gives it: Russia's notice to a stand-in
+        // Convention on 1 September 2019 ends its membership of the Kyoto Protocol too, on 1 September 2020.
+        let framework = LinkedWithdrawalTests.framework(notice: "2019-09-01")
+        agreements.append(framework)
+        agreements.append(LinkedAgreements.resolve(try Fixtures.dataset("kyoto-protocol")) { $0 == framework.id ? framework : nil })
         agreements.sort { $0.id < $1.id }
         let index = LifecycleIndex(lifecycles: agreements.map { LifecycleBuilder.build($0) }, agreement: { [agreements] in agreements[$0] })
+        let linkedEffect = Array(index.window(from: Fixtures.date("2020-09-01"), through: Fixtures.date("2020-09-01")))
+        #expect(
+            linkedEffect.contains { $0.agreementId == "kyoto-protocol" && $0.party == "RU" && $0.kind == .withdrawalEffective },
+            "the Convention's withdrawal is the Protocol's on the same day: \(linkedEffect)"
+        )
         var random = SplitMix64(seed: 77)
         var windows: [(CalendarDate, CalendarDate)] = [
             (Fixtures.date("2019-08-01"), Fixtures.date("2019-11-30")),
             (Fixtures.date("2399-12-01"), Fixtures.date("2400-03-01")),
             (Fixtures.date("1900-01-01"), Fixtures.date("1903-12-31")),
             (Fixtures.date("2019-12-15"), Fixtures.date("2020-02-15")),
+            (Fixtures.date("2020-08-15"), Fixtures.date("2020-09-15")),
         ]
         for _ in 0..<12 {
             let start = random.int(in: Self.first1900...Self.last2400)

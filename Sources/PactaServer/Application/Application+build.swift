@@ -90,8 +90,6 @@ func buildParts(
 ) async throws
     -> (router: Router<BasicRequestContext>, services: [any Service], hub: FeedStreamHub)
 {
-    // Every write from now on records its status.changed events, judged on the server's today.
-    store.useFeedDrafting(StatusChangeDrafter(today: configuration.today))
     // Webhook deliveries run as a service of the application: started with it, and stopped after the server has
     // drained (and so before the database closes).
     let feedMetrics = FeedMetrics(registry: configuration.metricsRegistry)
@@ -118,6 +116,9 @@ func buildParts(
         followInterval: .seconds(configuration.followIntervalSeconds),
         snapshot: configuration.catalogSnapshot
     )
+    // Every write from now on records its status.changed events, judged on the server's today, with links resolved
+    // against the catalog (held weakly: the store holds the drafter, and the catalog the store).
+    store.useFeedDrafting(StatusChangeDrafter(today: configuration.today, snapshot: { [weak catalog] in catalog?.snapshot }))
     let work = HeavyWork(
         threads: configuration.computeThreads,
         queueLimit: configuration.computeQueueLimit,

@@ -15,6 +15,8 @@ import Synchronization
 public final class AgreementCatalog: Sendable {
     /// One consistent view of all agreements.
     public struct Snapshot: Sendable {
+        /// Every agreement with its linked agreements resolved (``Agreement/linked``, ``CatalogLinks``): what the engine
+        /// is given on every path. The documents (what GET returns and the store keeps) do not include the links.
         public let byId: [String: StoredAgreement]
         /// Ids in ascending order, for stable pagination.
         public let sortedIds: [String]
@@ -25,6 +27,8 @@ public final class AgreementCatalog: Sendable {
         /// Counts the snapshots this one descends from. Unlike `revision` it moves on every change: a change another
         /// server committed before this process's last write is applied after it, below the snapshot's revision.
         public let generation: UInt64
+        /// Which agreements name which in their rules: the agreements re-resolved when one they name is written.
+        let links: CatalogLinks
         /// Answers computed from this snapshot and held while it is current (``SnapshotDerivations``).
         let derived: SnapshotDerivations
 
@@ -32,8 +36,22 @@ public final class AgreementCatalog: Sendable {
             var byId: [String: StoredAgreement] = [:]
             byId.reserveCapacity(agreements.count)
             for stored in agreements { byId[stored.agreement.id] = stored }
+            let links = CatalogLinks(byId.values)
+            // Resolved against the documents as loaded: a linked agreement is given without its own links, so the
+            // order does not matter.
+            let documents = byId
+            for id in Set(links.dependents.values.joined()) {
+                if let stored = documents[id] { byId[id] = CatalogLinks.resolved(stored) { documents[$0] } }
+            }
             let ordered = byId.values.sorted { $0.agreement.id < $1.agreement.id }
-            self.init(byId: byId, ordered: ordered, revision: revision, generation: 0, derived: SnapshotDerivations())
+            self.init(
+                byId: byId,
+                ordered: ordered,
+                revision: revision,
+                generation: 0,
+                links: links,
+                derived: SnapshotDerivations()
+            )
         }
 
         private init(
@@ -41,6 +59,7 @@ public final class AgreementCatalog: Sendable {
             ordered: [StoredAgreement],
             revision: Int64,
             generation: UInt64,
+            links: CatalogLinks,
             derived: SnapshotDerivations
         ) {
             self.byId = byId
@@ -48,44 +67,59 @@ public final class AgreementCatalog: Sendable {
             self.sortedIds = ordered.map(\.agreement.id)
             self.revision = revision
             self.generation = generation
+            self.links = links
             self.derived = derived
         }
 
         /// The snapshot after one write, committed at `revision`: one binary search and an insertion, not a sort of
-        /// everything.
-        func replacing(_ id: String, with stored: StoredAgreement?, revision: Int64) -> Snapshot {
+        /// everything. The written agreement is resolved against this snapshot, and the agreements that name it are
+        /// resolved again against the new one (their answers change with it; their documents do not), each queued on
+        /// the lifecycle index as a change of its own.
+        func replacing(_ id: String, with written: StoredAgreement?, revision: Int64) -> Snapshot {
             let revision = max(self.revision, revision)
             var byId = byId
             var ordered = ordered
             let index = sortedIds.partitionPoint { $0 < id }
             let present = index < sortedIds.count && sortedIds[index] == id
+            let stored = written.map { document in CatalogLinks.resolved(document) { byId[$0] } }
             byId[id] = stored
-            let change: SnapshotDerivations.Change
+            var changes: [SnapshotDerivations.Change] = []
             switch (present, stored) {
             case (true, let stored?):
                 ordered[index] = stored
-                change = .replaced(at: index, by: stored)
+                changes.append(.replaced(at: index, by: stored))
             case (true, nil):
                 ordered.remove(at: index)
-                change = .removed(at: index, id: id)
+                changes.append(.removed(at: index, id: id))
             case (false, let stored?):
                 ordered.insert(stored, at: index)
-                change = .inserted(at: index, stored)
+                changes.append(.inserted(at: index, stored))
             case (false, nil):
                 return Snapshot(
                     byId: byId,
                     ordered: ordered,
                     revision: revision,
                     generation: generation + 1,
+                    links: links,
                     derived: derived
                 )
+            }
+            let nextLinks = links.updating(from: present ? self.byId[id]?.agreement : nil, to: stored?.agreement)
+            for dependent in nextLinks.dependents(of: id) {
+                guard let held = byId[dependent] else { continue }
+                let position = ordered.partitionPoint { $0.agreement.id < dependent }
+                let resolved = CatalogLinks.resolved(held) { byId[$0] }
+                byId[dependent] = resolved
+                ordered[position] = resolved
+                changes.append(.replaced(at: position, by: resolved))
             }
             return Snapshot(
                 byId: byId,
                 ordered: ordered,
                 revision: revision,
                 generation: generation + 1,
-                derived: derived.carried(over: change)
+                links: nextLinks,
+                derived: derived.carried(over: changes)
             )
         }
     }

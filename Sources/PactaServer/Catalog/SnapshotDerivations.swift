@@ -73,11 +73,12 @@ final class SnapshotDerivations: Sendable {
         }
     }
 
-    /// The derivations of the snapshot after `change`: the same lifecycle index with the change queued on it.
-    /// Nothing is computed here (this runs inside the serialized write).
-    func carried(over change: Change) -> SnapshotDerivations {
+    /// The derivations of the snapshot after `changes` (one write's: the written agreement, then those that name it):
+    /// the same lifecycle index with the changes queued on it. Nothing is computed here (this runs inside the
+    /// serialized write).
+    func carried(over changes: [Change]) -> SnapshotDerivations {
         var next = lifecycles.withLock { $0 }
-        next.changes.append(change)
+        next.changes += changes
         return SnapshotDerivations(lifecycles: next)
     }
 

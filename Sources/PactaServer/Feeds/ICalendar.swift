@@ -125,10 +125,11 @@ enum DeadlineCalendar {
         return parts.joined(separator: ".") + "@pacta"
     }
 
-    /// 00:00 UTC on the date of the agreement's latest recorded event: a function of the content, so the same
-    /// feed is the same bytes on every request.
+    /// 00:00 UTC on the date of the agreement's latest recorded event, or of its linked agreements' (whose events
+    /// move its dates too, `rules.linkedWithdrawal`): a function of the content, so the same feed is the same bytes on
+    /// every request.
     static func stamp(_ agreement: Agreement) -> String {
-        let latest = agreement.events.map(\.date).max() ?? epoch
+        let latest = (agreement.events.map(\.date) + LinkedAgreements.changeDates(of: agreement)).max() ?? epoch
         return ICalendarWriter.date(latest) + "T000000Z"
     }
 

@@ -6,10 +6,11 @@ import PactaStore
 /// Per-party status, timeline and what-if simulation: read-only questions answered by the engine.
 extension APIHandler {
     func getPartyStatus(_ input: Operations.GetPartyStatus.Input) async throws -> Operations.GetPartyStatus.Output {
-        let stored = try find(input.path.id)
+        let subject = try evaluable(input.path.id)
+        let stored = subject.stored
         let asOf = try resolveAsOf(input.query.asOf)
         // The tag names the agreement's version, so a client holds it only from a 200 for a party it lists.
-        let etag = ETagHasher.tag(stored.etag, "party-\(input.path.party)-\(asOf)-\(RulesEngine.version)")
+        let etag = ETagHasher.tag(subject.tag, "party-\(input.path.party)-\(asOf)-\(RulesEngine.version)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         guard let report = RulesEngine.partyStatus(stored.agreement, party: input.path.party, asOf: asOf) else {
             throw Problem(
@@ -23,7 +24,8 @@ extension APIHandler {
     }
 
     func getTimeline(_ input: Operations.GetTimeline.Input) async throws -> Operations.GetTimeline.Output {
-        let stored = try find(input.path.id)
+        let subject = try evaluable(input.path.id)
+        let stored = subject.stored
         let asOf = try resolveAsOf(input.query.asOf)
         let (from, to) = try timelineWindow(
             from: input.query.from,
@@ -31,7 +33,7 @@ extension APIHandler {
             asOf: asOf,
             agreement: stored.agreement
         )
-        let etag = ETagHasher.tag(stored.etag, "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
+        let etag = ETagHasher.tag(subject.tag, "timeline-\(asOf)-\(from)-\(to)-\(RulesEngine.version)")
         try NotModified.check(input.headers.ifNoneMatch, current: etag)
         let timeline = try await work.run { RulesEngine.timeline(stored.agreement, asOf: asOf, from: from, to: to) }
         return .ok(.init(headers: .init(eTag: etag), body: .json(timeline)))
@@ -39,7 +41,8 @@ extension APIHandler {
 
     func simulate(_ input: Operations.Simulate.Input) async throws -> Operations.Simulate.Output {
         guard case .json(let request) = input.body else { throw unsupportedBody }
-        var agreement = try find(input.path.id).agreement
+        // As held, its linked agreements resolved: the simulated events are this agreement's own.
+        var agreement = try evaluable(input.path.id).agreement
         guard (1...limits.maxEventsPerRequest).contains(request.events.count) else {
             throw Problem.validation([.init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")])
         }

@@ -129,14 +129,15 @@ extension APIHandler {
     ) async throws
         -> Operations.GetAgreementCalendar.Output
     {
-        guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
+        let subject = try evaluable(input.path.id)
+        let stored = subject.stored
         let query = input.query
         let window = try resolveWindow(from: query.from, to: query.to, defaults: .feed)
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let kind = query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
         let etag = ETagHasher.tag(
             RulesEngine.version,
-            stored.etag,
+            subject.tag,
             "calendar",
             "\(window.from)",
             "\(window.to)",
@@ -170,7 +171,8 @@ extension APIHandler {
     ) async throws
         -> Operations.GetAgreementTimeline.Output
     {
-        guard let stored = catalog.snapshot.byId[input.path.id] else { throw Problem.agreementNotFound(input.path.id) }
+        let subject = try evaluable(input.path.id)
+        let stored = subject.stored
         let asOf = try resolveAsOf(input.query.asOf)
         let range = try resolveWindow(
             from: input.query.from,
@@ -186,7 +188,7 @@ extension APIHandler {
         let etag = ETagHasher.tag(
             RulesEngine.version,
             TimelineSVG.version,
-            stored.etag,
+            subject.tag,
             "timeline",
             "\(asOf)",
             "\(range.from)",

@@ -269,11 +269,11 @@ struct APIHandler: APIProtocol {
     /// problems, and ``NotModified`` when `ifNoneMatch` names the tag. Shared by the generated operation and
     /// ``StatusRoute``, which answers it over HTTP.
     func statusAnswer(id: String, asOf text: String?, ifNoneMatch: String?) throws -> (AgreementStatus, etag: String) {
-        let stored = try find(id)
+        let subject = try evaluable(id)
         let asOf = try resolveAsOf(text)
-        let etag = ETagHasher.tag(stored.etag, "status-\(asOf)-\(RulesEngine.version)")
+        let etag = ETagHasher.tag(subject.tag, "status-\(asOf)-\(RulesEngine.version)")
         try NotModified.check(ifNoneMatch, current: etag)
-        return (RulesEngine.evaluate(stored.agreement, asOf: asOf), etag)
+        return (RulesEngine.evaluate(subject.agreement, asOf: asOf), etag)
     }
 
     // MARK: Helpers
@@ -281,6 +281,13 @@ struct APIHandler: APIProtocol {
     func find(_ id: String) throws -> StoredAgreement {
         guard let stored = catalog.snapshot.byId[id] else { throw Problem.agreementNotFound(id) }
         return stored
+    }
+
+    /// Agreement `id` as the engine is given it (its linked agreements resolved), with the tag of every input of its
+    /// answers, for the routes that evaluate one agreement: their ETags name that tag, not the document's.
+    func evaluable(_ id: String) throws -> Evaluable {
+        guard let subject = catalog.snapshot.evaluable(id) else { throw Problem.agreementNotFound(id) }
+        return subject
     }
 
     /// The `asOf` query parameter, today in UTC when absent.

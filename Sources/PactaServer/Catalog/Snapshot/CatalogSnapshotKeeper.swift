@@ -101,8 +101,11 @@ final class CatalogSnapshotKeeper: Sendable {
                 throw CatalogSnapshotFile.Unusable(description: "revision \(snapshot.revision) is not in the database")
             }
             let (contents, changed) = try await Self.bringForward(snapshot, from: store)
+            // An agreement that names a changed one (`linkedWithdrawal`) answers differently though its own version
+            // is the file's: its lifecycle is built again too.
+            let stale = CatalogLinks.withDependents(changed, in: contents.agreements)
             let lifecycles = snapshot.lifecycles.map {
-                PreloadedLifecycles($0, ids: snapshot.agreements.map(\.agreement.id), stale: changed)
+                PreloadedLifecycles($0, ids: snapshot.agreements.map(\.agreement.id), stale: stale)
             }
             state.withLock { state in
                 state.written = snapshot.revision

@@ -9,7 +9,8 @@ final class PreloadedLifecycles: Sendable {
     private let lifecycles: SnapshotLifecycles
     /// The file's agreement ids, in file order (ascending).
     private let ids: [String]
-    /// The agreements written after the file.
+    /// The agreements written after the file, and those that name one of them in their rules (whose answers changed
+    /// with it).
     private let stale: Set<String>
     private let counted = Atomic<Int>(0)
 
