@@ -235,6 +235,21 @@ import Testing
         try await store.close()
     }
 
+    /// Starts a catalog on `store` with `settings`, waits until its keeper wrote the file with the lifecycles at the
+    /// revision the catalog follows, and stops it: the next start finds a complete file.
+    static func startUntilTheFileHoldsLifecycles(
+        _ store: any AgreementStore,
+        _ settings: CatalogSnapshotSettings
+    ) async throws -> CatalogSnapshotKeeper {
+        let first = try await AgreementCatalog(store: store, snapshot: settings)
+        let keeper = try #require(first.snapshotKeeper)
+        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles", within: .seconds(60)) {
+            keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
+        }
+        await first.stopFollowing()
+        return keeper
+    }
+
     /// The file holds the lifecycles once the index is built; the next start takes them for the versions still
     /// current, builds the rest, and every lifecycle equals the builder's.
     @Test func lifecyclesComeBackFromTheFileAndEqualTheBuilders() async throws {
@@ -246,12 +261,7 @@ import Testing
             ]
         for agreement in agreements { _ = try await store.create(agreement) }
         let eager = CatalogSnapshotSettings(path: scratch.snapshot, minimumInterval: .zero)
-        let first = try await AgreementCatalog(store: store, snapshot: eager)
-        let keeper = try #require(first.snapshotKeeper)
-        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles", within: .seconds(60)) {
-            keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
-        }
-        await first.stopFollowing()
+        let keeper = try await CatalogSnapshotFileTests.startUntilTheFileHoldsLifecycles(store, eager)
         // A write after the file, straight to the rows.
         let written = agreements[3].id
         _ = try await store.appendEvents(

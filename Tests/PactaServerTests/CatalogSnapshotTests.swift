@@ -63,15 +63,7 @@ import Testing
             let deadlines = ordered.flatMap { DeadlineProjection.deadlines(for: $0, from: from, through: to) }
             return (ordered.map { RulesEngine.state(of: $0, asOf: asOf) }, deadlines.sorted { $0.sortKey < $1.sortKey })
         }
-        func waitForIndex(withFewerChangesThan limit: Int) async throws {
-            // Up to 60 s: alone it takes about a second, but the whole suite in parallel on two cores starves it.
-            for _ in 0..<3_000 {
-                if catalog.snapshot.derived.lifecycles.withLock({ $0.index != nil && $0.changes.count < limit }) { return }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the lifecycle index did not catch up")
-        }
-        try await waitForIndex(withFewerChangesThan: 1)
+        try await catalog.waitForLifecycleIndex(withFewerChangesThan: 1)
         #expect(catalog.lifecyclesReady)
         // With no write queued on the index, a list filtered by state jumps from candidate to candidate and finds
         // what reading every agreement's state finds, pages and "more" included.
@@ -100,7 +92,7 @@ import Testing
             #expect(snapshot.ordered.indices.map(reader.state(at:)) == states)
             #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
         }
-        try await waitForIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)
+        try await catalog.waitForLifecycleIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)
         let snapshot = catalog.snapshot
         let (states, deadlines) = engineAnswers()
         #expect(try await snapshot.states(asOf: asOf, work: work) == states)

@@ -1,7 +1,7 @@
 import Foundation
-import PactaCore
 import Testing
 
+@testable import PactaCore
 @testable import PactaServer
 
 /// ``JSONBytes`` writes what the server's `JSONEncoder` writes, byte for byte: every status of the bundled dataset
@@ -30,7 +30,7 @@ import Testing
     @Test func theBundledDatasetAroundEveryEventAndOverSixCenturies() throws {
         let agreements = try BundledData.agreements()
         #expect(agreements.count >= 40)
-        var generator = SplitMix(seed: 12)
+        var generator = SplitMix64(seed: 12)
         let first = try CalendarDate(parsing: "1800-01-01").dayNumber
         for agreement in agreements {
             var days = Set<Int>()
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func syntheticAgreementsOfEveryShape() throws {
-        var generator = SplitMix(seed: 34)
+        var generator = SplitMix64(seed: 34)
         let first = try CalendarDate(parsing: "1900-01-01").dayNumber
         var fieldsSeen = Set<String>()
         for agreement in SyntheticAgreements.generate(count: 2_000, seed: 9) {
@@ -83,18 +83,5 @@ import Testing
         step.convention = "a/b"
         status.trace.append(step)
         try expectSameBytes(status)
-    }
-}
-
-/// A small deterministic generator for the dates the tests draw.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -182,15 +182,7 @@ enum LinkedFixtures {
         let store = try SQLiteAgreementStore.inMemory()
         _ = try await store.seedIfNeeded(BundledData.agreements())
         let catalog = try await AgreementCatalog(store: store, lifecycleThreads: 2)
-        func waitForIndex(withFewerChangesThan limit: Int) async throws {
-            // Up to 60 s: alone it takes well under a second, but the whole suite in parallel on two cores starves it.
-            for _ in 0..<3_000 {
-                if catalog.snapshot.derived.lifecycles.withLock({ $0.index != nil && $0.changes.count < limit }) { return }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            Issue.record("the lifecycle index did not catch up")
-        }
-        try await waitForIndex(withFewerChangesThan: 1)
+        try await catalog.waitForLifecycleIndex(withFewerChangesThan: 1)
         let first = try #require(catalog.snapshot.derived.lifecycles.withLock { $0.index })
         _ = try await catalog.create(L.framework())
         _ = try await catalog.appendEvents(
@@ -206,7 +198,7 @@ enum LinkedFixtures {
             filler.rules.linkedWithdrawal = nil
             _ = try await catalog.create(filler)
         }
-        try await waitForIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)
+        try await catalog.waitForLifecycleIndex(withFewerChangesThan: AgreementCatalog.rebuildAfterWrites)
         let snapshot = catalog.snapshot
         let rebuilt = try #require(snapshot.derived.lifecycles.withLock { $0.index })
         #expect(rebuilt !== first)
@@ -501,12 +493,7 @@ enum LinkedFixtures {
         let agreements = SyntheticAgreements.generate(count: 20, seed: 8) + [L.sideAccord(), L.framework()]
         for agreement in agreements { _ = try await store.create(agreement) }
         let eager = CatalogSnapshotSettings(path: scratch.snapshot, minimumInterval: .zero)
-        let first = try await AgreementCatalog(store: store, snapshot: eager)
-        let keeper = try #require(first.snapshotKeeper)
-        _ = try await ReplicaTests.waitFor("a snapshot with lifecycles", within: .seconds(60)) {
-            keeper.wroteLifecycles && keeper.writtenRevision == first.followedRevision
-        }
-        await first.stopFollowing()
+        let keeper = try await CatalogSnapshotFileTests.startUntilTheFileHoldsLifecycles(store, eager)
         // The framework's notice, written after the file straight to the rows: the side accord's document is the
         // file's, its answers are not.
         _ = try await store.appendEvents(

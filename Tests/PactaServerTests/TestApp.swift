@@ -62,3 +62,15 @@ func sampleDocument(id: String = "sample", term: String = "P1Y", renewal: String
      \(extra)}
     """
 }
+
+extension AgreementCatalog {
+    /// Waits until the lifecycle index exists and holds fewer than `limit` changes not yet built into it; records an
+    /// issue after 60 s (alone it takes about a second, but the whole suite in parallel on two cores starves it).
+    func waitForLifecycleIndex(withFewerChangesThan limit: Int) async throws {
+        for _ in 0..<3_000 {
+            if snapshot.derived.lifecycles.withLock({ $0.index != nil && $0.changes.count < limit }) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the lifecycle index did not catch up")
+    }
+}
