@@ -110,6 +110,10 @@ import Testing
                 RulesEngine.evaluate(gsomia, asOf: .init(parsing: "2019-08-22"))
             )
             #expect(Data(buffer: response.body) == expected)
+            // A percent-encoded id and parameter name, as the generated operations take them.
+            let encoded = try await client.execute(uri: "/v1/agreements/gs%6Fmia/status?as%4Ff=2019-08-22", method: .get)
+            #expect(encoded.status == .ok)
+            #expect(Data(buffer: encoded.body) == expected)
             let head = try await client.execute(uri: "/v1/agreements/gsomia/status?asOf=2019-08-22", method: .head)
             #expect(head.status == .ok)
             #expect(head.headers[.eTag] == response.headers[.eTag])

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -15,10 +16,12 @@ enum StatusRoute {
 
     static func register(on router: Router<some RequestContext>, handler: APIHandler) {
         router.get("/v1/agreements/:id/status") { request, context -> Response in
+            // Percent-decoded like the generated operations' path and query (Hummingbird decodes query values only).
             let id = try context.parameters.require("id")
+            let asOf = request.uri.queryParameters.first { String($0.key).removingPercentEncoding == "asOf" }?.value
             let (status, etag) = try handler.statusAnswer(
-                id: id,
-                asOf: request.uri.queryParameters["asOf"].map(String.init),
+                id: id.removingPercentEncoding ?? id,
+                asOf: asOf.map(String.init),
                 ifNoneMatch: request.headers[.ifNoneMatch]
             )
             return Response(
