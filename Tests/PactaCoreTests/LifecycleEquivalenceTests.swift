@@ -159,6 +159,14 @@ import Testing
                     == Self.histogram(written.map { RulesEngine.state(of: $0, asOf: from) }),
                 "state counts with writes on \(from)"
             )
+            // Counts with those writes: the replaced and deleted agreements' explicit items come off the binary
+            // search's count, and the engine's items for the replaced and added ones go on.
+            let writtenItems = written.flatMap { DeadlineProjection.deadlines(for: $0, from: from, through: to) }
+            #expect(
+                index.counts(from: from, through: [middle, to], replacing: replacing)
+                    == [writtenItems.count { $0.date <= middle }, writtenItems.count],
+                "counts with writes \(from)…\(to)"
+            )
         }
         #expect(compared > 1_000)
         #expect(withdrawalWindows > 10)
