@@ -594,27 +594,45 @@ public final class PostgresAgreementStore: AgreementStore {
                 """,
                 logger: self.logger
             )
-            var records: [AuditRecord] = []
-            let decoder = JSONDecoder()
-            for try await (sequence, agreementId, at, actor, requestId, action, before, after, changes) in rows.decode(
-                (Int64, String, String, String?, String?, String, String?, String?, String).self
-            ) {
-                records.append(
-                    AuditRecord(
-                        sequence: Int(sequence),
-                        agreementId: agreementId,
-                        at: at,
-                        actor: actor,
-                        requestId: requestId,
-                        action: AuditAction(rawValue: action) ?? .replace,
-                        versionBefore: before,
-                        versionAfter: after,
-                        changes: try decoder.decode([AuditChange].self, from: Data(changes.utf8))
-                    )
-                )
-            }
-            return records
+            return try await Self.auditRecords(rows)
         }
+    }
+
+    public func revisionMark(_ revision: Int64) async throws -> String? {
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT sequence, agreement_id, at, actor, request_id, action, version_before, version_after, changes
+                FROM pacta_audit WHERE sequence = \(revision)
+                """,
+                logger: self.logger
+            )
+            return try await Self.auditRecords(rows).first?.revisionMark
+        }
+    }
+
+    /// The audit records of rows selected as `history(id:after:limit:)` selects them.
+    private static func auditRecords(_ rows: PostgresRowSequence) async throws -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        let decoder = JSONDecoder()
+        for try await (sequence, agreementId, at, actor, requestId, action, before, after, changes) in rows.decode(
+            (Int64, String, String, String?, String?, String, String?, String?, String).self
+        ) {
+            records.append(
+                AuditRecord(
+                    sequence: Int(sequence),
+                    agreementId: agreementId,
+                    at: at,
+                    actor: actor,
+                    requestId: requestId,
+                    action: AuditAction(rawValue: action) ?? .replace,
+                    versionBefore: before,
+                    versionAfter: after,
+                    changes: try decoder.decode([AuditChange].self, from: Data(changes.utf8))
+                )
+            )
+        }
+        return records
     }
 
     // MARK: Writes

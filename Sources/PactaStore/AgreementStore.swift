@@ -187,6 +187,11 @@ public protocol AgreementStore: WebhookStore {
     /// against, so that it is never loaded for another database. `nil` when the backend keeps none; such a store
     /// gets no cache.
     func storeIdentity() async throws -> String?
+    /// The fingerprint (``AuditRecord/revisionMark``) of the write that committed at `revision`, `nil` when no write
+    /// of this database did. A cache of the contents as of a revision (the catalog's snapshot file) keeps it and is
+    /// used only while the store's write at that revision still has it: a database restored from an older backup and
+    /// written again reuses revision numbers, for other writes.
+    func revisionMark(_ revision: Int64) async throws -> String?
 }
 
 public struct TokenRecord: Sendable, Hashable {

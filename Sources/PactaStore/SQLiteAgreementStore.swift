@@ -475,21 +475,36 @@ public final class SQLiteAgreementStore: AgreementStore {
                     FROM audit WHERE agreementId = ? AND sequence > ? ORDER BY sequence LIMIT ?
                     """,
                 arguments: [id, after ?? -1, limit]
-            ).map { row in
-                let changes = try JSONDecoder().decode([AuditChange].self, from: Data((row["changes"] as String).utf8))
-                return AuditRecord(
-                    sequence: row["sequence"],
-                    agreementId: row["agreementId"],
-                    at: row["at"],
-                    actor: row["actor"],
-                    requestId: row["requestId"],
-                    action: AuditAction(rawValue: row["action"]) ?? .replace,
-                    versionBefore: row["versionBefore"],
-                    versionAfter: row["versionAfter"],
-                    changes: changes
-                )
-            }
+            ).map(Self.auditRecord)
         }
+    }
+
+    public func revisionMark(_ revision: Int64) async throws -> String? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT sequence, agreementId, at, actor, requestId, action, versionBefore, versionAfter, changes
+                    FROM audit WHERE sequence = ?
+                    """,
+                arguments: [revision]
+            ).map(Self.auditRecord)?.revisionMark
+        }
+    }
+
+    private static func auditRecord(_ row: Row) throws -> AuditRecord {
+        let changes = try JSONDecoder().decode([AuditChange].self, from: Data((row["changes"] as String).utf8))
+        return AuditRecord(
+            sequence: row["sequence"],
+            agreementId: row["agreementId"],
+            at: row["at"],
+            actor: row["actor"],
+            requestId: row["requestId"],
+            action: AuditAction(rawValue: row["action"]) ?? .replace,
+            versionBefore: row["versionBefore"],
+            versionAfter: row["versionAfter"],
+            changes: changes
+        )
     }
 
     /// Writes the audit record of a write, inside the write's transaction: both commit or neither does. Its

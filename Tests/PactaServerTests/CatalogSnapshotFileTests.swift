@@ -6,7 +6,8 @@ import Testing
 @testable import PactaServer
 
 /// The catalog's snapshot file: it gives back exactly what was stored, it is used only for its own database and
-/// engine, whole and not newer than the rows, and writes after it are read from the rows at the next start.
+/// engine, whole, not newer than the rows and of the rows' own history, and writes after it are read from the rows at
+/// the next start.
 @Suite struct CatalogSnapshotFileTests {
     /// A directory with a SQLite database in it, removed afterwards.
     final class Scratch {
@@ -20,6 +21,33 @@ import Testing
         }
 
         deinit { try? FileManager.default.removeItem(at: directory) }
+
+        /// The database's files (the main file, and the write-ahead log and its index when there are any).
+        var databaseFiles: [String] { ["", "-wal", "-shm"].map { database + $0 } }
+
+        /// Copies the database's files aside, as an operator's backup of a stopped server does; returns where.
+        func backUpDatabase() throws -> URL {
+            let backup = directory.appendingPathComponent("backup-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
+            for file in databaseFiles where FileManager.default.fileExists(atPath: file) {
+                let name = URL(fileURLWithPath: file).lastPathComponent
+                try FileManager.default.copyItem(atPath: file, toPath: backup.appendingPathComponent(name).path)
+            }
+            return backup
+        }
+
+        /// Puts `backup` back in place of the database's files (the snapshot file stays: it is not the database).
+        func restoreDatabase(from backup: URL) throws {
+            for file in databaseFiles where FileManager.default.fileExists(atPath: file) {
+                try FileManager.default.removeItem(atPath: file)
+            }
+            for name in try FileManager.default.contentsOfDirectory(atPath: backup.path) {
+                try FileManager.default.copyItem(
+                    atPath: backup.appendingPathComponent(name).path,
+                    toPath: directory.appendingPathComponent(name).path
+                )
+            }
+        }
 
         /// Settings that write at once after a start and then not again within the test.
         var settings: CatalogSnapshotSettings { CatalogSnapshotSettings(path: snapshot, minimumInterval: .seconds(3_600)) }
@@ -54,7 +82,7 @@ import Testing
         }
         let key = CatalogSnapshotFile.Key(storeIdentity: "test")
         let lifecycles = stored.map { LifecycleBuilder.build($0.agreement) }
-        let bytes = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 1_000)
+        let bytes = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 1_000, mark: "m")
         let contents = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }
         let held = try #require(contents.lifecycles)
         for (slot, lifecycle) in lifecycles.enumerated() {
@@ -63,6 +91,7 @@ import Testing
             #expect(try encoder.encode(read) == encoder.encode(lifecycle), "\(lifecycle.agreementId)")
         }
         #expect(contents.revision == 1_000)
+        #expect(contents.mark == "m")
         #expect(contents.agreements.count == stored.count)
         for (decoded, original) in zip(contents.agreements, stored) {
             #expect(decoded.agreement == original.agreement, "\(original.agreement.id)")
@@ -80,7 +109,7 @@ import Testing
         let agreements = SyntheticAgreements.generate(count: 50, seed: 2)
         let stored = agreements.map { StoredAgreement(agreement: $0, version: "v", revision: 1) }
         let key = CatalogSnapshotFile.Key(storeIdentity: "test")
-        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 1)
+        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 1, mark: "m")
         let decoded = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }.agreements
         // Every synthetic renewing agreement's entry into force says the same long sentence: one buffer for all.
         let summaries = decoded.flatMap(\.agreement.events).compactMap(\.summary).filter { $0.utf8.count > 15 }
@@ -96,7 +125,7 @@ import Testing
             StoredAgreement(agreement: $0, version: "v", revision: 1)
         }
         let key = CatalogSnapshotFile.Key(storeIdentity: "mine")
-        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 7)
+        let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 7, mark: "m")
         func refused(_ bytes: [UInt8], _ expected: CatalogSnapshotFile.Key = key) -> Bool {
             (try? bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: expected) }) == nil
         }
@@ -164,6 +193,7 @@ import Testing
         await first.stopFollowing()
         let good = try Data(contentsOf: URL(fileURLWithPath: scratch.snapshot))
         let rows = try await store.contents()
+        let mark = try #require(try await store.revisionMark(rows.revision))
 
         func restart(_ expected: String) async throws {
             let catalog = try await Self.startCatalog(store, scratch.settings)
@@ -189,18 +219,25 @@ import Testing
         let otherEngine = try CatalogSnapshotFile.encode(
             rows.agreements,
             key: .init(engineVersion: "0", storeIdentity: try #require(try await store.storeIdentity())),
-            revision: rows.revision
+            revision: rows.revision,
+            mark: mark
         )
         try Data(otherEngine).write(to: URL(fileURLWithPath: scratch.snapshot))
         try await restart("engine version 0")
-        let foreign = try CatalogSnapshotFile.encode(rows.agreements, key: .init(storeIdentity: "elsewhere"), revision: rows.revision)
+        let foreign = try CatalogSnapshotFile.encode(
+            rows.agreements,
+            key: .init(storeIdentity: "elsewhere"),
+            revision: rows.revision,
+            mark: mark
+        )
         try Data(foreign).write(to: URL(fileURLWithPath: scratch.snapshot))
         try await restart("another database")
         // A file ahead of the rows (the database restored from an older backup).
         let ahead = try CatalogSnapshotFile.encode(
             rows.agreements,
             key: .init(storeIdentity: try #require(try await store.storeIdentity())),
-            revision: rows.revision + 5
+            revision: rows.revision + 5,
+            mark: mark
         )
         try Data(ahead).write(to: URL(fileURLWithPath: scratch.snapshot))
         try await restart("is not in the database")
@@ -208,6 +245,143 @@ import Testing
         let last = try await AgreementCatalog(store: store, snapshot: scratch.settings)
         #expect(last.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
         await last.stopFollowing()
+        try await store.close()
+    }
+
+    /// A database restored from a backup older than the file and then written past the file's revision: that revision
+    /// is in the database again, but another write holds it. The agreements of the writes the restore lost (created,
+    /// or changed, after the backup) must not come back from the file.
+    @Test func aFileOfWritesLostByRestoringAnOlderBackupIsRefused() async throws {
+        let scratch = try Scratch()
+        let agreements = SyntheticAgreements.generate(count: 45, seed: 31)
+        let (kept, lost, later) = (agreements[0..<20], agreements[20..<30], agreements[30..<45])
+        var store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in kept { _ = try await store.create(agreement) }
+        // A server ran before the backup: the database has its identity, and there is a file.
+        let before = try await Self.startCatalog(store, scratch.settings)
+        await before.stopFollowing()
+        let identity = try await store.storeIdentity()
+        try await store.close()
+        let backup = try scratch.backUpDatabase()
+
+        // The history the restore loses: agreements created and a kept one renamed, then the file written after them.
+        store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in lost { _ = try await store.create(agreement) }
+        var renamed = kept[kept.startIndex]
+        renamed.title = "Renamed in the lost history"
+        _ = try await store.replace(renamed)
+        let first = try await Self.startCatalog(store, scratch.settings)
+        let filed = first.followedRevision
+        #expect(filed == Int64(kept.count + lost.count + 1))
+        #expect(first.snapshot.byId[lost[lost.startIndex].id] != nil)
+        await first.stopFollowing()
+        try await store.close()
+
+        try scratch.restoreDatabase(from: backup)
+        store = try SQLiteAgreementStore(path: scratch.database)
+        #expect(try await store.storeIdentity() == identity)
+        #expect(try await store.contents().revision == Int64(kept.count))
+        // Written past the file's revision again, with other agreements.
+        for agreement in later { _ = try await store.create(agreement) }
+        let rows = try await store.contents()
+        #expect(rows.revision > filed)
+
+        let second = try await Self.startCatalog(store, scratch.settings)
+        let reason = "the database's write at revision \(filed) is not the file's (restored from an older backup and written since)"
+        #expect(second.snapshotKeeper?.loadOutcome == .rows(reason: reason))
+        #expect(Self.rows(second.snapshot.ordered) == Self.rows(rows.agreements))
+        #expect(second.snapshot.ordered.map(\.agreement) == rows.agreements.map(\.agreement))
+        for agreement in lost { #expect(second.snapshot.byId[agreement.id] == nil, "a phantom \(agreement.id)") }
+        #expect(second.snapshot.byId[renamed.id]?.agreement.title == kept[kept.startIndex].title)
+        await second.stopFollowing()
+
+        // The file written again is this history's: the next start takes it.
+        let third = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(third.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
+        #expect(Self.rows(third.snapshot.ordered) == Self.rows(rows.agreements))
+        await third.stopFollowing()
+        try await store.close()
+    }
+
+    /// No false refusal: whatever kind of write holds the file's revision (a seed, a create, an append, a replace or a
+    /// delete, on behalf of a request or not), a restart (the store closed and opened again) takes the file and reads
+    /// the write made since it.
+    @Test func aRestartTakesTheFileWhateverTheWriteAtItsRevision() async throws {
+        let scratch = try Scratch()
+        let agreements = SyntheticAgreements.generate(count: 8, seed: 41)
+        let request = AuditContext(actor: "operator", requestId: "request-1")
+        var store = try SQLiteAgreementStore(path: scratch.database)
+        _ = try await store.seedIfNeeded(Array(agreements[0..<6]))
+        var renamed = agreements[2]
+        renamed.title = "Renamed"
+        let writes: [(kind: String, write: (SQLiteAgreementStore) async throws -> Void)] = [
+            ("seed", { _ in }),
+            ("create", { _ = try await $0.create(agreements[6], audit: request) }),
+            (
+                "append",
+                {
+                    _ = try await $0.appendEvents(
+                        [NewEvent(type: .performanceSuspended, date: try CalendarDate(parsing: "2030-01-02"))],
+                        to: agreements[0].id
+                    )
+                }
+            ),
+            ("replace", { _ = try await $0.replace(renamed, expected: .any, audit: request) }),
+            ("delete", { try await $0.delete(id: agreements[1].id, expected: .any, audit: request) }),
+            ("none", { _ in }),
+        ]
+        var filed: Int64?
+        for (kind, write) in writes {
+            try await write(store)
+            try await store.close()
+            store = try SQLiteAgreementStore(path: scratch.database)
+            let rows = try await store.contents()
+            let catalog = try await Self.startCatalog(store, scratch.settings)
+            if let filed {
+                let changes = kind == "none" ? 0 : 1
+                #expect(catalog.snapshotKeeper?.loadOutcome == .file(revision: filed, changes: changes), "after \(kind)")
+            } else {
+                #expect(catalog.snapshotKeeper?.loadOutcome == .rows(reason: "no file"))
+            }
+            #expect(Self.rows(catalog.snapshot.ordered) == Self.rows(rows.agreements), "after \(kind)")
+            #expect(catalog.snapshot.ordered.map(\.agreement) == rows.agreements.map(\.agreement), "after \(kind)")
+            filed = catalog.followedRevision
+            await catalog.stopFollowing()
+        }
+        try await store.close()
+    }
+
+    /// A file of the format before the mark (1) is refused once, with the reason, and written again in this one.
+    @Test func aFileOfTheFormerFormatIsRefusedOnceAndWrittenAgain() async throws {
+        let scratch = try Scratch()
+        let store = try SQLiteAgreementStore(path: scratch.database)
+        for agreement in SyntheticAgreements.generate(count: 15, seed: 42) { _ = try await store.create(agreement) }
+        let rows = try await store.contents()
+        let key = CatalogSnapshotFile.Key(storeIdentity: try #require(try await store.storeIdentity()))
+        let mark = try #require(try await store.revisionMark(rows.revision))
+        let current = try CatalogSnapshotFile.encode(rows.agreements, key: key, revision: rows.revision, mark: mark)
+        // Format 1 is format 2 without the mark after the revision.
+        var header: [UInt8] = []
+        for string in [key.engineVersion, key.storeIdentity] {
+            ArchiveFormat.appendVarint(UInt64(string.utf8.count), to: &header)
+            header += string.utf8
+        }
+        let markAt = CatalogSnapshotFile.magic.count + 4 + header.count + 8
+        var markLength: [UInt8] = []
+        ArchiveFormat.appendVarint(UInt64(mark.utf8.count), to: &markLength)
+        var former = Array(current.dropLast(8))
+        former.removeSubrange(markAt..<(markAt + markLength.count + mark.utf8.count))
+        former.replaceSubrange(8..<12, with: [1, 0, 0, 0])
+        withUnsafeBytes(of: CatalogSnapshotFile.fnv1a(former).littleEndian) { former += $0 }
+        try Data(former).write(to: URL(fileURLWithPath: scratch.snapshot))
+
+        let first = try await Self.startCatalog(store, scratch.settings)
+        #expect(first.snapshotKeeper?.loadOutcome == .rows(reason: "format 1, this build reads 2"))
+        #expect(Self.rows(first.snapshot.ordered) == Self.rows(rows.agreements))
+        await first.stopFollowing()
+        let second = try await AgreementCatalog(store: store, snapshot: scratch.settings)
+        #expect(second.snapshotKeeper?.loadOutcome == .file(revision: rows.revision, changes: 0))
+        await second.stopFollowing()
         try await store.close()
     }
 
@@ -224,7 +398,8 @@ import Testing
         let newer = try CatalogSnapshotFile.encode(
             first.snapshot.ordered,
             key: .init(storeIdentity: try #require(try await store.storeIdentity())),
-            revision: first.followedRevision
+            revision: first.followedRevision,
+            mark: try #require(try await store.revisionMark(first.followedRevision))
         )
         // The new file cut where a kill would have left it, never renamed.
         try Data(newer.prefix(newer.count / 2)).write(to: URL(fileURLWithPath: scratch.snapshot + ".tmp"))
@@ -307,7 +482,8 @@ import Testing
             rows.agreements,
             lifecycles: altered,
             key: .init(storeIdentity: try #require(try await store.storeIdentity())),
-            revision: rows.revision
+            revision: rows.revision,
+            mark: try #require(try await store.revisionMark(rows.revision))
         )
         try Data(bytes).write(to: URL(fileURLWithPath: scratch.snapshot))
         let catalog = try await AgreementCatalog(store: store, snapshot: scratch.settings)

@@ -60,6 +60,10 @@ final class ControlledFeedStore: AgreementStore {
     ) async throws -> AppendedEvents {
         try await inner.appendEvents(drafts, to: id, expected: expected, audit: audit, check: check)
     }
+    func revisionMark(_ revision: Int64) async throws -> String? {
+        try read()
+        return try await inner.revisionMark(revision)
+    }
     func history(id: String, after: Int?, limit: Int) async throws -> [AuditRecord] {
         try await inner.history(id: id, after: after, limit: limit)
     }

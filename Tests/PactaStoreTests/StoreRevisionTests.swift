@@ -64,6 +64,43 @@ import Testing
         }
     }
 
+    /// The mark of a revision names the write committed at it (the one its audit record describes), the same each time
+    /// it is asked, and no other write: not another revision's, and not another history's write at the same revision
+    /// number (a database restored from an older backup and written again). No write, no mark.
+    @Test(arguments: StoreBackend.all) func theMarkOfARevisionNamesTheWriteCommittedAtIt(backend: StoreBackend) async throws {
+        var marksAtOne: [String] = []
+        for title in ["Sample", "Another"] {
+            try await backend.withStore { store in
+                #expect(try await store.revisionMark(0) == nil)
+                #expect(try await store.revisionMark(1) == nil)
+                var first = try SQLiteAgreementStoreTests.sample("a")
+                first.title = title
+                let created = try await store.create(first)
+                let other = try await store.create(SQLiteAgreementStoreTests.sample("other"))
+                var renamed = created.agreement
+                renamed.title = "Renamed"
+                let replaced = try await store.replace(renamed)
+                let deleted = try await store.delete(id: "other", expected: .any, audit: .system)
+                let revisions = [created.revision, other.revision, replaced.revision, deleted]
+                let marks = try await revisions.asyncMap { try await store.revisionMark($0) }
+                #expect(marks.allSatisfy { $0 != nil && $0?.count == 64 }, "\(marks)")
+                #expect(Set(marks).count == revisions.count, "each write has its own mark: \(marks)")
+                // The write's audit record, read another way, gives the same mark; asking again too.
+                let records = try await store.history(id: "a") + store.history(id: "other")
+                for record in records {
+                    #expect(try await store.revisionMark(Int64(record.sequence)) == record.revisionMark)
+                }
+                #expect(Set(records.map(\.sequence)) == Set(revisions.map(Int.init)))
+                #expect(try await revisions.asyncMap { try await store.revisionMark($0) } == marks)
+                #expect(try await store.revisionMark(deleted + 1) == nil)
+                marksAtOne.append(try #require(marks[0]))
+            }
+        }
+        // Revision 1 of each history: the same agreement created with another title (another version).
+        #expect(marksAtOne.count == 2)
+        #expect(marksAtOne.first != marksAtOne.last)
+    }
+
     /// A reader that follows `changes(after:)` while eight writers commit never misses a write: were a lower
     /// revision committed after the reader had seen a higher one, the reader would move past it for good.
     @Test(arguments: StoreBackend.all) func aReaderFollowingChangesMissesNoWriteWhileWritersRun(
@@ -136,6 +173,14 @@ import Testing
             #expect(try await store.history(id: "old").first?.versionAfter == "abc")
             try await store.close()
         }
+    }
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }
 

@@ -6,12 +6,14 @@ import Synchronization
 /// A copy of every stored agreement as of one store revision, in a binary file beside the database, read at start
 /// instead of decoding every row's JSON (which is most of a start at 100,000 agreements). Never the source of truth:
 /// a file that is missing, damaged, of another format or engine version, or of another database is ignored, and the
-/// catalog is read from the rows (and the file written again).
+/// catalog is read from the rows (and the file written again). Whether the store's write at the file's revision is
+/// still the one the file was written after (its mark) is checked by ``CatalogSnapshotKeeper``, which asks the store.
 ///
 /// Layout, integers little-endian:
 /// - `PACTASNP`, the format version (UInt32);
 /// - the engine version and the store's identity (each a varint length and UTF-8), the store revision (Int64), the
-///   number of agreements (varint);
+///   mark of the store's write at that revision (``AgreementStore/revisionMark(_:)``, a varint length and UTF-8; empty
+///   at revision 0), the number of agreements (varint);
 /// - the string table: a varint count, then each string as a varint length and UTF-8;
 /// - each agreement's end offset in the records (UInt64 each), so that records are decoded on every core;
 /// - the records, each a ``Record`` in ``ArchiveFormat``: the agreement as stored;
@@ -20,7 +22,8 @@ import Synchronization
 /// - FNV-1a 64 of everything before it (UInt64): a torn or damaged file is never loaded.
 enum CatalogSnapshotFile {
     /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
-    static let formatVersion: UInt32 = 1
+    /// 2: the mark of the write at the file's revision.
+    static let formatVersion: UInt32 = 2
     static let magic = Array("PACTASNP".utf8)
 
     /// What a snapshot must match to be used.
@@ -32,6 +35,9 @@ enum CatalogSnapshotFile {
     struct Contents: Sendable {
         let key: Key
         let revision: Int64
+        /// The store's ``AgreementStore/revisionMark(_:)`` of its write at `revision` when the file was written (empty
+        /// at revision 0): the file is used only while the store's write at that revision is still that one.
+        let mark: String
         /// Ordered by id.
         let agreements: [StoredAgreement]
         /// The agreements' lifecycles, still encoded, when the file holds them.
@@ -58,7 +64,8 @@ enum CatalogSnapshotFile {
         _ agreements: [StoredAgreement],
         lifecycles: [AgreementLifecycle?]? = nil,
         key: Key,
-        revision: Int64
+        revision: Int64,
+        mark: String
     ) throws -> [UInt8] {
         var encoder = ArchiveEncoder()
         var records: [UInt8] = []
@@ -84,6 +91,7 @@ enum CatalogSnapshotFile {
         appendString(key.engineVersion, to: &bytes)
         appendString(key.storeIdentity, to: &bytes)
         appendFixed(UInt64(bitPattern: revision), to: &bytes)
+        appendString(mark, to: &bytes)
         ArchiveFormat.appendVarint(UInt64(agreements.count), to: &bytes)
         ArchiveFormat.appendVarint(UInt64(encoder.strings.count), to: &bytes)
         for string in encoder.strings { appendString(string, to: &bytes) }
@@ -146,6 +154,7 @@ enum CatalogSnapshotFile {
         }
         guard key.storeIdentity == expected.storeIdentity else { throw Unusable(description: "another database's") }
         let revision = Int64(bitPattern: try reader.fixed(UInt64.self))
+        let mark = try reader.string()
         let count = try reader.count()
         let stringCount = try reader.count()
         var strings: [String] = []
@@ -163,7 +172,7 @@ enum CatalogSnapshotFile {
         }
         guard reader.position == reader.bytes.count else { throw Unusable(description: "bytes after the last record") }
         let agreements = try decodeRecords(records, ends: ends, strings: strings)
-        return Contents(key: key, revision: revision, agreements: agreements, lifecycles: lifecycles)
+        return Contents(key: key, revision: revision, mark: mark, agreements: agreements, lifecycles: lifecycles)
     }
 
     /// Decodes the records on every core, each lane a contiguous part, in order.

@@ -23,6 +23,8 @@ public struct CatalogSnapshotSettings: Sendable {
 final class CatalogSnapshotKeeper: Sendable {
     let settings: CatalogSnapshotSettings
     let key: CatalogSnapshotFile.Key
+    /// Asked for the mark of the write at each revision written (``AgreementStore/revisionMark(_:)``).
+    private let store: any AgreementStore
     private let logger: Logger
     private struct State {
         /// The revision of the file on disk (as this process knows it), `nil` when there is no usable one.
@@ -52,9 +54,10 @@ final class CatalogSnapshotKeeper: Sendable {
     /// Where writes are encoded and flushed: never Swift's cooperative threads, which serve requests.
     private static let queue = DispatchQueue(label: "pacta.snapshot", qos: .utility)
 
-    init(settings: CatalogSnapshotSettings, key: CatalogSnapshotFile.Key, logger: Logger) {
+    init(settings: CatalogSnapshotSettings, key: CatalogSnapshotFile.Key, store: any AgreementStore, logger: Logger) {
         self.settings = settings
         self.key = key
+        self.store = store
         self.logger = logger
     }
 
@@ -66,7 +69,7 @@ final class CatalogSnapshotKeeper: Sendable {
         logger: Logger
     ) async throws -> CatalogSnapshotKeeper? {
         guard let settings, let identity = try await store.storeIdentity() else { return nil }
-        return CatalogSnapshotKeeper(settings: settings, key: .init(storeIdentity: identity), logger: logger)
+        return CatalogSnapshotKeeper(settings: settings, key: .init(storeIdentity: identity), store: store, logger: logger)
     }
 
     /// What a start reads: every agreement as of the store's current revision, and the file's lifecycles for the
@@ -95,10 +98,21 @@ final class CatalogSnapshotKeeper: Sendable {
         }
         do {
             let snapshot = try read.get()
-            // A file newer than the rows (a database restored from a backup) must not be used: the write at its
-            // revision has to be in the store.
-            if snapshot.revision > 0, try await store.changes(after: snapshot.revision - 1, limit: 1).isEmpty {
-                throw CatalogSnapshotFile.Unusable(description: "revision \(snapshot.revision) is not in the database")
+            // The file holds the database's history up to its revision only if the store's write at that revision is
+            // the one the file was written after. Not so after a restore from a backup older than the file: either
+            // the revision is not in the database (the file is ahead of the rows), or, once written past it again,
+            // another write holds it, and the file's agreements from the lost writes would be served as if they
+            // existed.
+            if snapshot.revision > 0 {
+                guard let mark = try await store.revisionMark(snapshot.revision) else {
+                    throw CatalogSnapshotFile.Unusable(description: "revision \(snapshot.revision) is not in the database")
+                }
+                guard mark == snapshot.mark else {
+                    throw CatalogSnapshotFile.Unusable(
+                        description: "the database's write at revision \(snapshot.revision) is not the file's"
+                            + " (restored from an older backup and written since)"
+                    )
+                }
             }
             let (contents, changed) = try await Self.bringForward(snapshot, from: store)
             // An agreement that names a changed one (`linkedWithdrawal`) answers differently though its own version
@@ -189,26 +203,34 @@ final class CatalogSnapshotKeeper: Sendable {
         }
     }
 
-    /// Encodes and writes `agreements` (every agreement as of `revision`), off the cooperative threads. A failure is logged and leaves the
-    /// previous file (the next change tries again).
+    /// Encodes and writes `agreements` (every agreement as of `revision`) with the mark of the store's write at
+    /// `revision`, off the cooperative threads. A failure is logged and leaves the previous file (the next change
+    /// tries again).
     func write(_ agreements: [StoredAgreement], lifecycles: [AgreementLifecycle?]?, revision: Int64) async {
         let (key, path) = (self.key, settings.path)
         let started = ContinuousClock.now
-        let result: Result<Int, any Error> = await withCheckedContinuation { continuation in
-            Self.queue.async {
-                continuation.resume(
-                    returning: Result {
-                        let bytes = try CatalogSnapshotFile.encode(
-                            agreements,
-                            lifecycles: lifecycles,
-                            key: key,
-                            revision: revision
-                        )
-                        try CatalogSnapshotFile.write(bytes, to: path)
-                        return bytes.count
-                    }
-                )
+        let result: Result<Int, any Error>
+        do {
+            let mark = try await revisionMark(revision)
+            result = await withCheckedContinuation { continuation in
+                Self.queue.async {
+                    continuation.resume(
+                        returning: Result {
+                            let bytes = try CatalogSnapshotFile.encode(
+                                agreements,
+                                lifecycles: lifecycles,
+                                key: key,
+                                revision: revision,
+                                mark: mark
+                            )
+                            try CatalogSnapshotFile.write(bytes, to: path)
+                            return bytes.count
+                        }
+                    )
+                }
             }
+        } catch {
+            result = .failure(error)
         }
         switch result {
         case .success(let size):
@@ -228,6 +250,15 @@ final class CatalogSnapshotKeeper: Sendable {
             state.withLock { $0.lastWrite = .now }
             logger.warning("Could not write the catalog snapshot", metadata: ["path": "\(path)", "reason": "\(error)"])
         }
+    }
+
+    /// The store's mark of its write at `revision` (none at 0, before any write).
+    private func revisionMark(_ revision: Int64) async throws -> String {
+        guard revision > 0 else { return "" }
+        guard let mark = try await store.revisionMark(revision) else {
+            throw CatalogSnapshotFile.Unusable(description: "the store has no write at revision \(revision)")
+        }
+        return mark
     }
 
     /// The lifecycle of each of `snapshot`'s agreements that its index holds for the current version (none for the
