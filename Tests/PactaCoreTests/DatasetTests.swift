@@ -69,13 +69,13 @@ import Testing
         .init(agreement: "open-skies-treaty", party: "RU", asOf: "2021-12-18", status: .withdrawn, since: "2021-12-18", lastDay: "2021-12-17"),
         // UNESCO: 31 December of the year after the notice; the US's return in 2023.
         .init(agreement: "unesco-constitution", party: "US", asOf: "2019-01-01", status: .withdrawn, since: "2018-12-31", lastDay: "2018-12-30"),
-        .init(agreement: "unesco-constitution", party: "US", asOf: "2024-01-01", status: .party, since: "2023-07-11"),
+        .init(agreement: "unesco-constitution", party: "US", asOf: "2024-01-01", status: .party, since: "2023-07-10"),
         .init(
             agreement: "unesco-constitution",
             party: "US",
             asOf: "2026-11-29",
             status: .withdrawalPending,
-            since: "2023-07-11",
+            since: "2023-07-10",
             lastDay: "2026-12-30"
         ),
         // Energy Charter Treaty: one year counted from the day after receipt.
