@@ -11,6 +11,21 @@ import Testing
 /// Test-only agreements for issue #14, shape 11 (a withdrawal from one agreement implies a withdrawal from those that
 /// name it in `rules.linkedWithdrawal`). Never in the dataset: no source gives the UNFCCC's dates.
 enum LinkedFixtures {
+    /// Appends to the framework (`unfccc`) Russia's notice of withdrawal, given and received on `received`, through
+    /// the API, and expects it recorded.
+    static func appendRussianNotice(received: String, _ client: any TestClientProtocol, _ app: TestApp) async throws {
+        let notice = """
+            {"events": [{"type": "noticeOfWithdrawal", "date": "\(received)", "received": "\(received)", "party": "RU"}]}
+            """
+        let appended = try await client.execute(
+            uri: "/v1/agreements/unfccc/events",
+            method: .post,
+            headers: app.auth,
+            body: ByteBuffer(string: notice)
+        )
+        #expect(appended.status == .created)
+    }
+
     static func date(_ text: String) -> CalendarDate { try! CalendarDate(parsing: text) }
 
     /// A stand-in for the UNFCCC (withdrawal one year after the depositary's receipt), Russia and AA parties since 1994.
@@ -250,14 +265,7 @@ enum LinkedFixtures {
                 try await client.execute(uri: "/v1/agreements", method: .post, headers: app.auth, body: try L.json(L.sideAccord())).status == .created
             )
 
-            let notice = #"{"events": [{"type": "noticeOfWithdrawal", "date": "2030-05-10", "received": "2030-05-10", "party": "RU"}]}"#
-            let appended = try await client.execute(
-                uri: "/v1/agreements/unfccc/events",
-                method: .post,
-                headers: app.auth,
-                body: ByteBuffer(string: notice)
-            )
-            #expect(appended.status == .created)
+            try await L.appendRussianNotice(received: "2030-05-10", client, app)
 
             // Status: Russia leaves the Protocol on the Convention's effective date, and says why.
             var conditional = HTTPFields()
@@ -402,14 +410,7 @@ enum LinkedFixtures {
             )
             let before = try await app.store.lastFeedSequence()
             // Received a month before the tests' today (2026-11-29): pending as of today.
-            let notice = #"{"events": [{"type": "noticeOfWithdrawal", "date": "2026-10-29", "received": "2026-10-29", "party": "RU"}]}"#
-            let appended = try await client.execute(
-                uri: "/v1/agreements/unfccc/events",
-                method: .post,
-                headers: app.auth,
-                body: ByteBuffer(string: notice)
-            )
-            #expect(appended.status == .created)
+            try await L.appendRussianNotice(received: "2026-10-29", client, app)
             let events = try await app.store.feedEvents(after: before, limit: 100).filter { $0.type == "status.changed" }
             #expect(events.map(\.agreementId) == ["unfccc", "kyoto-protocol"])
             let (ownEvent, linkedEvent) = (try #require(events.first), try #require(events.last))
