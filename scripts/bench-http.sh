@@ -40,14 +40,8 @@ bare=${bare:-$(dirname "$binary")/BareHummingbird}
 [ -x "$bare" ] || {
   echo "no BareHummingbird at $bare: PACTA_BENCHMARKS=1 swift build -c release --product BareHummingbird" >&2; exit 1; }
 
-mkdir -p "$data"
-database="$data/pacta-$count-seed$seed.sqlite"
-if [ ! -f "$database" ]; then
-  echo "generating $count agreements into $database" >&2
-  "$binary" generate --count "$count" --seed "$seed" --database "$database.tmp" >&2
-  mv "$database.tmp" "$database"
-  for suffix in -wal -shm; do [ -f "$database.tmp$suffix" ] && mv "$database.tmp$suffix" "$database$suffix"; done
-fi
+. "$(dirname "$0")/lib/bench-data.sh"
+database=$(bench_database "$binary" "$data" "$count" "$seed")
 sync
 base="http://127.0.0.1:$port"
 

@@ -24,14 +24,8 @@ done
 [ -x "$binary" ] || { echo "no binary at '$binary': swift build -c release --scratch-path .build/bench" >&2; exit 2; }
 command -v curl >/dev/null || { echo "curl is missing: apt-get install curl" >&2; exit 1; }
 
-mkdir -p "$data"
-database="$data/pacta-$count-seed$seed.sqlite"
-if [ ! -f "$database" ]; then
-  echo "generating $count agreements into $database" >&2
-  "$binary" generate --count "$count" --seed "$seed" --database "$database.tmp" >&2
-  mv "$database.tmp" "$database"
-  for suffix in -wal -shm; do [ -f "$database.tmp$suffix" ] && mv "$database.tmp$suffix" "$database$suffix"; done
-fi
+. "$(dirname "$0")/lib/bench-data.sh"
+database=$(bench_database "$binary" "$data" "$count" "$seed")
 [ "$snapshot" = remove ] && rm -f "$database.snapshot"
 flags=(--database "$database" --port "$port" --log-level info --no-seed)
 [ "$snapshot" = off ] && flags+=(--snapshot off)
