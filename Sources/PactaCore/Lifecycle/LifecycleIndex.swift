@@ -14,6 +14,10 @@ public final class LifecycleIndex: Sendable {
     private let explicit: [ExplicitItem]
     /// Runs that repeat every whole number of months, found by the phase of their items.
     private let phased: [PhaseTable]
+    /// The same without the runs `tailCounts` counts: the ones a count expands.
+    private let countingPhased: [PhaseTable]
+    /// The open-ended runs whose items a count finds by arithmetic.
+    private let tailCounts: TailCounts
     private struct PhaseTableKey: Hashable {
         let months: Int
         let slack: Int
@@ -83,7 +87,7 @@ public final class LifecycleIndex: Sendable {
             let firstTerm = run.items(from: run.start, through: (try? run.start.adding(.months(months)).date) ?? .maximum)
             var phases = Array(Set(firstTerm.map { phase(of: $0.date, months: months) })).sorted()
             if phases.isEmpty { phases = [phase(of: run.start, months: months)] }
-            let recurrence = lcm(months, 48) + months
+            let recurrence = recurrence(months: months)
             let sampleEnd = min((try? run.start.adding(.months(recurrence)).date) ?? .maximum, run.end ?? .maximum)
             var stray = 0
             for item in run.items(from: run.start, through: sampleEnd) {
@@ -101,6 +105,10 @@ public final class LifecycleIndex: Sendable {
                 return min(distance, cycle - distance)
             }.min() ?? cycle
         }
+
+        /// The months after which a run's items have met every arrangement of month lengths and leap days, and
+        /// one term more.
+        static func recurrence(months: Int) -> Int { lcm(months, 48) + months }
 
         private static func lcm(_ a: Int, _ b: Int) -> Int {
             var (x, y) = (a, b)
@@ -171,7 +179,9 @@ public final class LifecycleIndex: Sendable {
         self.lifecycles = lifecycles
         var explicit: [ExplicitItem] = []
         var byPeriodAndSlack: [PhaseTableKey: [(phase: Int, run: RunReference)]] = [:]
+        var countingByPeriodAndSlack: [PhaseTableKey: [(phase: Int, run: RunReference)]] = [:]
         var unphased: [RunReference] = []
+        let tailCounts = TailCounts(lifecycles)
         for (slot, lifecycle) in lifecycles.enumerated() {
             for (index, item) in lifecycle.items.enumerated() {
                 explicit.append(ExplicitItem(date: item.date, slot: Int32(slot), item: Int32(index)))
@@ -184,7 +194,11 @@ public final class LifecycleIndex: Sendable {
                 }
                 let phases = PhaseTable.phases(of: run, months: period.totalMonths)
                 let key = PhaseTableKey(months: period.totalMonths, slack: phases.slack)
-                for phase in phases.phases { byPeriodAndSlack[key, default: []].append((phase, reference)) }
+                let counted = tailCounts.counts(reference)
+                for phase in phases.phases {
+                    byPeriodAndSlack[key, default: []].append((phase, reference))
+                    if !counted { countingByPeriodAndSlack[key, default: []].append((phase, reference)) }
+                }
             }
         }
         explicit.sort { a, b in
@@ -193,9 +207,14 @@ public final class LifecycleIndex: Sendable {
             return lifecycles[Int(a.slot)].items[Int(a.item)].sortKey < lifecycles[Int(b.slot)].items[Int(b.item)].sortKey
         }
         self.explicit = explicit
-        self.phased = byPeriodAndSlack.map { key, entries in
-            PhaseTable(months: key.months, slack: key.slack, entries: entries.sorted { $0.phase < $1.phase })
+        func tables(_ byKey: [PhaseTableKey: [(phase: Int, run: RunReference)]]) -> [PhaseTable] {
+            byKey.map { key, entries in
+                PhaseTable(months: key.months, slack: key.slack, entries: entries.sorted { $0.phase < $1.phase })
+            }
         }
+        self.phased = tables(byPeriodAndSlack)
+        self.countingPhased = tables(countingByPeriodAndSlack)
+        self.tailCounts = tailCounts
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
         self.stateSpans = StateSpans(lifecycles)
@@ -259,6 +278,7 @@ public final class LifecycleIndex: Sendable {
             from: from,
             through: to,
             replacing: replacing,
+            runs: runCandidates(in: phased, from: from, through: to),
             explicit: { reference in
                 let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
                 found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
@@ -287,32 +307,63 @@ public final class LifecycleIndex: Sendable {
     }
 
     /// How many items are dated `from` through each of `ends`, in one pass over the widest of the windows (the
-    /// summary's 30 and 90 days cost one count, not two).
+    /// summary's 30 and 90 days cost one count, not two). The open-ended runs that start before `from` are counted
+    /// by arithmetic (``TailCounts``) up to 9000-12-31 (past it, a term's end may fall past the calendar and take its
+    /// notice deadline with it); the other runs are expanded.
     public func counts(from: CalendarDate, through ends: [CalendarDate], replacing: [String: Agreement?] = [:]) -> [Int] {
         guard let widest = ends.max(), from <= widest else { return ends.map { _ in 0 } }
         var totals = [Int](repeating: 0, count: ends.count)
         func tally(_ date: CalendarDate) {
             for (position, end) in ends.enumerated() where date <= end { totals[position] += 1 }
         }
+        let byArithmetic = widest <= Self.lastCountedByArithmetic
+        var runs = runCandidates(in: byArithmetic ? countingPhased : phased, from: from, through: widest)
+        if byArithmetic { runs += tailCounts.starting(from: from, through: widest).map(\.run) }
         let computed = visit(
             from: from,
             through: widest,
             replacing: replacing,
+            runs: runs,
             explicit: { tally($0.date) },
             run: { _, item in tally(item.date) },
             window: { _, date in tally(date) }
         )
         for deadline in computed { tally(deadline.date) }
+        guard byArithmetic else { return totals }
+        for (position, end) in ends.enumerated() {
+            totals[position] += tailCounts.count(from: from, through: end, lifecycles: lifecycles)
+        }
+        // The runs of agreements written since the index was built were counted from their old version: taken off.
+        for id in replacing.keys {
+            let slot = lifecycles.partitionPoint { $0.agreementId < id }
+            guard slot < lifecycles.count, lifecycles[slot].agreementId == id else { continue }
+            for (index, run) in lifecycles[slot].runs.enumerated()
+            where run.start < from && tailCounts.counts(RunReference(slot: Int32(slot), run: Int32(index))) {
+                run.forEachItem(from: from, through: widest) { item in
+                    for (position, end) in ends.enumerated() where item.date <= end { totals[position] -= 1 }
+                }
+            }
+        }
         return totals
     }
 
-    /// Calls `explicit` for every explicit item and `run` for every run item dated `from` through `to` (in no
-    /// particular order) of the agreements whose lifecycle answers for the window and that `replacing` does not
-    /// name; returns the engine's items for the others.
+    static let lastCountedByArithmetic = CalendarDate(uncheckedYear: 9000, month: 12, day: 31)
+
+    /// The runs in `tables` with a phase that may fall `from` through `to`, and every run without a phase.
+    private func runCandidates(in tables: [PhaseTable], from: CalendarDate, through to: CalendarDate) -> [RunReference] {
+        var candidates = unphased
+        for table in tables { table.candidates(from: from, through: to, into: &candidates) }
+        return candidates
+    }
+
+    /// Calls `explicit` for every explicit item and `run` for every item of the runs `candidates` names (each once,
+    /// however often named) dated `from` through `to` (in no particular order) of the agreements whose lifecycle
+    /// answers for the window and that `replacing` does not name; returns the engine's items for the others.
     private func visit(
         from: CalendarDate,
         through to: CalendarDate,
         replacing: [String: Agreement?],
+        runs candidates: [RunReference],
         explicit visitExplicit: (ExplicitItem) -> Void,
         run visitRun: (RunReference, PeriodicRun.Item) -> Void,
         window visitWindow: (Int, CalendarDate) -> Void
@@ -334,8 +385,7 @@ public final class LifecycleIndex: Sendable {
             if included(Int(explicit[index].slot)) { visitExplicit(explicit[index]) }
             index += 1
         }
-        var candidates = unphased
-        for table in phased { table.candidates(from: from, through: to, into: &candidates) }
+        var candidates = candidates
         candidates.sort { $0.key < $1.key }
         var previous: Int64 = -1
         for candidate in candidates where candidate.key != previous {

@@ -1,0 +1,265 @@
+/// How many items the open-ended periodic runs (the tails) have in any window, by arithmetic over their phases
+/// instead of expanding each run: the summary counts the items of its next 30 and 90 days, and expanding every run
+/// whose phase fell in the window was 85% of a summary's time at 100,000 agreements (callgrind, 2026-12-07).
+///
+/// Number the days by month, 32 positions to a month (`32 × monthIndex + day − 1`, ``position(of:)``): a date's
+/// position modulo `32 × months` is its phase in a period of `months` (``LifecycleIndex/PhaseTable``). A tail's
+/// items of one kind fall once a term, each within `slack` positions of its *reference position*: the term's
+/// `p + k × cycle`, for the phase `p` of the kind's first item. So a window from position `a` to `b` holds
+///
+/// - the item of every reference position in `a + slack ... b − slack`: counted by arithmetic over the phases;
+/// - none of those before `a − slack` or after `b + slack`;
+/// - for the reference positions within `slack` of either end (a few entries per window), whatever the run says:
+///   each is asked for its items near that end, and an item is counted for the end its reference position is near.
+///
+/// An entry is counted here only for windows starting after its run does, so every term's item in the window exists;
+/// a run that starts inside a window, and every run this cannot describe (see ``entries(of:)``), is expanded by the
+/// index as before.
+struct TailCounts: Sendable {
+    /// One kind of item of one tail run.
+    struct Entry: Sendable {
+        let phase: Int32
+        /// The run's first day, as a day number: the entry counts for windows starting after it.
+        let start: Int32
+        let slot: Int32
+        let run: Int32
+        let kind: Deadline.Kind
+    }
+
+    /// The entries of runs with a period of `months` whose items stray at most `slack - 1` positions from their
+    /// reference positions (one more for the century years a run's sample may lack, as in the phase tables).
+    struct Table: Sendable {
+        let months: Int
+        let slack: Int
+        let cycle: Int
+        /// Entries by the day their run starts, and those days, for the binary search of the entries that count.
+        let byStart: [Entry]
+        let startDays: [Int32]
+        /// `cumulative[block * cycle + phase]`: how many of the first `block × blockSize` entries of `byStart` have a
+        /// phase at most `phase`.
+        let cumulative: [Int32]
+        let blockSize: Int
+        /// Entries by phase: those near a window's ends are found here.
+        let byPhase: [Entry]
+
+        init(months: Int, slack: Int, entries: [Entry]) {
+            self.months = months
+            self.slack = slack
+            cycle = months * 32
+            byStart = entries.sorted { ($0.start, $0.phase) < ($1.start, $1.phase) }
+            startDays = byStart.map(\.start)
+            byPhase = entries.sorted { $0.phase < $1.phase }
+            // A row per block of entries: about 1.2 MB for 200,000 entries of yearly runs; rows are kept under two
+            // million cells by making blocks longer (a query scans at most one block).
+            var blockSize = 64
+            while (byStart.count / blockSize) * cycle > 2_000_000 { blockSize *= 2 }
+            self.blockSize = blockSize
+            var cumulative = [Int32](repeating: 0, count: cycle)
+            var histogram = [Int32](repeating: 0, count: cycle)
+            for block in 0..<(byStart.count / blockSize) {
+                for entry in byStart[(block * blockSize)..<((block + 1) * blockSize)] { histogram[Int(entry.phase)] += 1 }
+                var running: Int32 = 0
+                for phase in 0..<cycle {
+                    running += histogram[phase]
+                    cumulative.append(running)
+                }
+            }
+            self.cumulative = cumulative
+        }
+
+        /// How many of the first `prefix` entries of `byStart` have a phase at most `phase` (0..<cycle).
+        func atMost(_ phase: Int, among prefix: Int) -> Int {
+            let block = prefix / blockSize
+            var count = Int(cumulative[block * cycle + phase])
+            for entry in byStart[(block * blockSize)..<prefix] where entry.phase <= phase { count += 1 }
+            return count
+        }
+
+        /// The items of this table's entries dated `from` through `to`.
+        func count(from: CalendarDate, through to: CalendarDate, lifecycles: [AgreementLifecycle]) -> Int {
+            let firstDay = Int32(from.dayNumber)
+            let counted = startDays.partitionPoint { $0 < firstDay }
+            guard counted > 0 else { return 0 }
+            let (a, b) = (TailCounts.position(of: from), TailCounts.position(of: to))
+            var total = 0
+            let ends: [ClosedRange<Int>]
+            if b - a >= 2 * slack {
+                let (inner, outer) = (a + slack, b - slack)
+                // Reference positions inner...outer, each entry's ≡ its phase (mod cycle): per entry,
+                // ⌊(outer − p) / cycle⌋ − ⌊(inner − 1 − p) / cycle⌋, which is the quotients' difference less one for
+                // a phase past the upper remainder, plus one for a phase past the lower one.
+                let (high, low) = (floorDivision(outer, cycle), floorDivision(inner - 1, cycle))
+                total += counted * (high.quotient - low.quotient)
+                total -= counted - atMost(high.remainder, among: counted)
+                total += counted - atMost(low.remainder, among: counted)
+                ends = [(a - slack)...(inner - 1), (outer + 1)...(b + slack)]
+            } else {
+                ends = [(a - slack)...(b + slack)]
+            }
+            for end in ends { total += countNear(end, from: from, through: to, firstDay: firstDay, lifecycles) }
+            return total
+        }
+
+        /// The items dated `from` through `to` whose reference position is in `end` (shorter than a cycle, so an
+        /// entry has at most one there), asked of each entry with a phase in it.
+        private func countNear(
+            _ end: ClosedRange<Int>,
+            from: CalendarDate,
+            through to: CalendarDate,
+            firstDay: Int32,
+            _ lifecycles: [AgreementLifecycle]
+        ) -> Int {
+            let first = max(from, TailCounts.firstDate(atOrAfter: end.lowerBound - slack))
+            let last = min(to, TailCounts.lastDate(atOrBefore: end.upperBound + slack))
+            guard first <= last else { return 0 }
+            let low = floorDivision(end.lowerBound, cycle).remainder
+            let high = low + (end.upperBound - end.lowerBound)
+            let phases: [ClosedRange<Int>] = high < cycle ? [low...high] : [low...(cycle - 1), 0...(high - cycle)]
+            var count = 0
+            for range in phases {
+                var index = byPhase.partitionPoint { $0.phase < range.lowerBound }
+                while index < byPhase.count, byPhase[index].phase <= range.upperBound {
+                    let entry = byPhase[index]
+                    index += 1
+                    guard entry.start < firstDay else { continue }
+                    lifecycles[Int(entry.slot)].runs[Int(entry.run)].forEachItem(from: first, through: last) { item in
+                        guard item.kind == entry.kind else { return }
+                        if end.contains(reference(of: item.date, phase: Int(entry.phase))) { count += 1 }
+                    }
+                }
+            }
+            return count
+        }
+
+        /// The reference position nearest to `date`'s with phase `phase` (an item strays less than half a cycle).
+        func reference(of date: CalendarDate, phase: Int) -> Int {
+            let position = TailCounts.position(of: date)
+            let offset = floorDivision(position - phase, cycle).remainder
+            return offset <= cycle / 2 ? position - offset : position - offset + cycle
+        }
+    }
+
+    let tables: [Table]
+    /// The runs counted here (``RunReference/key``), ascending: the index leaves them out of the runs it expands for
+    /// a count, unless they start within the window.
+    let runKeys: [Int64]
+    /// Those runs by their first day: the ones starting within a window are expanded.
+    let runsByStart: [(start: CalendarDate, run: LifecycleIndex.RunReference)]
+
+    init(_ lifecycles: [AgreementLifecycle]) {
+        var byTable: [Int: [Entry]] = [:]
+        var runsByStart: [(start: CalendarDate, run: LifecycleIndex.RunReference)] = []
+        for (slot, lifecycle) in lifecycles.enumerated() {
+            for (index, run) in lifecycle.runs.enumerated() {
+                guard let (months, kinds) = Self.entries(of: run) else { continue }
+                for (kind, phase, slack) in kinds {
+                    let entry = Entry(
+                        phase: Int32(phase),
+                        start: Int32(run.start.dayNumber),
+                        slot: Int32(slot),
+                        run: Int32(index),
+                        kind: kind
+                    )
+                    byTable[months * 16 + slack, default: []].append(entry)
+                }
+                runsByStart.append((run.start, LifecycleIndex.RunReference(slot: Int32(slot), run: Int32(index))))
+            }
+        }
+        tables = byTable.map { key, entries in Table(months: key / 16, slack: key % 16, entries: entries) }
+        runKeys = runsByStart.map(\.run.key).sorted()
+        self.runsByStart = runsByStart.sorted { $0.start < $1.start }
+    }
+
+    /// Whether run `run` is counted here.
+    func counts(_ run: LifecycleIndex.RunReference) -> Bool {
+        let position = runKeys.partitionPoint { $0 < run.key }
+        return position < runKeys.count && runKeys[position] == run.key
+    }
+
+    /// The items of the counted runs that start before `from`, dated `from` through `to`.
+    func count(from: CalendarDate, through to: CalendarDate, lifecycles: [AgreementLifecycle]) -> Int {
+        guard from <= to else { return 0 }
+        return tables.reduce(0) { $0 + $1.count(from: from, through: to, lifecycles: lifecycles) }
+    }
+
+    /// The counted runs that start `from` through `to` (the index expands them).
+    func starting(from: CalendarDate, through to: CalendarDate) -> ArraySlice<(start: CalendarDate, run: LifecycleIndex.RunReference)> {
+        let first = runsByStart.partitionPoint { $0.start < from }
+        let last = runsByStart.partitionPoint { $0.start <= to }
+        return runsByStart[first..<max(first, last)]
+    }
+
+    /// The period in months and, for each kind of item, its phase and slack, of a run counted here: an open-ended
+    /// run with a period of whole months whose items of each kind fall once a term, in consecutive terms, within
+    /// ``LifecycleIndex/PhaseTable/maxSlack`` of their phase over the terms in which every arrangement of month
+    /// lengths recurs, with a notice deadline no earlier than the term before its own (the terms
+    /// ``PeriodicRun/forEachItem(from:through:_:)`` looks at), and a cycle long enough that the positions within
+    /// a slack of both ends of a window hold one term's item at most.
+    static func entries(of run: PeriodicRun) -> (months: Int, kinds: [(Deadline.Kind, phase: Int, slack: Int)])? {
+        guard run.end == nil, let period = run.period, period.weeks == 0, period.days == 0, period.totalMonths > 0
+        else { return nil }
+        let months = period.totalMonths
+        let cycle = months * 32
+        let recurrence = LifecycleIndex.PhaseTable.recurrence(months: months)
+        let sampleEnd = (try? run.start.adding(.months(recurrence)).date) ?? .maximum
+        var byKind: [Deadline.Kind: [PeriodicRun.Item]] = [:]
+        for item in run.items(from: run.start, through: sampleEnd) { byKind[item.kind, default: []].append(item) }
+        guard !byKind.isEmpty else { return nil }
+        var kinds: [(Deadline.Kind, phase: Int, slack: Int)] = []
+        for kind in byKind.keys.sorted(by: { Deadline.Kind.order($0) < Deadline.Kind.order($1) }) {
+            let items = byKind[kind]!
+            let phase = LifecycleIndex.PhaseTable.phase(of: items[0].date, months: months)
+            var stray = 0
+            for (offset, item) in items.enumerated() {
+                if offset > 0, item.term != items[offset - 1].term + 1 { return nil }
+                if kind == .noticeDeadline, item.term >= 2,
+                    let previousTerm = run.schedule.start(item.term - 1), item.date < previousTerm
+                {
+                    return nil
+                }
+                let distance = LifecycleIndex.PhaseTable.distance(
+                    from: LifecycleIndex.PhaseTable.phase(of: item.date, months: months),
+                    to: [phase],
+                    months: months
+                )
+                stray = max(stray, distance)
+            }
+            let slack = stray + 1
+            guard slack <= LifecycleIndex.PhaseTable.maxSlack, cycle > 4 * slack + 1 else { return nil }
+            kinds.append((kind, phase, slack))
+        }
+        return (months, kinds)
+    }
+
+    /// `32 × monthIndex + day − 1`: increases with the date, by one a day within a month.
+    static func position(of date: CalendarDate) -> Int { (date.year * 12 + date.month - 1) * 32 + date.day - 1 }
+
+    /// The first date whose position is `position` or later (clamped to the calendar).
+    static func firstDate(atOrAfter position: Int) -> CalendarDate {
+        let (monthIndex, offset) = floorDivision(position, 32)
+        let (year, month) = (floorDivision(monthIndex, 12).quotient, floorDivision(monthIndex, 12).remainder + 1)
+        if year < 1 { return .minimum }
+        if year > 9999 { return .maximum }
+        if offset + 1 <= CalendarDate.daysInMonth(year: year, month: month) {
+            return CalendarDate(uncheckedYear: year, month: month, day: offset + 1)
+        }
+        return month == 12
+            ? (year == 9999 ? .maximum : CalendarDate(uncheckedYear: year + 1, month: 1, day: 1))
+            : CalendarDate(uncheckedYear: year, month: month + 1, day: 1)
+    }
+
+    /// The last date whose position is `position` or earlier (clamped to the calendar).
+    static func lastDate(atOrBefore position: Int) -> CalendarDate {
+        let (monthIndex, offset) = floorDivision(position, 32)
+        let (year, month) = (floorDivision(monthIndex, 12).quotient, floorDivision(monthIndex, 12).remainder + 1)
+        if year < 1 { return .minimum }
+        if year > 9999 { return .maximum }
+        return CalendarDate(uncheckedYear: year, month: month, day: min(offset + 1, CalendarDate.daysInMonth(year: year, month: month)))
+    }
+}
+
+/// The quotient rounded down and the remainder from 0 to `divisor − 1`, for a positive divisor.
+func floorDivision(_ dividend: Int, _ divisor: Int) -> (quotient: Int, remainder: Int) {
+    let remainder = ((dividend % divisor) + divisor) % divisor
+    return ((dividend - remainder) / divisor, remainder)
+}

@@ -1,0 +1,123 @@
+import Testing
+
+@testable import PactaCore
+
+/// A count counts the open-ended runs by arithmetic over their phases (``TailCounts``) and expands the rest; a window
+/// lists every item by expanding every run. The two must agree on every window: of every width around the runs'
+/// slacks (where the arithmetic changes form), around the days the runs start, and across centuries.
+@Suite struct TailCountsTests {
+    static let agreements: [Agreement] = {
+        var agreements = SyntheticAgreements.generate(count: 2_000, seed: 93)
+        for id in ["gsomia", "usmca", "icrw", "unesco-constitution", "new-start"] {
+            agreements.append(try! Fixtures.dataset(id))
+        }
+        return agreements.sorted { $0.id < $1.id }
+    }()
+    static let index = LifecycleIndex(
+        lifecycles: agreements.map { LifecycleBuilder.build($0) },
+        agreement: { [agreements] in agreements[$0] }
+    )
+
+    @Test func mostTailsAreCountedByArithmetic() {
+        let tails = Self.index.lifecycles.filter { $0.tail != nil }.count
+        let counted = TailCounts(Self.index.lifecycles).runKeys.count
+        #expect(tails > 100)
+        // Tails with a period of weeks or days, or a notice deadline two terms early, are expanded instead.
+        #expect(counted * 10 >= tails * 8, "\(counted) of \(tails) tails counted by arithmetic")
+    }
+
+    @Test func countsEqualTheListedWindow() throws {
+        var random = SplitMix64(seed: 5)
+        let widths = Array(0...20) + [29, 30, 31, 89, 90, 91, 180, 364, 365, 366, 400, 731, 1_500, 4_000]
+        var windows: [(CalendarDate, CalendarDate)] = []
+        for width in widths {
+            for _ in 0..<6 {
+                let start = random.int(in: LifecycleEquivalenceTests.first1900...LifecycleEquivalenceTests.last2400)
+                windows.append((try CalendarDate(dayNumber: start), try CalendarDate(dayNumber: start + width)))
+            }
+        }
+        // Windows opening just before, on and just after the days runs start, where a run moves from being expanded
+        // to being counted.
+        for lifecycle in Self.index.lifecycles.prefix(300) {
+            for run in lifecycle.runs where run.end == nil {
+                for offset in -1...1 {
+                    let start = try run.start.addingDays(offset)
+                    windows.append((start, try start.addingDays(random.int(in: 0...120))))
+                }
+            }
+        }
+        // Windows opening and closing within a few days of the items of runs whose items stray from their phase
+        // (a notice period in days moves with the leap days): where an item near an end is asked of its run.
+        var straying = 0
+        for lifecycle in Self.index.lifecycles {
+            for run in lifecycle.runs {
+                guard let (_, kinds) = TailCounts.entries(of: run), kinds.contains(where: { $0.slack > 1 }) else { continue }
+                straying += 1
+                let year = random.int(in: 2030...2390)
+                let items = run.items(from: Fixtures.date("\(year)-01-01"), through: Fixtures.date("\(year + 2)-12-31"))
+                for item in items.prefix(4) {
+                    for offset in -5...5 {
+                        let day = try item.date.addingDays(offset)
+                        windows.append((day, try day.addingDays(random.int(in: 0...40))))
+                        windows.append((try day.addingDays(-random.int(in: 0...40)), day))
+                    }
+                }
+            }
+        }
+        #expect(straying > 20)
+        var compared = 0
+        var nonEmpty = 0
+        for (from, to) in windows {
+            let listed = Array(Self.index.window(from: from, through: to))
+            let middle = try CalendarDate(dayNumber: (from.dayNumber + to.dayNumber) / 2)
+            let counts = Self.index.counts(from: from, through: [middle, to])
+            #expect(
+                counts == [listed.count { $0.date <= middle }, listed.count],
+                "\(from)…\(middle)…\(to): counted \(counts), listed \(listed.count)"
+            )
+            compared += 1
+            if !listed.isEmpty { nonEmpty += 1 }
+        }
+        #expect(compared > 2_000)
+        #expect(nonEmpty * 2 > compared)
+    }
+
+    @Test func countsWithWritesEqualTheEngine() throws {
+        // A write replaces an agreement with a tail by one without, and deletes another with a tail: their counted
+        // items come off. Both tails renew at least yearly from before 2026, so each has items in every window below.
+        let withTails = Self.index.lifecycles.indices.filter { slot in
+            guard let tail = Self.index.lifecycles[slot].tail, let period = tail.period else { return false }
+            return tail.start < Fixtures.date("2026-01-01") && period.days == 0 && period.weeks == 0
+                && (1...12).contains(period.totalMonths)
+        }
+        let replaced = Self.agreements[withTails[0]]
+        let deleted = Self.agreements[withTails[1]].id
+        var rewritten = replaced
+        rewritten.rules.renewal = nil
+        let replacing: [String: Agreement?] = [replaced.id: rewritten, deleted: nil]
+        var written = Self.agreements.filter { $0.id != deleted && $0.id != replaced.id }
+        written.append(rewritten)
+        for (from, to) in [("2030-01-01", "2030-12-31"), ("2026-12-07", "2027-12-06"), ("2301-05-01", "2303-05-01")] {
+            let (start, end) = (Fixtures.date(from), Fixtures.date(to))
+            let engine = written.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
+            let before = Self.agreements.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
+            #expect(engine.count != before.count, "the write changes the count \(from)…\(to)")
+            #expect(Self.index.counts(from: start, through: [end], replacing: replacing) == [engine.count])
+        }
+    }
+
+    @Test func positionsMapBackToDates() {
+        for text in ["2019-02-28", "2020-02-29", "2021-12-31", "0001-01-01", "9999-12-31", "2400-02-29"] {
+            let date = Fixtures.date(text)
+            let position = TailCounts.position(of: date)
+            #expect(TailCounts.firstDate(atOrAfter: position) == date)
+            #expect(TailCounts.lastDate(atOrBefore: position) == date)
+        }
+        // Positions of days a month lacks: the first date after is the next month's first, the last before its last day.
+        let february30 = TailCounts.position(of: Fixtures.date("2019-02-28")) + 2
+        #expect(TailCounts.firstDate(atOrAfter: february30) == Fixtures.date("2019-03-01"))
+        #expect(TailCounts.lastDate(atOrBefore: february30) == Fixtures.date("2019-02-28"))
+        #expect(TailCounts.firstDate(atOrAfter: -5) == .minimum)
+        #expect(TailCounts.lastDate(atOrBefore: Int.max / 2) == .maximum)
+    }
+}
