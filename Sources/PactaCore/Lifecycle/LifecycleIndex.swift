@@ -396,6 +396,9 @@ public final class LifecycleIndex: Sendable {
             }
         }
         for (slot, windows) in windowed where included(slot) {
+            // Most windows close once a year or a month: a short window holds none of them, and saying so is cheaper
+            // than finding the stretches in force.
+            if windows.closingDays(from: from, through: to).isEmpty { continue }
             for stretch in lifecycles[slot].inForce(from: from, through: to) {
                 for day in windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
             }
