@@ -128,7 +128,8 @@ extension CalendarDate {
         let lastDay = CalendarDate.daysInMonth(year: newYear, month: newMonth)
         let clamped = day > lastDay
         let monthShifted = CalendarDate(uncheckedYear: newYear, month: newMonth, day: min(day, lastDay))
-        let result = try monthShifted.addingDays(period.totalDays)
+        // Most periods are whole months or years: their sum needs no trip through day numbers.
+        let result = period.totalDays == 0 ? monthShifted : try monthShifted.addingDays(period.totalDays)
         return PeriodSum(date: result, clampedFromDay: clamped ? day : nil)
     }
 
