@@ -332,6 +332,53 @@ enum LinkedFixtures {
     /// Every agreement's state in the list, on days around the framework's effect, equals its own status route's
     /// (the list reads the lifecycle index once it is built, the status route the engine), before and after enough
     /// writes that the index is rebuilt with the dependents' new lifecycles.
+    @Test func aSimulatedWithdrawalFromTheFrameworkReachesItsDependents() async throws {
+        try await TestApp.run { app, client in
+            for agreement in [L.framework(), L.sideAccord()] {
+                let created = try await client.execute(uri: "/v1/agreements", method: .post, headers: app.auth, body: try L.json(agreement))
+                #expect(created.status == .created)
+            }
+            func simulate(_ id: String, _ body: String) async throws -> [String: Any] {
+                let response = try await client.execute(
+                    uri: "/v1/agreements/\(id)/simulate",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                )
+                #expect(response.status == .ok, "\(response.text)")
+                return try response.json()
+            }
+            let notice = """
+                {"asOf": "2030-06-01", "events": [{"type": "noticeOfWithdrawal", "date": "2030-05-10",
+                  "received": "2030-05-10", "party": "RU"}]}
+                """
+            let simulated = try await simulate("unfccc", notice)
+            let dependents = try #require(simulated["dependents"] as? [[String: Any]])
+            // Every agreement that names the Convention, in id order: the bundled Protocol and Paris Agreement, and
+            // the side accord.
+            #expect(dependents.map { $0["agreementId"] as? String } == ["kyoto-protocol", "paris-agreement", "side-accord"])
+            let protocolStatus = try #require(dependents.first?["status"] as? [String: Any])
+            let russia = try #require(Self.party(protocolStatus, "RU"))
+            #expect(russia["status"] as? String == "withdrawalPending")
+            #expect(russia["lastDayAsParty"] as? String == "2031-05-09")
+            #expect(russia["withdrawalFollows"] as? String == "unfccc")
+            // A bilateral accord that a party leaves with the Convention ends then.
+            let accord = try #require(dependents.last?["status"] as? [String: Any])
+            #expect(accord["lastDayInForce"] as? String == "2031-05-09")
+
+            // Nothing was saved: the Protocol's own status still has Russia a party, with no link to follow.
+            let held = try await client.execute(uri: "/v1/agreements/kyoto-protocol/status?asOf=2030-06-01", method: .get).json()
+            #expect(Self.party(held, "RU")?["status"] as? String == "party")
+            #expect(Self.party(held, "RU")?["withdrawalFollows"] == nil)
+            // An agreement nobody names has no dependents.
+            let alone = try await simulate(
+                "gsomia",
+                #"{"asOf": "2026-12-01", "events": [{"type": "noticeOfTermination", "date": "2026-11-30", "received": "2026-11-30", "party": "JP"}]}"#
+            )
+            #expect((alone["dependents"] as? [Any])?.isEmpty == true)
+        }
+    }
+
     @Test func theListAgreesWithTheStatusRouteAroundTheLinkedEffect() async throws {
         try await TestApp.run { app, client in
             func expectListMatchesStatus(_ label: String) async throws {

@@ -42,7 +42,10 @@ extension APIHandler {
     func simulate(_ input: Operations.Simulate.Input) async throws -> Operations.Simulate.Output {
         guard case .json(let request) = input.body else { throw unsupportedBody }
         // As held, its linked agreements resolved: the simulated events are this agreement's own.
-        var agreement = try evaluable(input.path.id).agreement
+        let snapshot = catalog.snapshot
+        guard var agreement = snapshot.evaluable(input.path.id)?.agreement else {
+            throw Problem.agreementNotFound(input.path.id)
+        }
         guard (1...limits.maxEventsPerRequest).contains(request.events.count) else {
             throw Problem.validation([.init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")])
         }
@@ -71,13 +74,27 @@ extension APIHandler {
             agreement: agreement
         )
         let simulated = agreement
-        let (status, timeline) = try await work.run {
+        let dependents = Self.dependents(of: simulated, in: snapshot)
+        let (status, timeline, dependentStatuses) = try await work.run {
             (
                 RulesEngine.evaluate(simulated, asOf: asOf),
-                RulesEngine.timeline(simulated, asOf: asOf, from: window.from, to: window.to)
+                RulesEngine.timeline(simulated, asOf: asOf, from: window.from, to: window.to),
+                dependents.map { Components.Schemas.SimulatedDependent(agreementId: $0.id, status: RulesEngine.evaluate($0, asOf: asOf)) }
             )
         }
-        return .ok(.init(body: .json(.init(status: status, timeline: timeline))))
+        return .ok(.init(body: .json(.init(status: status, timeline: timeline, dependents: dependentStatuses))))
+    }
+
+    /// The agreements of `snapshot` that name `simulated` in a linked-withdrawal rule, each with `simulated` in place
+    /// of the version the catalog resolved for it (given, like every linked agreement, without its own links).
+    static func dependents(of simulated: Agreement, in snapshot: AgreementCatalog.Snapshot) -> [Agreement] {
+        var framework = simulated
+        framework.linked = [:]
+        return snapshot.links.dependents(of: simulated.id).compactMap { id in
+            guard var dependent = snapshot.evaluable(id)?.agreement else { return nil }
+            dependent.linked[simulated.id] = framework
+            return dependent
+        }
     }
 
     /// The timeline window: the given bounds, or by default from the entry into force (at most ten years
