@@ -12,6 +12,7 @@ import Testing
         "iccpr-first-optional-protocol", "icsid-convention", "nafta", "oas-charter", "pact-of-bogota", "rio-treaty",
         "start-i", "trans-pacific-partnership", "upu-constitution", "us-japan-security-treaty",
         "us-philippines-visiting-forces-agreement", "us-roc-mutual-defense-treaty", "warsaw-pact", "who-constitution",
+        "bolivia-us-bit",
     ]
 
     @Test func holdsAtLeastFortyAgreementsIncludingTheAddedOnes() {
@@ -285,6 +286,28 @@ import Testing
         let roc = RulesEngine.evaluate(try Fixtures.dataset("us-roc-mutual-defense-treaty"), asOf: Fixtures.date("2026-11-29"))
         #expect(roc.endCause?.reason == .withdrawal)
         #expect(roc.endCause?.party == "US")
+    }
+
+    /// Shape 10 in a real agreement: Bolivia's notice of 10 June 2011 ended the Bolivia–US investment treaty on
+    /// 10 June 2012 (Federal Register, as reported), and covered investments keep its protection for ten more years,
+    /// through 9 June 2022 (computed: the sources give no end date of their own).
+    @Test func theBoliviaUSInvestmentTreatySurvivesItsTermination() throws {
+        let treaty = try Fixtures.dataset("bolivia-us-bit")
+        let before = RulesEngine.evaluate(treaty, asOf: Fixtures.date("2011-06-09"))
+        #expect(before.state == .inForce)
+        #expect(before.entryIntoForce == Fixtures.date("2001-06-06"))
+        #expect(before.obligationsSurviveThrough == nil)
+        let noticed = RulesEngine.evaluate(treaty, asOf: Fixtures.date("2011-06-10"))
+        #expect(noticed.state == .terminationPending)
+        #expect(noticed.lastDayInForce == Fixtures.date("2012-06-09"))
+        #expect(noticed.obligationsSurviveThrough == Fixtures.date("2022-06-09"))
+        let ended = RulesEngine.evaluate(treaty, asOf: Fixtures.date("2012-06-10"))
+        #expect(ended.state == .terminated)
+        #expect(ended.endCause?.reason == .withdrawal)
+        #expect(ended.endCause?.party == "BO")
+        #expect(ended.obligationsSurviveThrough == Fixtures.date("2022-06-09"))
+        #expect(ended.flags.isEmpty, "the recorded end agrees with the notice: \(ended.flags)")
+        #expect(RulesEngine.evaluate(treaty, asOf: Fixtures.date("2026-11-29")).obligationsSurviveThrough == Fixtures.date("2022-06-09"))
     }
 
     /// Every exit the added files record is computed from a recorded notice: the dataset takes no record as it
