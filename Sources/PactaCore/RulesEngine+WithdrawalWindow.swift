@@ -207,6 +207,22 @@ struct WithdrawalWindows: Sendable {
         self.rule = rule
     }
 
+    /// Whether a window's last day is dated `from` through `to` (``closingDays(from:through:)`` is not empty), without
+    /// listing them: a catalog's window asks it of every agreement with such a clause.
+    func closesWithin(from: CalendarDate, through to: CalendarDate) -> Bool {
+        guard from <= to else { return false }
+        if let anchor = rule.anchor {
+            let last = anchor.cutoff ?? WithdrawalRule.MonthDay(month: 12, day: 31)
+            for year in from.year...to.year {
+                let day = min(last.day, CalendarDate.daysInMonth(year: year, month: last.month))
+                guard let date = try? CalendarDate(year: year, month: last.month, day: day) else { continue }
+                if date >= from, date <= to { return true }
+            }
+            return false
+        }
+        return rule.window(openingOn: from).map { $0.noticeBy <= to } ?? false
+    }
+
     /// The last days of the windows dated `from` through `to`, in date order.
     func closingDays(from: CalendarDate, through to: CalendarDate) -> [CalendarDate] {
         guard from <= to else { return [] }
