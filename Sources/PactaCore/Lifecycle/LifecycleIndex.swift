@@ -35,14 +35,7 @@ public final class LifecycleIndex: Sendable {
     /// The slots whose withdrawal clause has windows longer than a day, with their windows: the windows' last days are
     /// placed by arithmetic over the lifecycle's stretches in force, for each window asked. (The windows are kept here:
     /// reading them from the agreement copied the whole agreement for every slot, in every window.)
-    private let windowed: [(slot: Int, windows: Windows)]
-
-    /// An agreement's withdrawal windows, shared: a window visits every one, and copying the rule out of the array
-    /// each time was a tenth of a window's instructions (callgrind).
-    private final class Windows: Sendable {
-        let windows: WithdrawalWindows
-        init(_ windows: WithdrawalWindows) { self.windows = windows }
-    }
+    private let windowed: [(slot: Int, windows: WithdrawalWindows)]
 
     /// Where an explicit item is: lifecycle `slot`, its `item`th explicit item.
     private struct ExplicitItem: Sendable {
@@ -228,7 +221,7 @@ public final class LifecycleIndex: Sendable {
         self.answersThrough = lifecycles.map { $0.tail != nil ? .maximum : $0.explicitThrough }
         self.cutSlots = lifecycles.indices.filter { !lifecycles[$0].isComplete }
         self.windowed = lifecycles.indices.compactMap { slot in
-            WithdrawalWindows(agreement(slot).rules.withdrawal).map { (slot, Windows($0)) }
+            WithdrawalWindows(agreement(slot).rules.withdrawal).map { (slot, $0) }
         }
     }
 
@@ -405,9 +398,9 @@ public final class LifecycleIndex: Sendable {
         for (slot, windows) in windowed where included(slot) {
             // Most windows close once a year or a month: a short window holds none of them, and saying so is cheaper
             // than finding the stretches in force.
-            if !windows.windows.closesWithin(from: from, through: to) { continue }
+            if !windows.closesWithin(from: from, through: to) { continue }
             for stretch in lifecycles[slot].inForce(from: from, through: to) {
-                for day in windows.windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
+                for day in windows.closingDays(from: stretch.0, through: stretch.1) { visitWindow(slot, day) }
             }
         }
         return computed
