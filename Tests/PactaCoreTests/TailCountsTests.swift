@@ -105,19 +105,4 @@ import Testing
             #expect(Self.index.counts(from: start, through: [end], replacing: replacing) == [engine.count])
         }
     }
-
-    @Test func positionsMapBackToDates() {
-        for text in ["2019-02-28", "2020-02-29", "2021-12-31", "0001-01-01", "9999-12-31", "2400-02-29"] {
-            let date = Fixtures.date(text)
-            let position = TailCounts.position(of: date)
-            #expect(TailCounts.firstDate(atOrAfter: position) == date)
-            #expect(TailCounts.lastDate(atOrBefore: position) == date)
-        }
-        // Positions of days a month lacks: the first date after is the next month's first, the last before its last day.
-        let february30 = TailCounts.position(of: Fixtures.date("2019-02-28")) + 2
-        #expect(TailCounts.firstDate(atOrAfter: february30) == Fixtures.date("2019-03-01"))
-        #expect(TailCounts.lastDate(atOrBefore: february30) == Fixtures.date("2019-02-28"))
-        #expect(TailCounts.firstDate(atOrAfter: -5) == .minimum)
-        #expect(TailCounts.lastDate(atOrBefore: Int.max / 2) == .maximum)
-    }
 }

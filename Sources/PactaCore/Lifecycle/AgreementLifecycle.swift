@@ -221,6 +221,16 @@ public final class PeriodicRun: Sendable {
         }
     }
 
+    /// The date of term `term`'s item of `kind`, whether or not the run holds that term (``forEachItem(from:through:_:)``
+    /// says which it holds); `nil` for a kind the run does not say or a date past the calendar.
+    func date(of kind: Deadline.Kind, term: Int) -> CalendarDate? {
+        switch kind {
+        case .renewal: return term >= 2 ? schedule.start(term) : nil
+        case .noticeDeadline: return notice == nil ? nil : termination?.noticeDeadline(forTerm: term, in: schedule)
+        default: return nil
+        }
+    }
+
     /// The item of `agreement` said in full, as the walk would have said it.
     public func deadline(_ item: Item, of agreement: Agreement) -> Deadline {
         switch item.kind {

@@ -9,8 +9,8 @@
 ///
 /// - the item of every reference position in `a + slack ... b − slack`: counted by arithmetic over the phases;
 /// - none of those before `a − slack` or after `b + slack`;
-/// - for the reference positions within `slack` of either end (a few entries per window), whatever the run says:
-///   each is asked for its items near that end, and an item is counted for the end its reference position is near.
+/// - for the reference positions within `slack` of either end (a few entries per window), the one item whose
+///   reference position it is: its term follows from the position (one term a cycle), and the run dates it.
 ///
 /// An entry is counted here only for windows starting after its run does, so every term's item in the window exists;
 /// a run that starts inside a window, and every run this cannot describe (see ``entries(of:)``), is expanded by the
@@ -24,11 +24,16 @@ struct TailCounts: Sendable {
         let slot: Int32
         let run: Int32
         let kind: Deadline.Kind
+        /// A term of the run and its item's position, which is its reference position: term `firstTerm + n` has
+        /// the reference position `firstPosition + n × cycle`.
+        let firstTerm: Int32
+        let firstPosition: Int32
     }
 
     /// The entries of runs with a period of `months` whose items stray at most `slack - 1` positions from their
-    /// reference positions (one more for the century years a run's sample may lack, as in the phase tables).
-    struct Table: Sendable {
+    /// reference positions (one more for the century years a run's sample may lack, as in the phase tables). A class:
+    /// every count visits every table, and copying one retained each of its arrays.
+    final class Table: Sendable {
         let months: Int
         let slack: Int
         let cycle: Int
@@ -101,7 +106,8 @@ struct TailCounts: Sendable {
         }
 
         /// The items dated `from` through `to` whose reference position is in `end` (shorter than a cycle, so an
-        /// entry has at most one there), asked of each entry with a phase in it.
+        /// entry has at most one there): each entry with a phase in it says the item of the term with that reference
+        /// position.
         private func countNear(
             _ end: ClosedRange<Int>,
             from: CalendarDate,
@@ -109,9 +115,6 @@ struct TailCounts: Sendable {
             firstDay: Int32,
             _ lifecycles: [AgreementLifecycle]
         ) -> Int {
-            let first = max(from, TailCounts.firstDate(atOrAfter: end.lowerBound - slack))
-            let last = min(to, TailCounts.lastDate(atOrBefore: end.upperBound + slack))
-            guard first <= last else { return 0 }
             let low = floorDivision(end.lowerBound, cycle).remainder
             let high = low + (end.upperBound - end.lowerBound)
             let phases: [ClosedRange<Int>] = high < cycle ? [low...high] : [low...(cycle - 1), 0...(high - cycle)]
@@ -122,20 +125,13 @@ struct TailCounts: Sendable {
                     let entry = byPhase[index]
                     index += 1
                     guard entry.start < firstDay else { continue }
-                    lifecycles[Int(entry.slot)].runs[Int(entry.run)].forEachItem(from: first, through: last) { item in
-                        guard item.kind == entry.kind else { return }
-                        if end.contains(reference(of: item.date, phase: Int(entry.phase))) { count += 1 }
-                    }
+                    let reference = end.lowerBound + floorDivision(Int(entry.phase) - end.lowerBound, cycle).remainder
+                    let term = Int(entry.firstTerm) + (reference - Int(entry.firstPosition)) / cycle
+                    let run = lifecycles[Int(entry.slot)].runs[Int(entry.run)]
+                    if let date = run.date(of: entry.kind, term: term), date >= from, date <= to { count += 1 }
                 }
             }
             return count
-        }
-
-        /// The reference position nearest to `date`'s with phase `phase` (an item strays less than half a cycle).
-        func reference(of date: CalendarDate, phase: Int) -> Int {
-            let position = TailCounts.position(of: date)
-            let offset = floorDivision(position - phase, cycle).remainder
-            return offset <= cycle / 2 ? position - offset : position - offset + cycle
         }
     }
 
@@ -152,13 +148,15 @@ struct TailCounts: Sendable {
         for (slot, lifecycle) in lifecycles.enumerated() {
             for (index, run) in lifecycle.runs.enumerated() {
                 guard let (months, kinds) = Self.entries(of: run) else { continue }
-                for (kind, phase, slack) in kinds {
+                for (kind, phase, slack, first) in kinds {
                     let entry = Entry(
                         phase: Int32(phase),
                         start: Int32(run.start.dayNumber),
                         slot: Int32(slot),
                         run: Int32(index),
-                        kind: kind
+                        kind: kind,
+                        firstTerm: Int32(first.term),
+                        firstPosition: Int32(Self.position(of: first.date))
                     )
                     byTable[months * 16 + slack, default: []].append(entry)
                 }
@@ -195,7 +193,9 @@ struct TailCounts: Sendable {
     /// lengths recurs, with a notice deadline no earlier than the term before its own (the terms
     /// ``PeriodicRun/forEachItem(from:through:_:)`` looks at), and a cycle long enough that the positions within
     /// a slack of both ends of a window hold one term's item at most.
-    static func entries(of run: PeriodicRun) -> (months: Int, kinds: [(Deadline.Kind, phase: Int, slack: Int)])? {
+    static func entries(
+        of run: PeriodicRun
+    ) -> (months: Int, kinds: [(Deadline.Kind, phase: Int, slack: Int, first: PeriodicRun.Item)])? {
         guard run.end == nil, let period = run.period, period.weeks == 0, period.days == 0, period.totalMonths > 0
         else { return nil }
         let months = period.totalMonths
@@ -205,7 +205,7 @@ struct TailCounts: Sendable {
         var byKind: [Deadline.Kind: [PeriodicRun.Item]] = [:]
         for item in run.items(from: run.start, through: sampleEnd) { byKind[item.kind, default: []].append(item) }
         guard !byKind.isEmpty else { return nil }
-        var kinds: [(Deadline.Kind, phase: Int, slack: Int)] = []
+        var kinds: [(Deadline.Kind, phase: Int, slack: Int, first: PeriodicRun.Item)] = []
         for kind in byKind.keys.sorted(by: { Deadline.Kind.order($0) < Deadline.Kind.order($1) }) {
             let items = byKind[kind]!
             let phase = LifecycleIndex.PhaseTable.phase(of: items[0].date, months: months)
@@ -226,36 +226,13 @@ struct TailCounts: Sendable {
             }
             let slack = stray + 1
             guard slack <= LifecycleIndex.PhaseTable.maxSlack, cycle > 4 * slack + 1 else { return nil }
-            kinds.append((kind, phase, slack))
+            kinds.append((kind, phase, slack, items[0]))
         }
         return (months, kinds)
     }
 
     /// `32 × monthIndex + day − 1`: increases with the date, by one a day within a month.
     static func position(of date: CalendarDate) -> Int { (date.year * 12 + date.month - 1) * 32 + date.day - 1 }
-
-    /// The first date whose position is `position` or later (clamped to the calendar).
-    static func firstDate(atOrAfter position: Int) -> CalendarDate {
-        let (monthIndex, offset) = floorDivision(position, 32)
-        let (year, month) = (floorDivision(monthIndex, 12).quotient, floorDivision(monthIndex, 12).remainder + 1)
-        if year < 1 { return .minimum }
-        if year > 9999 { return .maximum }
-        if offset + 1 <= CalendarDate.daysInMonth(year: year, month: month) {
-            return CalendarDate(uncheckedYear: year, month: month, day: offset + 1)
-        }
-        return month == 12
-            ? (year == 9999 ? .maximum : CalendarDate(uncheckedYear: year + 1, month: 1, day: 1))
-            : CalendarDate(uncheckedYear: year, month: month + 1, day: 1)
-    }
-
-    /// The last date whose position is `position` or earlier (clamped to the calendar).
-    static func lastDate(atOrBefore position: Int) -> CalendarDate {
-        let (monthIndex, offset) = floorDivision(position, 32)
-        let (year, month) = (floorDivision(monthIndex, 12).quotient, floorDivision(monthIndex, 12).remainder + 1)
-        if year < 1 { return .minimum }
-        if year > 9999 { return .maximum }
-        return CalendarDate(uncheckedYear: year, month: month, day: min(offset + 1, CalendarDate.daysInMonth(year: year, month: month)))
-    }
 }
 
 /// The quotient rounded down and the remainder from 0 to `divisor − 1`, for a positive divisor.
