@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PactaAPI
 import PactaCore
 import PactaStore
 import Testing
@@ -329,6 +330,54 @@ private func sample(_ id: String, party: String) -> Agreement {
         try await withApp(configure) { _, client in
             let read = try await client.execute(uri: "/v1/deadlines", method: .get, headers: [.origin: "https://a.example"])
             #expect(read.headers[.accessControlAllowOrigin] == "*")
+        }
+    }
+}
+
+/// The direct route (DeadlinesRoute) answers what the generated operation would: the page as the runtime's
+/// `JSONEncoder` writes it, the query read as the runtime reads it.
+@Suite struct DeadlinesRouteBytesTests {
+    @Test func theAnswerIsTheEncodersBytes() async throws {
+        try await TestApp.run { _, client in
+            let uri = "/v1/deadlines?from=2019-01-01&to=2036-12-31&limit=7"
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            // The first seven deadlines of the bundled dataset in the window, in sortKey order, and the next page.
+            let (from, to) = (try CalendarDate(parsing: "2019-01-01"), try CalendarDate(parsing: "2036-12-31"))
+            let all = try BundledData.agreements().flatMap { DeadlineProjection.deadlines(for: $0, from: from, through: to) }
+                .sorted { $0.sortKey < $1.sortKey }
+            let items = Array(all.prefix(7))
+            let next = try #require(try response.json()["next"] as? String)
+            let page = Components.Schemas.DeadlinePage(
+                items: items,
+                from: "2019-01-01",
+                to: "2036-12-31",
+                nextCursor: DeadlineCursor.encode(items[6].sortKey),
+                next: next
+            )
+            #expect(Data(buffer: response.body) == (try JSONBytesEquivalenceTests.encoder.encode(page)))
+            #expect(next.contains("cursor=\(DeadlineCursor.encode(items[6].sortKey))"))
+
+            // Percent-encoded names and values, as the generated operations take them.
+            let encoded = try await client.execute(uri: "/v1/deadlines?fr%6Fm=2019%2D01%2D01&to=2036-12-31&li%6Dit=7", method: .get)
+            #expect(Data(buffer: encoded.body) == Data(buffer: response.body))
+            // Its tag answers 304; HEAD has the headers and no body.
+            let etag = try #require(response.headers[.eTag])
+            let notModified = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
+            #expect(notModified.status == .notModified)
+            let head = try await client.execute(uri: uri, method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.eTag] == etag)
+            #expect(head.body.readableBytes == 0)
+            // A kind or limit not of the declared type: 400, naming the parameter.
+            for (query, parameter) in [("kind=birthday", "kind"), ("limit=seven", "limit")] {
+                let refused = try await client.execute(uri: "/v1/deadlines?\(query)", method: .get)
+                #expect(refused.status == .badRequest)
+                #expect(refused.headers[.contentType] == "application/problem+json")
+                let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
+                #expect(errors.first?["parameter"] as? String == parameter)
+            }
         }
     }
 }

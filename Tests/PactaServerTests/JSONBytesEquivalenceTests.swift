@@ -1,4 +1,5 @@
 import Foundation
+import PactaAPI
 import Testing
 
 @testable import PactaCore
@@ -83,5 +84,63 @@ import Testing
         step.convention = "a/b"
         status.trace.append(step)
         try expectSameBytes(status)
+    }
+
+    /// Deadline pages: every deadline of the bundled dataset and of 2,000 synthetic agreements over windows spread
+    /// over four centuries (each optional field drawn both ways), with and without a next page.
+    @Test func deadlinePages() throws {
+        var agreements = try BundledData.agreements()
+        agreements += SyntheticAgreements.generate(count: 2_000, seed: 21)
+        var generator = SplitMix64(seed: 56)
+        let first = try CalendarDate(parsing: "1800-01-01").dayNumber
+        var fieldsSeen = Set<String>()
+        var deadlines = 0
+        for (offset, agreement) in agreements.enumerated() {
+            let from = try CalendarDate(dayNumber: first + Int(generator.next() % 146_000))
+            let items = DeadlineProjection.deadlines(for: agreement, from: from, through: try from.addingDays(3_650))
+            deadlines += items.count
+            for item in items {
+                if item.article != nil { fieldsSeen.insert("article") }
+                if item.convention != nil { fieldsSeen.insert("convention") }
+                if item.eventId != nil { fieldsSeen.insert("eventId") }
+                if item.latest != nil { fieldsSeen.insert("latest") }
+                if item.party != nil { fieldsSeen.insert("party") }
+                if item.rule != nil { fieldsSeen.insert("rule") }
+                if item.term != nil { fieldsSeen.insert("term") }
+            }
+            let more = offset % 2 == 0
+            let page = Components.Schemas.DeadlinePage(
+                items: items,
+                from: "\(from)",
+                to: "\(try from.addingDays(3_650))",
+                nextCursor: more ? "AbC-_9" : nil,
+                next: more ? "/v1/deadlines?from=\(from)&cursor=AbC-_9&limit=100" : nil
+            )
+            let expected = try Self.encoder.encode(page)
+            var json = JSONBytes()
+            json.write(page)
+            if Array(expected) != json.bytes {
+                Issue.record(
+                    """
+                    \(agreement.id) from \(from):
+                    encoder: \(String(decoding: expected, as: UTF8.self))
+                    written: \(String(decoding: json.bytes, as: UTF8.self))
+                    """
+                )
+                return
+            }
+        }
+        #expect(deadlines > 5_000)
+        #expect(fieldsSeen == ["article", "convention", "eventId", "party", "rule", "term"], "\(fieldsSeen)")
+        // A date known within a range (a notice dated to a month): the only field the windows above did not draw.
+        var ranged = try #require(
+            DeadlineProjection.deadlines(for: agreements[0], from: .minimum, through: .maximum).first
+        )
+        ranged.latest = try ranged.date.addingDays(30)
+        let page = Components.Schemas.DeadlinePage(items: [ranged], from: "0001-01-01", to: "9999-12-31")
+        var json = JSONBytes()
+        json.write(page)
+        #expect(json.bytes == Array(try Self.encoder.encode(page)))
+        #expect(String(decoding: json.bytes, as: UTF8.self).contains(#""latest":"\#(try ranged.date.addingDays(30))""#))
     }
 }

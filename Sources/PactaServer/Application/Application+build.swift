@@ -164,10 +164,13 @@ func buildParts(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    // The stream and the status are direct routes (StreamRoute and StatusRoute say why); their generated
-    // registrations are left out.
-    operations.add(to: router) { !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path].contains($0) }
+    // The stream, the status and the deadlines are direct routes (StreamRoute, StatusRoute and DeadlinesRoute say
+    // why); their generated registrations are left out.
+    operations.add(to: router) {
+        !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path, DeadlinesRoute.path].contains($0)
+    }
     StatusRoute.register(on: router, handler: handler)
+    DeadlinesRoute.register(on: router, handler: handler)
     var streamSettings = FeedStreamHub.Settings()
     streamSettings.maxClients = configuration.streamMaxClients
     streamSettings.heartbeat = .seconds(configuration.streamHeartbeatSeconds)

@@ -11,7 +11,17 @@ extension APIHandler {
     static let maxWindowDays = 36_525
 
     func listDeadlines(_ input: Operations.ListDeadlines.Input) async throws -> Operations.ListDeadlines.Output {
-        let query = input.query
+        let (page, etag) = try await deadlinesAnswer(input.query, ifNoneMatch: input.headers.ifNoneMatch)
+        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
+    }
+
+    /// A page of deadlines and its entity tag; throws the 400 and 422 problems, and ``NotModified`` when
+    /// `ifNoneMatch` names the tag. Shared by the generated operation and ``DeadlinesRoute``, which answers it over
+    /// HTTP.
+    func deadlinesAnswer(
+        _ query: Operations.ListDeadlines.Input.Query,
+        ifNoneMatch: String?
+    ) async throws -> (Components.Schemas.DeadlinePage, etag: String) {
         let limit = try limits.pageSize(query.limit)
         let window = try resolveWindow(from: query.from, to: query.to, defaults: .aroundToday(before: 0, after: 365))
         let after = try query.cursor.map { cursor in
@@ -31,7 +41,7 @@ extension APIHandler {
             "\(limit)",
             query.cursor ?? ""
         )
-        try NotModified.check(input.headers.ifNoneMatch, current: etag)
+        try NotModified.check(ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let (items, hasMore) = try await snapshot.deadlinePage(
             from: window.from,
@@ -49,7 +59,7 @@ extension APIHandler {
             nextCursor: nextCursor,
             next: nextCursor.map { nextDeadlinesLink(query, window: window, limit: limit, cursor: $0) }
         )
-        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
+        return (page, etag)
     }
 
     func getSummary(_ input: Operations.GetSummary.Input) async throws -> Operations.GetSummary.Output {

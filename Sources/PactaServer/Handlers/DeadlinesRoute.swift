@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PactaAPI
+import PactaCore
+
+/// `GET /v1/deadlines`, answered by Hummingbird directly rather than through the OpenAPI runtime (the operation
+/// `listDeadlines` in openapi.yaml describes it, and ``APIHandler/deadlinesAnswer(_:ifNoneMatch:)`` computes it for
+/// both), as ``StatusRoute`` is and for the same reason: a page of 100 deadlines on a window not asked before is
+/// computed on every request, and the runtime's generic `JSONEncoder` was 36% of the server's CPU under that load at
+/// 100,000 agreements (perf; BENCHMARKS.md). ``JSONBytes`` writes the page byte for byte as the runtime would have
+/// (`JSONBytesEquivalenceTests`, `DeadlinesRouteTests`).
+enum DeadlinesRoute {
+    static let path = "/v1/deadlines"
+
+    static func register(on router: Router<some RequestContext>, handler: APIHandler) {
+        router.get("/v1/deadlines") { request, _ -> Response in
+            let query = try Self.query(request.uri.queryParameters)
+            let (page, etag) = try await handler.deadlinesAnswer(query, ifNoneMatch: request.headers[.ifNoneMatch])
+            var json = JSONBytes(capacity: 512 + page.items.count * 400)
+            json.write(page)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8", .eTag: etag],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.bytes))
+            )
+        }
+    }
+
+    /// The operation's query, read as the generated operation reads it: names percent-decoded (Hummingbird decodes
+    /// values only), the first of repeated names, and a `kind` or `limit` that is not of the declared type refused
+    /// with the problem the runtime's decoding error gets.
+    static func query(_ parameters: Parameters) throws -> Operations.ListDeadlines.Input.Query {
+        func value(_ name: String) -> String? {
+            parameters.first { String($0.key).removingPercentEncoding == name }.map { String($0.value) }
+        }
+        let kind = try value("kind").map { text in
+            guard let kind = Components.Schemas.DeadlineKind(rawValue: text) else { throw notOfDeclaredType("kind") }
+            return kind
+        }
+        let limit = try value("limit").map { text in
+            guard let limit = Int(text) else { throw notOfDeclaredType("limit") }
+            return limit
+        }
+        return .init(from: value("from"), to: value("to"), party: value("party"), kind: kind, limit: limit, cursor: value("cursor"))
+    }
+
+    private static func notOfDeclaredType(_ name: String) -> Problem {
+        Problem.badParameter(name, "could not be read as the type the contract declares")
+    }
+}
