@@ -381,3 +381,63 @@ private func sample(_ id: String, party: String) -> Agreement {
         }
     }
 }
+
+/// The list's direct route (AgreementsRoute) answers what the generated operation would, and POST stays generated.
+@Suite struct AgreementsRouteBytesTests {
+    @Test func theAnswerIsTheEncodersBytes() async throws {
+        try await TestApp.run { app, client in
+            let uri = "/v1/agreements?state=inForce&asOf=2019-08-22&limit=5"
+            let response = try await client.execute(uri: uri, method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/json; charset=utf-8")
+            // The first five bundled agreements in force on 2019-08-22, by id, and the next page.
+            let asOf = try CalendarDate(parsing: "2019-08-22")
+            let inForce = try BundledData.agreements().sorted { $0.id < $1.id }
+                .filter { RulesEngine.state(of: $0, asOf: asOf) == .inForce }
+            let items = inForce.prefix(5).map { agreement in
+                Components.Schemas.AgreementSummary(
+                    id: agreement.id,
+                    title: agreement.title,
+                    shortTitle: agreement.shortTitle,
+                    parties: agreement.parties.map(\.code),
+                    tags: agreement.tags,
+                    state: .inForce,
+                    href: "/v1/agreements/\(agreement.id)"
+                )
+            }
+            let next = try #require(try response.json()["next"] as? String)
+            let page = Components.Schemas.AgreementPage(
+                items: Array(items),
+                asOf: "2019-08-22",
+                nextCursor: PageCursor.encode(after: items[4].id),
+                next: next
+            )
+            #expect(Data(buffer: response.body) == (try JSONBytesEquivalenceTests.encoder.encode(page)))
+            // Percent-encoded names, the tag's 304, HEAD.
+            let encoded = try await client.execute(uri: "/v1/agreements?st%61te=inForce&asOf=2019-08-22&limit=5", method: .get)
+            #expect(Data(buffer: encoded.body) == Data(buffer: response.body))
+            let etag = try #require(response.headers[.eTag])
+            #expect(try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]).status == .notModified)
+            let head = try await client.execute(uri: uri, method: .head)
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            // A state or limit not of the declared type: 400, naming the parameter.
+            for (query, parameter) in [("state=sleeping", "state"), ("limit=five", "limit")] {
+                let refused = try await client.execute(uri: "/v1/agreements?\(query)", method: .get)
+                #expect(refused.status == .badRequest)
+                let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
+                #expect(errors.first?["parameter"] as? String == parameter)
+            }
+            // Creating an agreement is still the generated operation on the same path.
+            var created = try BundledData.agreements().first { $0.id == "gsomia" }!
+            created.id = "gsomia-copy"
+            let posted = try await client.execute(
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(data: try JSONEncoder().encode(created))
+            )
+            #expect(posted.status == .created)
+        }
+    }
+}

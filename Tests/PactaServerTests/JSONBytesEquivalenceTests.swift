@@ -143,4 +143,43 @@ import Testing
         #expect(json.bytes == Array(try Self.encoder.encode(page)))
         #expect(String(decoding: json.bytes, as: UTF8.self).contains(#""latest":"\#(try ranged.date.addingDays(30))""#))
     }
+
+    /// List pages: summaries of the bundled dataset and of 2,000 synthetic agreements in every state, with and without
+    /// a short title, a link and a next page.
+    @Test func agreementPages() throws {
+        var agreements = try BundledData.agreements()
+        agreements += SyntheticAgreements.generate(count: 2_000, seed: 22)
+        var generator = SplitMix64(seed: 57)
+        let states = Components.Schemas.State.allCases
+        var withoutShortTitle = 0
+        for start in stride(from: 0, to: agreements.count, by: 50) {
+            let items = agreements[start..<min(start + 50, agreements.count)].map { agreement in
+                Components.Schemas.AgreementSummary(
+                    id: agreement.id,
+                    title: agreement.title,
+                    shortTitle: generator.next() % 3 == 0 ? nil : agreement.shortTitle,
+                    parties: agreement.parties.map(\.code),
+                    tags: agreement.tags,
+                    state: states[Int(generator.next() % UInt64(states.count))],
+                    href: generator.next() % 5 == 0 ? nil : "/v1/agreements/\(agreement.id)"
+                )
+            }
+            withoutShortTitle += items.count { $0.shortTitle == nil }
+            let more = start % 100 == 0
+            let page = Components.Schemas.AgreementPage(
+                items: items,
+                asOf: "2019-08-22",
+                nextCursor: more ? "Zm9v" : nil,
+                next: more ? "/v1/agreements?limit=50&asOf=2019-08-22&cursor=Zm9v" : nil
+            )
+            var json = JSONBytes()
+            json.write(page)
+            let expected = try Self.encoder.encode(page)
+            #expect(
+                json.bytes == Array(expected),
+                "encoder: \(String(decoding: expected, as: UTF8.self))\nwritten: \(String(decoding: json.bytes, as: UTF8.self))"
+            )
+        }
+        #expect(withoutShortTitle > 100)
+    }
 }

@@ -155,7 +155,7 @@ func buildParts(
         ProblemMiddleware()
     }
     HealthRoute.register(on: router, handler: handler)
-    operations.add(to: router) { $0 == "/readyz" }
+    operations.add(to: router) { $1 == "/readyz" }
     // The API's own guards and the response cache, after the probes, so a probe never passes through them.
     router.addMiddleware {
         MethodGuardMiddleware()
@@ -164,13 +164,15 @@ func buildParts(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    // The stream, the status and the deadlines are direct routes (StreamRoute, StatusRoute and DeadlinesRoute say
-    // why); their generated registrations are left out.
-    operations.add(to: router) {
-        !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path, DeadlinesRoute.path].contains($0)
+    // The stream, the status, the deadlines and the list are direct routes (StreamRoute, StatusRoute, DeadlinesRoute
+    // and AgreementsRoute say why); their generated registrations are left out (the list's GET only).
+    operations.add(to: router) { method, path in
+        !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path, DeadlinesRoute.path].contains(path)
+            && !(method == .get && path == AgreementsRoute.path)
     }
     StatusRoute.register(on: router, handler: handler)
     DeadlinesRoute.register(on: router, handler: handler)
+    AgreementsRoute.register(on: router, handler: handler)
     var streamSettings = FeedStreamHub.Settings()
     streamSettings.maxClients = configuration.streamMaxClients
     streamSettings.heartbeat = .seconds(configuration.streamHeartbeatSeconds)

@@ -17,9 +17,10 @@ final class OperationRegistrations: ServerTransport {
         registrations.append((handler, method, path))
     }
 
-    /// Adds the held operations whose path satisfies `include` to `router`, under the middleware added so far.
-    func add(to router: Router<some RequestContext>, where include: (String) -> Bool) {
-        for registration in registrations where include(registration.path) {
+    /// Adds the held operations whose method and path satisfy `include` to `router`, under the middleware added so
+    /// far.
+    func add(to router: Router<some RequestContext>, where include: (HTTPRequest.Method, String) -> Bool) {
+        for registration in registrations where include(registration.method, registration.path) {
             router.register(registration.handler, method: registration.method, path: registration.path)
         }
     }

@@ -69,7 +69,16 @@ struct APIHandler: APIProtocol {
     // MARK: Agreements
 
     func listAgreements(_ input: Operations.ListAgreements.Input) async throws -> Operations.ListAgreements.Output {
-        let query = input.query
+        let (page, etag) = try await agreementsAnswer(input.query)
+        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
+    }
+
+    /// A page of the list and its entity tag (a matching `If-None-Match` is answered 304 by the caching middleware);
+    /// throws the 400 and 422 problems. Shared by the generated operation and ``AgreementsRoute``, which answers it
+    /// over HTTP.
+    func agreementsAnswer(
+        _ query: Operations.ListAgreements.Input.Query
+    ) async throws -> (Components.Schemas.AgreementPage, etag: String) {
         let limit = try limits.pageSize(query.limit)
         let asOf = try resolveAsOf(query.asOf)
         let snapshot = catalog.snapshot
@@ -149,7 +158,7 @@ struct APIHandler: APIProtocol {
             query.tag ?? "",
             query.q ?? ""
         )
-        return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
+        return (page, etag)
     }
 
     private func nextPageLink(

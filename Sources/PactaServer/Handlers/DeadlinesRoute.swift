@@ -28,25 +28,16 @@ enum DeadlinesRoute {
         }
     }
 
-    /// The operation's query, read as the generated operation reads it: names percent-decoded (Hummingbird decodes
-    /// values only), the first of repeated names, and a `kind` or `limit` that is not of the declared type refused
-    /// with the problem the runtime's decoding error gets.
+    /// The operation's query, read as the generated operation reads it (``QueryParameters``).
     static func query(_ parameters: Parameters) throws -> Operations.ListDeadlines.Input.Query {
-        func value(_ name: String) -> String? {
-            parameters.first { String($0.key).removingPercentEncoding == name }.map { String($0.value) }
-        }
-        let kind = try value("kind").map { text in
-            guard let kind = Components.Schemas.DeadlineKind(rawValue: text) else { throw notOfDeclaredType("kind") }
-            return kind
-        }
-        let limit = try value("limit").map { text in
-            guard let limit = Int(text) else { throw notOfDeclaredType("limit") }
-            return limit
-        }
-        return .init(from: value("from"), to: value("to"), party: value("party"), kind: kind, limit: limit, cursor: value("cursor"))
-    }
-
-    private static func notOfDeclaredType(_ name: String) -> Problem {
-        Problem.badParameter(name, "could not be read as the type the contract declares")
+        let query = QueryParameters(parameters)
+        return .init(
+            from: query.string("from"),
+            to: query.string("to"),
+            party: query.string("party"),
+            kind: try query.value("kind", Components.Schemas.DeadlineKind.init(rawValue:)),
+            limit: try query.int("limit"),
+            cursor: query.string("cursor")
+        )
     }
 }

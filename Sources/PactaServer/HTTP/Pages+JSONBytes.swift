@@ -1,8 +1,8 @@
 import PactaAPI
 import PactaCore
 
-// The deadlines page (``DeadlinesRoute``): `Deadline`'s synthesized `Codable` leaves a nil optional out, and so does
-// the generated page's.
+// The pages of the direct routes (``DeadlinesRoute``, ``AgreementsRoute``): `Deadline`'s synthesized `Codable` leaves
+// a nil optional out, and so do the generated types'.
 extension JSONBytes {
     mutating func write(_ page: Components.Schemas.DeadlinePage) {
         object { members in
@@ -28,6 +28,29 @@ extension JSONBytes {
             members.stringIfPresent("party", deadline.party)
             members.stringIfPresent("rule", deadline.rule)
             members.intIfPresent("term", deadline.term)
+        }
+    }
+}
+
+extension JSONBytes {
+    mutating func write(_ page: Components.Schemas.AgreementPage) {
+        object { members in
+            members.string("asOf", page.asOf)
+            members.member("items") { $0.array(page.items) { $0.write($1) } }
+            members.stringIfPresent("next", page.next)
+            members.stringIfPresent("nextCursor", page.nextCursor)
+        }
+    }
+
+    mutating func write(_ summary: Components.Schemas.AgreementSummary) {
+        object { members in
+            members.stringIfPresent("href", summary.href)
+            members.string("id", summary.id)
+            members.strings("parties", summary.parties)
+            members.stringIfPresent("shortTitle", summary.shortTitle)
+            members.string("state", summary.state.rawValue)
+            members.strings("tags", summary.tags)
+            members.string("title", summary.title)
         }
     }
 }
