@@ -371,13 +371,7 @@ private func sample(_ id: String, party: String) -> Agreement {
             #expect(head.headers[.eTag] == etag)
             #expect(head.body.readableBytes == 0)
             // A kind or limit not of the declared type: 400, naming the parameter.
-            for (query, parameter) in [("kind=birthday", "kind"), ("limit=seven", "limit")] {
-                let refused = try await client.execute(uri: "/v1/deadlines?\(query)", method: .get)
-                #expect(refused.status == .badRequest)
-                #expect(refused.headers[.contentType] == "application/problem+json")
-                let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
-                #expect(errors.first?["parameter"] as? String == parameter)
-            }
+            try await DirectRouteChecks.expectNotOfDeclaredType(client, "/v1/deadlines", ["kind=birthday": "kind", "limit=seven": "limit"])
         }
     }
 }
@@ -422,12 +416,7 @@ private func sample(_ id: String, party: String) -> Agreement {
             #expect(head.status == .ok)
             #expect(head.body.readableBytes == 0)
             // A state or limit not of the declared type: 400, naming the parameter.
-            for (query, parameter) in [("state=sleeping", "state"), ("limit=five", "limit")] {
-                let refused = try await client.execute(uri: "/v1/agreements?\(query)", method: .get)
-                #expect(refused.status == .badRequest)
-                let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
-                #expect(errors.first?["parameter"] as? String == parameter)
-            }
+            try await DirectRouteChecks.expectNotOfDeclaredType(client, "/v1/agreements", ["state=sleeping": "state", "limit=five": "limit"])
             // Creating an agreement is still the generated operation on the same path.
             var created = try BundledData.agreements().first { $0.id == "gsomia" }!
             created.id = "gsomia-copy"
@@ -438,6 +427,20 @@ private func sample(_ id: String, party: String) -> Agreement {
                 body: ByteBuffer(data: try JSONEncoder().encode(created))
             )
             #expect(posted.status == .created)
+        }
+    }
+}
+
+enum DirectRouteChecks {
+    /// Each query of `refusals` on `path` is answered 400 problem+json naming its parameter, as the generated
+    /// operations answer a value not of the declared type.
+    static func expectNotOfDeclaredType(_ client: any TestClientProtocol, _ path: String, _ refusals: [String: String]) async throws {
+        for (query, parameter) in refusals {
+            let refused = try await client.execute(uri: "\(path)?\(query)", method: .get)
+            #expect(refused.status == .badRequest, "\(path)?\(query)")
+            #expect(refused.headers[.contentType] == "application/problem+json")
+            let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
+            #expect(errors.first?["parameter"] as? String == parameter)
         }
     }
 }

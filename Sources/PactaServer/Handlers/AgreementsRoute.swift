@@ -19,11 +19,7 @@ enum AgreementsRoute {
             let (page, etag) = try await handler.agreementsAnswer(try Self.query(request.uri.queryParameters))
             var json = JSONBytes(capacity: 256 + page.items.count * 200)
             json.write(page)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8", .eTag: etag],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.bytes))
-            )
+            return JSONBytes.response(json.bytes, etag: etag)
         }
     }
 

@@ -20,11 +20,7 @@ enum DeadlinesRoute {
             let (page, etag) = try await handler.deadlinesAnswer(query, ifNoneMatch: request.headers[.ifNoneMatch])
             var json = JSONBytes(capacity: 512 + page.items.count * 400)
             json.write(page)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8", .eTag: etag],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.bytes))
-            )
+            return JSONBytes.response(json.bytes, etag: etag)
         }
     }
 

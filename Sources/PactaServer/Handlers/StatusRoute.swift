@@ -18,17 +18,12 @@ enum StatusRoute {
         router.get("/v1/agreements/:id/status") { request, context -> Response in
             // Percent-decoded like the generated operations' path and query (Hummingbird decodes query values only).
             let id = try context.parameters.require("id")
-            let asOf = request.uri.queryParameters.first { String($0.key).removingPercentEncoding == "asOf" }?.value
             let (status, etag) = try handler.statusAnswer(
                 id: id.removingPercentEncoding ?? id,
-                asOf: asOf.map(String.init),
+                asOf: QueryParameters(request.uri.queryParameters).string("asOf"),
                 ifNoneMatch: request.headers[.ifNoneMatch]
             )
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json; charset=utf-8", .eTag: etag],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: status.jsonBytes))
-            )
+            return JSONBytes.response(status.jsonBytes, etag: etag)
         }
     }
 }
