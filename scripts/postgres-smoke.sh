@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The PostgreSQL backend through the built binary, on a throwaway cluster of its own (127.0.0.1:54330, loopback
+# The PostgreSQL backend through the built binary, on a throwaway cluster of its own (127.0.0.1:25430, loopback
 # only, stopped on exit): `pacta serve --database-url` migrates and seeds a new database, `pacta token create
 # --database-url` makes a token, an event appended with curl is read back after a restart, the log never shows the
 # password, and with the database stopped a write answers 503 with Retry-After (nothing acknowledged).
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=$(realpath "${1:-.build/debug/pacta}")
-pg_port=${PACTA_SMOKE_POSTGRES_PORT:-54330}
+pg_port=${PACTA_SMOKE_POSTGRES_PORT:-25430}
 . scripts/lib/postgres.sh
 work=$(mktemp -d)
 server_pid=""

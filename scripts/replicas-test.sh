@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two `pacta serve` replicas on one PostgreSQL through the built binary, on a throwaway cluster of their own
-# (127.0.0.1:54331, or PACTA_REPLICAS_POSTGRES_PORT; loopback only, stopped on exit): propagation lag, concurrent
+# (127.0.0.1:25431, or PACTA_REPLICAS_POSTGRES_PORT; loopback only, stopped on exit): propagation lag, concurrent
 # writers and If-Match races across replicas, kill -9 of a replica during writes, PostgreSQL restarted and stopped
 # during writes, and HAProxy with the shipped configuration in front while a replica is killed. Every acknowledged
 # write is checked exactly once in the database and in both catalogs. See scripts/replicas_test.py.
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=$(realpath "${1:-.build/debug/pacta}")
 [ $# -gt 0 ] && shift
-pg_port=${PACTA_REPLICAS_POSTGRES_PORT:-54331}
+pg_port=${PACTA_REPLICAS_POSTGRES_PORT:-25431}
 bound=600
 [[ " $* " == *" --catch-up "* ]] && bound=3600
 if ! command -v haproxy >/dev/null; then

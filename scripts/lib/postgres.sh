@@ -4,6 +4,9 @@
 # connections: the test suite runs dozens of stores at once, each with its pool (100, the default, ran out). Every
 # step is bounded.
 # `stop_postgres` stops it at once and removes the directory; callers trap it on EXIT. Sets postgres_dir.
+# Callers pick ports below 32768, outside Linux's ephemeral range (32768-60999): a cluster on 54330 once failed to
+# start in CI with "Address already in use" while nothing listened there, most likely because a client connection of
+# the steps before it (hundreds, to the test cluster) held 127.0.0.1:54330 as its own local port.
 postgres_bin() {
   local bin
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
