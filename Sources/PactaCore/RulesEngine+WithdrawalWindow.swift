@@ -215,15 +215,18 @@ final class WithdrawalWindows: Sendable {
     func closesWithin(from: CalendarDate, through to: CalendarDate) -> Bool {
         guard from <= to else { return false }
         if let anchor = rule.anchor {
-            let last = anchor.cutoff ?? WithdrawalRule.MonthDay(month: 12, day: 31)
-            for year in from.year...to.year {
-                let day = min(last.day, CalendarDate.daysInMonth(year: year, month: last.month))
-                guard let date = try? CalendarDate(year: year, month: last.month, day: day) else { continue }
-                if date >= from, date <= to { return true }
+            return (from.year...to.year).contains { year in
+                closingDay(of: anchor, in: year).map { $0 >= from && $0 <= to } ?? false
             }
-            return false
         }
         return rule.window(openingOn: from).map { $0.noticeBy <= to } ?? false
+    }
+
+    /// The last day of the window an anchored clause closes in `year`: its cutoff (31 December without one), a
+    /// 29 February cutoff being the 28th in a common year.
+    private func closingDay(of anchor: WithdrawalRule.CalendarAnchor, in year: Int) -> CalendarDate? {
+        let last = anchor.cutoff ?? WithdrawalRule.MonthDay(month: 12, day: 31)
+        return try? CalendarDate(year: year, month: last.month, day: min(last.day, CalendarDate.daysInMonth(year: year, month: last.month)))
     }
 
     /// The last days of the windows dated `from` through `to`, in date order.
@@ -231,11 +234,8 @@ final class WithdrawalWindows: Sendable {
         guard from <= to else { return [] }
         var days: [CalendarDate] = []
         if let anchor = rule.anchor {
-            let last = anchor.cutoff ?? WithdrawalRule.MonthDay(month: 12, day: 31)
             for year in from.year...to.year {
-                let day = min(last.day, CalendarDate.daysInMonth(year: year, month: last.month))
-                guard let date = try? CalendarDate(year: year, month: last.month, day: day) else { continue }
-                if date >= from, date <= to { days.append(date) }
+                if let date = closingDay(of: anchor, in: year), date >= from, date <= to { days.append(date) }
             }
             return days
         }

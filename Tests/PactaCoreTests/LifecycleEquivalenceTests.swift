@@ -271,7 +271,8 @@ extension SplitMix64 {
                 let period = try #require(run.period)
                 guard period.weeks == 0, period.days == 0 else { continue }
                 let months = period.totalMonths
-                let phases = LifecycleIndex.PhaseTable.phases(of: run, months: months)
+                let sample = LifecycleIndex.PhaseTable.sample(of: run, months: months)
+                let phases = LifecycleIndex.PhaseTable.phases(of: run, months: months, sample: sample)
                 slacks[phases.slack, default: 0] += 1
                 // Every term's items from the run's start to 9999-12-31 (or its end), by century.
                 var from = run.start

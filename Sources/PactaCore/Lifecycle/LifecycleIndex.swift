@@ -17,7 +17,7 @@ public final class LifecycleIndex: Sendable {
     /// The same without the runs `tailCounts` counts: the ones a count expands.
     private let countingPhased: [PhaseTable]
     /// The open-ended runs whose items a count finds by arithmetic.
-    private let tailCounts: TailCounts
+    let tailCounts: TailCounts
     private struct PhaseTableKey: Hashable {
         let months: Int
         let slack: Int
@@ -83,14 +83,13 @@ public final class LifecycleIndex: Sendable {
         /// The stray is measured over the terms in which every arrangement of month lengths and leap days recurs
         /// (`lcm(months, 48)` months, then one term more), plus one day: a century year without a leap day is the
         /// one arrangement those terms may lack, and it moves a date by at most one day more.
-        static func phases(of run: PeriodicRun, months: Int) -> RunPhases {
+        /// `sample` is ``sample(of:months:)``, which ``TailCounts`` reads too.
+        static func phases(of run: PeriodicRun, months: Int, sample: [PeriodicRun.Item]) -> RunPhases {
             let firstTerm = run.items(from: run.start, through: (try? run.start.adding(.months(months)).date) ?? .maximum)
             var phases = Array(Set(firstTerm.map { phase(of: $0.date, months: months) })).sorted()
             if phases.isEmpty { phases = [phase(of: run.start, months: months)] }
-            let recurrence = recurrence(months: months)
-            let sampleEnd = min((try? run.start.adding(.months(recurrence)).date) ?? .maximum, run.end ?? .maximum)
             var stray = 0
-            for item in run.items(from: run.start, through: sampleEnd) {
+            for item in sample {
                 stray = max(stray, distance(from: phase(of: item.date, months: months), to: phases, months: months))
                 if stray >= maxSlack { break }
             }
@@ -106,9 +105,12 @@ public final class LifecycleIndex: Sendable {
             }.min() ?? cycle
         }
 
-        /// The months after which a run's items have met every arrangement of month lengths and leap days, and
-        /// one term more.
-        static func recurrence(months: Int) -> Int { lcm(months, 48) + months }
+        /// A run's items over the terms in which every arrangement of month lengths and leap days recurs
+        /// (`lcm(months, 48)` months, then one term more), or to its end.
+        static func sample(of run: PeriodicRun, months: Int) -> [PeriodicRun.Item] {
+            let end = (try? run.start.adding(.months(lcm(months, 48) + months)).date) ?? .maximum
+            return run.items(from: run.start, through: min(end, run.end ?? .maximum))
+        }
 
         private static func lcm(_ a: Int, _ b: Int) -> Int {
             var (x, y) = (a, b)
@@ -181,7 +183,7 @@ public final class LifecycleIndex: Sendable {
         var byPeriodAndSlack: [PhaseTableKey: [(phase: Int, run: RunReference)]] = [:]
         var countingByPeriodAndSlack: [PhaseTableKey: [(phase: Int, run: RunReference)]] = [:]
         var unphased: [RunReference] = []
-        let tailCounts = TailCounts(lifecycles)
+        var counted: [TailCounts.CountedRun] = []
         for (slot, lifecycle) in lifecycles.enumerated() {
             for (index, item) in lifecycle.items.enumerated() {
                 explicit.append(ExplicitItem(date: item.date, slot: Int32(slot), item: Int32(index)))
@@ -192,12 +194,15 @@ public final class LifecycleIndex: Sendable {
                     unphased.append(reference)
                     continue
                 }
-                let phases = PhaseTable.phases(of: run, months: period.totalMonths)
+                // One sample of the run's items serves both the phase tables and the counts by arithmetic.
+                let sample = PhaseTable.sample(of: run, months: period.totalMonths)
+                let phases = PhaseTable.phases(of: run, months: period.totalMonths, sample: sample)
                 let key = PhaseTableKey(months: period.totalMonths, slack: phases.slack)
-                let counted = tailCounts.counts(reference)
+                let kinds = TailCounts.kinds(of: run, months: period.totalMonths, sample: sample)
+                if let kinds { counted.append(.init(reference: reference, run: run, months: period.totalMonths, kinds: kinds)) }
                 for phase in phases.phases {
                     byPeriodAndSlack[key, default: []].append((phase, reference))
-                    if !counted { countingByPeriodAndSlack[key, default: []].append((phase, reference)) }
+                    if kinds == nil { countingByPeriodAndSlack[key, default: []].append((phase, reference)) }
                 }
             }
         }
@@ -214,7 +219,7 @@ public final class LifecycleIndex: Sendable {
         }
         self.phased = tables(byPeriodAndSlack)
         self.countingPhased = tables(countingByPeriodAndSlack)
-        self.tailCounts = tailCounts
+        self.tailCounts = TailCounts(counted)
         self.unphased = unphased
         self.stateCounts = StateCounts(lifecycles)
         self.stateSpans = StateSpans(lifecycles)
@@ -313,8 +318,8 @@ public final class LifecycleIndex: Sendable {
     public func counts(from: CalendarDate, through ends: [CalendarDate], replacing: [String: Agreement?] = [:]) -> [Int] {
         guard let widest = ends.max(), from <= widest else { return ends.map { _ in 0 } }
         var totals = [Int](repeating: 0, count: ends.count)
-        func tally(_ date: CalendarDate) {
-            for (position, end) in ends.enumerated() where date <= end { totals[position] += 1 }
+        func tally(_ date: CalendarDate, _ change: Int = 1) {
+            for (position, end) in ends.enumerated() where date <= end { totals[position] += change }
         }
         let byArithmetic = widest <= Self.lastCountedByArithmetic
         var runs = runCandidates(in: byArithmetic ? countingPhased : phased, from: from, through: widest)
@@ -339,9 +344,7 @@ public final class LifecycleIndex: Sendable {
             guard slot < lifecycles.count, lifecycles[slot].agreementId == id else { continue }
             for (index, run) in lifecycles[slot].runs.enumerated()
             where run.start < from && tailCounts.counts(RunReference(slot: Int32(slot), run: Int32(index))) {
-                run.forEachItem(from: from, through: widest) { item in
-                    for (position, end) in ends.enumerated() where item.date <= end { totals[position] -= 1 }
-                }
+                run.forEachItem(from: from, through: widest) { tally($0.date, -1) }
             }
         }
         return totals

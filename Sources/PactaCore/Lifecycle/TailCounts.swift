@@ -37,9 +37,8 @@ struct TailCounts: Sendable {
         let months: Int
         let slack: Int
         let cycle: Int
-        /// Entries by the day their run starts, and those days, for the binary search of the entries that count.
+        /// Entries by the day their run starts: those that count for a window are a prefix.
         let byStart: [Entry]
-        let startDays: [Int32]
         /// `cumulative[block * cycle + phase]`: how many of the first `block × blockSize` entries of `byStart` have a
         /// phase at most `phase`.
         let cumulative: [Int32]
@@ -52,7 +51,6 @@ struct TailCounts: Sendable {
             self.slack = slack
             cycle = months * 32
             byStart = entries.sorted { ($0.start, $0.phase) < ($1.start, $1.phase) }
-            startDays = byStart.map(\.start)
             byPhase = entries.sorted { $0.phase < $1.phase }
             // A row per block of entries: about 1.2 MB for 200,000 entries of yearly runs; rows are kept under two
             // million cells by making blocks longer (a query scans at most one block).
@@ -83,7 +81,7 @@ struct TailCounts: Sendable {
         /// The items of this table's entries dated `from` through `to`.
         func count(from: CalendarDate, through to: CalendarDate, lifecycles: [AgreementLifecycle]) -> Int {
             let firstDay = Int32(from.dayNumber)
-            let counted = startDays.partitionPoint { $0 < firstDay }
+            let counted = byStart.partitionPoint { $0.start < firstDay }
             guard counted > 0 else { return 0 }
             let (a, b) = (TailCounts.position(of: from), TailCounts.position(of: to))
             var total = 0
@@ -142,30 +140,36 @@ struct TailCounts: Sendable {
     /// Those runs by their first day: the ones starting within a window are expanded.
     let runsByStart: [(start: CalendarDate, run: LifecycleIndex.RunReference)]
 
-    init(_ lifecycles: [AgreementLifecycle]) {
+    /// A run counted here, with its period and, for each kind of item, its phase and slack (``kinds(of:months:sample:)``).
+    struct CountedRun {
+        let reference: LifecycleIndex.RunReference
+        let run: PeriodicRun
+        let months: Int
+        let kinds: [Kind]
+    }
+
+    /// One kind of item of a counted run: its phase, its slack and the run's first item of that kind.
+    typealias Kind = (kind: Deadline.Kind, phase: Int, slack: Int, first: PeriodicRun.Item)
+
+    init(_ counted: [CountedRun]) {
         var byTable: [Int: [Entry]] = [:]
-        var runsByStart: [(start: CalendarDate, run: LifecycleIndex.RunReference)] = []
-        for (slot, lifecycle) in lifecycles.enumerated() {
-            for (index, run) in lifecycle.runs.enumerated() {
-                guard let (months, kinds) = Self.entries(of: run) else { continue }
-                for (kind, phase, slack, first) in kinds {
-                    let entry = Entry(
-                        phase: Int32(phase),
-                        start: Int32(run.start.dayNumber),
-                        slot: Int32(slot),
-                        run: Int32(index),
-                        kind: kind,
-                        firstTerm: Int32(first.term),
-                        firstPosition: Int32(Self.position(of: first.date))
-                    )
-                    byTable[months * 16 + slack, default: []].append(entry)
-                }
-                runsByStart.append((run.start, LifecycleIndex.RunReference(slot: Int32(slot), run: Int32(index))))
+        for counted in counted {
+            for kind in counted.kinds {
+                let entry = Entry(
+                    phase: Int32(kind.phase),
+                    start: Int32(counted.run.start.dayNumber),
+                    slot: counted.reference.slot,
+                    run: counted.reference.run,
+                    kind: kind.kind,
+                    firstTerm: Int32(kind.first.term),
+                    firstPosition: Int32(Self.position(of: kind.first.date))
+                )
+                byTable[counted.months * 16 + kind.slack, default: []].append(entry)
             }
         }
         tables = byTable.map { key, entries in Table(months: key / 16, slack: key % 16, entries: entries) }
-        runKeys = runsByStart.map(\.run.key).sorted()
-        self.runsByStart = runsByStart.sorted { $0.start < $1.start }
+        runKeys = counted.map(\.reference.key).sorted()
+        runsByStart = counted.map { ($0.run.start, $0.reference) }.sorted { $0.start < $1.start }
     }
 
     /// Whether run `run` is counted here.
@@ -187,25 +191,20 @@ struct TailCounts: Sendable {
         return runsByStart[first..<max(first, last)]
     }
 
-    /// The period in months and, for each kind of item, its phase and slack, of a run counted here: an open-ended
-    /// run with a period of whole months whose items of each kind fall once a term, in consecutive terms, within
+    /// For each kind of item, its phase and slack, of a run counted here (`nil` for one that is not): an open-ended
+    /// run with a period of `months` whose items of each kind fall once a term, in consecutive terms, within
     /// ``LifecycleIndex/PhaseTable/maxSlack`` of their phase over the terms in which every arrangement of month
     /// lengths recurs, with a notice deadline no earlier than the term before its own (the terms
     /// ``PeriodicRun/forEachItem(from:through:_:)`` looks at), and a cycle long enough that the positions within
     /// a slack of both ends of a window hold one term's item at most.
-    static func entries(
-        of run: PeriodicRun
-    ) -> (months: Int, kinds: [(Deadline.Kind, phase: Int, slack: Int, first: PeriodicRun.Item)])? {
-        guard run.end == nil, let period = run.period, period.weeks == 0, period.days == 0, period.totalMonths > 0
-        else { return nil }
-        let months = period.totalMonths
+    /// `sample` is the run's ``LifecycleIndex/PhaseTable/sample(of:months:)``.
+    static func kinds(of run: PeriodicRun, months: Int, sample: [PeriodicRun.Item]) -> [Kind]? {
+        guard run.end == nil else { return nil }
         let cycle = months * 32
-        let recurrence = LifecycleIndex.PhaseTable.recurrence(months: months)
-        let sampleEnd = (try? run.start.adding(.months(recurrence)).date) ?? .maximum
         var byKind: [Deadline.Kind: [PeriodicRun.Item]] = [:]
-        for item in run.items(from: run.start, through: sampleEnd) { byKind[item.kind, default: []].append(item) }
+        for item in sample { byKind[item.kind, default: []].append(item) }
         guard !byKind.isEmpty else { return nil }
-        var kinds: [(Deadline.Kind, phase: Int, slack: Int, first: PeriodicRun.Item)] = []
+        var kinds: [Kind] = []
         for kind in byKind.keys.sorted(by: { Deadline.Kind.order($0) < Deadline.Kind.order($1) }) {
             let items = byKind[kind]!
             let phase = LifecycleIndex.PhaseTable.phase(of: items[0].date, months: months)
@@ -228,7 +227,7 @@ struct TailCounts: Sendable {
             guard slack <= LifecycleIndex.PhaseTable.maxSlack, cycle > 4 * slack + 1 else { return nil }
             kinds.append((kind, phase, slack, items[0]))
         }
-        return (months, kinds)
+        return kinds
     }
 
     /// `32 × monthIndex + day − 1`: increases with the date, by one a day within a month.
