@@ -43,9 +43,7 @@ extension APIHandler {
         guard case .json(let request) = input.body else { throw unsupportedBody }
         // As held, its linked agreements resolved: the simulated events are this agreement's own.
         let snapshot = catalog.snapshot
-        guard var agreement = snapshot.evaluable(input.path.id)?.agreement else {
-            throw Problem.agreementNotFound(input.path.id)
-        }
+        var agreement = try Self.evaluable(input.path.id, in: snapshot).agreement
         guard (1...limits.maxEventsPerRequest).contains(request.events.count) else {
             throw Problem.validation([.init(pointer: "/events", message: "must hold 1 to \(limits.maxEventsPerRequest) events")])
         }

@@ -294,8 +294,11 @@ struct APIHandler: APIProtocol {
 
     /// Agreement `id` as the engine is given it (its linked agreements resolved), with the tag of every input of its
     /// answers, for the routes that evaluate one agreement: their ETags name that tag, not the document's.
-    func evaluable(_ id: String) throws -> Evaluable {
-        guard let subject = catalog.snapshot.evaluable(id) else { throw Problem.agreementNotFound(id) }
+    func evaluable(_ id: String) throws -> Evaluable { try Self.evaluable(id, in: catalog.snapshot) }
+
+    /// The same from `snapshot`, for a request that reads other agreements from that snapshot too.
+    static func evaluable(_ id: String, in snapshot: AgreementCatalog.Snapshot) throws -> Evaluable {
+        guard let subject = snapshot.evaluable(id) else { throw Problem.agreementNotFound(id) }
         return subject
     }
 
