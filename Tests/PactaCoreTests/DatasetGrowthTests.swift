@@ -12,7 +12,7 @@ import Testing
         "iccpr-first-optional-protocol", "icsid-convention", "nafta", "oas-charter", "pact-of-bogota", "rio-treaty",
         "start-i", "trans-pacific-partnership", "upu-constitution", "us-japan-security-treaty",
         "us-philippines-visiting-forces-agreement", "us-roc-mutual-defense-treaty", "warsaw-pact", "who-constitution",
-        "bolivia-us-bit",
+        "bolivia-us-bit", "eu-belarus-readmission-agreement",
     ]
 
     @Test func holdsAtLeastFortyAgreementsIncludingTheAddedOnes() {
@@ -308,6 +308,27 @@ import Testing
         #expect(ended.obligationsSurviveThrough == Fixtures.date("2022-06-09"))
         #expect(ended.flags.isEmpty, "the recorded end agrees with the notice: \(ended.flags)")
         #expect(RulesEngine.evaluate(treaty, asOf: Fixtures.date("2026-11-29")).obligationsSurviveThrough == Fixtures.date("2022-06-09"))
+    }
+
+    /// Shape 6 in a real clause: Article 23(6) of the EU–Belarus readmission agreement lets a party suspend it by
+    /// notification, "on the second day following the day of such notification". The record holds no notification
+    /// (no source dates Belarus's of 2021), so nothing is suspended; the notification below is hypothetical, there only
+    /// to show what the real clause computes, and is never saved.
+    @Test func theEUBelarusReadmissionClauseSuspendsOnTheSecondDayAfterANotification() throws {
+        let agreement = try Fixtures.dataset("eu-belarus-readmission-agreement")
+        let recorded = RulesEngine.evaluate(agreement, asOf: Fixtures.date("2026-11-29"))
+        #expect(recorded.state == .inForce)
+        #expect(recorded.entryIntoForce == Fixtures.date("2020-07-01"))
+        #expect(recorded.parties.allSatisfy { $0.performanceSuspension == nil })
+        #expect(recorded.flags.isEmpty)
+        var whatIf = agreement
+        whatIf.events.append(
+            Event(id: "hypothetical", type: .performanceSuspensionNotified, date: Fixtures.date("2021-10-29"), party: "BY", received: Fixtures.date("2021-10-30"))
+        )
+        let belarus = RulesEngine.evaluate(whatIf, asOf: Fixtures.date("2021-10-31")).parties.first { $0.party == "BY" }
+        #expect(belarus?.performanceSuspension?.from == Fixtures.date("2021-11-01"))
+        #expect(belarus?.performanceSuspension?.inEffect == false)
+        #expect(RulesEngine.evaluate(whatIf, asOf: Fixtures.date("2021-11-01")).parties.first { $0.party == "BY" }?.performanceSuspension?.inEffect == true)
     }
 
     /// Every exit the added files record is computed from a recorded notice: the dataset takes no record as it

@@ -4,8 +4,8 @@ import Testing
 @testable import PactaCore
 
 /// Issue #14, shape 6: suspension of performance by notification, taking effect a period after it is notified, beside
-/// the immediate, declared suspensions. Synthetic rules only: the bundled dataset holds no real case whose clause and
-/// dates could be encoded from the texts at hand (see the report).
+/// the immediate, declared suspensions. Synthetic rules here; the real clause the dataset holds (the EU–Belarus
+/// readmission agreement, Art. 23(6)) has no dated notification on record, and is tested in `DatasetGrowthTests`.
 @Suite struct PerformanceSuspensionTests {
     typealias F = Fixtures
 
