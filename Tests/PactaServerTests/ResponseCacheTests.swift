@@ -55,6 +55,21 @@ import Testing
         #expect(cache.entry(.init(generation: 2, today: today, uri: "/a")) == nil)
     }
 
+    /// A key is admitted the second time it is asked: answers asked once (every new date) never enter, so they cost
+    /// no store and evict nothing; a polled one enters on its second ask.
+    @Test func anAnswerIsHeldTheSecondTimeItsKeyIsAsked() throws {
+        let cache = ResponseCache()
+        let today = try CalendarDate(parsing: "2026-11-29")
+        let polled = ResponseCache.Key(generation: 1, today: today, uri: "/v1/summary")
+        #expect(!cache.admits(polled))
+        for day in 1...28 {
+            #expect(!cache.admits(.init(generation: 1, today: today, uri: "/v1/summary?asOf=2030-02-\(day)")))
+        }
+        #expect(cache.admits(polled))
+        #expect(cache.admits(polled))
+        #expect(!cache.admits(.init(generation: 2, today: today, uri: "/v1/summary")), "another generation is another key")
+    }
+
     @Test func healthHistoryAndWritesAreNeverHeld() {
         #expect(ResponseCache.cacheable("/v1/agreements/gsomia/status"))
         #expect(ResponseCache.cacheable("/v1/calendar.ics"))

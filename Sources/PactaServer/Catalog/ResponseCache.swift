@@ -7,10 +7,14 @@ import Synchronization
 /// Holds the bytes of read responses that are a function of the catalog snapshot, the URI and today's date, so
 /// that dashboards polling the same URL get the encoded answer without evaluating or encoding it again.
 ///
-/// Encoding JSON through the generated layer is most of a read's cost (perf: 32% of a status request, 65% of a
-/// 100-item list page), so this is where repeated reads are cheapest to serve. An entry is keyed by the snapshot's
+/// A held answer costs a lookup: the same status URL polled at 100,000 agreements answered 46,000 req/s held against
+/// 32,000–33,000 computed each time (BENCHMARKS.md, "The response cache"). An entry is keyed by the snapshot's
 /// generation, which every change of the snapshot increases, and by the date the server takes as today (the default
 /// `asOf`): a write or midnight makes every older entry unreachable, and least recently used entries are dropped.
+///
+/// An answer is held the second time its key is asked, not the first (a "doorkeeper", as in TinyLFU): most keys at
+/// scale are asked once (every date or window new), and holding each of them cost 8–19% of a status request in
+/// store and eviction while it flushed the answers that dashboards poll (BENCHMARKS.md, "The response cache").
 /// Only the read-only paths listed in ``cacheable(_:)`` are held; `/healthz`, `/readyz`, `/metrics` and history
 /// (which reads the store) never are. Authentication runs before this middleware, so a cached answer is never
 /// served to a caller the server would refuse.
@@ -55,10 +59,26 @@ final class ResponseCache: Sendable {
         }
     }
 
+    /// The keys asked once, by hash: one slot per hash modulo the count, overwritten by the next key that lands there,
+    /// so a key is remembered while fewer than about `slots.count` other keys have been asked since. Sized above the
+    /// number of answers the byte budget holds, so a key polled between two full turns of the cache is still known.
+    private struct Doorkeeper: Sendable {
+        var slots = [Int](repeating: 0, count: 1 << 16)
+
+        /// Whether `hash` was asked before; if not, remembers it.
+        mutating func knows(_ hash: Int) -> Bool {
+            let slot = Int(UInt(bitPattern: hash) % UInt(slots.count))
+            if slots[slot] == hash { return true }
+            slots[slot] = hash
+            return false
+        }
+    }
+
     /// Entries larger than this are not held (large lists and feeds; feeds are held by ``SnapshotDerivations``).
     let maxEntryBytes: Int
     let maxTotalBytes: Int
     private let entries = Mutex(Entries())
+    private let doorkeeper = Mutex(Doorkeeper())
 
     init(maxEntryBytes: Int = 256 << 10, maxTotalBytes: Int = 32 << 20) {
         self.maxEntryBytes = maxEntryBytes
@@ -73,6 +93,13 @@ final class ResponseCache: Sendable {
             if !held.referenced { entries.byKey[key]?.referenced = true }
             return held.entry
         }
+    }
+
+    /// Whether the answer for `key`, just computed, is worth holding: true when the key was asked before and not held.
+    /// The first time a key is asked it is only remembered.
+    func admits(_ key: Key) -> Bool {
+        let hash = key.hashValue
+        return doorkeeper.withLock { $0.knows(hash) }
     }
 
     func store(_ entry: Entry, for key: Key) {
@@ -123,7 +150,7 @@ struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: entry.status, headers: entry.headers, body: ResponseBody(byteBuffer: entry.body))
         }
         var response = try await next(request, context)
-        guard response.status == .ok else { return response }
+        guard response.status == .ok, cache.admits(key) else { return response }
         let body = try await ETagMiddleware<Context>.collect(response.body)
         response.body = ResponseBody(byteBuffer: body)
         cache.store(.init(status: response.status, headers: response.headers, body: body), for: key)
