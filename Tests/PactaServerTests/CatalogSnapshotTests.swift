@@ -99,6 +99,42 @@ import Testing
         #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
     }
 
+    /// A list filtered by a party visits only the positions held for that party, and finds what a pass over every
+    /// agreement finds, pages and "more" included, before and after writes move the positions.
+    @Test func aPartyListVisitsOnlyThePartysAgreements() async throws {
+        let agreements = SyntheticAgreements.generate(count: 120, seed: 33)
+        let asOf = try CalendarDate(parsing: "2031-07-01")
+        let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
+        var snapshot = AgreementCatalog.Snapshot(agreements.prefix(80).map { Self.stored($0) }, revision: 0)
+        let parties = Dictionary(grouping: agreements.flatMap { $0.parties.map(\.code) }, by: { $0 })
+            .sorted { $0.value.count > $1.value.count }.prefix(4).map(\.key) + ["ZZ"]
+        func check(_ snapshot: AgreementCatalog.Snapshot, _ label: String) async throws {
+            let states = snapshot.ordered.map { RulesEngine.state(of: $0.agreement, asOf: asOf) }
+            for party in parties {
+                let listed = try await snapshot.positions(listing: party, work: work)
+                let listing = snapshot.ordered.indices.filter { snapshot.ordered[$0].agreement.parties.contains { $0.code == party } }
+                #expect(listed.map(Int.init) == listing, "\(label) \(party)")
+                for state in [nil] + AgreementStatus.State.allCases {
+                    let filter = ListFilter(party: party, tag: nil, text: nil, state: state)
+                    for (start, limit) in [(0, 1_000), (1, 2), (40, 3)] {
+                        let visiting = filter.scan(snapshot.ordered, from: start, limit: limit, state: { states[$0] }, listed: listed)
+                        let passing = filter.scan(snapshot.ordered, from: start, limit: limit, state: { states[$0] })
+                        #expect(visiting.positions.map(\.0) == passing.positions.map(\.0), "\(label) \(party) \(String(describing: state)) from \(start)")
+                        #expect(visiting.hasMore == passing.hasMore)
+                    }
+                }
+            }
+        }
+        try await check(snapshot, "as loaded")
+        for (index, agreement) in agreements.suffix(40).enumerated() {
+            snapshot = snapshot.replacing(agreement.id, with: Self.stored(agreement), revision: Int64(index + 1))
+        }
+        for agreement in agreements.prefix(80) where agreement.id.hasSuffix("7") {
+            snapshot = snapshot.replacing(agreement.id, with: nil, revision: 100)
+        }
+        try await check(snapshot, "after writes")
+    }
+
     @Test func incrementalWritesMatchAFreshSnapshot() {
         let agreements = SyntheticAgreements.generate(count: 40, seed: 5)
         var expected = Dictionary(uniqueKeysWithValues: agreements.prefix(20).map { ($0.id, Self.stored($0)) })

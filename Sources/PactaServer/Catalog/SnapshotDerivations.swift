@@ -31,6 +31,8 @@ final class SnapshotDerivations: Sendable {
 
     let states = MemoTable<CalendarDate, [AgreementStatus.State]>(capacity: 32)
     let deadlines = MemoTable<Window, DeadlineWindow>(capacity: 16)
+    /// For each party a list was filtered by: the positions of the agreements that list it, ascending.
+    let partyPositions = MemoTable<String, [Int32]>(capacity: 32)
     /// Rendered iCalendar feeds by their strong ETag (which names the snapshot and every parameter), up to 32 MiB
     /// each.
     let feeds = MemoTable<String, [UInt8]>(capacity: 8, keep: { $0.count <= 32 << 20 })
@@ -115,6 +117,24 @@ extension AgreementCatalog.Snapshot {
                         return ordered.map { RulesEngine.state(of: $0.agreement, asOf: asOf) }
                     }
                     return SnapshotDerivations.apply(lifecycles.changes, to: index.states(on: asOf), asOf: asOf)
+                }
+            }
+        }
+    }
+
+    /// The positions in ``ordered`` of the agreements that list `party`, ascending: one pass over the catalog on the
+    /// compute pool the first time this snapshot is asked for the party, then held while the snapshot is current.
+    func positions(listing party: String, work: HeavyWork) async throws -> [Int32] {
+        let ordered = ordered
+        return try await work.awaitShared {
+            try await derived.partyPositions.value(for: party) {
+                try await work.pool.run {
+                    var positions: [Int32] = []
+                    for (position, stored) in ordered.enumerated()
+                    where stored.agreement.parties.contains(where: { $0.code == party }) {
+                        positions.append(Int32(position))
+                    }
+                    return positions
                 }
             }
         }
