@@ -323,12 +323,21 @@ import Testing
         #expect(recorded.flags.isEmpty)
         var whatIf = agreement
         whatIf.events.append(
-            Event(id: "hypothetical", type: .performanceSuspensionNotified, date: Fixtures.date("2021-10-29"), party: "BY", received: Fixtures.date("2021-10-30"))
+            Event(
+                id: "hypothetical",
+                type: .performanceSuspensionNotified,
+                date: Fixtures.date("2021-10-29"),
+                party: "BY",
+                received: Fixtures.date("2021-10-30")
+            )
         )
         let belarus = RulesEngine.evaluate(whatIf, asOf: Fixtures.date("2021-10-31")).parties.first { $0.party == "BY" }
         #expect(belarus?.performanceSuspension?.from == Fixtures.date("2021-11-01"))
         #expect(belarus?.performanceSuspension?.inEffect == false)
-        #expect(RulesEngine.evaluate(whatIf, asOf: Fixtures.date("2021-11-01")).parties.first { $0.party == "BY" }?.performanceSuspension?.inEffect == true)
+        #expect(
+            RulesEngine.evaluate(whatIf, asOf: Fixtures.date("2021-11-01")).parties.first { $0.party == "BY" }?.performanceSuspension?.inEffect
+                == true
+        )
     }
 
     /// Every exit the added files record is computed from a recorded notice: the dataset takes no record as it

@@ -106,7 +106,8 @@ import Testing
         let asOf = try CalendarDate(parsing: "2031-07-01")
         let work = HeavyWork(threads: 1, queueLimit: 8, budget: .seconds(60))
         var snapshot = AgreementCatalog.Snapshot(agreements.prefix(80).map { Self.stored($0) }, revision: 0)
-        let parties = Dictionary(grouping: agreements.flatMap { $0.parties.map(\.code) }, by: { $0 })
+        let parties =
+            Dictionary(grouping: agreements.flatMap { $0.parties.map(\.code) }, by: { $0 })
             .sorted { $0.value.count > $1.value.count }.prefix(4).map(\.key) + ["ZZ"]
         func check(_ snapshot: AgreementCatalog.Snapshot, _ label: String) async throws {
             let states = snapshot.ordered.map { RulesEngine.state(of: $0.agreement, asOf: asOf) }
@@ -119,7 +120,10 @@ import Testing
                     for (start, limit) in [(0, 1_000), (1, 2), (40, 3)] {
                         let visiting = filter.scan(snapshot.ordered, from: start, limit: limit, state: { states[$0] }, listed: listed)
                         let passing = filter.scan(snapshot.ordered, from: start, limit: limit, state: { states[$0] })
-                        #expect(visiting.positions.map(\.0) == passing.positions.map(\.0), "\(label) \(party) \(String(describing: state)) from \(start)")
+                        #expect(
+                            visiting.positions.map(\.0) == passing.positions.map(\.0),
+                            "\(label) \(party) \(String(describing: state)) from \(start)"
+                        )
                         #expect(visiting.hasMore == passing.hasMore)
                     }
                 }
