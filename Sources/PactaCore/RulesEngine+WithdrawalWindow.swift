@@ -210,18 +210,6 @@ final class WithdrawalWindows: Sendable {
         self.rule = rule
     }
 
-    /// Whether a window's last day is dated `from` through `to` (``closingDays(from:through:)`` is not empty), without
-    /// listing them: a catalog's window asks it of every agreement with such a clause.
-    func closesWithin(from: CalendarDate, through to: CalendarDate) -> Bool {
-        guard from <= to else { return false }
-        if let anchor = rule.anchor {
-            return (from.year...to.year).contains { year in
-                closingDay(of: anchor, in: year).map { $0 >= from && $0 <= to } ?? false
-            }
-        }
-        return rule.window(openingOn: from).map { $0.noticeBy <= to } ?? false
-    }
-
     /// The last day of the window an anchored clause closes in `year`: its cutoff (31 December without one), a
     /// 29 February cutoff being the 28th in a common year.
     private func closingDay(of anchor: WithdrawalRule.CalendarAnchor, in year: Int) -> CalendarDate? {

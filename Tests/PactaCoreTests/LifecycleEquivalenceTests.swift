@@ -31,6 +31,8 @@ import Testing
         }
         for _ in 0..<dates { days.insert(try! CalendarDate(dayNumber: random.int(in: first1900...last2400))) }
         for day in days {
+            // The one-day question the catalog's withdrawal windows ask agrees with the stretches in force.
+            #expect(lifecycle.isInForce(on: day) == !lifecycle.inForce(from: day, through: day).isEmpty, "\(agreement.id) \(day)")
             let status = RulesEngine.evaluate(agreement, asOf: day, trace: false)
             guard let state = lifecycle.state(on: day) else {
                 #expect(!lifecycle.isComplete && day > lifecycle.explicitThrough, "\(agreement.id) \(day): no state")

@@ -65,6 +65,15 @@ public struct AgreementLifecycle: Sendable {
         return found
     }
 
+    /// Whether `day` lies in one of the stretches ``inForce(from:through:)`` gives: asked of one day, without listing
+    /// stretches.
+    func isInForce(on day: CalendarDate) -> Bool {
+        if day > explicitThrough { return tail != nil }
+        let index = stateChanges.partitionPoint { $0.from <= day } - 1
+        guard index >= 0 else { return false }
+        return stateChanges[index].state == .inForce || stateChanges[index].state == .terminationPending
+    }
+
     /// The stretches of `from`...`to` in which the agreement is in force (or its termination pending), in date
     /// order; the days past ``explicitThrough`` belong to the tail, in force.
     func inForce(from: CalendarDate, through to: CalendarDate) -> [(CalendarDate, CalendarDate)] {
