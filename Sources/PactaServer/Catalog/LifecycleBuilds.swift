@@ -47,8 +47,15 @@ enum LifecycleBuilds {
             _ = trimMallocFreeLists(0)
             #endif
         }
-        return LifecycleIndex(lifecycles: built.withLock { $0.flatMap { $0 } }, agreement: { stored[$0].agreement })
+        return LifecycleIndex(lifecycles: built.withLock { $0.flatMap { $0 } }, agreements: StoredAgreementsBySlot(stored: stored))
     }
+}
+
+/// The catalog's agreements by slot, read in place out of their shared ``StoredAgreement``.
+struct StoredAgreementsBySlot: AgreementsBySlot {
+    let stored: [StoredAgreement]
+
+    func withAgreement<T>(at slot: Int, _ body: (Agreement) -> T) -> T { body(stored[slot].agreement) }
 }
 
 #if os(Linux)
