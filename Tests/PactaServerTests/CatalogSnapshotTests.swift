@@ -99,8 +99,9 @@ import Testing
         #expect(try await Array(snapshot.deadlines(from: from, to: to, work: work)) == deadlines)
     }
 
-    /// A list filtered by a party visits only the positions held for that party, and finds what a pass over every
-    /// agreement finds, pages and "more" included, before and after writes move the positions.
+    /// A list filtered by a party visits only the positions held for that party (found in the background after the
+    /// first ask), and finds what a pass over every agreement finds, pages and "more" included, before and after writes
+    /// move the positions.
     @Test func aPartyListVisitsOnlyThePartysAgreements() async throws {
         let agreements = SyntheticAgreements.generate(count: 120, seed: 33)
         let asOf = try CalendarDate(parsing: "2031-07-01")
@@ -112,7 +113,14 @@ import Testing
         func check(_ snapshot: AgreementCatalog.Snapshot, _ label: String) async throws {
             let states = snapshot.ordered.map { RulesEngine.state(of: $0.agreement, asOf: asOf) }
             for party in parties {
-                let listed = try await snapshot.positions(listing: party, work: work)
+                // The first ask starts the pass and answers nil: no request waits for it.
+                #expect(snapshot.positions(listing: party, work: work) == nil, "\(label) \(party)")
+                var held: [Int32]?
+                for _ in 0..<500 where held == nil {
+                    try await Task.sleep(for: .milliseconds(10))
+                    held = snapshot.positions(listing: party, work: work)
+                }
+                let listed = try #require(held, "\(label) \(party): never held")
                 let listing = snapshot.ordered.indices.filter { snapshot.ordered[$0].agreement.parties.contains { $0.code == party } }
                 #expect(listed.map(Int.init) == listing, "\(label) \(party)")
                 for state in [nil] + AgreementStatus.State.allCases {
@@ -160,6 +168,12 @@ import Testing
         #expect(snapshot.ordered == fresh.ordered)
         #expect(snapshot.byId == fresh.byId)
         #expect(snapshot.ordered.map(\.agreement.id) == snapshot.sortedIds)
+        // The whole catalog's tag, kept by taking each write's old term out and putting its new one in, is the tag of
+        // the same agreements loaded at once; and a write changes it.
+        #expect(snapshot.catalogTag == fresh.catalogTag)
+        let rewritten = snapshot.replacing(agreements[0].id, with: Self.stored(agreements[0], "\"9\""), revision: 999)
+        #expect(rewritten.catalogTag != snapshot.catalogTag)
+        #expect(rewritten.replacing(agreements[0].id, with: snapshot.byId[agreements[0].id], revision: 1_000).catalogTag == snapshot.catalogTag)
     }
 
     /// Answers from a lifecycle index with writes queued on it equal the engine's over the whole catalog.

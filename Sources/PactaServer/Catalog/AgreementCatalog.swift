@@ -29,6 +29,8 @@ public final class AgreementCatalog: Sendable {
         public let generation: UInt64
         /// Which agreements name which in their rules: the agreements re-resolved when one they name is written.
         let links: CatalogLinks
+        /// Every agreement's id and version, summed into the tag of answers computed from all of them.
+        let contents: CatalogTag
         /// Answers computed from this snapshot and held while it is current (``SnapshotDerivations``).
         let derived: SnapshotDerivations
 
@@ -50,6 +52,7 @@ public final class AgreementCatalog: Sendable {
                 revision: revision,
                 generation: 0,
                 links: links,
+                contents: CatalogTag(ordered),
                 derived: SnapshotDerivations()
             )
         }
@@ -60,6 +63,7 @@ public final class AgreementCatalog: Sendable {
             revision: Int64,
             generation: UInt64,
             links: CatalogLinks,
+            contents: CatalogTag,
             derived: SnapshotDerivations
         ) {
             self.byId = byId
@@ -68,6 +72,7 @@ public final class AgreementCatalog: Sendable {
             self.revision = revision
             self.generation = generation
             self.links = links
+            self.contents = contents
             self.derived = derived
         }
 
@@ -82,6 +87,9 @@ public final class AgreementCatalog: Sendable {
             let index = sortedIds.partitionPoint { $0 < id }
             let present = index < sortedIds.count && sortedIds[index] == id
             let stored = written.map { document in CatalogLinks.resolved(document) { byId[$0] } }
+            var contents = contents
+            if let old = byId[id] { contents.remove(old) }
+            if let stored { contents.add(stored) }
             byId[id] = stored
             var changes: [SnapshotDerivations.Change] = []
             switch (present, stored) {
@@ -101,6 +109,7 @@ public final class AgreementCatalog: Sendable {
                     revision: revision,
                     generation: generation + 1,
                     links: links,
+                    contents: contents,
                     derived: derived
                 )
             }
@@ -119,6 +128,7 @@ public final class AgreementCatalog: Sendable {
                 revision: revision,
                 generation: generation + 1,
                 links: nextLinks,
+                contents: contents,
                 derived: derived.carried(over: changes)
             )
         }

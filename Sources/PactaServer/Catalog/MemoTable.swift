@@ -89,6 +89,21 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// The value for `key` if it is held, without waiting; otherwise starts computing it (unless that is under way) for
+    /// the callers after this one, and answers `nil`.
+    func heldValue(for key: Key, orStart compute: @escaping @Sendable () async throws -> Value) -> Value? {
+        let held: Value? = entries.withLock { entries in
+            if case .ready(let value)? = entries.byKey[key] {
+                entries.touch(key)
+                return value
+            }
+            return nil
+        }
+        if let held { return held }
+        Task { _ = try? await value(for: key, compute: compute) }
+        return nil
+    }
+
     /// The finished values, least recently used first (what a successor table can inherit).
     var readyValues: [(Key, Value)] {
         entries.withLock { entries in

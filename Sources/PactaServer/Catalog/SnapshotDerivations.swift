@@ -4,7 +4,7 @@ import Synchronization
 
 /// Answers that depend only on one snapshot and that dashboards poll for again and again: every agreement's
 /// state on a date (list filters, the summary), every deadline in a window (the deadline list, the summary,
-/// calendar feeds), rendered calendar feeds and the tag of the whole catalog (their ETags).
+/// calendar feeds) and rendered calendar feeds.
 ///
 /// States and deadlines come from the catalog's ``LifecycleIndex`` (built off the request path by
 /// ``LifecycleMaintainer``), with the agreements written since it was built asked of the engine, one each. Until
@@ -37,21 +37,9 @@ final class SnapshotDerivations: Sendable {
     /// each.
     let feeds = MemoTable<String, [UInt8]>(capacity: 8, keep: { $0.count <= 32 << 20 })
     let lifecycles: Mutex<Lifecycles>
-    private let tag = Mutex<String?>(nil)
 
     init(lifecycles: Lifecycles = Lifecycles(index: nil, changes: [])) {
         self.lifecycles = Mutex(lifecycles)
-    }
-
-    /// A strong tag over the engine version and every agreement's ETag, in id order.
-    func catalogTag(_ ordered: [StoredAgreement]) -> String {
-        if let tag = tag.withLock({ $0 }) { return tag }
-        var hasher = ETagHasher()
-        hasher.combine(RulesEngine.version)
-        for stored in ordered { hasher.combine(stored.etag) }
-        let computed = hasher.etag
-        tag.withLock { $0 = computed }
-        return computed
     }
 
     /// How a write changed the ordered agreements: at `index`, `stored` replaced, was inserted or was removed.
@@ -122,20 +110,19 @@ extension AgreementCatalog.Snapshot {
         }
     }
 
-    /// The positions in ``ordered`` of the agreements that list `party`, ascending: one pass over the catalog on the
-    /// compute pool the first time this snapshot is asked for the party, then held while the snapshot is current.
-    func positions(listing party: String, work: HeavyWork) async throws -> [Int32] {
+    /// The positions in ``ordered`` of the agreements that list `party`, ascending, when this snapshot holds them;
+    /// otherwise `nil`, and one pass over the catalog on the compute pool starts finding them for the requests after
+    /// this one (so no request waits for the pass: the first lists as before, by passing over the agreements).
+    func positions(listing party: String, work: HeavyWork) -> [Int32]? {
         let ordered = ordered
-        return try await work.awaitShared {
-            try await derived.partyPositions.value(for: party) {
-                try await work.pool.run {
-                    var positions: [Int32] = []
-                    for (position, stored) in ordered.enumerated()
-                    where stored.agreement.parties.contains(where: { $0.code == party }) {
-                        positions.append(Int32(position))
-                    }
-                    return positions
+        return derived.partyPositions.heldValue(for: party) {
+            try await work.pool.run {
+                var positions: [Int32] = []
+                for (position, stored) in ordered.enumerated()
+                where stored.agreement.parties.contains(where: { $0.code == party }) {
+                    positions.append(Int32(position))
                 }
+                return positions
             }
         }
     }
@@ -271,8 +258,9 @@ extension AgreementCatalog.Snapshot {
         }
     }
 
-    /// A strong tag over every agreement's ETag and the engine version, for representations computed from all.
-    var catalogTag: String { derived.catalogTag(ordered) }
+    /// A strong tag over every agreement's id and version and the engine version, for representations computed from
+    /// all (``CatalogTag``).
+    var catalogTag: String { contents.tag }
 }
 
 /// The state of each agreement of a snapshot on one date, from its lifecycle; the agreements written since the index

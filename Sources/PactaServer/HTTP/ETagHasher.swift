@@ -1,7 +1,7 @@
 /// Builds strong ETags (FNV-1a, 64-bit: stable across runs and processes, so every replica gives the same tag for
 /// the same representation). The one hasher behind every tag the server sends.
 struct ETagHasher {
-    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
+    private(set) var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func combine(_ text: String) {
         combine(bytes: text.utf8)

@@ -94,8 +94,7 @@ struct APIHandler: APIProtocol {
         let filter = ListFilter(party: query.party, tag: query.tag, text: text, state: wantedState)
         // A party's agreements are a few percent of the catalog: visiting only them, from a list held for the snapshot,
         // spares a page the pass over every agreement in between.
-        let listed: [Int32]? =
-            if let party = query.party { try await snapshot.positions(listing: party, work: work) } else { nil }
+        let listed = query.party.flatMap { snapshot.positions(listing: $0, work: work) }
         var found: ListFilter.Found
         if let reader = snapshot.stateReader(asOf: asOf) {
             // From the lifecycle index a state costs one binary search: read as far as the page needs, the first
