@@ -23,7 +23,7 @@ import Synchronization
 enum CatalogSnapshotFile {
     /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
     /// 2: the mark of the write at the file's revision.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     static let magic = Array("PACTASNP".utf8)
 
     /// What a snapshot must match to be used.
@@ -101,7 +101,7 @@ enum CatalogSnapshotFile {
         bytes.append(lifecycles == nil ? 0 : 1)
         for end in lifecycleEnds { appendFixed(end, to: &bytes) }
         bytes += lifecycleRecords
-        appendFixed(fnv1a(bytes[...]), to: &bytes)
+        appendFixed(bytes.withUnsafeBytes(checksum), to: &bytes)
         return bytes
     }
 
@@ -141,13 +141,14 @@ enum CatalogSnapshotFile {
         guard bytes.count >= magic.count + 4 + 8, bytes.starts(with: magic) else {
             throw Unusable(description: "not a snapshot file")
         }
+        // The format first: another version's checksum may be another function.
+        let format = readFixed(UInt32.self, bytes, at: magic.count)
+        guard format == formatVersion else { throw Unusable(description: "format \(format), this build reads \(formatVersion)") }
         let body = bytes.count - 8
-        guard fnv1a(bytes[..<body]) == readFixed(UInt64.self, bytes, at: body) else {
+        guard checksum(UnsafeRawBufferPointer(rebasing: bytes[..<body])) == readFixed(UInt64.self, bytes, at: body) else {
             throw Unusable(description: "damaged or incomplete (checksum)")
         }
-        var reader = Reader(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<body]), position: magic.count)
-        let format = try reader.fixed(UInt32.self)
-        guard format == formatVersion else { throw Unusable(description: "format \(format), this build reads \(formatVersion)") }
+        var reader = Reader(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<body]), position: magic.count + 4)
         let key = Key(engineVersion: try reader.string(), storeIdentity: try reader.string())
         guard key.engineVersion == expected.engineVersion else {
             throw Unusable(description: "engine version \(key.engineVersion), this build's is \(expected.engineVersion)")
@@ -276,11 +277,29 @@ enum CatalogSnapshotFile {
         return value
     }
 
-    /// FNV-1a, 64 bits: catches a torn or damaged file (not a defence against someone crafting one).
-    static func fnv1a<Bytes: Collection>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return hash
+    /// FNV-1a over the 64-bit little-endian words, in four interleaved lanes folded together at the end (the bytes
+    /// after the last whole word one by one): catches a torn or damaged file (not a defence against someone crafting
+    /// one) at memory speed. FNV-1a a byte at a time (format 2) was 4% of a start from the file at 100,000 agreements.
+    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let prime: UInt64 = 0x0000_0100_0000_01b3
+        var lanes: (UInt64, UInt64, UInt64, UInt64) = (0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4, 0x9ce4_8422_2325_cbf2, 0x2325_cbf2_9ce4_8422)
+        let words = bytes.count / 8
+        var index = 0
+        while index + 4 <= words {
+            lanes.0 = (lanes.0 ^ bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self).littleEndian) &* prime
+            lanes.1 = (lanes.1 ^ bytes.loadUnaligned(fromByteOffset: index * 8 + 8, as: UInt64.self).littleEndian) &* prime
+            lanes.2 = (lanes.2 ^ bytes.loadUnaligned(fromByteOffset: index * 8 + 16, as: UInt64.self).littleEndian) &* prime
+            lanes.3 = (lanes.3 ^ bytes.loadUnaligned(fromByteOffset: index * 8 + 24, as: UInt64.self).littleEndian) &* prime
+            index += 4
+        }
+        var hash = lanes.0
+        for lane in [lanes.1, lanes.2, lanes.3] { hash = (hash ^ lane) &* prime }
+        while index < words {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self).littleEndian) &* prime
+            index += 1
+        }
+        for byte in bytes[(words * 8)...] { hash = (hash ^ UInt64(byte)) &* prime }
+        return (hash ^ UInt64(bytes.count)) &* prime
     }
 }
 
