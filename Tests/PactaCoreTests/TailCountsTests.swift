@@ -109,4 +109,33 @@ import Testing
             #expect(Self.index.counts(from: start, through: [end], replacing: replacing) == [engine.count])
         }
     }
+
+    /// The closing days of withdrawal windows are counted per clause, from how many of its agreements are in force on
+    /// each day: a write that takes the clause away from one of them, or deletes another, takes their closings off.
+    @Test func countsWithWritesToWindowedAgreementsEqualTheEngine() throws {
+        let (start, end) = (Fixtures.date("2031-02-01"), Fixtures.date("2032-01-31"))
+        // In force through the year: each of their clauses closes a window in it at least once.
+        let windowed = Self.agreements.indices.filter { slot in
+            WithdrawalWindows(Self.agreements[slot].rules.withdrawal) != nil && Self.index.lifecycles[slot].isInForce(on: start)
+                && Self.index.lifecycles[slot].isInForce(on: end)
+        }
+        try #require(windowed.count >= 2)
+        let replaced = Self.agreements[windowed[0]]
+        let deleted = Self.agreements[windowed[1]].id
+        var rewritten = replaced
+        rewritten.rules.withdrawal = nil
+        let replacing: [String: Agreement?] = [replaced.id: rewritten, deleted: nil]
+        var written = Self.agreements.filter { $0.id != deleted && $0.id != replaced.id }
+        written.append(rewritten)
+        func closings(_ deadlines: [Deadline]) -> Int { deadlines.filter { $0.kind == .withdrawalNoticeDeadline }.count }
+        let engine = written.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
+        let before = Self.agreements.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
+        #expect(closings(engine) + 2 <= closings(before), "the write takes at least two closings off")
+        #expect(Self.index.counts(from: start, through: [end], replacing: replacing) == [engine.count])
+        #expect(Self.index.counts(from: start, through: [end]) == [before.count])
+        // The same over a quarter, and with both of a summary's ends at once.
+        let quarter = Fixtures.date("2031-04-30")
+        let engineInQuarter = engine.filter { $0.date <= quarter }.count
+        #expect(Self.index.counts(from: start, through: [quarter, end], replacing: replacing) == [engineInQuarter, engine.count])
+    }
 }
