@@ -199,8 +199,8 @@ extension Evaluation {
 /// the rule and the date alone (``WithdrawalRule/window(openingOn:)``), so the engine's walk, a lifecycle and the
 /// catalog index place them by arithmetic, in any year, without stepping through the years between.
 ///
-/// A class: the catalog index holds one per agreement with such a clause and asks each in every window, and copying
-/// the rule out of a value was a tenth of a window's instructions (callgrind).
+/// A class: the catalog index asks one per clause in every window, and copying the rule out of a value retained each
+/// of its fields every time (a tenth of a window's instructions when it held one per agreement, callgrind).
 final class WithdrawalWindows: Sendable {
     let rule: WithdrawalRule
 

@@ -86,6 +86,20 @@ import Testing
         #expect(nonEmpty * 2 > compared)
     }
 
+    /// Two writes since the index was built: the agreement in slot `rewritten` changed by `change`, the one in slot
+    /// `deleted` deleted. Returns them as the index takes them, and the agreements as they then stand.
+    static func writes(
+        rewriting rewritten: Int,
+        _ change: (inout Agreement) -> Void,
+        deleting deleted: Int
+    ) -> (replacing: [String: Agreement?], written: [Agreement]) {
+        var changed = agreements[rewritten]
+        change(&changed)
+        let (changedId, deletedId) = (changed.id, agreements[deleted].id)
+        let written = agreements.filter { $0.id != deletedId && $0.id != changedId } + [changed]
+        return ([changedId: changed, deletedId: nil], written)
+    }
+
     @Test func countsWithWritesEqualTheEngine() throws {
         // A write replaces an agreement with a tail by one without, and deletes another with a tail: their counted
         // items come off. Both tails renew at least yearly from before 2026, so each has items in every window below.
@@ -94,13 +108,7 @@ import Testing
             return tail.start < Fixtures.date("2026-01-01") && period.days == 0 && period.weeks == 0
                 && (1...12).contains(period.totalMonths)
         }
-        let replaced = Self.agreements[withTails[0]]
-        let deleted = Self.agreements[withTails[1]].id
-        var rewritten = replaced
-        rewritten.rules.renewal = nil
-        let replacing: [String: Agreement?] = [replaced.id: rewritten, deleted: nil]
-        var written = Self.agreements.filter { $0.id != deleted && $0.id != replaced.id }
-        written.append(rewritten)
+        let (replacing, written) = Self.writes(rewriting: withTails[0], { $0.rules.renewal = nil }, deleting: withTails[1])
         for (from, to) in [("2030-01-01", "2030-12-31"), ("2026-12-07", "2027-12-06"), ("2301-05-01", "2303-05-01")] {
             let (start, end) = (Fixtures.date(from), Fixtures.date(to))
             let engine = written.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
@@ -120,13 +128,7 @@ import Testing
                 && Self.index.lifecycles[slot].isInForce(on: end)
         }
         try #require(windowed.count >= 2)
-        let replaced = Self.agreements[windowed[0]]
-        let deleted = Self.agreements[windowed[1]].id
-        var rewritten = replaced
-        rewritten.rules.withdrawal = nil
-        let replacing: [String: Agreement?] = [replaced.id: rewritten, deleted: nil]
-        var written = Self.agreements.filter { $0.id != deleted && $0.id != replaced.id }
-        written.append(rewritten)
+        let (replacing, written) = Self.writes(rewriting: windowed[0], { $0.rules.withdrawal = nil }, deleting: windowed[1])
         func closings(_ deadlines: [Deadline]) -> Int { deadlines.filter { $0.kind == .withdrawalNoticeDeadline }.count }
         let engine = written.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
         let before = Self.agreements.flatMap { DeadlineProjection.deadlines(for: $0, from: start, through: end) }
@@ -137,5 +139,35 @@ import Testing
         let quarter = Fixtures.date("2031-04-30")
         let engineInQuarter = engine.filter { $0.date <= quarter }.count
         #expect(Self.index.counts(from: start, through: [quarter, end], replacing: replacing) == [engineInQuarter, engine.count])
+    }
+
+    /// A window closing while an agreement's termination is pending counts, as it does while it is in force: a
+    /// bilateral agreement whose party may withdraw on 30 June by notice received on or before 1 January (as the
+    /// synthetic conventions may), one party's notice of 1 March 2030 pending until 30 June 2031.
+    @Test func closingsWhileATerminationIsPendingAreCounted() throws {
+        let agreement = Agreement(
+            id: "anchored",
+            title: "Anchored",
+            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            rules: Rules(
+                entryIntoForce: .init(kind: .onDate, date: Fixtures.date("2000-01-01")),
+                term: .init(kind: .indefinite),
+                withdrawal: WithdrawalRule(
+                    noticeDate: .receipt,
+                    anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1))
+                )
+            ),
+            events: [
+                Event(id: "notice", type: .noticeOfWithdrawal, date: Fixtures.date("2030-03-01"), party: "AA", received: Fixtures.date("2030-03-01"))
+            ]
+        )
+        let lifecycle = LifecycleBuilder.build(agreement)
+        let pending = try #require(lifecycle.stateChanges.indices.first { lifecycle.stateChanges[$0].state == .terminationPending })
+        let from = lifecycle.stateChanges[pending].from
+        let to = try lifecycle.stateChanges[pending + 1].from.addingDays(-1)
+        let engine = DeadlineProjection.deadlines(for: agreement, from: from, through: to)
+        #expect(engine.contains { $0.kind == .withdrawalNoticeDeadline }, "a window closes while the termination is pending")
+        let index = LifecycleIndex(lifecycles: [lifecycle], agreement: { _ in agreement })
+        #expect(index.counts(from: from, through: [to]) == [engine.count])
     }
 }

@@ -68,10 +68,8 @@ public struct AgreementLifecycle: Sendable {
     /// Whether `day` lies in one of the stretches ``inForce(from:through:)`` gives: asked of one day, without listing
     /// stretches.
     func isInForce(on day: CalendarDate) -> Bool {
-        if day > explicitThrough { return tail != nil }
-        let index = stateChanges.partitionPoint { $0.from <= day } - 1
-        guard index >= 0 else { return false }
-        return stateChanges[index].state == .inForce || stateChanges[index].state == .terminationPending
+        let state = state(on: day)
+        return state == .inForce || state == .terminationPending
     }
 
     /// The stretches of `from`...`to` in which the agreement is in force (or its termination pending), in date

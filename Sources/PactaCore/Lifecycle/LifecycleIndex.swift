@@ -38,46 +38,25 @@ public final class LifecycleIndex: Sendable {
     /// agreement was a fifth of a summary's counts (callgrind).
     private let windowed: [WindowGroup]
 
-    /// The agreements sharing one withdrawal clause, and how many of them are in force on any day (so a count asks one
-    /// binary search per closing day, not one per agreement).
+    /// The agreements sharing one withdrawal clause, and their states on any date (so a count asks one binary search
+    /// per closing day, not one per agreement).
     private struct WindowGroup: Sendable {
         let windows: WithdrawalWindows
         /// Ascending.
         let slots: [Int32]
-        /// The days on which the number of the group's agreements in force changes, ascending, and that number from
-        /// each of them on.
-        private let changes: [CalendarDate]
-        private let inForceFrom: [Int32]
+        /// The states of the lifecycles of `slots`, in that order.
+        private let states: StateCounts
 
         init(windows: WithdrawalWindows, slots: [Int32], lifecycles: [AgreementLifecycle]) {
             self.windows = windows
             self.slots = slots
-            var deltas: [(day: CalendarDate, change: Int32)] = []
-            for slot in slots {
-                for stretch in lifecycles[Int(slot)].inForce(from: .minimum, through: .maximum) {
-                    deltas.append((stretch.0, 1))
-                    if let after = try? stretch.1.addingDays(1) { deltas.append((after, -1)) }
-                }
-            }
-            deltas.sort { $0.day < $1.day }
-            var changes: [CalendarDate] = []
-            var inForceFrom: [Int32] = []
-            var running: Int32 = 0
-            for (offset, delta) in deltas.enumerated() {
-                running += delta.change
-                if offset + 1 == deltas.count || deltas[offset + 1].day != delta.day {
-                    changes.append(delta.day)
-                    inForceFrom.append(running)
-                }
-            }
-            self.changes = changes
-            self.inForceFrom = inForceFrom
+            states = StateCounts(slots.map { lifecycles[Int($0)] })
         }
 
         /// How many of the group's agreements are in force on `day` (``AgreementLifecycle/isInForce(on:)``).
-        func inForce(on day: CalendarDate) -> Int {
-            let index = changes.partitionPoint { $0 <= day } - 1
-            return index < 0 ? 0 : Int(inForceFrom[index])
+        func inForce(on day: CalendarDate, _ lifecycles: [AgreementLifecycle]) -> Int {
+            states.count(in: [.inForce, .terminationPending], on: day)
+                + states.incompleteSlots.count { lifecycles[Int(slots[$0])].isInForce(on: day) }
         }
 
         func contains(_ slot: Int) -> Bool {
@@ -279,15 +258,14 @@ public final class LifecycleIndex: Sendable {
         self.stateSpans = StateSpans(lifecycles)
         self.answersThrough = lifecycles.map { $0.tail != nil ? .maximum : $0.explicitThrough }
         self.cutSlots = lifecycles.indices.filter { !lifecycles[$0].isComplete }
-        var byClause: [WithdrawalRule: [Int32]] = [:]
+        var byClause: [WithdrawalRule: (windows: WithdrawalWindows, slots: [Int32])] = [:]
         for slot in lifecycles.indices {
-            if let rule = agreements.withAgreement(at: slot, { $0.rules.withdrawal }), WithdrawalWindows(rule) != nil {
-                byClause[rule, default: []].append(Int32(slot))
-            }
+            guard let rule = agreements.withAgreement(at: slot, { $0.rules.withdrawal }),
+                let windows = byClause[rule]?.windows ?? WithdrawalWindows(rule)
+            else { continue }
+            byClause[rule, default: (windows, [])].slots.append(Int32(slot))
         }
-        self.windowed = byClause.compactMap { rule, slots in
-            WithdrawalWindows(rule).map { WindowGroup(windows: $0, slots: slots, lifecycles: lifecycles) }
-        }
+        self.windowed = byClause.values.map { WindowGroup(windows: $0.windows, slots: $0.slots, lifecycles: lifecycles) }
     }
 
     /// The engine's state of the agreement in `slot` on `date`, for a lifecycle that cannot say it.
@@ -297,8 +275,13 @@ public final class LifecycleIndex: Sendable {
 
     /// The lifecycle of agreement `id`, if the index holds it.
     public func lifecycle(of id: String) -> AgreementLifecycle? {
+        slot(of: id).map { lifecycles[$0] }
+    }
+
+    /// The slot of agreement `id`, if the index holds it.
+    private func slot(of id: String) -> Int? {
         let slot = lifecycles.partitionPoint { $0.agreementId < id }
-        return slot < lifecycles.count && lifecycles[slot].agreementId == id ? lifecycles[slot] : nil
+        return slot < lifecycles.count && lifecycles[slot].agreementId == id ? slot : nil
     }
 
     /// How many agreements are in each state on `date` (every state present, zeros included), with the agreements
@@ -309,8 +292,7 @@ public final class LifecycleIndex: Sendable {
             counts[lifecycles[slot].state(on: date) ?? state(at: slot, on: date), default: 0] += 1
         }
         for (id, replacement) in replacing {
-            let slot = lifecycles.partitionPoint { $0.agreementId < id }
-            if slot < lifecycles.count, lifecycles[slot].agreementId == id {
+            if let slot = slot(of: id) {
                 let old = lifecycles[slot].state(on: date) ?? state(at: slot, on: date)
                 counts[old, default: 0] -= 1
             }
@@ -343,26 +325,31 @@ public final class LifecycleIndex: Sendable {
     ) -> DeadlineWindow {
         guard from <= to else { return DeadlineWindow([]) }
         var found: [Item] = []
-        var explicitCount = 0
-        var computed = visit(
-            from: from,
-            through: to,
-            replacing: replacing,
-            runs: runCandidates(in: phased, from: from, through: to),
-            explicit: { reference in
-                let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
-                found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
-                explicitCount += 1
-            },
-            run: { reference, item in
-                found.append(
-                    Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term))
-                )
-            },
-            window: { slot, date in
-                found.append(Item(date: date, kind: .withdrawalNoticeDeadline, slot: Int32(slot), source: .window))
+        // The explicit items first: they are in order already.
+        var index = explicit.partitionPoint { $0.date < from }
+        while index < explicit.count, explicit[index].date <= to {
+            let reference = explicit[index]
+            index += 1
+            guard answers(Int(reference.slot), through: to, replacing: replacing) else { continue }
+            let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
+            found.append(Item(date: reference.date, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
+        }
+        let explicitCount = found.count
+        var computed = visitRuns(from: from, through: to, replacing: replacing, runs: runCandidates(in: phased, from: from, through: to)) {
+            reference,
+            item in
+            found.append(Item(date: item.date, kind: item.kind, slot: reference.slot, source: .run(reference.run, term: item.term)))
+        }
+        for group in windowed {
+            // Most windows close once a year or a month: a short window holds none of them.
+            let days = group.windows.closingDays(from: from, through: to)
+            if days.isEmpty { continue }
+            for slot in group.slots where answers(Int(slot), through: to, replacing: replacing) {
+                for day in days where lifecycles[Int(slot)].isInForce(on: day) {
+                    found.append(Item(date: day, kind: .withdrawalNoticeDeadline, slot: slot, source: .window))
+                }
             }
-        )
+        }
         computed.sort { $0.sortKey < $1.sortKey }
         for (position, deadline) in computed.enumerated() {
             found.append(Item(date: deadline.date, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
@@ -389,16 +376,7 @@ public final class LifecycleIndex: Sendable {
         let byArithmetic = widest <= Self.lastCountedByArithmetic
         var runs = runCandidates(in: byArithmetic ? countingPhased : phased, from: from, through: widest)
         if byArithmetic { runs += tailCounts.starting(from: from, through: widest).map(\.run) }
-        let computed = visit(
-            from: from,
-            through: widest,
-            replacing: replacing,
-            runs: runs,
-            explicit: { _ in },
-            run: { _, item in tally(item.date) },
-            window: { _, _ in },
-            countsExplicitAndWindowsApart: true
-        )
+        let computed = visitRuns(from: from, through: widest, replacing: replacing, runs: runs) { _, item in tally(item.date) }
         for deadline in computed { tally(deadline.date) }
         // The explicit items and the windows' closing days are counted, not visited: two binary searches per end, and
         // one per clause and closing day, less those of the agreements the index does not answer for here.
@@ -410,7 +388,7 @@ public final class LifecycleIndex: Sendable {
         }
         for group in windowed {
             for day in group.windows.closingDays(from: from, through: widest) {
-                var inForce = group.inForce(on: day)
+                var inForce = group.inForce(on: day, lifecycles)
                 for slot in unanswered where group.contains(slot) && lifecycles[slot].isInForce(on: day) { inForce -= 1 }
                 tally(day, inForce)
             }
@@ -420,9 +398,7 @@ public final class LifecycleIndex: Sendable {
             totals[position] += tailCounts.count(from: from, through: end, lifecycles: lifecycles)
         }
         // The runs of agreements written since the index was built were counted from their old version: taken off.
-        for id in replacing.keys {
-            let slot = lifecycles.partitionPoint { $0.agreementId < id }
-            guard slot < lifecycles.count, lifecycles[slot].agreementId == id else { continue }
+        for case let slot? in replacing.keys.map(slot(of:)) {
             for (index, run) in lifecycles[slot].runs.enumerated()
             where run.start < from && tailCounts.counts(RunReference(slot: Int32(slot), run: Int32(index))) {
                 run.forEachItem(from: from, through: widest) { tally($0.date, -1) }
@@ -440,66 +416,43 @@ public final class LifecycleIndex: Sendable {
         return candidates
     }
 
-    /// The slots ``visit(from:through:replacing:runs:explicit:run:window:)`` leaves to the engine for a window through
-    /// `to`: the agreements written since the index was built, and the cut walks that stop before `to`.
+    /// The slots that do not ``answer(_:through:replacing:)`` for a window through `to`: the agreements written since
+    /// the index was built, and the cut walks that stop before `to`.
     private func unansweredSlots(through to: CalendarDate, replacing: [String: Agreement?]) -> Set<Int> {
-        var slots = Set(cutSlots.filter { to > answersThrough[$0] })
-        for id in replacing.keys {
-            let slot = lifecycles.partitionPoint { $0.agreementId < id }
-            if slot < lifecycles.count, lifecycles[slot].agreementId == id { slots.insert(slot) }
-        }
-        return slots
+        Set(cutSlots.filter { to > answersThrough[$0] }).union(replacing.keys.compactMap(slot(of:)))
     }
 
-    /// Calls `explicit` for every explicit item, `run` for every item of the runs `candidates` names (each once, however
-    /// often named) and `window` for every withdrawal window's closing day, dated `from` through `to` (in no particular
-    /// order), of the agreements whose lifecycle answers for the window and that `replacing` does not name; returns the
-    /// engine's items for the others. A count (`countsExplicitAndWindowsApart`) has only the runs visited, and counts
-    /// the explicit items and closing days itself.
-    private func visit(
+    /// Whether the lifecycle in `slot` answers for a window through `to`, `replacing` not naming its agreement.
+    private func answers(_ slot: Int, through to: CalendarDate, replacing: [String: Agreement?]) -> Bool {
+        to <= answersThrough[slot] && (replacing.isEmpty || replacing.index(forKey: lifecycles[slot].agreementId) == nil)
+    }
+
+    /// Calls `run` for every item dated `from` through `to` (in no particular order) of the runs `candidates` names
+    /// (each once, however often named) in the lifecycles that ``answers(_:through:replacing:)`` for the window;
+    /// returns the engine's items for the agreements whose lifecycles do not.
+    private func visitRuns(
         from: CalendarDate,
         through to: CalendarDate,
         replacing: [String: Agreement?],
         runs candidates: [RunReference],
-        explicit visitExplicit: (ExplicitItem) -> Void,
-        run visitRun: (RunReference, PeriodicRun.Item) -> Void,
-        window visitWindow: (Int, CalendarDate) -> Void,
-        countsExplicitAndWindowsApart: Bool = false
+        _ visitRun: (RunReference, PeriodicRun.Item) -> Void
     ) -> [Deadline] {
         var computed: [Deadline] = []
         for case let agreement? in replacing.values {
             computed += DeadlineProjection.deadlines(for: agreement, from: from, through: to)
         }
-        func included(_ slot: Int) -> Bool {
-            to <= answersThrough[slot]
-                && (replacing.isEmpty || replacing.index(forKey: lifecycles[slot].agreementId) == nil)
-        }
         for slot in cutSlots where to > answersThrough[slot] {
             if replacing.index(forKey: lifecycles[slot].agreementId) != nil { continue }
             computed += agreements.withAgreement(at: slot) { DeadlineProjection.deadlines(for: $0, from: from, through: to) }
-        }
-        var index = countsExplicitAndWindowsApart ? explicit.count : explicit.partitionPoint { $0.date < from }
-        while index < explicit.count, explicit[index].date <= to {
-            if included(Int(explicit[index].slot)) { visitExplicit(explicit[index]) }
-            index += 1
         }
         var candidates = candidates
         candidates.sort { $0.key < $1.key }
         var previous: Int64 = -1
         for candidate in candidates where candidate.key != previous {
             previous = candidate.key
-            guard included(Int(candidate.slot)) else { continue }
+            guard answers(Int(candidate.slot), through: to, replacing: replacing) else { continue }
             lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].forEachItem(from: from, through: to) {
                 visitRun(candidate, $0)
-            }
-        }
-        if countsExplicitAndWindowsApart { return computed }
-        for group in windowed {
-            // Most windows close once a year or a month: a short window holds none of them.
-            let days = group.windows.closingDays(from: from, through: to)
-            if days.isEmpty { continue }
-            for slot in group.slots where included(Int(slot)) {
-                for day in days where lifecycles[Int(slot)].isInForce(on: day) { visitWindow(Int(slot), day) }
             }
         }
         return computed

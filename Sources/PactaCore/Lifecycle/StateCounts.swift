@@ -51,10 +51,19 @@ struct StateCounts: Sendable {
     func counts(on date: CalendarDate) -> [AgreementStatus.State: Int] {
         let changed = days.partitionPoint { $0 <= date }
         var result: [AgreementStatus.State: Int] = [:]
-        for (position, state) in Self.states.enumerated() {
-            result[state] = Int(changed == 0 ? initial[position] : counts[(changed - 1) * Self.states.count + position])
-        }
+        for (position, state) in Self.states.enumerated() { result[state] = count(at: position, changed: changed) }
         return result
+    }
+
+    /// Agreements in any of `states` on `date`, among the complete lifecycles.
+    func count(in states: [AgreementStatus.State], on date: CalendarDate) -> Int {
+        let changed = days.partitionPoint { $0 <= date }
+        return states.reduce(0) { $0 + count(at: Self.position($1), changed: changed) }
+    }
+
+    /// How many are in the state at `position` from the `changed`th day on (before any change when 0).
+    private func count(at position: Int, changed: Int) -> Int {
+        Int(changed == 0 ? initial[position] : counts[(changed - 1) * Self.states.count + position])
     }
 
     private static func position(_ state: AgreementStatus.State) -> Int { states.firstIndex(of: state)! }
