@@ -14,8 +14,6 @@ struct CatalogTag: Sendable, Equatable {
     private var second: UInt64 = 0
     private var count = 0
 
-    init() {}
-
     init(_ agreements: some Sequence<StoredAgreement>) {
         for stored in agreements { add(stored) }
     }

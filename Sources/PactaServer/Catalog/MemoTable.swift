@@ -89,19 +89,20 @@ final class MemoTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    /// The value for `key` if it is held, without waiting; otherwise starts computing it (unless that is under way) for
-    /// the callers after this one, and answers `nil`.
+    /// The value for `key` if it is held, without waiting; otherwise starts computing it for the callers after this
+    /// one, unless that is under way already, and answers `nil`.
     func heldValue(for key: Key, orStart compute: @escaping @Sendable () async throws -> Value) -> Value? {
-        let held: Value? = entries.withLock { entries in
-            if case .ready(let value)? = entries.byKey[key] {
-                entries.touch(key)
-                return value
-            }
+        let found: Entry? = entries.withLock { entries in
+            if case .ready? = entries.byKey[key] { entries.touch(key) }
+            return entries.byKey[key]
+        }
+        switch found {
+        case .ready(let value): return value
+        case .computing: return nil
+        case nil:
+            Task { _ = try? await value(for: key, compute: compute) }
             return nil
         }
-        if let held { return held }
-        Task { _ = try? await value(for: key, compute: compute) }
-        return nil
     }
 
     /// The finished values, least recently used first (what a successor table can inherit).
