@@ -362,14 +362,7 @@ private func sample(_ id: String, party: String) -> Agreement {
             // Percent-encoded names and values, as the generated operations take them.
             let encoded = try await client.execute(uri: "/v1/deadlines?fr%6Fm=2019%2D01%2D01&to=2036-12-31&li%6Dit=7", method: .get)
             #expect(Data(buffer: encoded.body) == Data(buffer: response.body))
-            // Its tag answers 304; HEAD has the headers and no body.
-            let etag = try #require(response.headers[.eTag])
-            let notModified = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
-            #expect(notModified.status == .notModified)
-            let head = try await client.execute(uri: uri, method: .head)
-            #expect(head.status == .ok)
-            #expect(head.headers[.eTag] == etag)
-            #expect(head.body.readableBytes == 0)
+            try await DirectRouteChecks.expectTagAndHead(client, uri, response)
             // A kind or limit not of the declared type: 400, naming the parameter.
             try await DirectRouteChecks.expectNotOfDeclaredType(client, "/v1/deadlines", ["kind=birthday": "kind", "limit=seven": "limit"])
         }
@@ -410,11 +403,7 @@ private func sample(_ id: String, party: String) -> Agreement {
             // Percent-encoded names, the tag's 304, HEAD.
             let encoded = try await client.execute(uri: "/v1/agreements?st%61te=inForce&asOf=2019-08-22&limit=5", method: .get)
             #expect(Data(buffer: encoded.body) == Data(buffer: response.body))
-            let etag = try #require(response.headers[.eTag])
-            #expect(try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag]).status == .notModified)
-            let head = try await client.execute(uri: uri, method: .head)
-            #expect(head.status == .ok)
-            #expect(head.body.readableBytes == 0)
+            try await DirectRouteChecks.expectTagAndHead(client, uri, response)
             // A state or limit not of the declared type: 400, naming the parameter.
             try await DirectRouteChecks.expectNotOfDeclaredType(client, "/v1/agreements", ["state=sleeping": "state", "limit=five": "limit"])
             // Creating an agreement is still the generated operation on the same path.
@@ -432,6 +421,17 @@ private func sample(_ id: String, party: String) -> Agreement {
 }
 
 enum DirectRouteChecks {
+    /// `response`'s tag answers `uri` 304, and HEAD on `uri` has the same tag and no body.
+    static func expectTagAndHead(_ client: any TestClientProtocol, _ uri: String, _ response: TestResponse) async throws {
+        let etag = try #require(response.headers[.eTag])
+        let notModified = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
+        #expect(notModified.status == .notModified, "\(uri)")
+        let head = try await client.execute(uri: uri, method: .head)
+        #expect(head.status == .ok)
+        #expect(head.headers[.eTag] == etag)
+        #expect(head.body.readableBytes == 0)
+    }
+
     /// Each query of `refusals` on `path` is answered 400 problem+json naming its parameter, as the generated
     /// operations answer a value not of the declared type.
     static func expectNotOfDeclaredType(_ client: any TestClientProtocol, _ path: String, _ refusals: [String: String]) async throws {

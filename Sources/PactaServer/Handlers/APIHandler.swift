@@ -69,19 +69,33 @@ struct APIHandler: APIProtocol {
     // MARK: Agreements
 
     func listAgreements(_ input: Operations.ListAgreements.Input) async throws -> Operations.ListAgreements.Output {
-        let (page, etag) = try await agreementsAnswer(input.query)
+        let (page, etag) = try await agreementsAnswer(input.query, ifNoneMatch: input.headers.ifNoneMatch)
         return .ok(.init(headers: .init(eTag: etag), body: .json(page)))
     }
 
-    /// A page of the list and its entity tag (a matching `If-None-Match` is answered 304 by the caching middleware);
-    /// throws the 400 and 422 problems. Shared by the generated operation and ``AgreementsRoute``, which answers it
-    /// over HTTP.
+    /// A page of the list and its entity tag; throws the 400 and 422 problems, and ``NotModified`` when `ifNoneMatch`
+    /// names the tag. Shared by the generated operation and ``AgreementsRoute``, which answers it over HTTP.
     func agreementsAnswer(
-        _ query: Operations.ListAgreements.Input.Query
+        _ query: Operations.ListAgreements.Input.Query,
+        ifNoneMatch: String?
     ) async throws -> (Components.Schemas.AgreementPage, etag: String) {
         let limit = try limits.pageSize(query.limit)
         let asOf = try resolveAsOf(query.asOf)
         let snapshot = catalog.snapshot
+        // Everything the page depends on: every agreement (its items and whether more follow), the engine version
+        // (the states), and every parameter. A client that holds the page gets its 304 before it is computed.
+        let etag = Self.catalogTag(
+            snapshot,
+            "agreements",
+            "\(asOf)",
+            "\(limit)",
+            query.cursor ?? "",
+            query.party ?? "",
+            query.state?.rawValue ?? "",
+            query.tag ?? "",
+            query.q ?? ""
+        )
+        try NotModified.check(ifNoneMatch, current: etag)
         var start = 0
         if let cursor = query.cursor {
             guard let after = PageCursor.decode(cursor) else {
@@ -149,19 +163,6 @@ struct APIHandler: APIProtocol {
             asOf: "\(asOf)",
             nextCursor: nextCursor,
             next: nextCursor.map { nextPageLink(query, cursor: $0, limit: limit, asOf: asOf) }
-        )
-        // Everything the page depends on: every agreement (its items and whether more follow), the engine version
-        // (the states), and every parameter.
-        let etag = Self.catalogTag(
-            snapshot,
-            "agreements",
-            "\(asOf)",
-            "\(limit)",
-            query.cursor ?? "",
-            query.party ?? "",
-            query.state?.rawValue ?? "",
-            query.tag ?? "",
-            query.q ?? ""
         )
         return (page, etag)
     }

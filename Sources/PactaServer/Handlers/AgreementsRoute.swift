@@ -15,8 +15,11 @@ enum AgreementsRoute {
     static let path = "/v1/agreements"
 
     static func register(on router: Router<some RequestContext>, handler: APIHandler) {
-        router.get("/v1/agreements") { request, _ -> Response in
-            let (page, etag) = try await handler.agreementsAnswer(try Self.query(request.uri.queryParameters))
+        router.get(RouterPath(Self.path)) { request, _ -> Response in
+            let (page, etag) = try await handler.agreementsAnswer(
+                try Self.query(request.uri.queryParameters),
+                ifNoneMatch: request.headers[.ifNoneMatch]
+            )
             var json = JSONBytes(capacity: 256 + page.items.count * 200)
             json.write(page)
             return JSONBytes.response(json.bytes, etag: etag)
@@ -35,29 +38,5 @@ enum AgreementsRoute {
             q: query.string("q"),
             asOf: query.string("asOf")
         )
-    }
-}
-
-/// A direct route's query parameters, read as the generated operations read theirs: names percent-decoded
-/// (Hummingbird decodes values only), the first of repeated names, and a value not of the declared type refused with
-/// the problem the runtime's decoding error gets.
-struct QueryParameters {
-    let parameters: Parameters
-
-    init(_ parameters: Parameters) { self.parameters = parameters }
-
-    func string(_ name: String) -> String? {
-        parameters.first { String($0.key).removingPercentEncoding == name }.map { String($0.value) }
-    }
-
-    func int(_ name: String) throws -> Int? { try value(name) { Int($0) } }
-
-    func value<Value>(_ name: String, _ parse: (String) -> Value?) throws -> Value? {
-        try string(name).map { text in
-            guard let value = parse(text) else {
-                throw Problem.badParameter(name, "could not be read as the type the contract declares")
-            }
-            return value
-        }
     }
 }

@@ -15,7 +15,7 @@ enum DeadlinesRoute {
     static let path = "/v1/deadlines"
 
     static func register(on router: Router<some RequestContext>, handler: APIHandler) {
-        router.get("/v1/deadlines") { request, _ -> Response in
+        router.get(RouterPath(Self.path)) { request, _ -> Response in
             let query = try Self.query(request.uri.queryParameters)
             let (page, etag) = try await handler.deadlinesAnswer(query, ifNoneMatch: request.headers[.ifNoneMatch])
             var json = JSONBytes(capacity: 512 + page.items.count * 400)
