@@ -111,13 +111,14 @@ default:
 }
 print(workload, iterations, sink)
 
-/// A deadline page's first look (one day), the summary's 30- and 90-day counts and a 90-day window, on dates spread
-/// over 1950-2100 by a fixed sequence (the same queries every run); prints the CPU time of each kind.
+/// A deadline page's first look (one day), the summary's 30- and 90-day counts, a 90-day window and the summary's
+/// first deadline of a day, on dates spread over 1950-2100 by a fixed sequence (the same queries every run); prints
+/// the CPU time of each kind.
 @inline(never)
 func windowQueries(_ index: LifecycleIndex, count: Int) -> Int {
     var sink = 0
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
-    var spent = [0.0, 0.0, 0.0]
+    var spent = [0.0, 0.0, 0.0, 0.0]
     for _ in 0..<count {
         seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let day = try! CalendarDate(parsing: "1950-01-01").addingDays(Int(seed >> 33) % 54_787)
@@ -130,9 +131,14 @@ func windowQueries(_ index: LifecycleIndex, count: Int) -> Int {
         started = processCPUTime()
         sink &+= index.window(from: day, through: try! day.addingDays(89)).count
         spent[2] += processCPUTime() - started
+        started = processCPUTime()
+        sink &+= index.first(on: day)?.date.day ?? 0
+        spent[3] += processCPUTime() - started
     }
     let each = spent.map { Int($0 * 1e6 / Double(count)) }
-    print("µs CPU each: one-day window \(each[0]), 30/90-day counts \(each[1]), 90-day window \(each[2])")
+    print(
+        "µs CPU each: one-day window \(each[0]), 30/90-day counts \(each[1]), 90-day window \(each[2]), first of a day \(each[3])"
+    )
     return sink
 }
 

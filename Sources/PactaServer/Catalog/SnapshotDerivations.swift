@@ -208,11 +208,17 @@ extension AgreementCatalog.Snapshot {
     /// Whether states and deadlines come from a lifecycle index (not yet in the seconds after a start).
     var hasLifecycleIndex: Bool { derived.lifecycles.withLock { $0.index != nil } }
 
-    /// The first deadline dated `from` through `to`: from the lifecycle index a page of one; without an index yet,
-    /// from windows widened tenfold (90 days, 1,000, 10,000, then `to`) only while they hold nothing.
+    /// The first deadline dated `from` through `to`: from the lifecycle index the first of `from`'s own day
+    /// (``LifecycleIndex/first(on:replacing:)``), or else a page of one from the next day; without an index yet, from
+    /// windows widened tenfold (90 days, 1,000, 10,000, then `to`) only while they hold nothing.
     func firstDeadline(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Deadline? {
-        if hasLifecycleIndex {
-            return try await deadlinePage(from: from, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
+        let lifecycles = derived.lifecycles.withLock { $0 }
+        if let index = lifecycles.index {
+            guard from <= to else { return nil }
+            let replacing = lifecycles.replacing
+            if let first = try await work.run({ index.first(on: from, replacing: replacing) }) { return first }
+            guard from < to, let next = try? from.addingDays(1) else { return nil }
+            return try await deadlinePage(from: next, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
                 .items.first
         }
         for days in [90, 1_000, 10_000] {
