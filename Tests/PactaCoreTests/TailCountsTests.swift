@@ -26,6 +26,94 @@ import Testing
         #expect(counted * 10 >= tails * 8, "\(counted) of \(tails) tails counted by arithmetic")
     }
 
+    /// A count leaves undated the items near a window's ends whose bounds (``TailCounts/Entry/earliest``...``latest``,
+    /// found over one sample of terms) lie wholly inside or outside it: every term's item to 9999 must lie within them,
+    /// or within one position more where a century year without a leap day is within its reach.
+    @Test func everyItemOfACountedRunLiesWithinItsBounds() throws {
+        var agreements = SyntheticAgreements.generate(count: 200, seed: 31)
+        agreements += try Fixtures.allDatasetAgreements()
+        agreements += Self.centuryAgreements
+        var checked = 0
+        var exact = 0
+        var nearCentury = 0
+        for agreement in agreements {
+            for run in LifecycleBuilder.build(agreement).runs {
+                guard let period = run.period, period.weeks == 0, period.days == 0, period.totalMonths > 0,
+                    case let months = period.totalMonths,
+                    let kinds = TailCounts.kinds(of: run, months: months, sample: LifecycleIndex.PhaseTable.sample(of: run, months: months))
+                else { continue }
+                for kind in kinds {
+                    if kind.offsets.count == 1 { exact += 1 }
+                    let firstPosition = TailCounts.position(of: kind.first.date)
+                    var from = run.start
+                    while from < .maximum {
+                        let to = (try? from.adding(.years(100)).date) ?? .maximum
+                        for item in run.items(from: from, through: to) where item.kind == kind.kind {
+                            checked += 1
+                            let offset = TailCounts.position(of: item.date) - (firstPosition + (item.term - kind.first.term) * months * 32)
+                            let years = (item.date.year - kind.reach - 1)...(item.date.year + kind.reach + 1)
+                            let widening = TailCounts.holdsCenturyWithoutLeapDay(years) ? 1 : 0
+                            if widening == 1 { nearCentury += 1 }
+                            let bounds = (kind.offsets.lowerBound - widening)...(kind.offsets.upperBound + widening)
+                            #expect(
+                                bounds.contains(offset),
+                                "\(agreement.id): \(item.kind) on \(item.date) is \(offset) from its reference, bounds \(bounds)"
+                            )
+                        }
+                        guard to < .maximum, let next = try? to.addingDays(1) else { break }
+                        from = next
+                    }
+                }
+            }
+        }
+        #expect(checked > 100_000)
+        #expect(nearCentury > 1_000)
+        #expect(exact > 100, "most items fall on their reference position exactly")
+    }
+
+    /// Runs whose items a century year without a leap day moves off every position their sample shows: renewed every
+    /// four years from 29 February 2000 (28 February in 2100), and renewed yearly from 15 March 2096 with 90 days'
+    /// notice (its sample's Februaries, 2097 to 2101, have no leap day: the notice deadline of 16 December 2103, the
+    /// first after a leap day, lies one day off them).
+    static let centuryAgreements: [Agreement] = [
+        ("leap-quadrennial", "2000-02-29", 4, Period.days(1)), ("leap-free-sample", "2096-03-15", 1, .days(90)),
+    ]
+    .map { id, entry, years, notice in
+        Agreement(
+            id: id,
+            title: id,
+            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            rules: Rules(
+                entryIntoForce: .init(kind: .onDate, date: Fixtures.date(entry)),
+                term: TermRule(kind: .fixed, length: .years(years)),
+                renewal: RenewalRule(kind: .automatic, period: .years(years)),
+                termination: TerminationRule(notice: notice, counting: .beforeExpiryDate, noticeDate: .receipt)
+            ),
+            events: []
+        )
+    }
+
+    /// Windows ending and starting on every day around those runs' items from 2090 to 2120 count what they list.
+    @Test func countsNearACenturyWithoutALeapDayEqualTheListedWindow() throws {
+        let agreements = Self.centuryAgreements
+        let index = LifecycleIndex(lifecycles: agreements.map { LifecycleBuilder.build($0) }, agreement: { agreements[$0] })
+        #expect(index.tailCounts.runKeys.count == 2, "both runs are counted by arithmetic")
+        var compared = 0
+        for agreement in agreements {
+            for item in DeadlineProjection.deadlines(for: agreement, from: Fixtures.date("2090-01-01"), through: Fixtures.date("2120-12-31")) {
+                for offset in -3...3 {
+                    let day = try item.date.addingDays(offset)
+                    for (from, to) in [(try day.addingDays(-20), day), (day, try day.addingDays(20))] {
+                        let listed = index.window(from: from, through: to).count
+                        #expect(index.count(from: from, through: to) == listed, "\(agreement.id) \(from)…\(to)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 300)
+    }
+
     @Test func countsEqualTheListedWindow() throws {
         var random = SplitMix64(seed: 5)
         let widths = Array(0...20) + [29, 30, 31, 89, 90, 91, 180, 364, 365, 366, 400, 731, 1_500, 4_000]
