@@ -358,54 +358,86 @@ public final class LifecycleIndex: Sendable {
         return DeadlineWindow(index: self, items: found, computed: computed)
     }
 
-    /// The first item dated `day` in ``Deadline/sortKey`` order, which is ``window(from:through:replacing:)``'s first
-    /// for that day alone, without finding every item of the day: items of one day are in catalog order (slots are
-    /// in the ids' order), so only the lowest slot holding an item is asked for its items in full. Each source gives
-    /// its own lowest: the explicit items are sorted by slot already, the runs that may have an item that day are
-    /// visited in slot order until one has, and a clause's window closing that day is the first of its agreements in
-    /// force. The summary's next deadline is nearly always on its own day; a one-day window sorted in full to take its
-    /// first item was a quarter of a summary (perf at 100,000 agreements).
+    /// The first item dated `day` in ``Deadline/sortKey`` order (``items(on:after:limit:replacing:where:)``): the
+    /// summary's next deadline, nearly always on its own day.
     public func first(on day: CalendarDate, replacing: [String: Agreement?] = [:]) -> Deadline? {
-        var found: [Item] = []
-        var lowest = Int32.max
-        var index = explicit.partitionPoint { $0.date < day }
-        while index < explicit.count, explicit[index].date == day {
-            let reference = explicit[index]
-            index += 1
-            guard answers(Int(reference.slot), through: day, replacing: replacing) else { continue }
-            let kind = lifecycles[Int(reference.slot)].items[Int(reference.item)].kind
-            found.append(Item(date: day, kind: kind, slot: reference.slot, source: .explicit(reference.item)))
-            lowest = reference.slot
-            break
+        items(on: day, limit: 1, replacing: replacing).first
+    }
+
+    /// The first `limit` items dated `day` after `after` that pass `wanted`, in ``Deadline/sortKey`` order: the same
+    /// as ``window(from:through:replacing:)`` for that day alone, filtered, without finding every item of the day.
+    ///
+    /// The items of one day are in catalog order (slots are in the ids' order), so the sources are read slot by slot
+    /// and the reading stops once the page is full: the explicit items are sorted by slot already, the runs that may
+    /// have an item that day are sorted by slot and asked one by one, a clause's window closing that day is its
+    /// agreements' in slot order, and the engine's items (agreements written since the index was built) are merged
+    /// by id. A one-day window found and sorted every item of the day: a quarter of a summary, and half of a
+    /// deadline page's window (perf at 100,000 agreements).
+    public func items(
+        on day: CalendarDate,
+        after: Deadline.SortKey? = nil,
+        limit: Int,
+        replacing: [String: Agreement?] = [:],
+        where wanted: (Deadline) -> Bool = { _ in true }
+    ) -> [Deadline] {
+        guard limit > 0, after.map({ $0.date <= day }) ?? true else { return [] }
+        // A cursor on this day skips the agreements before its own.
+        let firstSlot = after.map { after in after.date < day ? 0 : Int32(lifecycles.partitionPoint { $0.agreementId < after.agreementId }) } ?? 0
+        var explicitIndex = explicit.partitionPoint { $0.date < day || ($0.date == day && $0.slot < firstSlot) }
+        var runs = runCandidates(in: phased, from: day, through: day)
+        runs.sort { $0.key < $1.key }
+        var runIndex = runs.partitionPoint { $0.slot < firstSlot }
+        let groups = windowed.filter { !$0.windows.closingDays(from: day, through: day).isEmpty }
+        var groupIndices = groups.map { group in group.slots.partitionPoint { $0 < firstSlot } }
+        let computed = engineDeadlines(from: day, through: day, replacing: replacing).sorted { $0.sortKey < $1.sortKey }
+        var computedIndex = 0
+        var page: [Deadline] = []
+        func add(_ deadline: Deadline) -> Bool {
+            if let after, deadline.sortKey <= after { return false }
+            if wanted(deadline) { page.append(deadline) }
+            return page.count == limit
         }
-        var candidates = runCandidates(in: phased, from: day, through: day)
-        candidates.sort { $0.key < $1.key }
-        var previous: Int64 = -1
-        for candidate in candidates where candidate.key != previous {
-            // Every run of the lowest slot is asked: that agreement may have items of several kinds that day.
-            if candidate.slot > lowest { break }
-            previous = candidate.key
-            guard answers(Int(candidate.slot), through: day, replacing: replacing) else { continue }
-            lifecycles[Int(candidate.slot)].runs[Int(candidate.run)].forEachItem(from: day, through: day) { item in
-                found.append(Item(date: day, kind: item.kind, slot: candidate.slot, source: .run(candidate.run, term: item.term)))
-                lowest = min(lowest, candidate.slot)
+        while true {
+            var slot = Int32.max
+            if explicitIndex < explicit.count, explicit[explicitIndex].date == day { slot = explicit[explicitIndex].slot }
+            if runIndex < runs.count { slot = min(slot, runs[runIndex].slot) }
+            for (group, index) in zip(groups, groupIndices) where index < group.slots.count { slot = min(slot, group.slots[index]) }
+            let id = slot == .max ? nil : lifecycles[Int(slot)].agreementId
+            while computedIndex < computed.count, id.map({ computed[computedIndex].agreementId < $0 }) ?? true {
+                if add(computed[computedIndex]) { return page }
+                computedIndex += 1
             }
-        }
-        for group in windowed where !group.windows.closingDays(from: day, through: day).isEmpty {
-            for slot in group.slots {
-                if slot > lowest { break }
-                guard answers(Int(slot), through: day, replacing: replacing), lifecycles[Int(slot)].isInForce(on: day)
-                else { continue }
-                found.append(Item(date: day, kind: .withdrawalNoticeDeadline, slot: slot, source: .window))
-                lowest = slot
-                break
+            guard slot != .max else { return page }
+            // Every item of this slot's agreement, from every source.
+            let answered = answers(Int(slot), through: day, replacing: replacing)
+            var found: [Item] = []
+            while explicitIndex < explicit.count, explicit[explicitIndex].date == day, explicit[explicitIndex].slot == slot {
+                let reference = explicit[explicitIndex]
+                explicitIndex += 1
+                guard answered else { continue }
+                let kind = lifecycles[Int(slot)].items[Int(reference.item)].kind
+                found.append(Item(date: day, kind: kind, slot: slot, source: .explicit(reference.item)))
             }
+            var previous: Int64 = -1
+            while runIndex < runs.count, runs[runIndex].slot == slot {
+                let candidate = runs[runIndex]
+                runIndex += 1
+                guard answered, candidate.key != previous else { continue }
+                previous = candidate.key
+                lifecycles[Int(slot)].runs[Int(candidate.run)].forEachItem(from: day, through: day) { item in
+                    found.append(Item(date: day, kind: item.kind, slot: slot, source: .run(candidate.run, term: item.term)))
+                }
+            }
+            for position in groups.indices where groupIndices[position] < groups[position].slots.count {
+                guard groups[position].slots[groupIndices[position]] == slot else { continue }
+                groupIndices[position] += 1
+                if answered && lifecycles[Int(slot)].isInForce(on: day) {
+                    found.append(Item(date: day, kind: .withdrawalNoticeDeadline, slot: slot, source: .window))
+                }
+            }
+            found.sort { precedes($0, $1, []) }
+            for item in found where add(deadline(item, [])) { return page }
         }
-        let computed = engineDeadlines(from: day, through: day, replacing: replacing)
-        for (position, deadline) in computed.enumerated() {
-            found.append(Item(date: day, kind: deadline.kind, slot: -1, source: .computed(Int32(position))))
-        }
-        return found.min { precedes($0, $1, computed) }.map { deadline($0, computed) }
     }
 
     /// How many items ``window(from:through:replacing:)`` holds, without listing or ordering them.

@@ -141,9 +141,9 @@ extension AgreementCatalog.Snapshot {
     }
 
     /// A page of the deadlines dated `from` through `to`: the first `limit` after `after` that pass `filter`, and
-    /// whether more follow. From the lifecycle index it looks at a day, then eight, then 64 and so on, until the
-    /// page is full, so a page costs about its own items, not the window's; without an index yet, the whole window
-    /// (held for the snapshot).
+    /// whether more follow. From the lifecycle index it reads its first days one by one, then windows of 8 times as
+    /// many days, until the page is full, so a page costs about its own items, not the window's; without an index
+    /// yet, the whole window (held for the snapshot).
     func deadlinePage(
         from: CalendarDate,
         to: CalendarDate,
@@ -166,12 +166,22 @@ extension AgreementCatalog.Snapshot {
         let replacing = lifecycles.replacing
         var items: [Deadline] = []
         var start = max(from, after?.date ?? from)
-        var days = 1
+        var days = Self.daysReadOneByOne
+        var oneByOne = true
         while start <= to {
             let end = min((try? start.addingDays(days - 1)) ?? to, to)
-            let (firstDay, lastDay, wanted) = (start, end, limit + 1 - items.count)
+            let (firstDay, lastDay, wanted, dayByDay) = (start, end, limit + 1 - items.count, oneByOne)
             let found = try await work.run {
                 var found: [Deadline] = []
+                if dayByDay {
+                    var day = firstDay
+                    while found.count < wanted {
+                        found += index.items(on: day, after: after, limit: wanted - found.count, replacing: replacing, where: filter)
+                        guard day < lastDay, let next = try? day.addingDays(1) else { break }
+                        day = next
+                    }
+                    return found
+                }
                 for deadline in index.window(from: firstDay, through: lastDay, replacing: replacing)
                 where after.map({ deadline.sortKey > $0 }) ?? true && filter(deadline) {
                     found.append(deadline)
@@ -184,9 +194,15 @@ extension AgreementCatalog.Snapshot {
             guard end < to, let next = try? end.addingDays(1) else { break }
             start = next
             days *= 8
+            oneByOne = false
         }
         return (items, false)
     }
+
+    /// How many days a page reads one by one, each in catalog order only as far as the page needs
+    /// (``LifecycleIndex/items(on:after:limit:replacing:where:)``), before it looks at windows of 8 times as many
+    /// days; at 100,000 agreements a day holds 60 to 500 items, so a page of 100 is full within a day or two.
+    static let daysReadOneByOne = 32
 
     /// How many deadlines are dated `from` through `to`: counted from the lifecycle index without listing them, or
     /// the length of the window (held for the snapshot) while there is no index yet.
@@ -208,17 +224,12 @@ extension AgreementCatalog.Snapshot {
     /// Whether states and deadlines come from a lifecycle index (not yet in the seconds after a start).
     var hasLifecycleIndex: Bool { derived.lifecycles.withLock { $0.index != nil } }
 
-    /// The first deadline dated `from` through `to`: from the lifecycle index the first of `from`'s own day
-    /// (``LifecycleIndex/first(on:replacing:)``), or else a page of one from the next day; without an index yet, from
-    /// windows widened tenfold (90 days, 1,000, 10,000, then `to`) only while they hold nothing.
+    /// The first deadline dated `from` through `to`: from the lifecycle index a page of one (whose first look, its
+    /// first day, reads only as far as its first item); without an index yet, from windows widened tenfold (90 days,
+    /// 1,000, 10,000, then `to`) only while they hold nothing.
     func firstDeadline(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Deadline? {
-        let lifecycles = derived.lifecycles.withLock { $0 }
-        if let index = lifecycles.index {
-            guard from <= to else { return nil }
-            let replacing = lifecycles.replacing
-            if let first = try await work.run({ index.first(on: from, replacing: replacing) }) { return first }
-            guard from < to, let next = try? from.addingDays(1) else { return nil }
-            return try await deadlinePage(from: next, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
+        if hasLifecycleIndex {
+            return try await deadlinePage(from: from, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
                 .items.first
         }
         for days in [90, 1_000, 10_000] {

@@ -2,10 +2,11 @@ import Testing
 
 @testable import PactaCore
 
-/// The summary's next deadline is the first item of a day (``LifecycleIndex/first(on:replacing:)``), found without
-/// listing the day: it must be the first of the day's window, whichever source holds it (an explicit item, a run, a
-/// withdrawal window, an agreement written since the index was built).
-@Suite struct FirstDeadlineTests {
+/// A deadline page's first day and the summary's next deadline read a day's items in catalog order, only as far as
+/// they need (``LifecycleIndex/items(on:after:limit:replacing:where:)``): they must be the day's window, filtered and
+/// cut at the cursor, whichever source holds each item (an explicit item, a run, a withdrawal window, an agreement
+/// written since the index was built).
+@Suite struct DayItemsTests {
     static var index: LifecycleIndex { TailCountsTests.index }
 
     /// Random days over five centuries, and the days of explicit items, of run items and of window closings, where the
@@ -43,6 +44,30 @@ import Testing
         #expect(kinds.count >= 4, "the first items come from several sources: \(kinds)")
     }
 
+    /// Pages of 1, 3 and 40 items, from the start of the day and after every fifth item, unfiltered and filtered by
+    /// kind and by party.
+    @Test func aDaysPageIsItsWindowFilteredAfterTheCursor() throws {
+        var pages = 0
+        var full = 0
+        for day in try Self.days().enumerated().filter({ $0.offset % 7 == 0 }).map(\.element) {
+            let window = Array(Self.index.window(from: day, through: day))
+            let filters: [(Deadline) -> Bool] = [{ _ in true }, { $0.kind == .renewal }, { $0.party == window.first?.party }]
+            for filter in filters {
+                for cursor in [nil] + stride(from: 0, to: window.count, by: 5).map({ window[$0].sortKey }) {
+                    for limit in [1, 3, 40] {
+                        let expected = Array(window.filter { deadline in cursor.map { deadline.sortKey > $0 } ?? true }.filter(filter).prefix(limit))
+                        let page = Self.index.items(on: day, after: cursor, limit: limit, where: filter)
+                        #expect(page == expected, "\(day) after \(String(describing: cursor)) limit \(limit)")
+                        pages += 1
+                        if page.count == limit { full += 1 }
+                    }
+                }
+            }
+        }
+        #expect(pages > 2_000)
+        #expect(full > pages / 4, "many pages stop before the day's end")
+    }
+
     /// With writes since the index was built (one agreement given another's rules, one deleted, one added that sorts
     /// first), the first of a day is the engine's over the agreements as written.
     @Test func theFirstOfADayWithWritesIsTheEngines() throws {
@@ -68,13 +93,19 @@ import Testing
             days.formUnion(items.prefix(30).map(\.date))
         }
         var fromWritten = 0
+        var writtenWithin = 0
         for day in days.sorted() {
             let engine = (written + [added]).flatMap { DeadlineProjection.deadlines(for: $0, from: day, through: day) }
-                .min { $0.sortKey < $1.sortKey }
+                .sorted { $0.sortKey < $1.sortKey }
             let first = Self.index.first(on: day, replacing: withAdded)
-            #expect(first == engine, "\(day)")
+            #expect(first == engine.first, "\(day)")
             if let first, withAdded.keys.contains(first.agreementId) { fromWritten += 1 }
+            // A page of eight, which the written agreements' items join in their place.
+            let page = Self.index.items(on: day, limit: 8, replacing: withAdded)
+            #expect(page == Array(engine.prefix(8)), "\(day): page of eight")
+            if page.dropFirst().contains(where: { withAdded.keys.contains($0.agreementId) }) { writtenWithin += 1 }
         }
         #expect(fromWritten > 0, "some days' first item is a written agreement's")
+        #expect(writtenWithin > 0, "some pages hold a written agreement's item after another's")
     }
 }
