@@ -51,12 +51,14 @@ import Testing
         var full = 0
         for day in try Self.days().enumerated().filter({ $0.offset % 7 == 0 }).map(\.element) {
             let window = Array(Self.index.window(from: day, through: day))
-            let filters: [(Deadline) -> Bool] = [{ _ in true }, { $0.kind == .renewal }, { $0.party == window.first?.party }]
+            let filters: [((Deadline) -> Bool)?] = [nil, { $0.kind == .renewal }, { $0.party == window.first?.party }]
             for filter in filters {
                 for cursor in [nil] + stride(from: 0, to: window.count, by: 5).map({ window[$0].sortKey }) {
                     for limit in [1, 3, 40] {
-                        let expected = Array(window.filter { deadline in cursor.map { deadline.sortKey > $0 } ?? true }.filter(filter).prefix(limit))
-                        let page = Self.index.items(on: day, after: cursor, limit: limit, where: filter)
+                        let expected = Array(
+                            window.filter { deadline in cursor.map { deadline.sortKey > $0 } ?? true }.filter { filter?($0) ?? true }.prefix(limit)
+                        )
+                        let page = Array(Self.index.items(on: day, after: cursor, limit: limit, where: filter))
                         #expect(page == expected, "\(day) after \(String(describing: cursor)) limit \(limit)")
                         pages += 1
                         if page.count == limit { full += 1 }
@@ -101,7 +103,7 @@ import Testing
             #expect(first == engine.first, "\(day)")
             if let first, withAdded.keys.contains(first.agreementId) { fromWritten += 1 }
             // A page of eight, which the written agreements' items join in their place.
-            let page = Self.index.items(on: day, limit: 8, replacing: withAdded)
+            let page = Array(Self.index.items(on: day, limit: 8, replacing: withAdded))
             #expect(page == Array(engine.prefix(8)), "\(day): page of eight")
             if page.dropFirst().contains(where: { withAdded.keys.contains($0.agreementId) }) { writtenWithin += 1 }
         }

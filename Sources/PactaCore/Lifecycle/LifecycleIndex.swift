@@ -364,8 +364,10 @@ public final class LifecycleIndex: Sendable {
         items(on: day, limit: 1, replacing: replacing).first
     }
 
-    /// The first `limit` items dated `day` after `after` that pass `wanted`, in ``Deadline/sortKey`` order: the same
-    /// as ``window(from:through:replacing:)`` for that day alone, filtered, without finding every item of the day.
+    /// The first `limit` items dated `day` after `after` that pass `wanted` (all when `nil`), in ``Deadline/sortKey``
+    /// order: the same as ``window(from:through:replacing:)`` for that day alone, filtered, without finding every item
+    /// of the day. Like a window, each item is said in full only when read (a filter reads every item it is given; a
+    /// cursor, the items of its own agreement), so a caller can say its page on its own thread.
     ///
     /// The items of one day are in catalog order (slots are in the ids' order), so the sources are read slot by slot
     /// and the reading stops once the page is full: the explicit items are sorted by slot already, the runs that may
@@ -378,9 +380,9 @@ public final class LifecycleIndex: Sendable {
         after: Deadline.SortKey? = nil,
         limit: Int,
         replacing: [String: Agreement?] = [:],
-        where wanted: (Deadline) -> Bool = { _ in true }
-    ) -> [Deadline] {
-        guard limit > 0, after.map({ $0.date <= day }) ?? true else { return [] }
+        where wanted: ((Deadline) -> Bool)? = nil
+    ) -> DeadlineWindow {
+        guard limit > 0, after.map({ $0.date <= day }) ?? true else { return DeadlineWindow([]) }
         // A cursor on this day skips the agreements before its own.
         let firstSlot = after.map { after in after.date < day ? 0 : Int32(lifecycles.partitionPoint { $0.agreementId < after.agreementId }) } ?? 0
         var explicitIndex = explicit.partitionPoint { $0.date < day || ($0.date == day && $0.slot < firstSlot) }
@@ -391,12 +393,17 @@ public final class LifecycleIndex: Sendable {
         var groupIndices = groups.map { group in group.slots.partitionPoint { $0 < firstSlot } }
         let computed = engineDeadlines(from: day, through: day, replacing: replacing).sorted { $0.sortKey < $1.sortKey }
         var computedIndex = 0
-        var page: [Deadline] = []
-        func add(_ deadline: Deadline) -> Bool {
-            if let after, deadline.sortKey <= after { return false }
-            if wanted(deadline) { page.append(deadline) }
+        var page: [Item] = []
+        func add(_ item: Item) -> Bool {
+            if let after, after.date == day {
+                let id = agreementId(item, computed)
+                if id < after.agreementId || (id == after.agreementId && deadline(item, computed).sortKey <= after) { return false }
+            }
+            if let wanted, !wanted(deadline(item, computed)) { return false }
+            page.append(item)
             return page.count == limit
         }
+        var answer: DeadlineWindow { DeadlineWindow(index: self, items: page, computed: computed) }
         while true {
             var slot = Int32.max
             if explicitIndex < explicit.count, explicit[explicitIndex].date == day { slot = explicit[explicitIndex].slot }
@@ -404,10 +411,11 @@ public final class LifecycleIndex: Sendable {
             for (group, index) in zip(groups, groupIndices) where index < group.slots.count { slot = min(slot, group.slots[index]) }
             let id = slot == .max ? nil : lifecycles[Int(slot)].agreementId
             while computedIndex < computed.count, id.map({ computed[computedIndex].agreementId < $0 }) ?? true {
-                if add(computed[computedIndex]) { return page }
+                let item = Item(date: day, kind: computed[computedIndex].kind, slot: -1, source: .computed(Int32(computedIndex)))
                 computedIndex += 1
+                if add(item) { return answer }
             }
-            guard slot != .max else { return page }
+            guard slot != .max else { return answer }
             // Every item of this slot's agreement, from every source.
             let answered = answers(Int(slot), through: day, replacing: replacing)
             var found: [Item] = []
@@ -436,7 +444,7 @@ public final class LifecycleIndex: Sendable {
                 }
             }
             found.sort { precedes($0, $1, []) }
-            for item in found where add(deadline(item, [])) { return page }
+            for item in found where add(item) { return answer }
         }
     }
 

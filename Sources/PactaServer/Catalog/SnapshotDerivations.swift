@@ -140,16 +140,17 @@ extension AgreementCatalog.Snapshot {
         return try await work.run { index.stateCounts(on: asOf, replacing: replacing) }
     }
 
-    /// A page of the deadlines dated `from` through `to`: the first `limit` after `after` that pass `filter`, and
-    /// whether more follow. From the lifecycle index it reads its first days one by one, then windows of 8 times as
-    /// many days, until the page is full, so a page costs about its own items, not the window's; without an index
-    /// yet, the whole window (held for the snapshot).
+    /// A page of the deadlines dated `from` through `to`: the first `limit` after `after` that pass `filter` (all when
+    /// `nil`), and whether more follow. From the lifecycle index it reads its first days one by one, then windows of 8
+    /// times as many days, until the page is full, so a page costs about its own items, not the window's; without an
+    /// index yet, the whole window (held for the snapshot). The compute pool finds the page's items; unless a filter
+    /// had to read them, the caller's thread says them in full, as it writes them.
     func deadlinePage(
         from: CalendarDate,
         to: CalendarDate,
         after: Deadline.SortKey?,
         limit: Int,
-        filter: @escaping @Sendable (Deadline) -> Bool,
+        filter: (@Sendable (Deadline) -> Bool)?,
         work: HeavyWork
     ) async throws -> (items: [Deadline], hasMore: Bool) {
         let lifecycles = derived.lifecycles.withLock { $0 }
@@ -157,46 +158,62 @@ extension AgreementCatalog.Snapshot {
             let all = try await deadlines(from: from, to: to, work: work)
             let start = after.map { after in all.partitionPoint { $0.sortKey <= after } } ?? 0
             var items: [Deadline] = []
-            for deadline in all[start...] where filter(deadline) {
+            for deadline in all[start...] where filter?(deadline) ?? true {
                 if items.count == limit { return (items, true) }
                 items.append(deadline)
             }
             return (items, false)
         }
         let replacing = lifecycles.replacing
-        var items: [Deadline] = []
+        var pieces: [DeadlineWindow] = []
+        var count = 0
         var start = max(from, after?.date ?? from)
         var days = Self.daysReadOneByOne
         var oneByOne = true
         while start <= to {
             let end = min((try? start.addingDays(days - 1)) ?? to, to)
-            let (firstDay, lastDay, wanted, dayByDay) = (start, end, limit + 1 - items.count, oneByOne)
+            let (firstDay, lastDay, wanted, dayByDay) = (start, end, limit + 1 - count, oneByOne)
             let found = try await work.run {
-                var found: [Deadline] = []
                 if dayByDay {
+                    var found: [DeadlineWindow] = []
+                    var count = 0
                     var day = firstDay
-                    while found.count < wanted {
-                        found += index.items(on: day, after: after, limit: wanted - found.count, replacing: replacing, where: filter)
+                    while count < wanted {
+                        let items = index.items(on: day, after: after, limit: wanted - count, replacing: replacing, where: filter)
+                        if !items.isEmpty { found.append(items) }
+                        count += items.count
                         guard day < lastDay, let next = try? day.addingDays(1) else { break }
                         day = next
                     }
                     return found
                 }
+                var found: [Deadline] = []
                 for deadline in index.window(from: firstDay, through: lastDay, replacing: replacing)
-                where after.map({ deadline.sortKey > $0 }) ?? true && filter(deadline) {
+                where after.map({ deadline.sortKey > $0 }) ?? true && filter?(deadline) ?? true {
                     found.append(deadline)
                     if found.count == wanted { break }
                 }
-                return found
+                return [DeadlineWindow(found)]
             }
-            items += found
-            if items.count > limit { return (Array(items.prefix(limit)), true) }
+            pieces += found
+            count += found.reduce(0) { $0 + $1.count }
+            if count > limit { return (Self.said(pieces, limit: limit), true) }
             guard end < to, let next = try? end.addingDays(1) else { break }
             start = next
             days *= 8
             oneByOne = false
         }
-        return (items, false)
+        return (Self.said(pieces, limit: limit), false)
+    }
+
+    /// The first `limit` items of `pieces`, said in full.
+    private static func said(_ pieces: [DeadlineWindow], limit: Int) -> [Deadline] {
+        var items: [Deadline] = []
+        items.reserveCapacity(limit)
+        for piece in pieces {
+            for deadline in piece.prefix(limit - items.count) { items.append(deadline) }
+        }
+        return items
     }
 
     /// How many days a page reads one by one, each in catalog order only as far as the page needs
@@ -229,8 +246,7 @@ extension AgreementCatalog.Snapshot {
     /// 1,000, 10,000, then `to`) only while they hold nothing.
     func firstDeadline(from: CalendarDate, to: CalendarDate, work: HeavyWork) async throws -> Deadline? {
         if hasLifecycleIndex {
-            return try await deadlinePage(from: from, to: to, after: nil, limit: 1, filter: { _ in true }, work: work)
-                .items.first
+            return try await deadlinePage(from: from, to: to, after: nil, limit: 1, filter: nil, work: work).items.first
         }
         for days in [90, 1_000, 10_000] {
             let end = min((try? from.addingDays(days)) ?? to, to)
