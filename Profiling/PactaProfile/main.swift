@@ -132,7 +132,7 @@ func windowQueries(_ index: LifecycleIndex, count: Int) -> Int {
         sink &+= index.window(from: day, through: try! day.addingDays(89)).count
         spent[2] += processCPUTime() - started
         started = processCPUTime()
-        sink &+= index.first(on: day)?.date.day ?? 0
+        sink &+= index.items(from: day, through: day, limit: 1).first?.date.day ?? 0
         spent[3] += processCPUTime() - started
     }
     let each = spent.map { Int($0 * 1e6 / Double(count)) }

@@ -3,7 +3,7 @@ import Testing
 @testable import PactaCore
 
 /// A deadline page's first day and the summary's next deadline read a day's items in catalog order, only as far as
-/// they need (``LifecycleIndex/items(on:after:limit:replacing:where:)``): they must be the day's window, filtered and
+/// they need (``LifecycleIndex/items(from:through:after:limit:replacing:where:)``): they must be the day's window, filtered and
 /// cut at the cursor, whichever source holds each item (an explicit item, a run, a withdrawal window, an agreement
 /// written since the index was built).
 @Suite struct DayItemsTests {
@@ -33,7 +33,7 @@ import Testing
         var found = 0
         var kinds: Set<Deadline.Kind> = []
         for day in try Self.days() {
-            let first = Self.index.first(on: day)
+            let first = Self.index.items(from: day, through: day, limit: 1).first
             #expect(first == Self.index.window(from: day, through: day).first, "\(day)")
             if let first {
                 found += 1
@@ -58,7 +58,7 @@ import Testing
                         let expected = Array(
                             window.filter { deadline in cursor.map { deadline.sortKey > $0 } ?? true }.filter { filter?($0) ?? true }.prefix(limit)
                         )
-                        let page = Array(Self.index.items(on: day, after: cursor, limit: limit, where: filter))
+                        let page = Array(Self.index.items(from: day, through: day, after: cursor, limit: limit, where: filter))
                         #expect(page == expected, "\(day) after \(String(describing: cursor)) limit \(limit)")
                         pages += 1
                         if page.count == limit { full += 1 }
@@ -99,11 +99,11 @@ import Testing
         for day in days.sorted() {
             let engine = (written + [added]).flatMap { DeadlineProjection.deadlines(for: $0, from: day, through: day) }
                 .sorted { $0.sortKey < $1.sortKey }
-            let first = Self.index.first(on: day, replacing: withAdded)
+            let first = Self.index.items(from: day, through: day, limit: 1, replacing: withAdded).first
             #expect(first == engine.first, "\(day)")
             if let first, withAdded.keys.contains(first.agreementId) { fromWritten += 1 }
             // A page of eight, which the written agreements' items join in their place.
-            let page = Array(Self.index.items(on: day, limit: 8, replacing: withAdded))
+            let page = Array(Self.index.items(from: day, through: day, limit: 8, replacing: withAdded))
             #expect(page == Array(engine.prefix(8)), "\(day): page of eight")
             if page.dropFirst().contains(where: { withAdded.keys.contains($0.agreementId) }) { writtenWithin += 1 }
         }

@@ -358,66 +358,89 @@ public final class LifecycleIndex: Sendable {
         return DeadlineWindow(index: self, items: found, computed: computed)
     }
 
-    /// The first item dated `day` in ``Deadline/sortKey`` order (``items(on:after:limit:replacing:where:)``): the
-    /// summary's next deadline, nearly always on its own day.
-    public func first(on day: CalendarDate, replacing: [String: Agreement?] = [:]) -> Deadline? {
-        items(on: day, limit: 1, replacing: replacing).first
-    }
-
-    /// The first `limit` items dated `day` after `after` that pass `wanted` (all when `nil`), in ``Deadline/sortKey``
-    /// order: the same as ``window(from:through:replacing:)`` for that day alone, filtered, without finding every item
-    /// of the day. Like a window, each item is said in full only when read (a filter reads every item it is given; a
-    /// cursor, the items of its own agreement), so a caller can say its page on its own thread.
+    /// The first `limit` items dated `from` through `to` after `after` that pass `wanted` (all when `nil`), in
+    /// ``Deadline/sortKey`` order: the same as ``window(from:through:replacing:)``, filtered and cut, without finding
+    /// every item of each day. Like a window, each item is said in full only when read (a filter reads every item it
+    /// is given; a cursor, the items of its own agreement), so a caller can say its page on its own thread.
     ///
-    /// The items of one day are in catalog order (slots are in the ids' order), so the sources are read slot by slot
-    /// and the reading stops once the page is full: the explicit items are sorted by slot already, the runs that may
-    /// have an item that day are sorted by slot and asked one by one, a clause's window closing that day is its
-    /// agreements' in slot order, and the engine's items (agreements written since the index was built) are merged
-    /// by id. A one-day window found and sorted every item of the day: a quarter of a summary, and half of a
-    /// deadline page's window (perf at 100,000 agreements).
+    /// The days are read one by one, and the items of one day are in catalog order (slots are in the ids' order), so
+    /// each day's sources are read slot by slot and the reading stops once the page is full (``readDay``). A one-day
+    /// window found and sorted every item of the day: a quarter of a summary, and half of a deadline page's window
+    /// (perf at 100,000 agreements). Meant for a few days: a longer stretch is cheaper as a window.
     public func items(
-        on day: CalendarDate,
+        from: CalendarDate,
+        through to: CalendarDate,
         after: Deadline.SortKey? = nil,
         limit: Int,
         replacing: [String: Agreement?] = [:],
         where wanted: ((Deadline) -> Bool)? = nil
     ) -> DeadlineWindow {
-        guard limit > 0, after.map({ $0.date <= day }) ?? true else { return DeadlineWindow([]) }
+        var day = max(from, after?.date ?? from)
+        guard limit > 0, day <= to else { return DeadlineWindow([]) }
+        // The engine's items for the whole stretch at once: its walk costs about the same for a day as for a month.
+        let computed = engineDeadlines(from: day, through: to, replacing: replacing).sorted { $0.sortKey < $1.sortKey }
+        var page: [Item] = []
+        while page.count < limit {
+            readDay(day, of: to, after: after, limit: limit, replacing: replacing, where: wanted, computed: computed, into: &page)
+            guard day < to, let next = try? day.addingDays(1) else { break }
+            day = next
+        }
+        return DeadlineWindow(index: self, items: page, computed: computed)
+    }
+
+    /// Appends to `page`, until it holds `limit` items, the items dated `day` after `after` that pass `wanted`, in
+    /// ``Deadline/sortKey`` order, reading slot by slot: the explicit items are sorted by slot already, the runs that
+    /// may have an item that day are sorted by slot and asked one by one, a clause's window closing that day is its
+    /// agreements' in slot order, and the engine's items (`computed`: those of the agreements whose lifecycles do not
+    /// answer through `end`, the stretch's last day, as in a window to `end`; sorted) are merged by id.
+    private func readDay(
+        _ day: CalendarDate,
+        of end: CalendarDate,
+        after: Deadline.SortKey?,
+        limit: Int,
+        replacing: [String: Agreement?],
+        where wanted: ((Deadline) -> Bool)?,
+        computed: [Deadline],
+        into page: inout [Item]
+    ) {
         // A cursor on this day skips the agreements before its own.
-        let firstSlot = after.map { after in after.date < day ? 0 : Int32(lifecycles.partitionPoint { $0.agreementId < after.agreementId }) } ?? 0
+        let cursor = after.flatMap { $0.date == day ? $0 : nil }
+        let firstSlot = cursor.map { cursor in Int32(lifecycles.partitionPoint { $0.agreementId < cursor.agreementId }) } ?? 0
         var explicitIndex = explicit.partitionPoint { $0.date < day || ($0.date == day && $0.slot < firstSlot) }
         var runs = runCandidates(in: phased, from: day, through: day)
         runs.sort { $0.key < $1.key }
         var runIndex = runs.partitionPoint { $0.slot < firstSlot }
         let groups = windowed.filter { !$0.windows.closingDays(from: day, through: day).isEmpty }
         var groupIndices = groups.map { group in group.slots.partitionPoint { $0 < firstSlot } }
-        let computed = engineDeadlines(from: day, through: day, replacing: replacing).sorted { $0.sortKey < $1.sortKey }
-        var computedIndex = 0
-        var page: [Item] = []
+        var computedIndex = computed.partitionPoint { $0.date < day }
         func add(_ item: Item) -> Bool {
-            if let after, after.date == day {
+            if let cursor {
                 let id = agreementId(item, computed)
-                if id < after.agreementId || (id == after.agreementId && deadline(item, computed).sortKey <= after) { return false }
+                if id < cursor.agreementId || (id == cursor.agreementId && deadline(item, computed).sortKey <= cursor) { return false }
             }
             if let wanted, !wanted(deadline(item, computed)) { return false }
             page.append(item)
             return page.count == limit
         }
-        var answer: DeadlineWindow { DeadlineWindow(index: self, items: page, computed: computed) }
         while true {
             var slot = Int32.max
             if explicitIndex < explicit.count, explicit[explicitIndex].date == day { slot = explicit[explicitIndex].slot }
             if runIndex < runs.count { slot = min(slot, runs[runIndex].slot) }
             for (group, index) in zip(groups, groupIndices) where index < group.slots.count { slot = min(slot, group.slots[index]) }
-            let id = slot == .max ? nil : lifecycles[Int(slot)].agreementId
-            while computedIndex < computed.count, id.map({ computed[computedIndex].agreementId < $0 }) ?? true {
-                let item = Item(date: day, kind: computed[computedIndex].kind, slot: -1, source: .computed(Int32(computedIndex)))
-                computedIndex += 1
-                if add(item) { return answer }
+            // The engine's items of agreements that sort before this slot's come first.
+            if computedIndex < computed.count, computed[computedIndex].date == day {
+                let id = slot == .max ? nil : lifecycles[Int(slot)].agreementId
+                while computedIndex < computed.count, computed[computedIndex].date == day,
+                    id.map({ computed[computedIndex].agreementId < $0 }) ?? true
+                {
+                    let item = Item(date: day, kind: computed[computedIndex].kind, slot: -1, source: .computed(Int32(computedIndex)))
+                    computedIndex += 1
+                    if add(item) { return }
+                }
             }
-            guard slot != .max else { return answer }
+            guard slot != .max else { return }
             // Every item of this slot's agreement, from every source.
-            let answered = answers(Int(slot), through: day, replacing: replacing)
+            let answered = answers(Int(slot), through: end, replacing: replacing)
             var found: [Item] = []
             while explicitIndex < explicit.count, explicit[explicitIndex].date == day, explicit[explicitIndex].slot == slot {
                 let reference = explicit[explicitIndex]
@@ -444,7 +467,7 @@ public final class LifecycleIndex: Sendable {
                 }
             }
             found.sort { precedes($0, $1, []) }
-            for item in found where add(item) { return answer }
+            for item in found where add(item) { return }
         }
     }
 

@@ -165,45 +165,36 @@ extension AgreementCatalog.Snapshot {
             return (items, false)
         }
         let replacing = lifecycles.replacing
-        var pieces: [DeadlineWindow] = []
-        var count = 0
+        // The first days one by one, each read only as far as the page needs.
         var start = max(from, after?.date ?? from)
+        var end = min((try? start.addingDays(Self.daysReadOneByOne - 1)) ?? to, to)
+        let (firstDay, lastDay) = (start, end)
+        var pieces = [
+            try await work.run {
+                index.items(from: firstDay, through: lastDay, after: after, limit: limit + 1, replacing: replacing, where: filter)
+            }
+        ]
+        var count = pieces[0].count
+        // Then windows of 8 times as many days.
         var days = Self.daysReadOneByOne
-        var oneByOne = true
-        while start <= to {
-            let end = min((try? start.addingDays(days - 1)) ?? to, to)
-            let (firstDay, lastDay, wanted, dayByDay) = (start, end, limit + 1 - count, oneByOne)
+        while count <= limit, end < to, let next = try? end.addingDays(1) {
+            days *= 8
+            start = next
+            end = min((try? start.addingDays(days - 1)) ?? to, to)
+            let (firstDay, lastDay, wanted) = (start, end, limit + 1 - count)
             let found = try await work.run {
-                if dayByDay {
-                    var found: [DeadlineWindow] = []
-                    var count = 0
-                    var day = firstDay
-                    while count < wanted {
-                        let items = index.items(on: day, after: after, limit: wanted - count, replacing: replacing, where: filter)
-                        if !items.isEmpty { found.append(items) }
-                        count += items.count
-                        guard day < lastDay, let next = try? day.addingDays(1) else { break }
-                        day = next
-                    }
-                    return found
-                }
                 var found: [Deadline] = []
                 for deadline in index.window(from: firstDay, through: lastDay, replacing: replacing)
                 where after.map({ deadline.sortKey > $0 }) ?? true && filter?(deadline) ?? true {
                     found.append(deadline)
                     if found.count == wanted { break }
                 }
-                return [DeadlineWindow(found)]
+                return DeadlineWindow(found)
             }
-            pieces += found
-            count += found.reduce(0) { $0 + $1.count }
-            if count > limit { return (Self.said(pieces, limit: limit), true) }
-            guard end < to, let next = try? end.addingDays(1) else { break }
-            start = next
-            days *= 8
-            oneByOne = false
+            pieces.append(found)
+            count += found.count
         }
-        return (Self.said(pieces, limit: limit), false)
+        return (Self.said(pieces, limit: limit), count > limit)
     }
 
     /// The first `limit` items of `pieces`, said in full.
@@ -217,7 +208,7 @@ extension AgreementCatalog.Snapshot {
     }
 
     /// How many days a page reads one by one, each in catalog order only as far as the page needs
-    /// (``LifecycleIndex/items(on:after:limit:replacing:where:)``), before it looks at windows of 8 times as many
+    /// (``LifecycleIndex/items(from:through:after:limit:replacing:where:)``), before it looks at windows of 8 times as many
     /// days; at 100,000 agreements a day holds 60 to 500 items, so a page of 100 is full within a day or two.
     static let daysReadOneByOne = 32
 

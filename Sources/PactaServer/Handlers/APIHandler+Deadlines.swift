@@ -42,10 +42,7 @@ extension APIHandler {
             query.cursor ?? ""
         )
         try NotModified.check(ifNoneMatch, current: etag)
-        // Without a filter the compute pool need not say each item to test it.
-        let filter =
-            query.party == nil && query.kind == nil
-            ? nil : Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
+        let filter = Self.deadlineFilter(in: snapshot, party: query.party, kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) })
         let (items, hasMore) = try await snapshot.deadlinePage(
             from: window.from,
             to: window.to,
@@ -115,10 +112,15 @@ extension APIHandler {
             kind: query.kind.flatMap { Deadline.Kind(rawValue: $0.rawValue) }
         )
         let dated = try await snapshot.deadlines(from: window.from, to: window.to, work: work)
-        // Without a filter the size is known before any deadline is said in full.
-        if query.party == nil && query.kind == nil { try checkFeedSize(dated.count) }
-        let deadlines = dated.filter(filter)
-        try checkFeedSize(deadlines.count)
+        let deadlines: [Deadline]
+        if let filter {
+            deadlines = dated.filter(filter)
+            try checkFeedSize(deadlines.count)
+        } else {
+            // Without a filter the size is known before any deadline is said in full.
+            try checkFeedSize(dated.count)
+            deadlines = Array(dated)
+        }
         let name = "Pacta deadlines" + (query.party.map { " (\($0))" } ?? "")
         // Calendar clients poll the same feed: its bytes are held under its strong ETag while the snapshot lasts.
         let work = work
@@ -234,13 +236,15 @@ extension APIHandler {
     }
 
     /// Which deadlines a `party` and `kind` filter lets through: those of that kind that concern the party, in
-    /// agreements the party is recorded in.
+    /// agreements the party is recorded in; `nil` without either, so that no deadline is said in full only to be
+    /// tested.
     static func deadlineFilter(
         in snapshot: AgreementCatalog.Snapshot,
         party: String?,
         kind: Deadline.Kind?
-    ) -> @Sendable (Deadline) -> Bool {
-        { deadline in
+    ) -> (@Sendable (Deadline) -> Bool)? {
+        guard party != nil || kind != nil else { return nil }
+        return { deadline in
             if let kind, deadline.kind != kind { return false }
             guard let party else { return true }
             return deadline.concerns(party)

@@ -22,7 +22,7 @@ import Synchronization
 /// - FNV-1a 64 of everything before it (UInt64): a torn or damaged file is never loaded.
 enum CatalogSnapshotFile {
     /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
-    /// 2: the mark of the write at the file's revision.
+    /// 2: the mark of the write at the file's revision. 3: the checksum over 64-bit words in four lanes.
     static let formatVersion: UInt32 = 3
     static let magic = Array("PACTASNP".utf8)
 
