@@ -10,17 +10,7 @@ import Testing
 
     /// A bilateral agreement in force from 2000, either party leaving one year after its notice (dispatch counts).
     static func bilateral(_ events: [Event]) -> Agreement {
-        Agreement(
-            id: "imprecise",
-            title: "Imprecise",
-            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
-            rules: Rules(
-                entryIntoForce: .init(kind: .onDate, date: F.date("2000-01-01")),
-                term: .init(kind: .indefinite),
-                withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .dispatch)
-            ),
-            events: events
-        )
+        F.indefinite(id: "imprecise", withdrawal: WithdrawalRule(notice: .years(1), noticeDate: .dispatch), events: events)
     }
 
     static func octoberNotice(received: String? = nil) -> Event {

@@ -53,6 +53,21 @@ enum Fixtures {
         )
     }
 
+    /// A bilateral agreement (AA and BB) in force from 1 January 2000 for an indefinite term, with `withdrawal`.
+    static func indefinite(id: String, withdrawal: WithdrawalRule, events: [Event] = []) -> Agreement {
+        Agreement(
+            id: id,
+            title: id,
+            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
+            rules: Rules(
+                entryIntoForce: .init(kind: .onDate, date: date("2000-01-01")),
+                term: .init(kind: .indefinite),
+                withdrawal: withdrawal
+            ),
+            events: events
+        )
+    }
+
     static func notice(_ id: String = "n1", by party: String = "AA", sent: String, received: String? = nil) -> Event {
         Event(id: id, type: .noticeOfTermination, date: date(sent), party: party, received: date(received ?? sent))
     }

@@ -76,21 +76,12 @@ import Testing
     /// notice (its sample's Februaries, 2097 to 2101, have no leap day: the notice deadline of 16 December 2103, the
     /// first after a leap day, lies one day off them).
     static let centuryAgreements: [Agreement] = [
-        ("leap-quadrennial", "2000-02-29", 4, Period.days(1)), ("leap-free-sample", "2096-03-15", 1, .days(90)),
+        ("leap-quadrennial", "2000-02-29", "P4Y", "P1D"), ("leap-free-sample", "2096-03-15", "P1Y", "P90D"),
     ]
-    .map { id, entry, years, notice in
-        Agreement(
-            id: id,
-            title: id,
-            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
-            rules: Rules(
-                entryIntoForce: .init(kind: .onDate, date: Fixtures.date(entry)),
-                term: TermRule(kind: .fixed, length: .years(years)),
-                renewal: RenewalRule(kind: .automatic, period: .years(years)),
-                termination: TerminationRule(notice: notice, counting: .beforeExpiryDate, noticeDate: .receipt)
-            ),
-            events: []
-        )
+    .map { id, entry, period, notice in
+        var agreement = try! Fixtures.renewing(entry: entry, term: period, renewal: period, notice: notice, counting: .beforeExpiryDate)
+        agreement.id = id
+        return agreement
     }
 
     /// Windows ending and starting on every day around those runs' items from 2090 to 2120 count what they list.
@@ -233,17 +224,11 @@ import Testing
     /// bilateral agreement whose party may withdraw on 30 June by notice received on or before 1 January (as the
     /// synthetic conventions may), one party's notice of 1 March 2030 pending until 30 June 2031.
     @Test func closingsWhileATerminationIsPendingAreCounted() throws {
-        let agreement = Agreement(
+        let agreement = Fixtures.indefinite(
             id: "anchored",
-            title: "Anchored",
-            parties: [Party(code: "AA", name: "A"), Party(code: "BB", name: "B")],
-            rules: Rules(
-                entryIntoForce: .init(kind: .onDate, date: Fixtures.date("2000-01-01")),
-                term: .init(kind: .indefinite),
-                withdrawal: WithdrawalRule(
-                    noticeDate: .receipt,
-                    anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1))
-                )
+            withdrawal: WithdrawalRule(
+                noticeDate: .receipt,
+                anchor: .init(month: 6, day: 30, yearsAfterNotice: 0, cutoff: .init(month: 1, day: 1))
             ),
             events: [
                 Event(id: "notice", type: .noticeOfWithdrawal, date: Fixtures.date("2030-03-01"), party: "AA", received: Fixtures.date("2030-03-01"))
