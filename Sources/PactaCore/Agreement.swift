@@ -267,6 +267,11 @@ public enum EventType: String, Codable, Hashable, Sendable, CaseIterable {
     /// withdrawal in the record to compute the date from, the record is taken as it stands: the party leaves on
     /// this date (flagged `withdrawalWithoutNotice`).
     case withdrawalEffective
+    /// `party` ceased to be a party on this date (its first day no longer bound) by a decision to exclude it, as the
+    /// rules' `exclusion` clause allows ("the Committee may decide that it has ceased to be a member of the Council as
+    /// from such date as the Committee may determine", Statute of the Council of Europe, Art. 8). It ends the party's
+    /// membership ahead of any notice of withdrawal still running.
+    case exclusion
     /// The parties agreed to extend the agreement by `period` (or `indefinite`).
     case extensionAgreed
     /// Under a review clause, `party` confirmed in writing that it wishes to extend the term; when every party's

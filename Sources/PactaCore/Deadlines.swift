@@ -569,11 +569,28 @@ public enum DeadlineProjection {
             )
         }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
+            let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
+            if let exclusion = standing.excludedBy {
+                found.append(
+                    Deadline(
+                        agreementId: agreement.id,
+                        date: day,
+                        kind: .withdrawalEffective,
+                        party: standing.party,
+                        parties: [standing.party],
+                        rule: "exclusion",
+                        article: agreement.rules.exclusion?.article,
+                        eventId: exclusion,
+                        explanation:
+                            "\(standing.party) is excluded: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
+                    )
+                )
+                continue
+            }
             let step = status.trace.last {
                 ($0.subject == "withdrawal" || $0.subject == "linkedWithdrawal") && $0.inputs["party"] == standing.party
                     && $0.result != nil
             }
-            let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
             found.append(
                 Deadline(
                     agreementId: agreement.id,

@@ -18,6 +18,9 @@ public struct Rules: Codable, Hashable, Sendable {
     /// A party that withdraws from another agreement (the framework convention) is considered as also having withdrawn
     /// from this one; see ``LinkedWithdrawalRule``.
     public var linkedWithdrawal: LinkedWithdrawalRule?
+    /// The parties (or an organ) may decide that a party has ceased to be one; see ``ExclusionRule``. Absent: an
+    /// `exclusion` event still takes effect (the record stands), flagged.
+    public var exclusion: ExclusionRule?
 
     public init(
         entryIntoForce: EntryIntoForceRule,
@@ -27,7 +30,8 @@ public struct Rules: Codable, Hashable, Sendable {
         withdrawal: WithdrawalRule? = nil,
         performanceSuspension: PerformanceSuspensionRule? = nil,
         survival: AgreementSurvival? = nil,
-        linkedWithdrawal: LinkedWithdrawalRule? = nil
+        linkedWithdrawal: LinkedWithdrawalRule? = nil,
+        exclusion: ExclusionRule? = nil
     ) {
         self.entryIntoForce = entryIntoForce
         self.term = term
@@ -37,6 +41,7 @@ public struct Rules: Codable, Hashable, Sendable {
         self.performanceSuspension = performanceSuspension
         self.survival = survival
         self.linkedWithdrawal = linkedWithdrawal
+        self.exclusion = exclusion
     }
 }
 

@@ -178,6 +178,8 @@ struct DatePrecisionMerge {
                 undetermined.append(Undetermined(field: "\(field).nextWithdrawal", reason: "Depends on the day of \(described)."))
             }
             if mine.withdrawalExtensions != other.withdrawalExtensions { party.withdrawalExtensions = nil }
+            if mine.withdrawalFollows != other.withdrawalFollows { party.withdrawalFollows = nil }
+            if mine.excludedBy != other.excludedBy { party.excludedBy = nil }
             if mine.performanceSuspension != other.performanceSuspension {
                 party.performanceSuspension = nil
                 undetermined.append(Undetermined(field: "\(field).performanceSuspension", reason: "Depends on the day of \(described)."))

@@ -16,6 +16,11 @@ struct Membership {
     var extensions: Int?
     /// The linked agreement whose withdrawal ends this membership (`rules.linkedWithdrawal`).
     var linkedFrom: String?
+    /// The decision that excluded the party, ending this membership (`exclusion`).
+    var exclusion: Event?
+    /// A recorded withdrawal (`withdrawalEffective`) that ends this membership with no notice to compute it from;
+    /// a linked agreement's withdrawal may still explain it (`rules.linkedWithdrawal`).
+    var recordedEnd: Event?
 }
 
 extension Evaluation {
@@ -135,30 +140,22 @@ extension Evaluation {
                         flagNotAParty(party.code, event, left: nil)
                         continue
                     }
-                    // A recorded outcome with no recorded cause is the record: the party leaves on that date.
+                    // A recorded outcome with no recorded cause is the record: the party leaves on that date (flagged
+                    // by `recordedEndsWithoutCause`, unless a linked agreement's withdrawal explains it).
                     guard last.notice == nil, last.lastDayBound == nil, !last.withdrawalUndetermined,
                         let lastDay = try? event.date.addingDays(-1)
                     else { continue }
                     last.lastDayBound = lastDay
+                    last.recordedEnd = event
                     spans[spans.count - 1] = last
-                    flags.append(
-                        StatusFlag(
-                            code: .withdrawalWithoutNotice,
-                            party: party.code,
-                            since: event.date,
-                            eventId: event.id,
-                            message:
-                                "The record gives \(event.date) for \(party.code)'s withdrawal taking effect, with no notice of withdrawal recorded to compute it from; \(party.code) is taken to have left on that date."
-                        )
-                    )
-                    step(
-                        "withdrawal",
-                        eventId: event.id,
-                        result: "\(lastDay)",
-                        inputs: ["party": party.code],
-                        explanation:
-                            "No notice of withdrawal by \(party.code) is recorded; the record says its withdrawal took effect on \(event.date), so it is bound through \(lastDay)."
-                    )
+                case .exclusion:
+                    if spans.isEmpty, !standingOnRecord { spans.append(Membership(consent: nil, entry: generalEntry)) }
+                    guard var last = spans.last else {
+                        flagNotAParty(party.code, event, left: nil)
+                        continue
+                    }
+                    exclude(&last, by: event)
+                    spans[spans.count - 1] = last
                 default:
                     break
                 }
@@ -169,13 +166,46 @@ extension Evaluation {
         return result
     }
 
+    /// Flags each membership that a recorded withdrawal ends with nothing in the record to explain it: no notice, and
+    /// no withdrawal from a linked agreement. Run after `linkedWithdrawals`, which may supply the cause.
+    mutating func recordedEndsWithoutCause(_ memberships: [String: [Membership]]) {
+        for party in agreement.parties {
+            for membership in memberships[party.code] ?? [] where membership.linkedFrom == nil {
+                guard let event = membership.recordedEnd, let lastDay = membership.lastDayBound else { continue }
+                flags.append(
+                    StatusFlag(
+                        code: .withdrawalWithoutNotice,
+                        party: party.code,
+                        since: event.date,
+                        eventId: event.id,
+                        message:
+                            "The record gives \(event.date) for \(party.code)'s withdrawal taking effect, with no notice of withdrawal recorded to compute it from; \(party.code) is taken to have left on that date."
+                    )
+                )
+                step(
+                    "withdrawal",
+                    eventId: event.id,
+                    result: "\(lastDay)",
+                    inputs: ["party": party.code],
+                    explanation:
+                        "No notice of withdrawal by \(party.code) is recorded; the record says its withdrawal took effect on \(event.date), so it is bound through \(lastDay)."
+                )
+            }
+        }
+    }
+
     /// An act of withdrawal (a notice, a recorded withdrawal) by a state that is not bound on its date: it never
     /// became a party (it only signed, or revoked its consent), or it had already left (`left`: its last day bound).
-    private mutating func flagNotAParty(_ party: String, _ event: Event, left: CalendarDate?) {
+    mutating func flagNotAParty(_ party: String, _ event: Event, left: CalendarDate?) {
         let why =
             left.map { "it has not been bound since \((try? $0.addingDays(1)) ?? $0)" }
             ?? "no consent to be bound is in force for it on that date"
-        let act = event.type == .noticeOfWithdrawal ? "gave notice of withdrawal" : "is recorded as withdrawing"
+        let act =
+            switch event.type {
+            case .noticeOfWithdrawal: "gave notice of withdrawal"
+            case .exclusion: "is recorded as excluded"
+            default: "is recorded as withdrawing"
+            }
         flags.append(
             StatusFlag(
                 code: .notAParty,
@@ -587,6 +617,7 @@ extension Evaluation {
                     obligationsSurviveThrough: current.survivesThrough
                 )
                 withdrawn.withdrawalExtensions = current.extensions
+                withdrawn.excludedBy = current.exclusion?.id
                 return withdrawn
             }
             return PartyStatus(

@@ -4,7 +4,7 @@
 /// record supported on that day (and, for later days, a projection from the rules).
 public enum RulesEngine {
     /// Changes whenever the engine's results for the same input may change; part of status ETags.
-    public static let version = "11"
+    public static let version = "12"
 
     public static func evaluate(_ agreement: Agreement, asOf: CalendarDate) -> AgreementStatus {
         evaluate(agreement, asOf: asOf, trace: true)
@@ -118,6 +118,7 @@ struct Evaluation {
         status.entryIntoForce = entry
         var memberships = partyMemberships(generalEntry: entry)
         linkedWithdrawals(&memberships)
+        recordedEndsWithoutCause(memberships)
         if let entry, entry <= asOf {
             evaluateInForce(entry: entry, memberships: memberships, into: &status)
         } else {

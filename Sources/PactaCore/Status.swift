@@ -277,6 +277,8 @@ public struct PartyStatus: Codable, Hashable, Sendable {
     /// Under `rules.linkedWithdrawal`, the agreement whose withdrawal ends the party's membership here (its
     /// `lastDayAsParty` is that withdrawal's).
     public var withdrawalFollows: String? = nil
+    /// The `exclusion` event by which the party ceased to be one (its `since` is that event's date).
+    public var excludedBy: String? = nil
 
     public init(
         party: String,
@@ -369,6 +371,9 @@ public struct StatusFlag: Codable, Hashable, Sendable {
         /// A `withdrawalConditionMet` or `withdrawalConditionDisputed` that changes nothing: the rule has no condition
         /// precedent, or the event names no notice of withdrawal the condition holds back.
         case withdrawalConditionWithoutEffect
+        /// An exclusion of a party that the rules do not provide for (no `exclusion` clause): the record stands, and
+        /// the party is taken to have left on its date.
+        case exclusionWithoutClause
     }
 
     public var code: Code

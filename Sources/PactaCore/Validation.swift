@@ -143,6 +143,11 @@ public enum AgreementValidator {
         if let linked = rules.linkedWithdrawal, !isValidIdentifier(linked.agreement) {
             issues.append(.init(pointer: "/rules/linkedWithdrawal/agreement", message: "must be an agreement id"))
         }
+        if rules.linkedWithdrawal?.effect == .ownNoticePeriod, rules.withdrawal == nil {
+            issues.append(
+                .init(pointer: "/rules/linkedWithdrawal/effect", message: "ownNoticePeriod counts under the withdrawal clause: give rules.withdrawal")
+            )
+        }
         if let suspension = rules.performanceSuspension {
             positive(suspension.notice, "/rules/performanceSuspension/notice", required: true)
         }
@@ -227,7 +232,7 @@ public enum AgreementValidator {
             switch event.type {
             case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .consent, .consentRevoked, .signatureWithdrawn,
                 .entryIntoForceForParty,
-                .withdrawalEffective, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
+                .withdrawalEffective, .exclusion, .performanceSuspended, .performanceResumed, .armedConflictBegan, .armedConflictEnded:
                 if event.party == nil {
                     issues.append(.init(pointer: "\(pointer)/party", message: "a \(event.type.rawValue) event must name its party"))
                 }
@@ -292,13 +297,14 @@ public enum AgreementValidator {
                 break
             }
             // Shape 12: a month or a year is stored as its first day, so the stored form has one spelling. Only the
-            // events whose derived dates the engine and its tests carry as ranges may be imprecise: notices and
-            // consents to be bound.
-            if event.isImprecise, !event.type.isNotice, event.type != .consent {
+            // events whose derived dates the engine and its tests carry as ranges may be imprecise: notices, consents
+            // to be bound and the entry into force (every date counted from them moves with them).
+            if event.isImprecise, !event.type.isNotice, event.type != .consent, event.type != .entryIntoForce {
                 issues.append(
                     .init(
                         pointer: "\(pointer)/datePrecision",
-                        message: "only a notice of termination, non-renewal or withdrawal, or a consent, may be dated to a month or a year"
+                        message:
+                            "only a notice of termination, non-renewal or withdrawal, a consent or the entry into force may be dated to a month or a year"
                     )
                 )
             } else if event.datePrecision == .month, event.date.day != 1 {

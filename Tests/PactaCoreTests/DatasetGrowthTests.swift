@@ -12,7 +12,7 @@ import Testing
         "iccpr-first-optional-protocol", "icsid-convention", "nafta", "oas-charter", "pact-of-bogota", "rio-treaty",
         "start-i", "trans-pacific-partnership", "upu-constitution", "us-japan-security-treaty",
         "us-philippines-visiting-forces-agreement", "us-roc-mutual-defense-treaty", "warsaw-pact", "who-constitution",
-        "bolivia-us-bit", "eu-belarus-readmission-agreement",
+        "bolivia-us-bit", "eu-belarus-readmission-agreement", "statute-of-the-council-of-europe",
     ]
 
     @Test func holdsAtLeastFortyAgreementsIncludingTheAddedOnes() {
@@ -47,14 +47,44 @@ import Testing
             since: "2017-01-30",
             eventId: "signaturewithdrawn-us-2017"
         ),
-        // ECHR: in force for Russia on 5 May 1998; its notification of 15 March 2022, six months to the end of
-        // 15 September; it ceased to be a party on 16 September 2022.
+        // Statute of the Council of Europe: Russia a member from 28 February 1996. Its Art. 7 notification of 15 March
+        // 2022 would have taken effect at the end of 2022 (computed); the Committee of Ministers decided under Art. 8
+        // that it ceased to be a member as from 16 March 2022.
+        .init(agreement: "statute-of-the-council-of-europe", party: "RU", asOf: "1996-02-28", status: .party, since: "1996-02-28"),
+        .init(
+            agreement: "statute-of-the-council-of-europe",
+            party: "RU",
+            asOf: "2022-03-15",
+            status: .withdrawalPending,
+            since: "1996-02-28",
+            lastDay: "2022-12-31"
+        ),
+        .init(
+            agreement: "statute-of-the-council-of-europe",
+            party: "RU",
+            asOf: "2022-03-16",
+            status: .withdrawn,
+            since: "2022-03-16",
+            lastDay: "2022-03-15"
+        ),
+        // ECHR: in force for Russia on 5 May 1998. It follows the Statute "under the same conditions" (Art. 58(3)):
+        // six months from the first day Russia is no longer a member. On 15 March 2022 that is the Art. 7 withdrawal's
+        // (1 January 2023, so out from 1 July 2023: computed); from 16 March, the exclusion's: out from 16 September
+        // 2022, as the Committee of Ministers announced.
         .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "1998-05-05", status: .party, since: "1998-05-05"),
         .init(agreement: "european-convention-on-human-rights", party: "RU", asOf: "2022-03-14", status: .party, since: "1998-05-05"),
         .init(
             agreement: "european-convention-on-human-rights",
             party: "RU",
             asOf: "2022-03-15",
+            status: .withdrawalPending,
+            since: "1998-05-05",
+            lastDay: "2023-06-30"
+        ),
+        .init(
+            agreement: "european-convention-on-human-rights",
+            party: "RU",
+            asOf: "2022-03-16",
             status: .withdrawalPending,
             since: "1998-05-05",
             lastDay: "2022-09-15"
@@ -347,6 +377,7 @@ import Testing
         #expect(echr.flags.isEmpty)
         let russia = try #require(echr.parties.first { $0.party == "RU" })
         #expect(russia.since == Fixtures.date("2022-09-16"))
+        #expect(russia.withdrawalFollows == "statute-of-the-council-of-europe")
         for id in Self.added {
             let status = RulesEngine.evaluate(try Fixtures.dataset(id), asOf: Fixtures.date("2026-11-29"))
             #expect(status.flags.filter { $0.code == .withdrawalWithoutNotice || $0.code == .recordedDateDiffers }.isEmpty, "\(id)")

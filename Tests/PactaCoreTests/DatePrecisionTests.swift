@@ -141,6 +141,28 @@ import Testing
         #expect(RulesEngine.evaluate(unesco, asOf: F.date("2019-01-01")).parties.first { $0.party == "US" }?.since == F.date("2018-12-31"))
     }
 
+    /// An entry into force known only to its month (the Statute of the Council of Europe's is known only to its
+    /// year): the terms and deadlines counted from it are ranges, and inside the month the state is undetermined.
+    @Test func anEntryIntoForceDatedOnlyToAMonthGivesRangesForWhatCountsFromIt() throws {
+        var agreement = try F.renewing()
+        agreement.rules.entryIntoForce = EntryIntoForceRule(kind: .onEvent)
+        agreement.events = [Event(id: "eif", type: .entryIntoForce, date: F.date("2016-11-01"), datePrecision: .month)]
+        #expect(AgreementValidator.validate(agreement).isEmpty)
+        let status = RulesEngine.evaluate(agreement, asOf: F.date("2017-06-01"))
+        #expect(status.state == .inForce)
+        #expect(status.entryIntoForce == nil)
+        let entry = try #require(status.ranges.first { $0.field == "entryIntoForce" })
+        #expect((entry.earliest, entry.latest) == (F.date("2016-11-01"), F.date("2016-11-30")))
+        // GSOMIA-style: 90 days before the term's last day (2017-10-31 or 2017-11-29).
+        let deadline = try #require(status.ranges.first { $0.field == "noticeDeadline" })
+        #expect((deadline.earliest, deadline.latest) == (F.date("2017-08-02"), F.date("2017-08-31")))
+        #expect(status.currentTerm == nil)
+        #expect(status.undetermined.contains { $0.field == "currentTerm" })
+        #expect(RulesEngine.evaluate(agreement, asOf: F.date("2016-11-15")).state == .undetermined)
+        #expect(RulesEngine.evaluate(agreement, asOf: F.date("2016-12-01")).state == .inForce)
+        NoSilentNoOpTests.checkEquivalence(agreement)
+    }
+
     @Test func theStoredFormIsTheFirstDayWithItsPrecisionAndAbsentMeansDay() throws {
         let json = #"{"id":"n","type":"noticeOfWithdrawal","date":"2018-10-01","datePrecision":"month","party":"AA"}"#
         let event = try JSONDecoder().decode(Event.self, from: Data(json.utf8))
@@ -152,7 +174,7 @@ import Testing
         #expect(!String(decoding: try JSONEncoder().encode(plain), as: UTF8.self).contains("datePrecision"))
     }
 
-    @Test func anImpreciseDateMustBeTheFirstDayOfItsPeriodAndOnANoticeOrConsent() {
+    @Test func anImpreciseDateMustBeTheFirstDayOfItsPeriodAndOnANoticeConsentOrEntryIntoForce() {
         func pointers(_ event: Event) -> [String] {
             AgreementValidator.validate(Self.bilateral([event])).map(\.pointer)
         }
@@ -166,6 +188,7 @@ import Testing
         #expect(pointers(signature) == ["/events/0/datePrecision"])
         #expect(pointers(Self.octoberNotice()).isEmpty)
         #expect(pointers(Event(id: "c", type: .consent, date: F.date("1965-01-01"), datePrecision: .year, party: "AA")).isEmpty)
+        #expect(pointers(Event(id: "e", type: .entryIntoForce, date: F.date("1949-01-01"), datePrecision: .year)).isEmpty)
     }
 
     @Test func theSyntheticAgreementsCarryImpreciseEventsForThePropertyTests() {

@@ -14,7 +14,12 @@ enum Fixtures {
 
     static func allDatasetAgreements() throws -> [Agreement] { try datasetIds.map(dataset) }
 
+    /// A bundled agreement as the catalog gives it to the engine: with the bundled agreements its rules name.
     static func dataset(_ id: String) throws -> Agreement {
+        LinkedAgreements.resolve(try bundled(id)) { try? bundled($0) }
+    }
+
+    private static func bundled(_ id: String) throws -> Agreement {
         let url = repositoryRoot.appendingPathComponent("Data/agreements/\(id).json")
         return try JSONDecoder().decode(Agreement.self, from: Data(contentsOf: url))
     }

@@ -110,4 +110,66 @@ import Testing
         #expect(paris.rules.linkedWithdrawal == LinkedWithdrawalRule(agreement: "unfccc", article: "Art. 28(3)"))
         #expect(LinkedAgreements.ids(of: paris) == ["unfccc"])
     }
+
+    // MARK: "Under the same conditions": the ECHR follows the Statute of the Council of Europe (Art. 58(3))
+
+    static func echr(_ asOf: String) throws -> AgreementStatus {
+        RulesEngine.evaluate(try F.dataset("european-convention-on-human-rights"), asOf: F.date(asOf))
+    }
+
+    @Test func russiaLeavesTheConventionSixMonthsAfterItsExclusionFromTheCouncil() throws {
+        let echr = try F.dataset("european-convention-on-human-rights")
+        #expect(echr.rules.linkedWithdrawal?.effect == .ownNoticePeriod)
+        #expect(echr.linked["statute-of-the-council-of-europe"] != nil)
+        let pending = try #require(try Self.echr("2022-03-16").parties.first { $0.party == "RU" })
+        #expect(pending.status == .withdrawalPending)
+        #expect(pending.lastDayAsParty == F.date("2022-09-15"))
+        #expect(pending.withdrawalFollows == "statute-of-the-council-of-europe")
+        let status = try Self.echr("2022-09-16")
+        let step = try #require(status.trace.first { $0.subject == "linkedWithdrawal" && $0.inputs["party"] == "RU" })
+        #expect(step.article == "Art. 58(3)")
+        #expect(step.inputs["effectiveFrom"] == "2022-03-16")
+        #expect(step.result == "2022-09-15")
+        #expect(step.convention?.contains("P6M") == true)
+        // The recorded end has its cause: no withdrawalWithoutNotice, and the dates agree.
+        #expect(status.flags.isEmpty)
+        let deadlines = DeadlineProjection.deadlines(for: echr, from: F.date("2022-01-01"), through: F.date("2023-12-31"))
+        let effective = deadlines.filter { $0.kind == .withdrawalEffective && $0.party == "RU" }
+        #expect(effective.map(\.date) == [F.date("2022-09-16")])
+        #expect(effective.first?.rule == "linkedWithdrawal")
+        NoSilentNoOpTests.checkEquivalence(echr)
+    }
+
+    @Test func beforeTheExclusionTheConventionFollowsTheStatutesOwnWithdrawal() throws {
+        // On 15 March 2022 the record holds only Russia's Art. 7 notification: out of the Council after 31 December
+        // 2022, so out of the Convention six months after 1 January 2023 (computed; the exclusion overtook it).
+        let russia = try #require(try Self.echr("2022-03-15").parties.first { $0.party == "RU" })
+        #expect(russia.status == .withdrawalPending)
+        #expect(russia.lastDayAsParty == F.date("2023-06-30"))
+    }
+
+    @Test func withoutTheStatuteTheRecordedEndStandsAndIsFlagged() throws {
+        var echr = try F.dataset("european-convention-on-human-rights")
+        echr.linked = [:]
+        let status = RulesEngine.evaluate(echr, asOf: F.date("2022-09-16"))
+        #expect(status.parties.first { $0.party == "RU" }?.since == F.date("2022-09-16"))
+        #expect(status.flags.map(\.code) == [.withdrawalWithoutNotice])
+    }
+
+    @Test func aRecordedEndTheLinkDoesNotGiveIsFlagged() throws {
+        var echr = try F.dataset("european-convention-on-human-rights")
+        let index = try #require(echr.events.firstIndex { $0.type == .withdrawalEffective })
+        echr.events[index].date = F.date("2022-09-17")
+        let status = RulesEngine.evaluate(echr, asOf: F.date("2022-10-01"))
+        // The rules' date stands; the record's is flagged, and not as a withdrawal without notice.
+        #expect(status.parties.first { $0.party == "RU" }?.since == F.date("2022-09-16"))
+        #expect(status.flags.map(\.code) == [.recordedDateDiffers])
+        #expect(status.flags.first?.eventId == echr.events[index].id)
+    }
+
+    @Test func anOwnNoticePeriodLinkNeedsAWithdrawalClause() throws {
+        var echr = try F.dataset("european-convention-on-human-rights")
+        echr.rules.withdrawal = nil
+        #expect(AgreementValidator.validate(echr).contains { $0.pointer == "/rules/linkedWithdrawal/effect" })
+    }
 }

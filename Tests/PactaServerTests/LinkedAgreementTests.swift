@@ -448,6 +448,48 @@ enum LinkedFixtures {
         }
     }
 
+    /// The bundled pair: the ECHR follows the Statute of the Council of Europe "under the same conditions", and the
+    /// Statute's exclusion of Russia reaches the status, the deadlines and the calendar over HTTP.
+    @Test func theBundledConventionFollowsTheStatutesExclusionOverHTTP() async throws {
+        try await TestApp.run { _, client in
+            let statute = try await client.execute(
+                uri: "/v1/agreements/statute-of-the-council-of-europe/status?asOf=2022-03-16",
+                method: .get
+            ).json()
+            let member = try #require(Self.party(statute, "RU"))
+            #expect(member["status"] as? String == "withdrawn")
+            #expect(member["since"] as? String == "2022-03-16")
+            #expect(member["excludedBy"] as? String == "exclusion-ru-2022")
+            let echr = try await client.execute(
+                uri: "/v1/agreements/european-convention-on-human-rights/status?asOf=2022-03-16",
+                method: .get
+            )
+            let party = try #require(Self.party(try echr.json(), "RU"))
+            #expect(party["status"] as? String == "withdrawalPending")
+            #expect(party["lastDayAsParty"] as? String == "2022-09-15")
+            #expect(party["withdrawalFollows"] as? String == "statute-of-the-council-of-europe")
+            #expect(!echr.text.contains("not in the catalog"))
+            let deadlines = try await client.execute(
+                uri: "/v1/deadlines?asOf=2022-01-01&from=2022-01-01&to=2022-12-31&party=RU&kind=withdrawalEffective",
+                method: .get
+            ).json()
+            let items = try #require(deadlines["items"] as? [[String: Any]]).map {
+                [$0["agreementId"] as? String, $0["date"] as? String, $0["rule"] as? String]
+            }
+            #expect(
+                items == [
+                    ["statute-of-the-council-of-europe", "2022-03-16", "exclusion"],
+                    ["european-convention-on-human-rights", "2022-09-16", "linkedWithdrawal"],
+                ]
+            )
+            let calendar = try await client.execute(
+                uri: "/v1/agreements/statute-of-the-council-of-europe/calendar.ics?from=2022-01-01&to=2022-12-31",
+                method: .get
+            ).text.replacingOccurrences(of: "\r\n ", with: "")
+            #expect(calendar.contains("RU ceases to be a party (excluded)"))
+        }
+    }
+
     /// A write to the framework that changes a dependent's status as of today records `status.changed` for the
     /// dependent too, naming the framework; the framework's own change is recorded as before.
     @Test func aFrameworkWriteRecordsTheDependentsStatusChange() async throws {

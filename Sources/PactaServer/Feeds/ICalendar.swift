@@ -141,6 +141,7 @@ enum DeadlineCalendar {
         case .renewal: return "\(name): renews\(deadline.term.map { " (term \($0))" } ?? "")"
         case .scheduledEnd:
             return "\(name): last day in force" + (deadline.party.map { " (\($0)'s notice)" } ?? "")
+        case .withdrawalEffective where deadline.rule == "exclusion": return "\(name): \(who) ceases to be a party (excluded)"
         case .withdrawalEffective: return "\(name): withdrawal of \(who) takes effect"
         case .withdrawalNoticeDeadline: return "\(name): last day to give notice of withdrawal for the nearest date"
         case .review: return "\(name): joint review (confirm extension of the term)"

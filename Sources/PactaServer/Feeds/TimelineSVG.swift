@@ -259,8 +259,8 @@ enum TimelineSVG {
 
     private static func eventColor(_ type: EventType) -> String {
         switch type {
-        case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .withdrawalEffective, .terminated, .terminatedByConsent,
-            .expired, .superseded, .consentRevoked:
+        case .noticeOfTermination, .noticeOfNonRenewal, .noticeOfWithdrawal, .withdrawalEffective, .exclusion, .terminated,
+            .terminatedByConsent, .expired, .superseded, .consentRevoked:
             return "#c0392b"
         case .noticeSuspended, .noticeResumed, .performanceSuspended, .performanceResumed, .armedConflictBegan,
             .armedConflictEnded:

@@ -96,6 +96,7 @@ extension JSONBytes {
         object { members in
             members.dateIfPresent("boundFrom", party.boundFrom)
             members.stringIfPresent("eventId", party.eventId)
+            members.stringIfPresent("excludedBy", party.excludedBy)
             members.dateIfPresent("lastDayAsParty", party.lastDayAsParty)
             if let window = party.nextWithdrawal {
                 members.member("nextWithdrawal") { json in
