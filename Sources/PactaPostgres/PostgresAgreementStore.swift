@@ -525,14 +525,15 @@ public final class PostgresAgreementStore: AgreementStore {
             )
             // Decoded a batch at a time on every core, as SQLite's are: only one batch of text is alive at once.
             var batch: [StoredDocument.Encoded] = []
+            let decoder = StoredDocument.BatchDecoder()
             for try await (document, version, revision) in rows.decode((String, String, Int64).self) {
                 batch.append(StoredDocument.Encoded(document: Data(document.utf8), version: version, revision: revision))
                 if batch.count == 4_096 {
-                    agreements += try StoredDocument.decodeInParallel(batch, lanes: StoredDocument.lanes(for: batch.count))
+                    agreements += try decoder.decode(batch)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            agreements += try StoredDocument.decodeInParallel(batch, lanes: StoredDocument.lanes(for: batch.count))
+            agreements += try decoder.decode(batch)
             return StoreContents(revision: revision, agreements: agreements)
         }
     }

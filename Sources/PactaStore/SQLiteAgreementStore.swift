@@ -232,10 +232,9 @@ public final class SQLiteAgreementStore: AgreementStore {
             result.reserveCapacity(count)
             let rows = try Row.fetchCursor(db, sql: "SELECT document, version, revision FROM agreement ORDER BY id")
             var batch: [StoredDocument.Encoded] = []
+            let decoder = StoredDocument.BatchDecoder()
             func decodeBatch() throws {
-                let lanes = StoredDocument.lanes(for: batch.count)
-                let decoded = try StoredDocument.decodeInParallel(batch, lanes: lanes)
-                result += decoded
+                result += try decoder.decode(batch)
                 batch.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {

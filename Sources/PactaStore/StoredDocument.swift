@@ -71,30 +71,44 @@ extension StoredDocument {
         }
     }
 
-    /// Decoding JSON is most of startup (perf, 100,000 agreements), so a batch of documents is decoded on
-    /// `lanes` cores; the result keeps the batch's order.
-    package static func decodeInParallel(_ batch: [Encoded], lanes: Int) throws -> [StoredAgreement] {
-        let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
-        let failure = Mutex<(any Error)?>(nil)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let decoder = JSONDecoder()
-            let range = batch.indices.split(lane, of: lanes)
-            var decoded: [StoredAgreement] = []
-            decoded.reserveCapacity(range.count)
-            do {
-                for index in range {
-                    let agreement = try decoder.decode(Agreement.self, from: batch[index].document)
-                    decoded.append(
-                        StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision)
-                    )
+    /// Decodes a catalog's documents batch after batch. Decoding JSON is most of startup (perf, 100,000 agreements),
+    /// so each batch is decoded on as many cores as it is worth; the result keeps the batch's order. Equal rules share
+    /// one box (``RulesInterner``), across batches: most of a large catalog's rules repeat.
+    package final class BatchDecoder: Sendable {
+        /// One interner per lane, each taken by its lane while it decodes.
+        private let interners = Mutex([RulesInterner](repeating: RulesInterner(), count: ProcessInfo.processInfo.activeProcessorCount))
+
+        package init() {}
+
+        package func decode(_ batch: [Encoded]) throws -> [StoredAgreement] {
+            let lanes = StoredDocument.lanes(for: batch.count)
+            let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
+            let failure = Mutex<(any Error)?>(nil)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                let decoder = JSONDecoder()
+                let range = batch.indices.split(lane, of: lanes)
+                var decoded: [StoredAgreement] = []
+                decoded.reserveCapacity(range.count)
+                var rules = interners.withLock { interners in
+                    defer { interners[lane] = RulesInterner() }
+                    return interners[lane]
                 }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
+                do {
+                    for index in range {
+                        let agreement = rules.intern(try decoder.decode(Agreement.self, from: batch[index].document))
+                        decoded.append(
+                            StoredAgreement(agreement: agreement, version: batch[index].version, revision: batch[index].revision)
+                        )
+                    }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+                interners.withLock { $0[lane] = rules }
+                results.withLock { $0[lane] = decoded }
             }
-            results.withLock { $0[lane] = decoded }
+            if let error = failure.withLock({ $0 }) { throw error }
+            return results.withLock { $0.flatMap { $0 } }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
-        return results.withLock { $0.flatMap { $0 } }
     }
 
     /// How many cores a batch is worth: one per 64 documents, at most all of them.

@@ -59,6 +59,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: .init(AppConfiguration.Setting.streamMaxClients.help)) var streamMaxClients: Int?
     @Option(help: .init(AppConfiguration.Setting.streamHeartbeat.help)) var streamHeartbeat: Int?
     @Option(help: .init(AppConfiguration.Setting.today.help)) var today: String?
+    @Option(help: .init(AppConfiguration.Setting.snapshot.help)) var snapshot: String?
 
     func run() async throws {
         let configuration = try await readConfiguration([
@@ -73,7 +74,7 @@ struct Serve: AsyncParsableCommand {
             .webhooksFirstRetry: webhooksFirstRetry.map(String.init), .webhooksCAFile: webhooksCaFile,
             .alertLeadDays: alertLeadDays, .feedRetentionDays: feedRetentionDays.map(String.init),
             .streamMaxClients: streamMaxClients.map(String.init), .streamHeartbeat: streamHeartbeat.map(String.init),
-            .today: today,
+            .today: today, .snapshot: snapshot,
         ])
         configuration.logFormat.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "pacta")

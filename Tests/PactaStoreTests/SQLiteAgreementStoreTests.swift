@@ -1,7 +1,7 @@
 import Foundation
-import PactaCore
 import Testing
 
+@testable import PactaCore
 @testable import PactaStore
 
 @Suite struct SQLiteAgreementStoreTests {
@@ -100,5 +100,22 @@ import Testing
             #expect(try await store.tokenName(hash: hash) == nil)
             #expect(try await store.tokens().map(\.name) == ["ci"])
         }
+    }
+
+    /// A catalog read in batches gives equal rules one box across the batches and lanes (``RulesInterner``).
+    @Test func contentsShareEqualRules() async throws {
+        let store = try SQLiteAgreementStore.inMemory()
+        let agreements = SyntheticAgreements.generate(count: 9_000, seed: 5)
+        _ = try await store.seedIfNeeded(agreements)
+        let contents = try await store.contents().agreements.map(\.agreement)
+        #expect(contents.count == agreements.count)
+        var boxes: [Rules] = []
+        for agreement in contents where !boxes.contains(where: { $0.sharesStorage(with: agreement.rules) }) {
+            boxes.append(agreement.rules)
+        }
+        // At most one box per distinct rules and lane (three batches of up to 4,096, decoded on every core).
+        let distinct = Set(contents.map(\.rules)).count
+        #expect(boxes.count <= distinct * ProcessInfo.processInfo.activeProcessorCount)
+        #expect(boxes.count < contents.count / 3)
     }
 }

@@ -193,6 +193,7 @@ enum CatalogSnapshotFile {
             let range = min(lane * size, ends.count)..<min((lane + 1) * size, ends.count)
             var decoded: [StoredAgreement] = []
             decoded.reserveCapacity(range.count)
+            var rules = RulesInterner()
             do {
                 for index in range {
                     let start = index == 0 ? 0 : ends[index - 1]
@@ -201,7 +202,7 @@ enum CatalogSnapshotFile {
                         from: UnsafeRawBufferPointer(rebasing: records[start..<ends[index]])
                     )
                     decoded.append(
-                        StoredAgreement(agreement: record.agreement, version: record.version, revision: record.revision)
+                        StoredAgreement(agreement: rules.intern(record.agreement), version: record.version, revision: record.revision)
                     )
                 }
             } catch {
