@@ -99,18 +99,9 @@ public struct Event: Codable, Hashable, Sendable {
         var source: String?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
+    private var box: SharedFields<Fields>
 
-    private var box: Box
-
-    private mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = box.fields
-        change(&fields)
-        box = Box(fields)
-    }
+    private mutating func update(_ change: (inout Fields) -> Void) { box = box.updated(change) }
 
     /// Unique within the agreement; assigned by the server when a new event arrives without one.
     public var id: String {
@@ -194,7 +185,7 @@ public struct Event: Codable, Hashable, Sendable {
         summary: String? = nil,
         source: String? = nil
     ) {
-        box = Box(
+        box = SharedFields(
             Fields(
                 id: id,
                 type: type,
@@ -213,11 +204,11 @@ public struct Event: Codable, Hashable, Sendable {
         )
     }
 
-    public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
+    public init(from decoder: any Decoder) throws { box = SharedFields(try Fields(from: decoder)) }
 
     public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 
-    public static func == (lhs: Event, rhs: Event) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    public static func == (lhs: Event, rhs: Event) -> Bool { SharedFields.same(lhs.box, rhs.box) }
 
     public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 }

@@ -570,27 +570,15 @@ public enum DeadlineProjection {
         }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
             let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
-            if let exclusion = standing.excludedBy {
-                found.append(
-                    Deadline(
-                        agreementId: agreement.id,
-                        date: day,
-                        kind: .withdrawalEffective,
-                        party: standing.party,
-                        parties: [standing.party],
-                        rule: "exclusion",
-                        article: agreement.rules.exclusion?.article,
-                        eventId: exclusion,
-                        explanation:
-                            "\(standing.party) is excluded: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
-                    )
-                )
-                continue
-            }
-            let step = status.trace.last {
-                ($0.subject == "withdrawal" || $0.subject == "linkedWithdrawal") && $0.inputs["party"] == standing.party
-                    && $0.result != nil
-            }
+            let outcome = "from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
+            // An exclusion is its own event; a withdrawal is explained by the step that dated it.
+            let step =
+                standing.excludedBy != nil
+                ? nil
+                : status.trace.last {
+                    ($0.subject == "withdrawal" || $0.subject == "linkedWithdrawal") && $0.inputs["party"] == standing.party
+                        && $0.result != nil
+                }
             found.append(
                 Deadline(
                     agreementId: agreement.id,
@@ -598,12 +586,13 @@ public enum DeadlineProjection {
                     kind: .withdrawalEffective,
                     party: standing.party,
                     parties: [standing.party],
-                    rule: step?.rule ?? "withdrawal",
-                    article: step?.article ?? agreement.rules.withdrawal?.article,
+                    rule: standing.excludedBy != nil ? "exclusion" : step?.rule ?? "withdrawal",
+                    article: standing.excludedBy != nil
+                        ? agreement.rules.exclusion?.article : step?.article ?? agreement.rules.withdrawal?.article,
                     convention: step?.convention,
-                    eventId: step?.eventId,
-                    explanation:
-                        "\(standing.party)'s withdrawal takes effect: from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
+                    eventId: standing.excludedBy ?? step?.eventId,
+                    explanation: standing.excludedBy != nil
+                        ? "\(standing.party) is excluded: \(outcome)" : "\(standing.party)'s withdrawal takes effect: \(outcome)"
                 )
             )
         }

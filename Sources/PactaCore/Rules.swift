@@ -18,18 +18,9 @@ public struct Rules: Codable, Hashable, Sendable {
         var exclusion: ExclusionRule?
     }
 
-    private final class Box: Sendable {
-        let fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
-    }
+    private var box: SharedFields<Fields>
 
-    private var box: Box
-
-    private mutating func update(_ change: (inout Fields) -> Void) {
-        var fields = box.fields
-        change(&fields)
-        box = Box(fields)
-    }
+    private mutating func update(_ change: (inout Fields) -> Void) { box = box.updated(change) }
 
     public var entryIntoForce: EntryIntoForceRule {
         _read { yield box.fields.entryIntoForce }
@@ -90,7 +81,7 @@ public struct Rules: Codable, Hashable, Sendable {
         linkedWithdrawal: LinkedWithdrawalRule? = nil,
         exclusion: ExclusionRule? = nil
     ) {
-        box = Box(
+        box = SharedFields(
             Fields(
                 entryIntoForce: entryIntoForce,
                 term: term,
@@ -105,11 +96,11 @@ public struct Rules: Codable, Hashable, Sendable {
         )
     }
 
-    public init(from decoder: any Decoder) throws { box = Box(try Fields(from: decoder)) }
+    public init(from decoder: any Decoder) throws { box = SharedFields(try Fields(from: decoder)) }
 
     public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 
-    public static func == (lhs: Rules, rhs: Rules) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    public static func == (lhs: Rules, rhs: Rules) -> Bool { SharedFields.same(lhs.box, rhs.box) }
 
     public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 

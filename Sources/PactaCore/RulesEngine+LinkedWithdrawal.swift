@@ -15,7 +15,8 @@ public struct LinkedWithdrawalRule: Codable, Hashable, Sendable {
         case sameDay
         /// As if the party gave notice of withdrawal here on the first day it is no longer bound by the other
         /// agreement: this agreement's own withdrawal clause dates the effect ("shall cease to be a Party to this
-        /// Convention under the same conditions", ECHR Art. 58(3)).
+        /// Convention under the same conditions", ECHR Art. 58(3)). Its period or anchor, snap and `effectDate` count;
+        /// its lock-in, earliest effect and holders do not, since no party chose to give that notice.
         case ownNoticePeriod
     }
 

@@ -133,28 +133,24 @@ extension Evaluation {
                     last.notice = event
                     withdraw(&last, notice: event, generalEntry: generalEntry)
                     spans[spans.count - 1] = last
-                case .withdrawalEffective:
+                case .withdrawalEffective, .exclusion:
                     // A record that starts with the withdrawal: an original party whose consent is not recorded.
                     if spans.isEmpty, !standingOnRecord { spans.append(Membership(consent: nil, entry: generalEntry)) }
                     guard var last = spans.last else {
                         flagNotAParty(party.code, event, left: nil)
                         continue
                     }
-                    // A recorded outcome with no recorded cause is the record: the party leaves on that date (flagged
-                    // by `recordedEndsWithoutCause`, unless a linked agreement's withdrawal explains it).
-                    guard last.notice == nil, last.lastDayBound == nil, !last.withdrawalUndetermined,
-                        let lastDay = try? event.date.addingDays(-1)
-                    else { continue }
-                    last.lastDayBound = lastDay
-                    last.recordedEnd = event
-                    spans[spans.count - 1] = last
-                case .exclusion:
-                    if spans.isEmpty, !standingOnRecord { spans.append(Membership(consent: nil, entry: generalEntry)) }
-                    guard var last = spans.last else {
-                        flagNotAParty(party.code, event, left: nil)
-                        continue
+                    if event.type == .exclusion {
+                        exclude(&last, by: event)
+                    } else {
+                        // A recorded outcome with no recorded cause is the record: the party leaves on that date
+                        // (flagged by `recordedEndsWithoutCause`, unless a linked agreement's withdrawal explains it).
+                        guard last.notice == nil, last.lastDayBound == nil, !last.withdrawalUndetermined,
+                            let lastDay = try? event.date.addingDays(-1)
+                        else { continue }
+                        last.lastDayBound = lastDay
+                        last.recordedEnd = event
                     }
-                    exclude(&last, by: event)
                     spans[spans.count - 1] = last
                 default:
                     break
