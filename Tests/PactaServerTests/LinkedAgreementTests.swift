@@ -490,6 +490,63 @@ enum LinkedFixtures {
         }
     }
 
+    /// The new rule fields and event type travel through the API as written: an agreement with an exclusion clause and an
+    /// `exclusion` event, and a link counted under the agreement's own clause; without that clause, a 422 with a pointer.
+    @Test func exclusionsAndOwnNoticePeriodLinksAreAcceptedOverHTTP() async throws {
+        try await TestApp.run { app, client in
+            let organisation = """
+                {"id": "organisation", "title": "An organisation", "kind": "multilateral",
+                 "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
+                 "rules": {"entryIntoForce": {"kind": "onDate", "date": "2000-01-01"}, "term": {"kind": "indefinite"},
+                           "exclusion": {"article": "Art. 8"}},
+                 "events": [{"id": "exclusion-bb", "type": "exclusion", "date": "2022-03-16", "party": "BB"}]}
+                """
+            let created = try await client.execute(
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: organisation)
+            )
+            #expect(created.status == .created)
+            func convention(withdrawal: String) -> String {
+                """
+                {"id": "convention", "title": "A convention", "kind": "multilateral",
+                 "parties": [{"code": "AA", "name": "A"}, {"code": "BB", "name": "B"}],
+                 "rules": {"entryIntoForce": {"kind": "onDate", "date": "2001-01-01"}, "term": {"kind": "indefinite"},
+                           \(withdrawal)
+                           "linkedWithdrawal": {"agreement": "organisation", "article": "Art. 58(3)", "effect": "ownNoticePeriod"}}}
+                """
+            }
+            let refused = try await client.execute(
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(string: convention(withdrawal: ""))
+            )
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("/rules/linkedWithdrawal/effect"))
+            let accepted = try await client.execute(
+                uri: "/v1/agreements",
+                method: .post,
+                headers: app.auth,
+                body: ByteBuffer(
+                    string: convention(
+                        withdrawal:
+                            #""withdrawal": {"notice": "P6M", "noticeDate": "receipt", "counting": "sameCalendarDate", "effectDate": "firstDayNotBound"},"#
+                    )
+                )
+            )
+            #expect(accepted.status == .created, "\(accepted.text)")
+            let excluded = try await client.execute(uri: "/v1/agreements/organisation/status?asOf=2022-03-16", method: .get).json()
+            #expect(Self.party(excluded, "BB")?["excludedBy"] as? String == "exclusion-bb")
+            let following = try await client.execute(uri: "/v1/agreements/convention/status?asOf=2022-03-16", method: .get).json()
+            #expect(Self.party(following, "BB")?["lastDayAsParty"] as? String == "2022-09-15")
+            #expect(Self.party(following, "BB")?["withdrawalFollows"] as? String == "organisation")
+            let document = try await client.execute(uri: "/v1/agreements/convention", method: .get).text
+            #expect(document.contains(#""effect":"ownNoticePeriod""#))
+        }
+    }
+
     /// A write to the framework that changes a dependent's status as of today records `status.changed` for the
     /// dependent too, naming the framework; the framework's own change is recorded as before.
     @Test func aFrameworkWriteRecordsTheDependentsStatusChange() async throws {
