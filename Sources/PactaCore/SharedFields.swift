@@ -1,7 +1,6 @@
-/// A value's fields kept in one immutable, shared box (``Event``, ``Rules``). Copying the value then costs one
-/// reference count, where copying the fields cost one per string they hold and, for `Rules`, about 1,000 bytes of mostly
-/// absent clauses; equal values may share one box (``RulesInterner``). Changing a field makes a new box, so the owner is
-/// still a value.
+/// A value's fields kept in one immutable, shared box (``Event``, ``Rules``; each says why): copying the value costs
+/// one reference count, and equal values may share one box. Changing a field makes a new box, so the owner is still a
+/// value.
 final class SharedFields<Fields: Hashable & Sendable>: Sendable {
     let fields: Fields
 

@@ -287,7 +287,7 @@ struct TailCounts: Sendable {
     static func holdsCenturyWithoutLeapDay(_ years: ClosedRange<Int>) -> Bool {
         var century = floorDivision(years.lowerBound + 99, 100).quotient * 100
         while century <= years.upperBound {
-            if floorDivision(century, 400).remainder != 0 { return true }
+            if !CalendarDate.isLeapYear(century) { return true }
             century += 100
         }
         return false
