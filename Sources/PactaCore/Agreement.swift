@@ -92,6 +92,7 @@ public struct Event: Codable, Hashable, Sendable {
         var received: CalendarDate?
         var summary: String?
         var source: String?
+        /// `nil` when every rare field is absent (``Rare/boxed``), so equal fields are equal here too.
         var rare: SharedFields<Rare>?
 
         private enum CodingKeys: String, CodingKey {
@@ -155,23 +156,6 @@ public struct Event: Codable, Hashable, Sendable {
             try container.encodeIfPresent(rare.indefinite, forKey: .indefinite)
             try container.encodeIfPresent(summary, forKey: .summary)
             try container.encodeIfPresent(source, forKey: .source)
-        }
-
-        static func == (lhs: Fields, rhs: Fields) -> Bool {
-            lhs.id == rhs.id && lhs.type == rhs.type && lhs.date == rhs.date && lhs.party == rhs.party
-                && lhs.received == rhs.received && lhs.summary == rhs.summary && lhs.source == rhs.source
-                && (lhs.rare?.fields ?? Rare()) == (rhs.rare?.fields ?? Rare())
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(id)
-            hasher.combine(type)
-            hasher.combine(date)
-            hasher.combine(party)
-            hasher.combine(received)
-            hasher.combine(summary)
-            hasher.combine(source)
-            hasher.combine(rare?.fields ?? Rare())
         }
     }
 
@@ -307,9 +291,6 @@ public struct Event: Codable, Hashable, Sendable {
 
     public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 
-    public static func == (lhs: Event, rhs: Event) -> Bool { SharedFields.same(lhs.box, rhs.box) }
-
-    public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 }
 
 /// Kinds of dated facts. Events marked *record* state an outcome that the engine also computes from the

@@ -100,10 +100,6 @@ public struct Rules: Codable, Hashable, Sendable {
 
     public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 
-    public static func == (lhs: Rules, rhs: Rules) -> Bool { SharedFields.same(lhs.box, rhs.box) }
-
-    public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
-
     /// Whether both hold the same box: what ``RulesInterner`` achieves for equal rules.
     func sharesStorage(with other: Rules) -> Bool { box === other.box }
 }

@@ -1,7 +1,7 @@
 /// A value's fields kept in one immutable, shared box (``Event``, ``Rules``; each says why): copying the value costs
 /// one reference count, and equal values may share one box. Changing a field makes a new box, so the owner is still a
 /// value.
-final class SharedFields<Fields: Hashable & Sendable>: Sendable {
+final class SharedFields<Fields: Hashable & Sendable>: Hashable, Sendable {
     let fields: Fields
 
     init(_ fields: Fields) { self.fields = fields }
@@ -14,5 +14,7 @@ final class SharedFields<Fields: Hashable & Sendable>: Sendable {
     }
 
     /// Equal fields, checked without comparing them when both sides hold the same box.
-    static func same(_ lhs: SharedFields, _ rhs: SharedFields) -> Bool { lhs === rhs || lhs.fields == rhs.fields }
+    static func == (lhs: SharedFields, rhs: SharedFields) -> Bool { lhs === rhs || lhs.fields == rhs.fields }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(fields) }
 }
