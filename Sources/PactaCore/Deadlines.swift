@@ -3,7 +3,7 @@
 ///
 /// Every deadline comes from ``RulesEngine/evaluate(_:asOf:)``: ``DeadlineProjection`` walks the engine
 /// forward through a window and records the dates it reports, so the counting conventions live in one place.
-public struct Deadline: Codable, Hashable, Sendable {
+public struct Deadline: Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
         /// The last day on which a notice can stop the next renewal.
         case noticeDeadline
@@ -41,8 +41,8 @@ public struct Deadline: Codable, Hashable, Sendable {
     public var convention: String?
     /// The event that fixed the date (a notice), if any.
     public var eventId: String?
-    /// What happens on the date, and who must do what by then, as a sentence.
-    public var explanation: String
+    /// What happens on the date, and who must do what by then: the parts of the sentence ``explanation`` says.
+    public var sentence: Sentence
     /// For a date known only within a range because the notice it follows from is dated only to a month or a year
     /// (issue #14, shape 12): the last possible day; `date` is the first. Absent for a day-precise date.
     public var latest: CalendarDate? = nil
@@ -58,7 +58,7 @@ public struct Deadline: Codable, Hashable, Sendable {
         article: String? = nil,
         convention: String? = nil,
         eventId: String? = nil,
-        explanation: String,
+        sentence: Sentence,
         latest: CalendarDate? = nil
     ) {
         self.agreementId = agreementId
@@ -71,8 +71,21 @@ public struct Deadline: Codable, Hashable, Sendable {
         self.article = article
         self.convention = convention
         self.eventId = eventId
-        self.explanation = explanation
+        self.sentence = sentence
         self.latest = latest
+    }
+
+    /// A deadline whose sentence is given whole.
+    public init(
+        agreementId: String,
+        date: CalendarDate,
+        kind: Kind,
+        party: String? = nil,
+        parties: [String],
+        term: Int? = nil,
+        explanation: String
+    ) {
+        self.init(agreementId: agreementId, date: date, kind: kind, party: party, parties: parties, term: term, sentence: .text(explanation))
     }
 
     /// Whether the deadline concerns `party` (as the actor or as one of the parties concerned).
@@ -254,7 +267,7 @@ public enum DeadlineProjection {
                 // The deadline the engine announced was met: a notice given on or before it now fixes the end.
                 let notice = status.trace.last { $0.subject == "notice" && $0.result == status.lastDayInForce.map { "\($0)" } }
                 let notifier = notice?.inputs["party"].flatMap { $0.isEmpty ? nil : $0 } ?? "A party"
-                met.explanation += " \(notifier) gave notice in time\(notice?.eventId.map { " (event \($0))" } ?? "")."
+                met.sentence = .met(met.sentence, notifier: notifier, noticeEventId: notice?.eventId)
                 found.append(met)
             }
             if noticeDueToday, let notice = noticeDeadline(in: status, agreement: agreement, parties: parties) {
@@ -328,7 +341,7 @@ public enum DeadlineProjection {
                         kind: .scheduledEnd,
                         parties: parties,
                         eventId: range.eventIds.first,
-                        explanation: "Last day in force between \(range.earliest) and \(range.latest): \(range.reason)",
+                        sentence: .rangedEnd(reason: range.reason),
                         latest: range.latest
                     )
                 )
@@ -346,7 +359,7 @@ public enum DeadlineProjection {
                         parties: parties,
                         rule: "withdrawal",
                         eventId: range.eventIds.first,
-                        explanation: "\(parts[1])'s withdrawal takes effect between \(firstOut) and \(latestOut): \(range.reason)",
+                        sentence: .rangedWithdrawal(reason: range.reason),
                         latest: latestOut
                     )
                 )
@@ -367,7 +380,6 @@ public enum DeadlineProjection {
         let closing = status.parties.filter { $0.nextWithdrawal?.limit == .earliestEffect && $0.nextWithdrawal?.noticeBy == day }
         guard let window = closing.first?.nextWithdrawal, let rule = agreement.rules.withdrawal else { return nil }
         let who = closing.map(\.party)
-        let counted = rule.noticeDate == .receipt ? "received" : "dispatched"
         return Deadline(
             agreementId: agreement.id,
             date: day,
@@ -377,8 +389,7 @@ public enum DeadlineProjection {
             rule: "withdrawal",
             article: rule.earliestEffect?.article ?? rule.article,
             convention: "earliestEffect: a notice may be given at any time; its effect comes no earlier than \(window.effectiveFrom)",
-            explanation:
-                "Last day for \(partyList(who, conjunction: "or")) to give notice of withdrawal (\(counted)) taking effect on \(window.effectiveFrom), the earliest the clause allows: notice is admissible now, and any notice by this day is deferred to that date; a later one takes effect later."
+            sentence: .deferredWithdrawalNotice(counted: rule.noticeDate, effectiveFrom: window.effectiveFrom)
         )
     }
 
@@ -451,9 +462,6 @@ public enum DeadlineProjection {
         convention: String?
     ) -> Deadline {
         let termination = agreement.rules.termination
-        let who = partyList(parties, conjunction: "or")
-        let counted = termination.map { $0.noticeDate == .receipt ? " (received by the other side)" : " (dispatched)" } ?? ""
-        let renewal = nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
         return Deadline(
             agreementId: agreement.id,
             date: date,
@@ -463,8 +471,7 @@ public enum DeadlineProjection {
             rule: rule ?? "termination",
             article: article ?? termination?.article,
             convention: convention,
-            explanation: "Last day for \(who) to give written notice\(counted) to stop the renewal after term \(term.map(String.init) ?? "?")"
-                + "\(termination?.article.map { " (\($0))" } ?? "").\(renewal)"
+            sentence: .noticeDeadline(clauseArticle: termination?.article, nextRenewal: nextRenewal, counted: termination?.noticeDate)
         )
     }
 
@@ -476,8 +483,7 @@ public enum DeadlineProjection {
         parties: [String],
         article: String?
     ) -> Deadline {
-        let period = agreement.rules.renewal?.period.map { " for \($0)" } ?? ""
-        return Deadline(
+        Deadline(
             agreementId: agreement.id,
             date: date,
             kind: .renewal,
@@ -486,9 +492,7 @@ public enum DeadlineProjection {
             rule: "renewal",
             article: article ?? agreement.rules.renewal?.article,
             convention: "term k ≥ 2 starts on entry into force + initial term + (k − 2) × renewal period",
-            explanation: agreement.rules.renewal?.kind == .automatic
-                ? "The agreement renews automatically\(period): term \(term) starts on \(date), as no notice stopped it."
-                : "The agreement continues as extended: term \(term) starts on \(date)."
+            sentence: .renewal(automatic: agreement.rules.renewal?.kind == .automatic, period: agreement.rules.renewal?.period)
         )
     }
 
@@ -522,10 +526,7 @@ public enum DeadlineProjection {
                         article: step?.article ?? termination?.article,
                         convention: step?.convention,
                         eventId: step?.eventId,
-                        explanation: (status.endCause?.reason == .nonRenewal
-                            ? "Last day in force: \(notifier ?? "a party")'s notice of non-renewal\(step?.eventId.map { " \($0)" } ?? "") stops the renewal, so the agreement expires after \(day)"
-                            : "Last day in force: \(notifier ?? "a party")'s notice\(step?.eventId.map { " \($0)" } ?? "") ends the agreement after \(day)")
-                            + " unless it is suspended or revoked by then."
+                        sentence: .endByNotice(nonRenewal: status.endCause?.reason == .nonRenewal)
                     )
                 )
             } else {
@@ -540,7 +541,7 @@ public enum DeadlineProjection {
                         rule: step?.rule ?? "term",
                         article: step?.article,
                         convention: step?.convention,
-                        explanation: "Last day in force: the last term runs out on \(day) with no renewal left; the agreement expires after it."
+                        sentence: .endOfLastTerm
                     )
                 )
             }
@@ -563,14 +564,11 @@ public enum DeadlineProjection {
                     article: step?.article ?? agreement.rules.performanceSuspension?.article,
                     convention: step?.convention,
                     eventId: suspension.eventId,
-                    explanation:
-                        "\(standing.party)'s suspension of its performance, notified on \(notified), takes effect; its legal status is unchanged."
+                    sentence: .performanceSuspension(notifiedOn: notified)
                 )
             )
         }
         for standing in status.parties where running && standing.status == .withdrawn && standing.since == day {
-            let lastBound = (try? day.addingDays(-1)).map { " (bound through \($0))" } ?? ""
-            let outcome = "from \(day) it is no longer a party\(lastBound); the agreement stays in force for the others."
             // An exclusion is its own event; a withdrawal is explained by the step that dated it.
             let step =
                 standing.excludedBy != nil
@@ -591,8 +589,7 @@ public enum DeadlineProjection {
                         ? agreement.rules.exclusion?.article : step?.article ?? agreement.rules.withdrawal?.article,
                     convention: step?.convention,
                     eventId: standing.excludedBy ?? step?.eventId,
-                    explanation: standing.excludedBy != nil
-                        ? "\(standing.party) is excluded: \(outcome)" : "\(standing.party)'s withdrawal takes effect: \(outcome)"
+                    sentence: .partyLeaves(excluded: standing.excludedBy != nil)
                 )
             )
         }
@@ -609,8 +606,6 @@ public enum DeadlineProjection {
     ) -> Deadline {
         let step = status.trace.last { $0.subject == "review" && $0.result == "\(day)" && $0.eventId == nil }
         let renewal = agreement.rules.renewal
-        let extended = renewal?.period.map { " for another \($0)" } ?? ""
-        let ends = status.lastDayInForce.map { " Without every party's confirmation the term ends after \($0)." } ?? ""
         return Deadline(
             agreementId: agreement.id,
             date: day,
@@ -620,18 +615,8 @@ public enum DeadlineProjection {
             rule: "renewal",
             article: step?.article ?? renewal?.review?.article ?? renewal?.article,
             convention: step?.convention,
-            explanation:
-                "Joint review: each of \(partyList(parties, conjunction: "and")) confirms in writing whether it wishes to extend the term\(extended)"
-                + "\(review.extensions > 0 ? " (extended \(review.extensions) time\(review.extensions == 1 ? "" : "s") so far)" : "").\(ends)"
+            sentence: .review(period: renewal?.period, extensions: review.extensions, lastDayInForce: status.lastDayInForce)
         )
-    }
-
-    private static func partyList(_ parties: [String], conjunction: String) -> String {
-        switch parties.count {
-        case 0: return "a party"
-        case 1: return parties[0]
-        default: return parties.dropLast().joined(separator: ", ") + " \(conjunction) " + parties.last!
-        }
     }
 }
 

@@ -240,10 +240,6 @@ final class WithdrawalWindows: Sendable {
     func deadline(on date: CalendarDate, of agreement: Agreement) -> Deadline {
         let window = rule.window(openingOn: date)
         let bounds = window.flatMap { rule.bounds(of: $0.computed) }
-        let counted = rule.noticeDate == .receipt ? "received" : "dispatched"
-        let effect =
-            bounds.map { "takes effect on \($0.firstOut) (the party is bound through \($0.lastDay))" }
-            ?? "takes effect after 9999-12-31"
         return Deadline(
             agreementId: agreement.id,
             date: date,
@@ -253,8 +249,7 @@ final class WithdrawalWindows: Sendable {
             article: rule.article,
             convention: "\(rule.noticeDate.rawValue) date counts; "
                 + (rule.anchor.map { rule.anchorConvention($0) } ?? "notice + \(rule.notice ?? Period()), then the first day of the following month"),
-            explanation: "Last day for a party free to withdraw to give notice of withdrawal (\(counted))"
-                + "\(rule.article.map { " under \($0)" } ?? ""): a notice counted by \(date) \(effect); a later one takes effect later."
+            sentence: .withdrawalWindow(counted: rule.noticeDate, firstOut: bounds?.firstOut, lastDayBound: bounds?.lastDay)
         )
     }
 

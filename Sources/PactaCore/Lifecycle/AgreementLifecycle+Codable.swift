@@ -20,7 +20,7 @@ extension AgreementLifecycle: Codable {
         self.init(
             agreementId: try container.decode(String.self, forKey: .agreementId),
             stateChanges: zip(dates, states).map { (from: $0, state: $1) },
-            items: try container.decode([Deadline].self, forKey: .items),
+            items: try container.decode([ArchivedDeadline].self, forKey: .items).map(\.deadline),
             runs: try container.decode([PeriodicRun].self, forKey: .runs),
             explicitThrough: try container.decode(CalendarDate.self, forKey: .explicitThrough)
         )
@@ -31,9 +31,57 @@ extension AgreementLifecycle: Codable {
         try container.encode(agreementId, forKey: .agreementId)
         try container.encode(stateChanges.map(\.from), forKey: .changeDates)
         try container.encode(stateChanges.map(\.state), forKey: .changeStates)
-        try container.encode(items, forKey: .items)
+        try container.encode(items.map(ArchivedDeadline.init), forKey: .items)
         try container.encode(runs, forKey: .runs)
         try container.encode(explicitThrough, forKey: .explicitThrough)
+    }
+}
+
+/// An item as the lifecycle holds it: its sentence kept in parts (``Deadline/Sentence``), not said.
+private struct ArchivedDeadline: Codable {
+    let agreementId: String
+    let date: CalendarDate
+    let kind: Deadline.Kind
+    let party: String?
+    let parties: [String]
+    let term: Int?
+    let rule: String?
+    let article: String?
+    let convention: String?
+    let eventId: String?
+    let sentence: Deadline.Sentence
+    let latest: CalendarDate?
+
+    init(_ deadline: Deadline) {
+        agreementId = deadline.agreementId
+        date = deadline.date
+        kind = deadline.kind
+        party = deadline.party
+        parties = deadline.parties
+        term = deadline.term
+        rule = deadline.rule
+        article = deadline.article
+        convention = deadline.convention
+        eventId = deadline.eventId
+        sentence = deadline.sentence
+        latest = deadline.latest
+    }
+
+    var deadline: Deadline {
+        Deadline(
+            agreementId: agreementId,
+            date: date,
+            kind: kind,
+            party: party,
+            parties: parties,
+            term: term,
+            rule: rule,
+            article: article,
+            convention: convention,
+            eventId: eventId,
+            sentence: sentence,
+            latest: latest
+        )
     }
 }
 

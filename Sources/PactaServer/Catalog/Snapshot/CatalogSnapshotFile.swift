@@ -22,8 +22,9 @@ import Synchronization
 /// - FNV-1a 64 of everything before it (UInt64): a torn or damaged file is never loaded.
 enum CatalogSnapshotFile {
     /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
-    /// 2: the mark of the write at the file's revision. 3: the checksum over 64-bit words in four lanes.
-    static let formatVersion: UInt32 = 3
+    /// 2: the mark of the write at the file's revision. 3: the checksum over 64-bit words in four lanes. 4: a lifecycle
+    /// item's sentence in parts (``Deadline/Sentence``).
+    static let formatVersion: UInt32 = 4
     static let magic = Array("PACTASNP".utf8)
 
     /// What a snapshot must match to be used.

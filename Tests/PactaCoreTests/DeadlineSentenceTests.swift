@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import PactaCore
+
+/// A deadline keeps its sentence in parts (`Deadline.Sentence`) and says it only when read: the items of a catalog's
+/// lifecycles hold no written-out sentence, and the JSON says the same words it always did.
+@Suite struct DeadlineSentenceTests {
+    @Test func theSentenceOfANoticeDeadlineMetInTimeIsSaidFromItsParts() throws {
+        let gsomia = try Fixtures.dataset("gsomia")
+        let deadlines = DeadlineProjection.deadlines(
+            for: gsomia,
+            from: Fixtures.date("2018-11-23"),
+            through: Fixtures.date("2019-11-23")
+        )
+        let said = deadlines.map { "\($0.date) \($0.explanation)" }
+        #expect(
+            said == [
+                "2018-11-23 The agreement renews automatically for P1Y: term 3 starts on 2018-11-23, as no notice stopped it.",
+                "2019-08-24 Last day for JP or KR to give written notice (received by the other side) to stop the renewal after"
+                    + " term 3 (Art. 21). Without it, the agreement renews on 2019-11-23. KR gave notice in time (event kr-notice-2019).",
+                "2019-11-23 The agreement renews automatically for P1Y: term 4 starts on 2019-11-23, as no notice stopped it.",
+            ]
+        )
+        let met = try #require(deadlines.first { $0.kind == .noticeDeadline })
+        guard case .met(.noticeDeadline(clauseArticle: "Art. 21", nextRenewal: _, counted: .receipt), "KR", "kr-notice-2019") = met.sentence
+        else {
+            Issue.record("the met deadline's sentence in parts: \(met.sentence)")
+            return
+        }
+    }
+
+    @Test func noLifecycleItemHoldsAWrittenOutSentence() throws {
+        var agreements = try Fixtures.allDatasetAgreements()
+        agreements += SyntheticAgreements.generate(count: 300, seed: 5)
+        var items = 0
+        for agreement in agreements {
+            for item in LifecycleBuilder.build(agreement).items {
+                items += 1
+                if case .text = item.sentence { Issue.record("\(agreement.id) \(item.date) \(item.kind): a sentence given whole") }
+                #expect(!item.explanation.isEmpty)
+            }
+        }
+        #expect(items > agreements.count)
+        // The parts sit inline beside the other fields; only the rare cases are boxed.
+        #expect(MemoryLayout<Deadline.Sentence>.size <= 24)
+    }
+
+    @Test func theJSONSaysTheSentenceAndReadsItBackWhole() throws {
+        let gsomia = try Fixtures.dataset("gsomia")
+        let deadline = try #require(
+            DeadlineProjection.deadlines(for: gsomia, from: Fixtures.date("2019-08-24"), through: Fixtures.date("2019-08-24")).first
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(deadline)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["explanation"] as? String == deadline.explanation)
+        #expect(object["sentence"] == nil)
+        let read = try JSONDecoder().decode(Deadline.self, from: json)
+        #expect(read.sentence == .text(deadline.explanation))
+        #expect(try encoder.encode(read) == json)
+    }
+
+    @Test func everyCaseComesBackFromItsParts() throws {
+        let day = Fixtures.date("2020-02-29")
+        let sentences: [Deadline.Sentence] = [
+            .noticeDeadline(clauseArticle: "Art. 21", nextRenewal: day, counted: .receipt),
+            .noticeDeadline(clauseArticle: nil, nextRenewal: nil, counted: nil),
+            .met(.noticeDeadline(clauseArticle: nil, nextRenewal: day, counted: .dispatch), notifier: "KR", noticeEventId: nil),
+            .renewal(automatic: true, period: .years(1)),
+            .renewal(automatic: false, period: nil),
+            .endOfLastTerm,
+            .endByNotice(nonRenewal: true),
+            .review(period: .years(5), extensions: 2, lastDayInForce: day),
+            .performanceSuspension(notifiedOn: day),
+            .partyLeaves(excluded: true),
+            .deferredWithdrawalNotice(counted: .dispatch, effectiveFrom: day),
+            .withdrawalWindow(counted: .receipt, firstOut: day, lastDayBound: Fixtures.date("2020-02-28")),
+            .withdrawalWindow(counted: .receipt, firstOut: nil, lastDayBound: nil),
+            .rangedEnd(reason: "dated to a month"),
+            .rangedWithdrawal(reason: "dated to a year"),
+            .text("given whole"),
+        ]
+        for sentence in sentences {
+            let read = try JSONDecoder().decode(Deadline.Sentence.self, from: JSONEncoder().encode(sentence))
+            #expect(read == sentence)
+        }
+    }
+}
