@@ -120,6 +120,44 @@ import Testing
         #expect(buffers.count == 1)
     }
 
+    /// The writer streams the file a megabyte at a time (it never holds it whole), and the checksum it computes on the way
+    /// is the one the reader computes over the whole file.
+    @Test func theFileWrittenInPiecesIsTheFileEncodedWhole() throws {
+        let scratch = try Scratch()
+        let stored = SyntheticAgreements.generate(count: 1_500, seed: 8).map {
+            StoredAgreement(agreement: $0, version: "v", revision: 1)
+        }
+        let lifecycles = stored.map { LifecycleBuilder.build($0.agreement) }
+        let key = CatalogSnapshotFile.Key(storeIdentity: "pieces")
+        let whole = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 3, mark: "m")
+        var pieces = 0
+        let size = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 3, mark: "m") { _ in pieces += 1 }
+        #expect(size == whole.count)
+        #expect(whole.count > 1 << 20 && pieces >= 2, "the file is \(whole.count) bytes in \(pieces) pieces")
+        let written = try CatalogSnapshotFile.write(stored, lifecycles: lifecycles, key: key, revision: 3, mark: "m", to: scratch.snapshot)
+        #expect(written == whole.count)
+        #expect(FileManager.default.contents(atPath: scratch.snapshot) == Data(whole))
+        #expect(!FileManager.default.fileExists(atPath: scratch.snapshot + ".tmp"))
+        let read = try CatalogSnapshotFile.read(scratch.snapshot, expecting: key)
+        #expect(read.agreements.map(\.agreement) == stored.map(\.agreement))
+
+        // The checksum fed in pieces of any size, at any offset, is the checksum of the whole.
+        let expected = whole.withUnsafeBytes(CatalogSnapshotFile.checksum)
+        var random = SplitMix64(seed: 9)
+        for _ in 0..<20 {
+            var checksum = SnapshotChecksum()
+            var offset = 0
+            whole.withUnsafeBytes { bytes in
+                while offset < bytes.count {
+                    let length = min(Int(random.next() % 100), bytes.count - offset)
+                    checksum.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+                    offset += length
+                }
+            }
+            #expect(checksum.value == expected)
+        }
+    }
+
     @Test func aDamagedTruncatedForeignOrOtherEngineFileIsRefused() throws {
         let stored = SyntheticAgreements.generate(count: 20, seed: 4).map {
             StoredAgreement(agreement: $0, version: "v", revision: 1)

@@ -216,15 +216,14 @@ final class CatalogSnapshotKeeper: Sendable {
                 Self.queue.async {
                     continuation.resume(
                         returning: Result {
-                            let bytes = try CatalogSnapshotFile.encode(
+                            try CatalogSnapshotFile.write(
                                 agreements,
                                 lifecycles: lifecycles,
                                 key: key,
                                 revision: revision,
-                                mark: mark
+                                mark: mark,
+                                to: path
                             )
-                            try CatalogSnapshotFile.write(bytes, to: path)
-                            return bytes.count
                         }
                     )
                 }
