@@ -89,6 +89,9 @@ import Testing
             var encoder = ArchiveEncoder()
             let read = try #require(held.lifecycle(at: slot), "\(lifecycle.agreementId)")
             #expect(try encoder.encode(read) == encoder.encode(lifecycle), "\(lifecycle.agreementId)")
+            // Items with equal parties share one array, as the builder's do.
+            let buffers = Set(read.items.map { $0.parties.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } })
+            #expect(buffers.count == Set(read.items.map(\.parties)).count, "\(lifecycle.agreementId)")
         }
         #expect(contents.revision == 1_000)
         #expect(contents.mark == "m")

@@ -17,10 +17,21 @@ extension AgreementLifecycle: Codable {
                 debugDescription: "as many states as dates"
             )
         }
+        // Each item read back brings its own copy of its parties; the builder's items share one (about 500 bytes an
+        // agreement at 100,000 agreements, issue #12).
+        var items = try container.decode([ArchivedDeadline].self, forKey: .items).map(\.deadline)
+        var distinctParties: [[String]] = []
+        for index in items.indices {
+            if let shared = distinctParties.first(where: { $0 == items[index].parties }) {
+                items[index].parties = shared
+            } else {
+                distinctParties.append(items[index].parties)
+            }
+        }
         self.init(
             agreementId: try container.decode(String.self, forKey: .agreementId),
             stateChanges: zip(dates, states).map { (from: $0, state: $1) },
-            items: try container.decode([ArchivedDeadline].self, forKey: .items).map(\.deadline),
+            items: items,
             runs: try container.decode([PeriodicRun].self, forKey: .runs),
             explicitThrough: try container.decode(CalendarDate.self, forKey: .explicitThrough)
         )
