@@ -88,3 +88,23 @@ import Testing
         }
     }
 }
+
+/// Lifecycles built in bulk give each distinct counting convention one copy.
+@Suite struct ConventionInternerTests {
+    @Test func equalConventionsShareOneBuffer() {
+        var interner = ConventionInterner()
+        let lifecycles = SyntheticAgreements.generate(count: 400, seed: 6).map { interner.intern(LifecycleBuilder.build($0)) }
+        var buffers: [String: Set<UInt>] = [:]
+        for item in lifecycles.flatMap(\.items) {
+            guard let convention = item.convention,
+                let address = convention.utf8.withContiguousStorageIfAvailable({ UInt(bitPattern: $0.baseAddress) })
+            else { continue }
+            buffers[convention, default: []].insert(address)
+        }
+        #expect(buffers.count > 10)
+        for (convention, addresses) in buffers { #expect(addresses.count == 1, "\(convention): \(addresses.count) copies") }
+        // The items are the builder's, but for the sharing.
+        let again = SyntheticAgreements.generate(count: 400, seed: 6).map { LifecycleBuilder.build($0) }
+        #expect(lifecycles.map(\.items) == again.map(\.items))
+    }
+}

@@ -272,3 +272,28 @@ extension Deadline.Kind {
     /// The position of the kind in ``Deadline/SortKey`` order (declaration order).
     static func order(_ kind: Deadline.Kind) -> Int { allCases.firstIndex(of: kind)! }
 }
+
+/// Gives the items of lifecycles built in bulk one copy of each distinct counting convention: each walk writes its
+/// conventions out again (about five items an agreement, a few thousand distinct conventions in a catalog), while a
+/// lifecycle read back from the snapshot file shares them through the file's string table already.
+public struct ConventionInterner: Sendable {
+    private var seen: Set<String> = []
+
+    public init() {}
+
+    /// `lifecycle` with its items' conventions interned.
+    public mutating func intern(_ lifecycle: AgreementLifecycle) -> AgreementLifecycle {
+        guard lifecycle.items.contains(where: { $0.convention != nil }) else { return lifecycle }
+        var items = lifecycle.items
+        for index in items.indices {
+            if let convention = items[index].convention { items[index].convention = seen.insert(convention).memberAfterInsert }
+        }
+        return AgreementLifecycle(
+            agreementId: lifecycle.agreementId,
+            stateChanges: lifecycle.stateChanges,
+            items: items,
+            runs: lifecycle.runs,
+            explicitThrough: lifecycle.explicitThrough
+        )
+    }
+}

@@ -27,6 +27,7 @@ enum LifecycleBuilds {
         for part in 0..<parts {
             DispatchQueue(label: "pacta.lifecycles.\(part)", qos: .utility).async(group: group) {
                 let slots = (part * size)..<min((part + 1) * size, stored.count)
+                var conventions = ConventionInterner()
                 let lifecycles = slots.map { slot in
                     let agreement = stored[slot].agreement
                     if !changed.contains(agreement.id),
@@ -34,7 +35,7 @@ enum LifecycleBuilds {
                     {
                         return kept
                     }
-                    return LifecycleBuilder.build(agreement)
+                    return conventions.intern(LifecycleBuilder.build(agreement))
                 }
                 built.withLock { $0[part] = lifecycles }
             }
