@@ -75,19 +75,6 @@ public struct Deadline: Hashable, Sendable {
         self.latest = latest
     }
 
-    /// A deadline whose sentence is given whole.
-    public init(
-        agreementId: String,
-        date: CalendarDate,
-        kind: Kind,
-        party: String? = nil,
-        parties: [String],
-        term: Int? = nil,
-        explanation: String
-    ) {
-        self.init(agreementId: agreementId, date: date, kind: kind, party: party, parties: parties, term: term, sentence: .text(explanation))
-    }
-
     /// Whether the deadline concerns `party` (as the actor or as one of the parties concerned).
     public func concerns(_ code: String) -> Bool { party == code || parties.contains(code) }
 

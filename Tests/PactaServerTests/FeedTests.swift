@@ -141,7 +141,7 @@ import Testing
 
     @Test func aServerDownAcrossLeadTimesSendsOnlyTheNearest() throws {
         let date = try CalendarDate(parsing: "2030-01-01")
-        let deadline = Deadline(agreementId: "a", date: date, kind: .renewal, parties: ["AA"], explanation: "renews")
+        let deadline = Deadline(agreementId: "a", date: date, kind: .renewal, parties: ["AA"], sentence: .text("renews"))
         let drafts = DeadlineAlertScheduler.drafts(
             for: [deadline],
             asOf: try date.addingDays(-20),
