@@ -26,15 +26,15 @@ extension Deadline {
         case partyLeaves(excluded: Bool)
         /// The last day a notice (admissible now) reaches the earliest effect a clause allows.
         case deferredWithdrawalNotice(counted: TerminationRule.NoticeDate, effectiveFrom: CalendarDate)
-        /// A withdrawal window closing; a notice counted by the date takes effect on `firstOut` (bound through
-        /// `lastDayBound`), or after 9999-12-31 when both are `nil`.
-        case withdrawalWindow(counted: TerminationRule.NoticeDate, firstOut: CalendarDate?, lastDayBound: CalendarDate?)
+        /// A withdrawal window closing; a notice counted by the date takes effect on `firstOut` (the party bound
+        /// through the day before), or after 9999-12-31 when it is `nil`.
+        case withdrawalWindow(counted: TerminationRule.NoticeDate, firstOut: CalendarDate?)
         /// An end known only within `date` … `latest`, and why.
-        indirect case rangedEnd(reason: String)
+        case rangedEnd(reason: String)
         /// The party's withdrawal taking effect within `date` … `latest`, and why.
-        indirect case rangedWithdrawal(reason: String)
+        case rangedWithdrawal(reason: String)
         /// A sentence given whole (a deadline read back from JSON).
-        indirect case text(String)
+        case text(String)
     }
 
     /// What happens on the date, and who must do what by then, as a sentence.
@@ -46,7 +46,7 @@ extension Deadline {
             let how = counted.map { $0 == .receipt ? " (received by the other side)" : " (dispatched)" } ?? ""
             let renewal = nextRenewal.map { " Without it, the agreement renews on \($0)." } ?? ""
             return "Last day for \(Self.partyList(parties, conjunction: "or")) to give written notice\(how) to stop the renewal"
-                + " after term \(term.map(String.init) ?? "?")\(clauseArticle.map { " (\($0))" } ?? "").\(renewal)"
+                + " after term \(termText)\(clauseArticle.map { " (\($0))" } ?? "").\(renewal)"
         case .met(let deadline, let notifier, let noticeEventId):
             return say(deadline) + " \(notifier) gave notice in time\(noticeEventId.map { " (event \($0))" } ?? "")."
         case .renewal(let automatic, let period):
@@ -76,9 +76,9 @@ extension Deadline {
             return "Last day for \(Self.partyList(who, conjunction: "or")) to give notice of withdrawal (\(Self.word(counted)))"
                 + " taking effect on \(effectiveFrom), the earliest the clause allows: notice is admissible now, and any notice by"
                 + " this day is deferred to that date; a later one takes effect later."
-        case .withdrawalWindow(let counted, let firstOut, let lastDayBound):
+        case .withdrawalWindow(let counted, let firstOut):
             let effect =
-                firstOut.map { "takes effect on \($0) (the party is bound through \(lastDayBound.map { "\($0)" } ?? "?"))" }
+                firstOut.map { "takes effect on \($0) (the party is bound through \((try? $0.addingDays(-1)).map { "\($0)" } ?? "?"))" }
                 ?? "takes effect after 9999-12-31"
             return "Last day for a party free to withdraw to give notice of withdrawal (\(Self.word(counted)))"
                 + "\(article.map { " under \($0)" } ?? ""): a notice counted by \(date) \(effect); a later one takes effect later."
@@ -105,10 +105,12 @@ extension Deadline {
 }
 
 /// The public JSON of a deadline: its sentence said (``Deadline/explanation``), read back as given
-/// (``Deadline/Sentence/text(_:)``). A nil optional is left out, as the synthesized form did.
+/// (``Deadline/Sentence/text(_:)``). A nil optional is left out, as the synthesized form did. A lifecycle kept beside
+/// the rows writes its items with the sentence in parts instead (``encode(to:sentenceInParts:)``), and they read back
+/// in parts.
 extension Deadline: Codable {
     private enum CodingKeys: String, CodingKey {
-        case agreementId, date, kind, party, parties, term, rule, article, convention, eventId, explanation, latest
+        case agreementId, date, kind, party, parties, term, rule, article, convention, eventId, explanation, sentence, latest
     }
 
     public init(from decoder: any Decoder) throws {
@@ -124,12 +126,16 @@ extension Deadline: Codable {
             article: try container.decodeIfPresent(String.self, forKey: .article),
             convention: try container.decodeIfPresent(String.self, forKey: .convention),
             eventId: try container.decodeIfPresent(String.self, forKey: .eventId),
-            sentence: .text(try container.decode(String.self, forKey: .explanation)),
+            sentence: try container.decodeIfPresent(Sentence.self, forKey: .sentence)
+                ?? .text(try container.decode(String.self, forKey: .explanation)),
             latest: try container.decodeIfPresent(CalendarDate.self, forKey: .latest)
         )
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws { try encode(to: encoder, sentenceInParts: false) }
+
+    /// The deadline with its sentence said (`explanation`) or, for a copy this build reads back, in parts (`sentence`).
+    func encode(to encoder: any Encoder, sentenceInParts: Bool) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(agreementId, forKey: .agreementId)
         try container.encode(date, forKey: .date)
@@ -141,7 +147,11 @@ extension Deadline: Codable {
         try container.encodeIfPresent(article, forKey: .article)
         try container.encodeIfPresent(convention, forKey: .convention)
         try container.encodeIfPresent(eventId, forKey: .eventId)
-        try container.encode(explanation, forKey: .explanation)
+        if sentenceInParts {
+            try container.encode(sentence, forKey: .sentence)
+        } else {
+            try container.encode(explanation, forKey: .explanation)
+        }
         try container.encodeIfPresent(latest, forKey: .latest)
     }
 }
@@ -190,8 +200,7 @@ extension Deadline.Sentence: Codable {
         case .withdrawalWindow:
             self = .withdrawalWindow(
                 counted: try parts.decode(TerminationRule.NoticeDate.self),
-                firstOut: try parts.decodeIfPresent(CalendarDate.self),
-                lastDayBound: try parts.decodeIfPresent(CalendarDate.self)
+                firstOut: try parts.decodeIfPresent(CalendarDate.self)
             )
         case .rangedEnd: self = .rangedEnd(reason: try parts.decode(String.self))
         case .rangedWithdrawal: self = .rangedWithdrawal(reason: try parts.decode(String.self))
@@ -238,11 +247,10 @@ extension Deadline.Sentence: Codable {
             try put(Case.deferredWithdrawalNotice)
             try put(counted)
             try put(effectiveFrom)
-        case .withdrawalWindow(let counted, let firstOut, let lastDayBound):
+        case .withdrawalWindow(let counted, let firstOut):
             try put(Case.withdrawalWindow)
             try put(counted)
             try put(firstOut)
-            try put(lastDayBound)
         case .rangedEnd(let reason):
             try put(Case.rangedEnd)
             try put(reason)

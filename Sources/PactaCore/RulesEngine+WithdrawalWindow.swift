@@ -249,7 +249,7 @@ final class WithdrawalWindows: Sendable {
             article: rule.article,
             convention: "\(rule.noticeDate.rawValue) date counts; "
                 + (rule.anchor.map { rule.anchorConvention($0) } ?? "notice + \(rule.notice ?? Period()), then the first day of the following month"),
-            sentence: .withdrawalWindow(counted: rule.noticeDate, firstOut: bounds?.firstOut, lastDayBound: bounds?.lastDay)
+            sentence: .withdrawalWindow(counted: rule.noticeDate, firstOut: bounds?.firstOut)
         )
     }
 

@@ -19,7 +19,7 @@ extension AgreementLifecycle: Codable {
         }
         // Each item read back brings its own copy of its parties; the builder's items share one (about 500 bytes an
         // agreement at 100,000 agreements, issue #12).
-        var items = try container.decode([ArchivedDeadline].self, forKey: .items).map(\.deadline)
+        var items = try container.decode([Deadline].self, forKey: .items)
         var distinctParties: [[String]] = []
         for index in items.indices {
             if let shared = distinctParties.first(where: { $0 == items[index].parties }) {
@@ -42,57 +42,11 @@ extension AgreementLifecycle: Codable {
         try container.encode(agreementId, forKey: .agreementId)
         try container.encode(stateChanges.map(\.from), forKey: .changeDates)
         try container.encode(stateChanges.map(\.state), forKey: .changeStates)
-        try container.encode(items.map(ArchivedDeadline.init), forKey: .items)
+        // Each item's sentence in parts, not said: a catalog holds half a million of them.
+        var list = container.nestedUnkeyedContainer(forKey: .items)
+        for item in items { try item.encode(to: list.superEncoder(), sentenceInParts: true) }
         try container.encode(runs, forKey: .runs)
         try container.encode(explicitThrough, forKey: .explicitThrough)
-    }
-}
-
-/// An item as the lifecycle holds it: its sentence kept in parts (``Deadline/Sentence``), not said.
-private struct ArchivedDeadline: Codable {
-    let agreementId: String
-    let date: CalendarDate
-    let kind: Deadline.Kind
-    let party: String?
-    let parties: [String]
-    let term: Int?
-    let rule: String?
-    let article: String?
-    let convention: String?
-    let eventId: String?
-    let sentence: Deadline.Sentence
-    let latest: CalendarDate?
-
-    init(_ deadline: Deadline) {
-        agreementId = deadline.agreementId
-        date = deadline.date
-        kind = deadline.kind
-        party = deadline.party
-        parties = deadline.parties
-        term = deadline.term
-        rule = deadline.rule
-        article = deadline.article
-        convention = deadline.convention
-        eventId = deadline.eventId
-        sentence = deadline.sentence
-        latest = deadline.latest
-    }
-
-    var deadline: Deadline {
-        Deadline(
-            agreementId: agreementId,
-            date: date,
-            kind: kind,
-            party: party,
-            parties: parties,
-            term: term,
-            rule: rule,
-            article: article,
-            convention: convention,
-            eventId: eventId,
-            sentence: sentence,
-            latest: latest
-        )
     }
 }
 

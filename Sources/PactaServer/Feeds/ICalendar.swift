@@ -8,7 +8,7 @@ import PactaCore
 struct ICalendarWriter {
     private(set) var output: [UInt8] = []
     /// The content line being written, `name[;params]:value`, until ``endLine()`` folds it into ``output``.
-    fileprivate var content: [UInt8] = []
+    private var content: [UInt8] = []
     /// The byte before the next one ``appendText(_:)`` escapes (a CRLF split between two calls is still one newline).
     private var previous: UInt8 = 0
 
@@ -178,13 +178,6 @@ enum DeadlineCalendar {
 
     /// A UID that names the deadline, not its date, so a corrected date updates the same calendar entry. Reviews
     /// repeat within a term (yearly until every party confirms), so theirs names the date too.
-    static func uid(_ deadline: Deadline) -> String {
-        var writer = ICalendarWriter()
-        writer.beginLine("")
-        appendUID(deadline, to: &writer)
-        return String(decoding: writer.content.dropFirst(), as: UTF8.self)
-    }
-
     private static func appendUID(_ deadline: Deadline, to writer: inout ICalendarWriter) {
         writer.appendRaw(deadline.agreementId)
         writer.appendRaw(".")
@@ -207,11 +200,10 @@ enum DeadlineCalendar {
     /// 00:00 UTC on the date of the agreement's latest recorded event, or of its linked agreements' (whose events
     /// move its dates too, `rules.linkedWithdrawal`): a function of the content, so the same feed is the same bytes on
     /// every request.
-    static func stampDate(_ agreement: Agreement) -> CalendarDate {
-        var latest: CalendarDate?
-        for event in agreement.events where latest.map({ event.date > $0 }) ?? true { latest = event.date }
-        for date in LinkedAgreements.changeDates(of: agreement) where latest.map({ date > $0 }) ?? true { latest = date }
-        return latest ?? epoch
+    private static func stampDate(_ agreement: Agreement) -> CalendarDate {
+        let recorded = agreement.events.lazy.map(\.date).max()
+        guard let linked = LinkedAgreements.changeDates(of: agreement).max() else { return recorded ?? epoch }
+        return max(recorded ?? linked, linked)
     }
 
     static func title(_ deadline: Deadline, agreement: Agreement) -> String {
@@ -254,15 +246,14 @@ enum DeadlineCalendar {
         // The explanation, the basis, the counting convention and the agreement, one to a line of the TEXT value.
         writer.beginLine("DESCRIPTION")
         writer.appendText(deadline.explanation)
-        let basis = [deadline.rule.map { "rule \($0)" }, deadline.article, deadline.eventId.map { "event \($0)" }]
-        if basis.contains(where: { $0 != nil }) {
-            writer.appendText("\nBasis: ")
-            for (index, part) in basis.compactMap({ $0 }).enumerated() {
-                if index > 0 { writer.appendText(", ") }
-                writer.appendText(part)
-            }
-            writer.appendText(".")
+        var separator = "\nBasis: "
+        for part in [deadline.rule.map { "rule \($0)" }, deadline.article, deadline.eventId.map { "event \($0)" }] {
+            guard let part else { continue }
+            writer.appendText(separator)
+            writer.appendText(part)
+            separator = ", "
         }
+        if separator == ", " { writer.appendText(".") }
         if let convention = deadline.convention {
             writer.appendText("\nCounting: ")
             writer.appendText(convention)

@@ -74,7 +74,7 @@ enum CatalogSnapshotFile {
         mark: String
     ) throws -> [UInt8] {
         var bytes: [UInt8] = []
-        try encode(agreements, lifecycles: lifecycles, key: key, revision: revision, mark: mark) { bytes.append(contentsOf: $0) }
+        _ = try encode(agreements, lifecycles: lifecycles, key: key, revision: revision, mark: mark) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
@@ -85,59 +85,56 @@ enum CatalogSnapshotFile {
         key: Key,
         revision: Int64,
         mark: String,
-        into emit: (UnsafeRawBufferPointer) throws -> Void
+        into emit: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
-        // The closure is called only while this runs.
-        try withoutActuallyEscaping(emit) { emit in
-            var output = Output(emit: emit)
-            var header = magic
-            appendFixed(formatVersion, to: &header)
-            appendString(key.engineVersion, to: &header)
-            appendString(key.storeIdentity, to: &header)
-            appendFixed(UInt64(bitPattern: revision), to: &header)
-            appendString(mark, to: &header)
-            ArchiveFormat.appendVarint(UInt64(agreements.count), to: &header)
-            try output.append(header)
+        var output = Output(emit: emit)
+        var header = magic
+        appendFixed(formatVersion, to: &header)
+        appendString(key.engineVersion, to: &header)
+        appendString(key.storeIdentity, to: &header)
+        appendFixed(UInt64(bitPattern: revision), to: &header)
+        appendString(mark, to: &header)
+        ArchiveFormat.appendVarint(UInt64(agreements.count), to: &header)
+        try output.append(header)
 
-            var encoder = ArchiveEncoder()
-            let recordsStart = output.size
-            var ends: [UInt64] = []
-            ends.reserveCapacity(agreements.count)
-            for stored in agreements {
-                try output.append(
-                    try encoder.encode(Record(version: stored.version, revision: stored.revision, agreement: stored.agreement))
-                )
-                ends.append(UInt64(output.size - recordsStart))
-            }
-            try output.append([lifecycles == nil ? 0 : 1])
-            let lifecyclesStart = output.size
-            var lifecycleEnds: [UInt64] = []
-            if let lifecycles {
-                lifecycleEnds.reserveCapacity(lifecycles.count)
-                for lifecycle in lifecycles {
-                    try output.append(try encoder.encode(lifecycle))
-                    lifecycleEnds.append(UInt64(output.size - lifecyclesStart))
-                }
-            }
-
-            let tableOffset = output.size
-            var table: [UInt8] = []
-            ArchiveFormat.appendVarint(UInt64(encoder.strings.count), to: &table)
-            for string in encoder.strings {
-                appendString(string, to: &table)
-                if table.count >= Output.pieceSize {
-                    try output.append(table)
-                    table.removeAll(keepingCapacity: true)
-                }
-            }
-            for end in ends + lifecycleEnds { appendFixed(end, to: &table) }
-            appendFixed(ends.last ?? 0, to: &table)
-            appendFixed(lifecycleEnds.last ?? 0, to: &table)
-            appendFixed(UInt64(tableOffset), to: &table)
-            try output.append(table)
-            try output.finish()
-            return output.size
+        var encoder = ArchiveEncoder()
+        let recordsStart = output.size
+        var ends: [UInt64] = []
+        ends.reserveCapacity(agreements.count)
+        for stored in agreements {
+            try output.append(
+                try encoder.encode(Record(version: stored.version, revision: stored.revision, agreement: stored.agreement))
+            )
+            ends.append(UInt64(output.size - recordsStart))
         }
+        try output.append([lifecycles == nil ? 0 : 1])
+        let lifecyclesStart = output.size
+        var lifecycleEnds: [UInt64] = []
+        if let lifecycles {
+            lifecycleEnds.reserveCapacity(lifecycles.count)
+            for lifecycle in lifecycles {
+                try output.append(try encoder.encode(lifecycle))
+                lifecycleEnds.append(UInt64(output.size - lifecyclesStart))
+            }
+        }
+
+        let tableOffset = output.size
+        var table: [UInt8] = []
+        ArchiveFormat.appendVarint(UInt64(encoder.strings.count), to: &table)
+        for string in encoder.strings {
+            appendString(string, to: &table)
+            if table.count >= Output.pieceSize {
+                try output.append(table)
+                table.removeAll(keepingCapacity: true)
+            }
+        }
+        for end in ends + lifecycleEnds { appendFixed(end, to: &table) }
+        appendFixed(ends.last ?? 0, to: &table)
+        appendFixed(lifecycleEnds.last ?? 0, to: &table)
+        appendFixed(UInt64(tableOffset), to: &table)
+        try output.append(table)
+        try output.finish()
+        return output.size
     }
 
     /// The file's bytes on their way out, a piece at a time, and their checksum so far.
