@@ -83,7 +83,7 @@ import Testing
         let key = CatalogSnapshotFile.Key(storeIdentity: "test")
         let lifecycles = stored.map { LifecycleBuilder.build($0.agreement) }
         let bytes = try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 1_000, mark: "m")
-        let contents = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }
+        let contents = try CatalogSnapshotFile.decode(bytes, expecting: key)
         let held = try #require(contents.lifecycles)
         for (slot, lifecycle) in lifecycles.enumerated() {
             var encoder = ArchiveEncoder()
@@ -113,7 +113,7 @@ import Testing
         let stored = agreements.map { StoredAgreement(agreement: $0, version: "v", revision: 1) }
         let key = CatalogSnapshotFile.Key(storeIdentity: "test")
         let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 1, mark: "m")
-        let decoded = try bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: key) }.agreements
+        let decoded = try CatalogSnapshotFile.decode(bytes, expecting: key).agreements
         // Every synthetic renewing agreement's entry into force says the same long sentence: one buffer for all.
         let summaries = decoded.flatMap(\.agreement.events).compactMap(\.summary).filter { $0.utf8.count > 15 }
         let bySentence = Dictionary(grouping: summaries, by: { $0 })
@@ -143,6 +143,17 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.snapshot + ".tmp"))
         let read = try CatalogSnapshotFile.read(scratch.snapshot, expecting: key)
         #expect(read.agreements.map(\.agreement) == stored.map(\.agreement))
+        // The lifecycles stay in the file the start opened, read when asked for, even after another file (here one
+        // without lifecycles) has replaced it by name.
+        let held = try #require(read.lifecycles)
+        _ = try CatalogSnapshotFile.write(stored, lifecycles: nil, key: key, revision: 4, mark: "n", to: scratch.snapshot)
+        #expect(try CatalogSnapshotFile.read(scratch.snapshot, expecting: key).lifecycles == nil)
+        var encoder = ArchiveEncoder()
+        for slot in [0, 1, stored.count / 2, stored.count - 1] {
+            let lifecycle = try #require(held.lifecycle(at: slot))
+            #expect(try encoder.encode(lifecycle) == encoder.encode(lifecycles[slot]))
+        }
+        #expect(held.lifecycle(at: stored.count) == nil)
 
         // The checksum fed in pieces of any size, at any offset, is the checksum of the whole.
         let expected = whole.withUnsafeBytes(CatalogSnapshotFile.checksum)
@@ -168,7 +179,7 @@ import Testing
         let key = CatalogSnapshotFile.Key(storeIdentity: "mine")
         let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 7, mark: "m")
         func refused(_ bytes: [UInt8], _ expected: CatalogSnapshotFile.Key = key) -> Bool {
-            (try? bytes.withUnsafeBytes { try CatalogSnapshotFile.decode($0, expecting: expected) }) == nil
+            (try? CatalogSnapshotFile.decode(bytes, expecting: expected)) == nil
         }
         #expect(!refused(bytes))
         // Any single byte changed, anywhere.

@@ -213,61 +213,97 @@ enum CatalogSnapshotFile {
 
     // MARK: Reading
 
-    /// Reads the file at `path`; throws ``Unusable`` when it is missing, damaged, or not for `key`.
+    /// Reads the file at `path`; throws ``Unusable`` when it is missing, damaged, or not for `key`. The lifecycle
+    /// records are left in the file (the file stays open until the first index build has read them).
     static func read(_ path: String, expecting key: Key) throws -> Contents {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Unusable(description: "no file") }
-        return try data.withUnsafeBytes { try decode($0, expecting: key) }
+        try decode(SnapshotFileSource(path: path), expecting: key)
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, expecting expected: Key) throws -> Contents {
-        guard bytes.count >= magic.count + 4 + 8, bytes.starts(with: magic) else {
+    /// Decodes a file's bytes held in memory.
+    static func decode(_ bytes: [UInt8], expecting key: Key) throws -> Contents {
+        try decode(SnapshotBytes(bytes), expecting: key)
+    }
+
+    /// Decodes the file a section at a time: its checksum first, streamed, then the string table and the offsets, then
+    /// the records. It never holds the whole file, only the section it is decoding (holding the file, 126 MB at
+    /// 100,000 agreements, and a copy of its lifecycle records, 45 MB, until the index was built, was a third of a
+    /// start's peak).
+    static func decode(_ source: any SnapshotSource, expecting expected: Key) throws -> Contents {
+        let size = source.count
+        guard size >= magic.count + 4 + 8, try source.read(0..<magic.count) == magic else {
             throw Unusable(description: "not a snapshot file")
         }
         // The format first: another version's checksum may be another function.
-        let format = readFixed(UInt32.self, bytes, at: magic.count)
+        let format = try source.read(magic.count..<(magic.count + 4)).withUnsafeBytes { readFixed(UInt32.self, $0, at: 0) }
         guard format == formatVersion else { throw Unusable(description: "format \(format), this build reads \(formatVersion)") }
-        let body = bytes.count - 8
-        guard checksum(UnsafeRawBufferPointer(rebasing: bytes[..<body])) == readFixed(UInt64.self, bytes, at: body) else {
+        let body = size - 8
+        var checksum = SnapshotChecksum()
+        for start in stride(from: 0, to: body, by: checksumPiece) {
+            try source.read(start..<min(start + checksumPiece, body)).withUnsafeBytes { checksum.update($0) }
+        }
+        guard try checksum.value == source.read(body..<size).withUnsafeBytes({ readFixed(UInt64.self, $0, at: 0) }) else {
             throw Unusable(description: "damaged or incomplete (checksum)")
         }
-        // The lengths and the table's offset close the body.
+        // The lengths and the table's offset close the body; from them, where each section lies.
         let trailer = body - 24
-        guard trailer >= magic.count + 4 else { throw Unusable(description: "cut header") }
-        let recordsLength = Int(clamping: readFixed(UInt64.self, bytes, at: trailer))
-        let lifecyclesLength = Int(clamping: readFixed(UInt64.self, bytes, at: trailer + 8))
-        let tableOffset = Int(clamping: readFixed(UInt64.self, bytes, at: trailer + 16))
-        var reader = Reader(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<trailer]), position: magic.count + 4)
-        let key = Key(engineVersion: try reader.string(), storeIdentity: try reader.string())
-        guard key.engineVersion == expected.engineVersion else {
-            throw Unusable(description: "engine version \(key.engineVersion), this build's is \(expected.engineVersion)")
+        let headerStart = magic.count + 4
+        guard trailer >= headerStart else { throw Unusable(description: "cut header") }
+        let (recordsLength, lifecyclesLength, tableOffset) = try source.read(trailer..<body).withUnsafeBytes { bytes in
+            (
+                Int(clamping: readFixed(UInt64.self, bytes, at: 0)),
+                Int(clamping: readFixed(UInt64.self, bytes, at: 8)),
+                Int(clamping: readFixed(UInt64.self, bytes, at: 16))
+            )
         }
-        guard key.storeIdentity == expected.storeIdentity else { throw Unusable(description: "another database's") }
-        let revision = Int64(bitPattern: try reader.fixed(UInt64.self))
-        let mark = try reader.string()
-        let count = try reader.count()
-        let records = try reader.records(ending: recordsLength)
-        let hasLifecycles = try reader.fixed(UInt8.self) == 1
-        guard hasLifecycles || lifecyclesLength == 0 else { throw Unusable(description: "lifecycle records without their flag") }
-        let lifecycleBytes = try reader.records(ending: lifecyclesLength)
-        guard reader.position == tableOffset else { throw Unusable(description: "the string table is not where the file says") }
-        let stringCount = try reader.count()
-        var strings: [String] = []
-        strings.reserveCapacity(stringCount)
-        for _ in 0..<stringCount { strings.append(try reader.string()) }
-        let ends = try reader.ends(count)
-        guard (ends.last ?? 0) == recordsLength else { throw Unusable(description: "record offsets past their records") }
+        // header, records, the lifecycles' flag, lifecycle records, table and offsets, trailer
+        guard tableOffset <= trailer, lifecyclesLength < tableOffset, recordsLength <= tableOffset - lifecyclesLength - 1,
+            tableOffset - lifecyclesLength - 1 - recordsLength >= headerStart
+        else { throw Unusable(description: "sections that do not fit the file") }
+        let flagOffset = tableOffset - lifecyclesLength - 1
+        let records = (flagOffset - recordsLength)..<flagOffset
+        let lifecycleRecords = (flagOffset + 1)..<tableOffset
+
+        let (key, revision, mark, count) = try source.read(headerStart..<records.lowerBound).withUnsafeBytes { header in
+            var reader = Reader(bytes: header, position: 0, fileSize: size)
+            let key = Key(engineVersion: try reader.string(), storeIdentity: try reader.string())
+            guard key.engineVersion == expected.engineVersion else {
+                throw Unusable(description: "engine version \(key.engineVersion), this build's is \(expected.engineVersion)")
+            }
+            guard key.storeIdentity == expected.storeIdentity else { throw Unusable(description: "another database's") }
+            let revision = Int64(bitPattern: try reader.fixed(UInt64.self))
+            let mark = try reader.string()
+            let count = try reader.count()
+            guard reader.position == header.count else { throw Unusable(description: "the records are not where the file says") }
+            return (key, revision, mark, count)
+        }
+        let hasLifecycles = try source.read(flagOffset..<(flagOffset + 1)) == [1]
+        guard hasLifecycles || lifecycleRecords.isEmpty else { throw Unusable(description: "lifecycle records without their flag") }
+        let (strings, ends, lifecycleEnds) = try source.read(tableOffset..<trailer).withUnsafeBytes { table in
+            var reader = Reader(bytes: table, position: 0, fileSize: size)
+            let stringCount = try reader.count()
+            var strings: [String] = []
+            strings.reserveCapacity(stringCount)
+            for _ in 0..<stringCount { strings.append(try reader.string()) }
+            let ends = try reader.ends(count)
+            guard (ends.last ?? 0) == records.count else { throw Unusable(description: "record offsets past their records") }
+            let lifecycleEnds = hasLifecycles ? try reader.ends(count) : nil
+            guard (lifecycleEnds?.last ?? 0) == lifecycleRecords.count else {
+                throw Unusable(description: "lifecycle offsets past their records")
+            }
+            guard reader.position == table.count else { throw Unusable(description: "bytes after the last offset") }
+            return (strings, ends, lifecycleEnds)
+        }
+        let agreements = try source.read(records).withUnsafeBytes { try decodeRecords($0, ends: ends, strings: strings) }
         // The lifecycles are decoded later, by the index build, off the start's path: a start waits for the
         // agreements only.
-        var lifecycles: SnapshotLifecycles?
-        if hasLifecycles {
-            let lifecycleEnds = try reader.ends(count)
-            guard (lifecycleEnds.last ?? 0) == lifecyclesLength else { throw Unusable(description: "lifecycle offsets past their records") }
-            lifecycles = SnapshotLifecycles(bytes: Array(lifecycleBytes), ends: lifecycleEnds, strings: strings)
+        let lifecycles = lifecycleEnds.map {
+            SnapshotLifecycles(source: source, start: lifecycleRecords.lowerBound, ends: $0, strings: strings)
         }
-        guard reader.position == reader.bytes.count else { throw Unusable(description: "bytes after the last offset") }
-        let agreements = try decodeRecords(records, ends: ends, strings: strings)
         return Contents(key: key, revision: revision, mark: mark, agreements: agreements, lifecycles: lifecycles)
     }
+
+    /// How much of the file the checksum reads at a time.
+    private static let checksumPiece = 1 << 20
 
     /// Decodes the records on every core, each lane a contiguous part, in order.
     private static func decodeRecords(
@@ -309,9 +345,12 @@ enum CatalogSnapshotFile {
 
     // MARK: Bytes
 
+    /// Reads one section of a file.
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
         var position: Int
+        /// No count in a file is larger than the file.
+        let fileSize: Int
 
         mutating func fixed<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
             guard position + MemoryLayout<T>.size <= bytes.count else { throw Unusable(description: "cut header") }
@@ -333,17 +372,10 @@ enum CatalogSnapshotFile {
             return ends
         }
 
-        /// The next `length` bytes.
-        mutating func records(ending length: Int) throws -> UnsafeRawBufferPointer {
-            guard length <= bytes.count - position else { throw Unusable(description: "records past the end") }
-            defer { position += length }
-            return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)])
-        }
-
         mutating func count() throws -> Int {
             let input = ArchiveInput(bytes: bytes, strings: [])
             let (value, next) = try input.varint(at: position)
-            guard value <= UInt64(bytes.count) else { throw Unusable(description: "a count larger than the file") }
+            guard value <= UInt64(fileSize) else { throw Unusable(description: "a count larger than the file") }
             position = next
             return Int(value)
         }
@@ -432,22 +464,22 @@ struct SnapshotChecksum {
     }
 }
 
-/// The lifecycles a snapshot file holds, still encoded, in the file's agreement order: the first index build decodes
-/// each one it needs, on its own threads.
+/// The lifecycles a snapshot file holds, still encoded and still in the file, in the file's agreement order: the first
+/// index build reads and decodes each one it needs, on its own threads.
 struct SnapshotLifecycles: Sendable {
-    let bytes: [UInt8]
+    let source: any SnapshotSource
+    /// Where the first lifecycle record starts in `source`.
+    let start: Int
+    /// Each record's end, counted from `start`.
     let ends: [Int]
     let strings: [String]
 
-    /// The lifecycle of the file's `slot`th agreement; `nil` when the file has none for it or it does not decode.
+    /// The lifecycle of the file's `slot`th agreement; `nil` when the file has none for it or it does not read or
+    /// decode.
     func lifecycle(at slot: Int) -> AgreementLifecycle? {
         guard slot >= 0, slot < ends.count else { return nil }
-        let start = slot == 0 ? 0 : ends[slot - 1]
-        return bytes.withUnsafeBytes { buffer in
-            try? ArchiveDecoder(strings: strings).decode(
-                AgreementLifecycle?.self,
-                from: UnsafeRawBufferPointer(rebasing: buffer[start..<ends[slot]])
-            )
-        } ?? nil
+        let record = start + (slot == 0 ? 0 : ends[slot - 1])..<start + ends[slot]
+        guard let bytes = try? source.read(record) else { return nil }
+        return bytes.withUnsafeBytes { try? ArchiveDecoder(strings: strings).decode(AgreementLifecycle?.self, from: $0) } ?? nil
     }
 }
