@@ -157,7 +157,7 @@ enum DeadlineCalendar {
     /// The feed. `agreement` looks up each deadline's agreement by id (for titles and stamps).
     static func render(
         name: String,
-        deadlines: [Deadline],
+        deadlines: some Sequence<Deadline>,
         agreement: (String) -> Agreement?,
         alarm: Alarm?
     ) -> [UInt8] {
