@@ -89,22 +89,57 @@ import Testing
     }
 }
 
-/// Lifecycles built in bulk give each distinct counting convention one copy.
-@Suite struct ConventionInternerTests {
-    @Test func equalConventionsShareOneBuffer() {
-        var interner = ConventionInterner()
+/// Lifecycles held in bulk give each distinct provenance (rule, article, convention, event, range) one box, and each
+/// renewal sentence one copy.
+@Suite struct DeadlineInternerTests {
+    @Test func equalProvenancesShareOneBox() {
+        var interner = DeadlineInterner()
         let lifecycles = SyntheticAgreements.generate(count: 400, seed: 6).map { interner.intern(LifecycleBuilder.build($0)) }
-        var buffers: [String: Set<UInt>] = [:]
+        var boxes: [Deadline.Provenance: Set<ObjectIdentifier>] = [:]
+        var conventionBuffers: [String: Set<UInt>] = [:]
         for item in lifecycles.flatMap(\.items) {
-            guard let convention = item.convention,
-                let address = convention.utf8.withContiguousStorageIfAvailable({ UInt(bitPattern: $0.baseAddress) })
-            else { continue }
-            buffers[convention, default: []].insert(address)
+            guard let box = item.provenance else { continue }
+            boxes[box.fields, default: []].insert(ObjectIdentifier(box))
+            if let address = item.convention?.utf8.withContiguousStorageIfAvailable({ UInt(bitPattern: $0.baseAddress) }) {
+                conventionBuffers[item.convention!, default: []].insert(address)
+            }
         }
-        #expect(buffers.count > 10)
-        for (convention, addresses) in buffers { #expect(addresses.count == 1, "\(convention): \(addresses.count) copies") }
+        #expect(boxes.count > 10)
+        for (provenance, identities) in boxes { #expect(identities.count == 1, "\(provenance): \(identities.count) boxes") }
+        for (convention, addresses) in conventionBuffers { #expect(addresses.count == 1, "\(convention): \(addresses.count) copies") }
         // The items are the builder's, but for the sharing.
         let again = SyntheticAgreements.generate(count: 400, seed: 6).map { LifecycleBuilder.build($0) }
         #expect(lifecycles.map(\.items) == again.map(\.items))
+    }
+
+    /// An item is 88 bytes: the budget of a lifecycle index that holds half a million of them at 100,000 agreements.
+    @Test func anItemTakes88Bytes() {
+        #expect(MemoryLayout<Deadline>.stride <= 88)
+    }
+
+    /// The fields kept in the box read and write as stored fields do.
+    @Test func provenanceFieldsReadAndWriteAsFields() throws {
+        let date = try CalendarDate(parsing: "2019-08-24")
+        var item = Deadline(agreementId: "a", date: date, kind: .noticeDeadline, parties: ["JP"], term: 3, sentence: .text("t"))
+        #expect(item.provenance == nil)
+        item.convention = "clear days"
+        item.latest = date
+        #expect(item.rule == nil && item.convention == "clear days" && item.latest == date && item.term == 3)
+        let twin = Deadline(
+            agreementId: "a",
+            date: date,
+            kind: .noticeDeadline,
+            parties: ["JP"],
+            term: 3,
+            convention: "clear days",
+            sentence: .text("t"),
+            latest: date
+        )
+        #expect(item == twin)
+        item.convention = nil
+        item.latest = nil
+        #expect(item.provenance == nil)
+        item.term = nil
+        #expect(item.term == nil)
     }
 }

@@ -273,25 +273,23 @@ extension Deadline.Kind {
     static func order(_ kind: Deadline.Kind) -> Int { allCases.firstIndex(of: kind)! }
 }
 
-/// Gives the items of lifecycles built in bulk one copy of each distinct counting convention: each walk writes its
-/// conventions out again (about five items an agreement, a few thousand distinct conventions in a catalog), while a
-/// lifecycle read back from the snapshot file shares them through the file's string table already.
-public struct ConventionInterner: Sendable {
-    private var seen: Set<String> = []
+/// Gives the items of lifecycles held in bulk (an index's) one copy of each distinct provenance (rule, article,
+/// counting convention, event, range: ``Deadline/Provenance``) and of each renewal's sentence: each walk, and each
+/// lifecycle read back from the snapshot file, makes its own, while a catalog holds a few thousand distinct ones
+/// for half a million items.
+public struct DeadlineInterner: Sendable {
+    var provenances: Set<SharedFields<Deadline.Provenance>> = []
+    var sentences: Set<Deadline.Sentence> = []
+    var conventions: Set<String> = []
 
     public init() {}
 
-    /// `lifecycle` with its items' conventions interned.
+    /// `lifecycle` with its items interned.
     public mutating func intern(_ lifecycle: AgreementLifecycle) -> AgreementLifecycle {
-        guard lifecycle.items.contains(where: { $0.convention != nil }) else { return lifecycle }
-        var items = lifecycle.items
-        for index in items.indices {
-            if let convention = items[index].convention { items[index].convention = seen.insert(convention).memberAfterInsert }
-        }
-        return AgreementLifecycle(
+        AgreementLifecycle(
             agreementId: lifecycle.agreementId,
             stateChanges: lifecycle.stateChanges,
-            items: items,
+            items: lifecycle.items.map { $0.interned(by: &self) },
             runs: lifecycle.runs,
             explicitThrough: lifecycle.explicitThrough
         )

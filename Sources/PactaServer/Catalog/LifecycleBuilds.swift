@@ -27,15 +27,14 @@ enum LifecycleBuilds {
         for part in 0..<parts {
             DispatchQueue(label: "pacta.lifecycles.\(part)", qos: .utility).async(group: group) {
                 let slots = (part * size)..<min((part + 1) * size, stored.count)
-                var conventions = ConventionInterner()
+                var interner = DeadlineInterner()
                 let lifecycles = slots.map { slot in
                     let agreement = stored[slot].agreement
-                    if !changed.contains(agreement.id),
-                        let kept = previous?.lifecycle(of: agreement.id) ?? preloaded?.lifecycle(of: agreement.id)
-                    {
-                        return kept
+                    if !changed.contains(agreement.id) {
+                        if let kept = previous?.lifecycle(of: agreement.id) { return kept }
+                        if let read = preloaded?.lifecycle(of: agreement.id) { return interner.intern(read) }
                     }
-                    return conventions.intern(LifecycleBuilder.build(agreement))
+                    return interner.intern(LifecycleBuilder.build(agreement))
                 }
                 built.withLock { $0[part] = lifecycles }
             }
