@@ -12,7 +12,12 @@ public struct Agreement: Codable, Hashable, Sendable {
     /// The parties the record tracks (for a multilateral agreement, those whose acts are recorded).
     public var parties: [Party]
     public var tags: [String]
-    public var summary: String?
+    /// Read only by the document: kept where it was loaded from when that can give it back (``DocumentText``).
+    var summaryText: DocumentText?
+    public var summary: String? {
+        get { summaryText?.string }
+        set { summaryText = newValue.map(DocumentText.init) }
+    }
     public var rules: Rules
     /// The dated facts, in the order they were recorded. Append-only: a correction supersedes, never edits.
     public var events: [Event]
@@ -42,7 +47,7 @@ public struct Agreement: Codable, Hashable, Sendable {
         self.kind = kind
         self.parties = parties
         self.tags = tags
-        self.summary = summary
+        self.summaryText = summary.map(DocumentText.init)
         self.rules = rules
         self.events = events
     }
@@ -59,9 +64,22 @@ public struct Agreement: Codable, Hashable, Sendable {
         kind = try container.decode(Kind.self, forKey: .kind)
         parties = try container.decode([Party].self, forKey: .parties)
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
-        summary = try container.decodeIfPresent(String.self, forKey: .summary)
+        summaryText = try container.decodeIfPresent(DocumentText.self, forKey: .summary)
         rules = try container.decode(Rules.self, forKey: .rules)
         events = try container.decodeIfPresent([Event].self, forKey: .events) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(title, forKey: .title)
+        try container.encodeIfPresent(shortTitle, forKey: .shortTitle)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(parties, forKey: .parties)
+        try container.encode(tags, forKey: .tags)
+        try container.encodeIfPresent(summaryText, forKey: .summary)
+        try container.encode(rules, forKey: .rules)
+        try container.encode(events, forKey: .events)
     }
 }
 
@@ -90,8 +108,8 @@ public struct Event: Codable, Hashable, Sendable {
         var date: CalendarDate
         var party: String?
         var received: CalendarDate?
-        var summary: String?
-        var source: String?
+        var summary: DocumentText?
+        var source: DocumentText?
         /// `nil` when every rare field is absent (``Rare/boxed``), so equal fields are equal here too.
         var rare: SharedFields<Rare>?
 
@@ -106,8 +124,8 @@ public struct Event: Codable, Hashable, Sendable {
             date: CalendarDate,
             party: String?,
             received: CalendarDate?,
-            summary: String?,
-            source: String?,
+            summary: DocumentText?,
+            source: DocumentText?,
             rare: Rare
         ) {
             self.id = id
@@ -127,8 +145,8 @@ public struct Event: Codable, Hashable, Sendable {
             date = try container.decode(CalendarDate.self, forKey: .date)
             party = try container.decodeIfPresent(String.self, forKey: .party)
             received = try container.decodeIfPresent(CalendarDate.self, forKey: .received)
-            summary = try container.decodeIfPresent(String.self, forKey: .summary)
-            source = try container.decodeIfPresent(String.self, forKey: .source)
+            summary = try container.decodeIfPresent(DocumentText.self, forKey: .summary)
+            source = try container.decodeIfPresent(DocumentText.self, forKey: .source)
             rare =
                 Rare(
                     datePrecision: try container.decodeIfPresent(DatePrecision.self, forKey: .datePrecision),
@@ -242,13 +260,23 @@ public struct Event: Codable, Hashable, Sendable {
         set { updateRare { $0.indefinite = newValue } }
     }
     public var summary: String? {
-        get { box.fields.summary }
-        set { update { $0.summary = newValue } }
+        get { box.fields.summary?.string }
+        set { update { $0.summary = newValue.map(DocumentText.init) } }
     }
     /// Where the fact is recorded (an official page, a depositary notification, a news report).
     public var source: String? {
-        get { box.fields.source }
-        set { update { $0.source = newValue } }
+        get { box.fields.source?.string }
+        set { update { $0.source = newValue.map(DocumentText.init) } }
+    }
+
+    /// The event with its summary and source as given: kept in the file it was read from (``DocumentText``).
+    public func keepingText(summary: DocumentText?, source: DocumentText?) -> Event {
+        var event = self
+        event.box = box.updated { fields in
+            fields.summary = summary
+            fields.source = source
+        }
+        return event
     }
 
     public init(
@@ -273,8 +301,8 @@ public struct Event: Codable, Hashable, Sendable {
                 date: date,
                 party: party,
                 received: received,
-                summary: summary,
-                source: source,
+                summary: summary.map(DocumentText.init),
+                source: source.map(DocumentText.init),
                 rare: Rare(
                     datePrecision: datePrecision,
                     refersTo: refersTo,

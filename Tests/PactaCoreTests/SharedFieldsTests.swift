@@ -40,7 +40,9 @@ import Testing
     }
 
     @Test func theFieldsFewEventsCarryTakeNoRoomInTheOthers() throws {
-        #expect(MemoryLayout<Event.Fields>.size <= 96)
+        // 104 with two document texts of 17 bytes (a string, or a file and a place): the box's allocation stays in
+        // glibc's 128-byte chunk, as at 96.
+        #expect(MemoryLayout<Event.Fields>.size <= 104)
         let plain = Event(id: "n", type: .noticeOfWithdrawal, date: Fixtures.date("2020-01-01"), party: "AA", source: "https://example.org")
         #expect(plain.datePrecision == nil && plain.refersTo == nil && plain.period == nil)
         var suspended = Event(id: "s", type: .noticeSuspended, date: Fixtures.date("2020-02-01"), party: "AA", refersTo: "n")

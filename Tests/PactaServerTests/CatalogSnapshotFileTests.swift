@@ -114,13 +114,54 @@ import Testing
         let key = CatalogSnapshotFile.Key(storeIdentity: "test")
         let bytes = try CatalogSnapshotFile.encode(stored, key: key, revision: 1, mark: "m")
         let decoded = try CatalogSnapshotFile.decode(bytes, expecting: key).agreements
-        // Every synthetic renewing agreement's entry into force says the same long sentence: one buffer for all.
-        let summaries = decoded.flatMap(\.agreement.events).compactMap(\.summary).filter { $0.utf8.count > 15 }
-        let bySentence = Dictionary(grouping: summaries, by: { $0 })
-        let repeated = try #require(bySentence.values.max { $0.count < $1.count })
+        // Event ids, party names and tags longer than a small string recur from agreement to agreement: one buffer for
+        // each.
+        let names = decoded.flatMap { stored in
+            stored.agreement.events.map(\.id) + stored.agreement.parties.map(\.name) + stored.agreement.tags
+        }.filter { $0.utf8.count > 15 }
+        let byName = Dictionary(grouping: names, by: { $0 })
+        let repeated = try #require(byName.values.max { $0.count < $1.count })
         #expect(repeated.count > 1)
         let buffers = Set(repeated.map { $0.utf8.withContiguousStorageIfAvailable { UInt(bitPattern: $0.baseAddress) } })
         #expect(buffers.count == 1)
+    }
+
+    /// Counts the reads of the bytes it gives.
+    final class CountedBytes: SnapshotSource, @unchecked Sendable {
+        let bytes: SnapshotBytes
+        var reads = 0
+        init(_ bytes: [UInt8]) { self.bytes = SnapshotBytes(bytes) }
+        var count: Int { bytes.count }
+        func read(_ range: Range<Int>) throws -> [UInt8] {
+            reads += 1
+            return try bytes.read(range)
+        }
+    }
+
+    /// Summaries and sources (most of the text) stay in the file and are read back when asked for; the agreements equal
+    /// the ones written, and so do the lifecycles.
+    @Test func documentTextStaysInTheFileUntilRead() throws {
+        let stored = (try BundledData.agreements() + SyntheticAgreements.generate(count: 60, seed: 12)).map {
+            StoredAgreement(agreement: $0, version: "v", revision: 1)
+        }
+        let lifecycles = stored.map { LifecycleBuilder.build($0.agreement) }
+        let key = CatalogSnapshotFile.Key(storeIdentity: "text")
+        let source = CountedBytes(try CatalogSnapshotFile.encode(stored, lifecycles: lifecycles, key: key, revision: 1, mark: "m"))
+        let contents = try CatalogSnapshotFile.decode(source, expecting: key)
+        let afterDecode = source.reads
+        let event = try #require(contents.agreements.flatMap(\.agreement.events).first { $0.source != nil })
+        #expect(source.reads == afterDecode + 1)
+        _ = event.summary
+        #expect(source.reads == afterDecode + 2)
+        _ = event.id
+        _ = contents.agreements.map(\.agreement.title)
+        #expect(source.reads == afterDecode + 2)
+        #expect(contents.agreements.map(\.agreement) == stored.map(\.agreement))
+        let held = try #require(contents.lifecycles)
+        var encoder = ArchiveEncoder()
+        for slot in stored.indices {
+            #expect(try encoder.encode(try #require(held.lifecycle(at: slot))) == encoder.encode(lifecycles[slot]))
+        }
     }
 
     /// The writer streams the file a megabyte at a time (it never holds it whole), and the checksum it computes on the way

@@ -9,10 +9,21 @@ import PactaCore
 /// throw ``ArchiveMismatch``, never read out of bounds.
 struct ArchiveDecoder {
     let strings: [String]
+    /// The file the bytes are read from, when document text (``DocumentText``) is to be left in it.
+    var textFile: DocumentTextFile? = nil
 
-    /// Decodes a `Value` from `bytes`, which must hold exactly one value.
-    func decode<Value: Decodable>(_ type: Value.Type, from bytes: UnsafeRawBufferPointer) throws -> Value {
-        let input = ArchiveInput(bytes: bytes, strings: strings)
+    /// Decodes a `Value` from `bytes`, which must hold exactly one value. With ``textFile``, `fileOffset` is where the
+    /// bytes lie in it, and document text is left there.
+    func decode<Value: Decodable>(
+        _ type: Value.Type,
+        from bytes: UnsafeRawBufferPointer,
+        fileOffset: Int? = nil
+    ) throws -> Value {
+        let input = ArchiveInput(
+            bytes: bytes,
+            strings: strings,
+            filing: textFile.flatMap { file in fileOffset.map { ArchiveInput.TextFiling(file: file, fileOffset: $0) } }
+        )
         let value = try input.decode(Value.self, at: 0)
         guard try input.skip(0) == bytes.count else { throw ArchiveMismatch(description: "bytes after the value") }
         return value
@@ -24,10 +35,38 @@ struct ArchiveDecoder {
 final class ArchiveInput {
     let bytes: UnsafeRawBufferPointer
     let strings: [String]
+    let filing: TextFiling?
 
-    init(bytes: UnsafeRawBufferPointer, strings: [String]) {
+    /// Where document text is left: the file the bytes were read from, and where they lie in it.
+    struct TextFiling {
+        let file: DocumentTextFile
+        let fileOffset: Int
+    }
+
+    init(bytes: UnsafeRawBufferPointer, strings: [String], filing: TextFiling? = nil) {
         self.bytes = bytes
         self.strings = strings
+        self.filing = filing
+    }
+
+    /// The string table's `index`th string, for the entry at `position`.
+    func tableString(_ index: UInt64, at position: Int) throws -> String {
+        guard index < UInt64(strings.count) else { throw mismatch("no such string", at: position) }
+        return strings[Int(index)]
+    }
+
+    /// The document text at `position` left in its file, when this decode leaves it there; `nil` otherwise.
+    func documentText(at position: Int) throws -> DocumentText? {
+        guard let filing, try tag(at: position) == .text else { return nil }
+        let text = try textBytes(at: position)
+        return DocumentText(filedAt: filing.fileOffset + text.lowerBound, length: text.count, in: filing.file)
+    }
+
+    /// Where the bytes of the `text` value at `position` are.
+    private func textBytes(at position: Int) throws -> Range<Int> {
+        let (length, start) = try varint(at: position + 1)
+        guard length <= UInt64(bytes.count - start) else { throw mismatch("a cut text", at: position) }
+        return start..<(start + Int(length))
     }
 
     func mismatch(_ what: String, at position: Int) -> ArchiveMismatch {
@@ -64,7 +103,7 @@ final class ArchiveInput {
         case .double:
             guard position + 9 <= bytes.count else { throw mismatch("a cut number", at: position) }
             return position + 9
-        case .keyed, .unkeyed:
+        case .keyed, .unkeyed, .text:
             let (length, body) = try varint(at: position + 1)
             guard length <= UInt64(bytes.count - body) else { throw mismatch("a cut container", at: position) }
             return body + Int(length)
@@ -85,10 +124,11 @@ final class ArchiveInput {
     func isNull(at position: Int) throws -> Bool { try tag(at: position) == .null }
 
     func string(at position: Int) throws -> String {
-        guard try tag(at: position) == .string else { throw mismatch("not a string", at: position) }
-        let index = try varint(at: position + 1).0
-        guard index < UInt64(strings.count) else { throw mismatch("no such string", at: position) }
-        return strings[Int(index)]
+        switch try tag(at: position) {
+        case .string: return try tableString(try varint(at: position + 1).0, at: position)
+        case .text: return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[try textBytes(at: position)]), as: UTF8.self)
+        default: throw mismatch("not a string", at: position)
+        }
     }
 
     func bool(at position: Int) throws -> Bool {
@@ -160,13 +200,16 @@ final class ArchiveInput {
         var indefinite: Bool?
         var summary: String?
         var source: String?
+        var summaryText: DocumentText?
+        var sourceText: DocumentText?
         var entry = first
         for _ in 0..<count {
             let (keyIndex, value) = try varint(at: entry)
             entry = try skip(value)
-            guard keyIndex < UInt64(strings.count), entry <= end else { throw mismatch("a cut event", at: value) }
+            guard entry <= end else { throw mismatch("a cut event", at: value) }
+            let key = try tableString(keyIndex, at: value)
             if try isNull(at: value) { continue }
-            switch strings[Int(keyIndex)] {
+            switch key {
             case "id": id = try string(at: value)
             case "type":
                 guard let known = EventType(rawValue: try string(at: value)) else {
@@ -188,13 +231,17 @@ final class ArchiveInput {
                 guard let parsed = try? Period(parsing: try string(at: value)) else { throw mismatch("not a period", at: value) }
                 period = parsed
             case "indefinite": indefinite = try bool(at: value)
-            case "summary": summary = try string(at: value)
-            case "source": source = try string(at: value)
+            case "summary":
+                summaryText = try documentText(at: value)
+                if summaryText == nil { summary = try string(at: value) }
+            case "source":
+                sourceText = try documentText(at: value)
+                if sourceText == nil { source = try string(at: value) }
             default: throw mismatch("an unknown event field", at: value)
             }
         }
         guard let id, let type, let date else { throw mismatch("an event without its id, type or date", at: position) }
-        return Event(
+        let event = Event(
             id: id,
             type: type,
             date: date,
@@ -209,10 +256,12 @@ final class ArchiveInput {
             summary: summary,
             source: source
         )
+        guard summaryText != nil || sourceText != nil else { return event }
+        return event.keepingText(summary: summaryText, source: sourceText)
     }
 }
 
-private struct ArchiveValueDecoder: Decoder {
+private struct ArchiveValueDecoder: DocumentTextDecoding {
     let input: ArchiveInput
     let position: Int
     var codingPath: [any CodingKey] { [] }
@@ -229,6 +278,8 @@ private struct ArchiveValueDecoder: Decoder {
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         ArchiveSingleValueDecoding(input: input, position: position)
     }
+
+    func documentText() throws -> DocumentText? { try input.documentText(at: position) }
 }
 
 private final class ArchiveKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -256,7 +307,7 @@ private final class ArchiveKeyedDecoding<Key: CodingKey>: KeyedDecodingContainer
         var position = first
         for _ in 0..<count {
             guard let (index, value) = try? input.varint(at: position), let next = try? input.skip(value) else { break }
-            if index < UInt64(input.strings.count), let key = Key(stringValue: input.strings[Int(index)]) {
+            if let name = try? input.tableString(index, at: position), let key = Key(stringValue: name) {
                 keys.append(key)
             }
             position = next
@@ -276,11 +327,9 @@ private final class ArchiveKeyedDecoding<Key: CodingKey>: KeyedDecodingContainer
             }
             let (keyIndex, value) = try input.varint(at: position)
             let next = try input.skip(value)
-            guard keyIndex < UInt64(input.strings.count), next <= end else {
-                throw input.mismatch("an entry past its container", at: position)
-            }
+            guard next <= end else { throw input.mismatch("an entry past its container", at: position) }
             index += 1
-            if input.strings[Int(keyIndex)] == name {
+            if try input.tableString(keyIndex, at: position) == name {
                 (hint, hintIndex) = (next, index)
                 return value
             }

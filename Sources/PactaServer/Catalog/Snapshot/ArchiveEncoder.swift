@@ -1,3 +1,5 @@
+import PactaCore
+
 /// Encodes `Encodable` values in the snapshot's binary form (``ArchiveFormat``): every string, keys included, is
 /// written once in a table shared by all the values encoded with one encoder, and referred to by its index, so that
 /// the decoder makes each distinct string once and shares it (repeated summaries, party codes, rule wording).
@@ -41,6 +43,10 @@ struct ArchiveEncoder {
         case .string(let value):
             bytes.append(ArchiveFormat.Tag.string.rawValue)
             ArchiveFormat.appendVarint(UInt64(intern(value)), to: &bytes)
+        case .text(let value):
+            bytes.append(ArchiveFormat.Tag.text.rawValue)
+            ArchiveFormat.appendVarint(UInt64(value.utf8.count), to: &bytes)
+            bytes += value.utf8
         case .keyed(let box):
             var body: [UInt8] = []
             ArchiveFormat.appendVarint(UInt64(box.entries.count), to: &body)
@@ -71,6 +77,8 @@ enum ArchiveNode {
     case uint(UInt64)
     case double(Double)
     case string(String)
+    /// A ``DocumentText``, written in place.
+    case text(String)
     case keyed(ArchiveKeyedBox)
     case unkeyed(ArchiveUnkeyedBox)
 }
@@ -137,6 +145,7 @@ private struct ArchiveNodeEncoder: Encoder {
 private func primitiveNode<T: Encodable>(_ value: T) -> ArchiveNode? {
     switch value {
     case let value as String: return .string(value)
+    case let value as DocumentText: return .text(value.string)
     case let value as Bool: return .bool(value)
     case let value as Int: return .int(Int64(value))
     case let value as Int8: return .int(Int64(value))

@@ -3,6 +3,8 @@
 /// - `null`, `false`, `true`: nothing more;
 /// - `int`: a zigzag varint; `uint`: a varint; `double`: 8 bytes, the IEEE bit pattern, little-endian;
 /// - `string`: a varint, the index of the string in the snapshot's string table;
+/// - `text`: a varint byte length, then the UTF-8 bytes: a ``DocumentText`` (a summary, a source), written in place
+///   rather than in the table so that a reader can leave it in the file and read it back when asked for;
 /// - `keyed`, `unkeyed`: a varint byte length of the body, then the body: a varint count, then for each entry its
 ///   key (a string index; keyed only) and its value. The length lets a reader skip a value it was not asked for.
 enum ArchiveFormat {
@@ -16,6 +18,7 @@ enum ArchiveFormat {
         case string = 6
         case keyed = 7
         case unkeyed = 8
+        case text = 9
     }
 
     static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {

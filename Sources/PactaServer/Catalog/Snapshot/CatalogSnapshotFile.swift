@@ -29,7 +29,8 @@ enum CatalogSnapshotFile {
     /// Moves whenever the layout or the encoding of any stored type changes, so an older file is ignored.
     /// 2: the mark of the write at the file's revision. 3: the checksum over 64-bit words in four lanes. 4: a lifecycle
     /// item's sentence in parts (``Deadline/Sentence``). 5: the records before the string table and the offsets.
-    static let formatVersion: UInt32 = 5
+    /// 6: document text in place, not in the table (``ArchiveFormat``), so that a start leaves it in the file.
+    static let formatVersion: UInt32 = 6
     static let magic = Array("PACTASNP".utf8)
 
     /// What a snapshot must match to be used.
@@ -293,7 +294,9 @@ enum CatalogSnapshotFile {
             guard reader.position == table.count else { throw Unusable(description: "bytes after the last offset") }
             return (strings, ends, lifecycleEnds)
         }
-        let agreements = try source.read(records).withUnsafeBytes { try decodeRecords($0, ends: ends, strings: strings) }
+        let agreements = try source.read(records).withUnsafeBytes {
+            try decodeRecords($0, at: records.lowerBound, ends: ends, strings: strings, textFile: textFile(source))
+        }
         // The lifecycles are decoded later, by the index build, off the start's path: a start waits for the
         // agreements only.
         let lifecycles = lifecycleEnds.map {
@@ -302,14 +305,30 @@ enum CatalogSnapshotFile {
         return Contents(key: key, revision: revision, mark: mark, agreements: agreements, lifecycles: lifecycles)
     }
 
+    /// The agreements' document text (``DocumentText``), left in `source`. A text that cannot be read back stops the
+    /// process: the file was checked whole when it was opened and is held open (it is only ever replaced by a rename),
+    /// so that is a failing disk, and a wrong or empty text must never be served or written into the next file.
+    private static func textFile(_ source: any SnapshotSource) -> DocumentTextFile {
+        DocumentTextFile { offset, length in
+            do {
+                return String(decoding: try source.read(offset..<(offset + length)), as: UTF8.self)
+            } catch {
+                fatalError("The catalog snapshot file's text at byte \(offset) cannot be read back: \(error)")
+            }
+        }
+    }
+
     /// How much of the file the checksum reads at a time.
     private static let checksumPiece = 1 << 20
 
-    /// Decodes the records on every core, each lane a contiguous part, in order.
+    /// Decodes the records (at `offset` in the file) on every core, each lane a contiguous part, in order, leaving
+    /// their document text in `textFile`.
     private static func decodeRecords(
         _ records: UnsafeRawBufferPointer,
+        at offset: Int,
         ends: [Int],
-        strings: [String]
+        strings: [String],
+        textFile: DocumentTextFile
     ) throws -> [StoredAgreement] {
         let lanes = StoredDocument.lanes(for: ends.count)
         let results = Mutex([[StoredAgreement]](repeating: [], count: lanes))
@@ -317,7 +336,7 @@ enum CatalogSnapshotFile {
         // The buffer outlives the concurrent perform, which returns only when every lane has.
         nonisolated(unsafe) let records = records
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let decoder = ArchiveDecoder(strings: strings)
+            let decoder = ArchiveDecoder(strings: strings, textFile: textFile)
             let size = (ends.count + lanes - 1) / lanes
             let range = min(lane * size, ends.count)..<min((lane + 1) * size, ends.count)
             var decoded: [StoredAgreement] = []
@@ -328,7 +347,8 @@ enum CatalogSnapshotFile {
                     let start = index == 0 ? 0 : ends[index - 1]
                     let record = try decoder.decode(
                         Record.self,
-                        from: UnsafeRawBufferPointer(rebasing: records[start..<ends[index]])
+                        from: UnsafeRawBufferPointer(rebasing: records[start..<ends[index]]),
+                        fileOffset: offset + start
                     )
                     decoded.append(
                         StoredAgreement(agreement: rules.intern(record.agreement), version: record.version, revision: record.revision)
@@ -382,7 +402,7 @@ enum CatalogSnapshotFile {
 
         mutating func string() throws -> String {
             let length = try count()
-            guard position + length <= bytes.count else { throw Unusable(description: "cut string") }
+            guard length <= bytes.count - position else { throw Unusable(description: "cut string") }
             defer { position += length }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + length)]), as: UTF8.self)
         }
