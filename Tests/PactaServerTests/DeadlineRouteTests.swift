@@ -180,6 +180,12 @@ private func sample(_ id: String, party: String) -> Agreement {
             let second = try await client.execute(uri: "/v1/calendar.ics?alarm=P14D", method: .get)
             #expect(second.text == text)
             #expect(second.headers[.eTag] == first.headers[.eTag])
+            let etag = try #require(first.headers[.eTag])
+            #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
+            let unchanged = try await client.execute(uri: "/v1/calendar.ics?alarm=P14D", method: .get, headers: [.ifNoneMatch: etag])
+            #expect(unchanged.status == .notModified)
+            #expect(unchanged.headers[.eTag] == etag)
+            #expect(unchanged.body.readableBytes == 0)
             let none = try await client.execute(uri: "/v1/calendar.ics?alarm=none&kind=renewal", method: .get).text
             #expect(!none.contains("VALARM"))
             #expect(!none.contains("noticeDeadline"))

@@ -164,14 +164,16 @@ func buildParts(
         BodyGuardMiddleware(maxBodyBytes: configuration.limits.maxBodyBytes, shapeLimits: configuration.limits.json)
         ResponseCacheMiddleware(catalog: catalog, cache: ResponseCache(), today: configuration.today)
     }
-    // The stream, the status, the deadlines and the list are direct routes (StreamRoute, StatusRoute, DeadlinesRoute
-    // and AgreementsRoute say why); their generated registrations are left out (the list's GET only).
+    // The stream, the status, the deadlines, the calendar and the list are direct routes (StreamRoute, StatusRoute,
+    // DeadlinesRoute, CalendarRoute and AgreementsRoute say why); their generated registrations are left out (the
+    // list's GET only).
     operations.add(to: router) { method, path in
-        !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path, DeadlinesRoute.path].contains(path)
+        !["/healthz", "/readyz", StreamRoute.path, StatusRoute.path, DeadlinesRoute.path, CalendarRoute.path].contains(path)
             && !(method == .get && path == AgreementsRoute.path)
     }
     StatusRoute.register(on: router, handler: handler)
     DeadlinesRoute.register(on: router, handler: handler)
+    CalendarRoute.register(on: router, handler: handler)
     AgreementsRoute.register(on: router, handler: handler)
     var streamSettings = FeedStreamHub.Settings()
     streamSettings.maxClients = configuration.streamMaxClients

@@ -1,3 +1,4 @@
+import NIOCore
 import PactaCore
 import PactaStore
 import Synchronization
@@ -34,8 +35,8 @@ final class SnapshotDerivations: Sendable {
     /// For each party a list was filtered by: the positions of the agreements that list it, ascending.
     let partyPositions = MemoTable<String, [Int32]>(capacity: 32)
     /// Rendered iCalendar feeds by their strong ETag (which names the snapshot and every parameter), up to 32 MiB
-    /// each.
-    let feeds = MemoTable<String, [UInt8]>(capacity: 8, keep: { $0.count <= 32 << 20 })
+    /// each; every response sends the one buffer (``CalendarRoute``), not a copy of it.
+    let feeds = MemoTable<String, ByteBuffer>(capacity: 8, keep: { $0.readableBytes <= 32 << 20 })
     let lifecycles: Mutex<Lifecycles>
 
     init(lifecycles: Lifecycles = Lifecycles(index: nil, changes: [])) {

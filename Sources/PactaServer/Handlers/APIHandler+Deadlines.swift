@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import OpenAPIRuntime
 import PactaAPI
 import PactaCore
@@ -92,7 +93,16 @@ extension APIHandler {
     }
 
     func getCalendar(_ input: Operations.GetCalendar.Input) async throws -> Operations.GetCalendar.Output {
-        let query = input.query
+        let (feed, etag) = try await calendarAnswer(input.query, ifNoneMatch: input.headers.ifNoneMatch)
+        return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(feed.readableBytesView))))
+    }
+
+    /// The catalog's iCalendar feed and its entity tag; throws the 400 and 422 problems, and ``NotModified`` when
+    /// `ifNoneMatch` names the tag. Shared by the generated operation and ``CalendarRoute``, which answers it over HTTP.
+    func calendarAnswer(
+        _ query: Operations.GetCalendar.Input.Query,
+        ifNoneMatch: String?
+    ) async throws -> (ByteBuffer, etag: String) {
         let window = try resolveWindow(from: query.from, to: query.to, defaults: .feed)
         let alarm = try DeadlineCalendar.Alarm.parse(query.alarm)
         let snapshot = catalog.snapshot
@@ -105,7 +115,7 @@ extension APIHandler {
             query.kind?.rawValue ?? "",
             alarm.map { "\($0.days)" } ?? "none"
         )
-        try NotModified.check(input.headers.ifNoneMatch, current: etag)
+        try NotModified.check(ifNoneMatch, current: etag)
         let filter = Self.deadlineFilter(
             in: snapshot,
             party: query.party,
@@ -124,13 +134,13 @@ extension APIHandler {
                 try await work.pool.run {
                     let agreement = { (id: String) in snapshot.byId[id]?.agreement }
                     if let filtered {
-                        return DeadlineCalendar.render(name: name, deadlines: filtered, agreement: agreement, alarm: alarm)
+                        return ByteBuffer(bytes: DeadlineCalendar.render(name: name, deadlines: filtered, agreement: agreement, alarm: alarm))
                     }
-                    return DeadlineCalendar.render(name: name, deadlines: dated, agreement: agreement, alarm: alarm)
+                    return ByteBuffer(bytes: DeadlineCalendar.render(name: name, deadlines: dated, agreement: agreement, alarm: alarm))
                 }
             }
         }
-        return .ok(.init(headers: .init(eTag: etag), body: .textCalendar(HTTPBody(body))))
+        return (body, etag)
     }
 
     func getAgreementCalendar(
