@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PactaCore
 import ServiceLifecycleTestKit
+import Synchronization
 import Testing
 
 @testable import PactaServer
@@ -161,17 +162,30 @@ import FoundationXML
     }
 
     @Test func heavyWorkOverItsBudgetIsRefusedAndAFullPoolRefusesAtOnce() async throws {
-        let work = HeavyWork(threads: 1, queueLimit: 0, budget: .milliseconds(200))
         let release = DispatchSemaphore(value: 0)
+        // Over its budget, whether the job had the thread yet or was still waiting for it (on a loaded machine the
+        // budget's timer may fire before the job starts).
+        let slow = HeavyWork(threads: 1, queueLimit: 1, budget: .milliseconds(200))
         await #expect(throws: ComputeRefusal.budgetExceeded(seconds: 0)) {
-            try await work.run { release.wait() }
+            try await slow.run { release.wait() }
         }
-        // The only thread is still taken and nothing may wait: refused at once, not queued behind it.
-        await #expect(throws: ComputeRefusal.busy) { try await work.run { 1 } }
+        // The only thread is taken (its job has started) and nothing may wait: refused at once, not queued behind it.
+        let full = HeavyWork(threads: 1, queueLimit: 0, budget: .seconds(60))
+        let started = Atomic<Bool>(false)
+        let blocker = Task {
+            try await full.run {
+                started.store(true, ordering: .relaxed)
+                release.wait()
+            }
+        }
+        while !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(5)) }
+        await #expect(throws: ComputeRefusal.busy) { try await full.run { 1 } }
         release.signal()
+        release.signal()
+        try await blocker.value
         var answer: Int?
         for _ in 0..<200 where answer == nil {
-            answer = try? await work.run { 2 }
+            answer = try? await full.run { 2 }
             if answer == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(answer == 2)

@@ -136,6 +136,9 @@ final class OnceResumption<T: Sendable>: Sendable {
     }
 }
 
+/// Where the budgets' timers fire: their handlers only fail a wait and cancel a task.
+private let budgetTimers = DispatchQueue(label: "pacta.budgets")
+
 /// Runs `operation` for at most `budget`: past it the operation is cancelled and ``ComputeRefusal/budgetExceeded``
 /// thrown, without waiting for the operation to notice.
 func withBudget<T: Sendable>(
@@ -147,11 +150,17 @@ func withBudget<T: Sendable>(
         do { resumption.resume(.success(try await operation())) } catch { resumption.resume(.failure(error)) }
     }
     let seconds = Int(budget.components.seconds)
-    let timer = Task {
-        try await Task.sleep(for: budget)
+    // A dispatch timer, not a task sleeping for the budget: a cancelled `Task.sleep` still holds its task and its timer
+    // until the deadline, so every answer computed in the last 10 s held about 1 KB (46 MiB under the harness's load at
+    // 100,000 agreements, heaptrack); a cancelled timer source is released at once.
+    let timer = DispatchSource.makeTimerSource(queue: budgetTimers)
+    let milliseconds = budget.components.seconds * 1_000 + budget.components.attoseconds / 1_000_000_000_000_000
+    timer.schedule(deadline: .now() + .milliseconds(Int(clamping: milliseconds)))
+    timer.setEventHandler {
         resumption.resume(.failure(ComputeRefusal.budgetExceeded(seconds: seconds)))
         work.cancel()
     }
+    timer.resume()
     defer { timer.cancel() }
     // Graceful shutdown waits for the requests in flight; one waiting for heavy work answers 503 at once rather
     // than holding shutdown until its budget runs out (the handler fires only inside a running ServiceGroup).
