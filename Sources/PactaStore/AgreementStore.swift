@@ -20,6 +20,10 @@ public final class StoredAgreement: Sendable, Hashable {
         self.revision = revision
     }
 
+    /// Calls `body` with the agreement where it is held: read through a reference from outside, it is copied out
+    /// first, retaining each of its fields (9% of a deadline page's CPU at 100,000 agreements, perf).
+    public func withAgreement<T>(_ body: (borrowing Agreement) -> T) -> T { body(agreement) }
+
     public static func == (lhs: StoredAgreement, rhs: StoredAgreement) -> Bool {
         lhs === rhs || (lhs.version == rhs.version && lhs.revision == rhs.revision && lhs.agreement == rhs.agreement)
     }

@@ -55,7 +55,7 @@ enum LifecycleBuilds {
 struct StoredAgreementsBySlot: AgreementsBySlot {
     let stored: [StoredAgreement]
 
-    func withAgreement<T>(at slot: Int, _ body: (Agreement) -> T) -> T { body(stored[slot].agreement) }
+    func withAgreement<T>(at slot: Int, _ body: (borrowing Agreement) -> T) -> T { stored[slot].withAgreement(body) }
 }
 
 #if os(Linux)
