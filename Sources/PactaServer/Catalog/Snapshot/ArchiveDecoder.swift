@@ -9,28 +9,22 @@ import PactaCore
 /// throw ``ArchiveMismatch``, never read out of bounds.
 struct ArchiveDecoder {
     let strings: [String]
-    /// The file the bytes are read from, when document text (``DocumentText``) is to be left in it.
-    var textFile: DocumentTextFile? = nil
 
-    /// Decodes a `Value` from `bytes`, which must hold exactly one value. With ``textFile``, `fileOffset` is where the
-    /// bytes lie in it, and document text is left there.
+    /// Decodes a `Value` from `bytes`, which must hold exactly one value. With `filing` (the file the bytes were read
+    /// from, and where), document text is left in the file.
     func decode<Value: Decodable>(
         _ type: Value.Type,
         from bytes: UnsafeRawBufferPointer,
-        fileOffset: Int? = nil
+        filing: ArchiveInput.TextFiling? = nil
     ) throws -> Value {
-        let input = ArchiveInput(
-            bytes: bytes,
-            strings: strings,
-            filing: textFile.flatMap { file in fileOffset.map { ArchiveInput.TextFiling(file: file, fileOffset: $0) } }
-        )
+        let input = ArchiveInput(bytes: bytes, strings: strings, filing: filing)
         let value = try input.decode(Value.self, at: 0)
         guard try input.skip(0) == bytes.count else { throw ArchiveMismatch(description: "bytes after the value") }
         return value
     }
 }
 
-/// The bytes being decoded. Unowned memory: it lives only for one ``ArchiveDecoder/decode(_:from:)`` call, inside
+/// The bytes being decoded. Unowned memory: it lives only for one ``ArchiveDecoder/decode(_:from:filing:)`` call, inside
 /// the caller's `withUnsafeBytes`.
 final class ArchiveInput {
     let bytes: UnsafeRawBufferPointer
@@ -60,6 +54,12 @@ final class ArchiveInput {
         guard let filing, try tag(at: position) == .text else { return nil }
         let text = try textBytes(at: position)
         return DocumentText(filedAt: filing.fileOffset + text.lowerBound, length: text.count, in: filing.file)
+    }
+
+    /// The document text at `position` left in its file, or else the string.
+    private func documentTextOrString(at position: Int) throws -> (DocumentText?, String?) {
+        if let text = try documentText(at: position) { return (text, nil) }
+        return (nil, try string(at: position))
     }
 
     /// Where the bytes of the `text` value at `position` are.
@@ -231,12 +231,8 @@ final class ArchiveInput {
                 guard let parsed = try? Period(parsing: try string(at: value)) else { throw mismatch("not a period", at: value) }
                 period = parsed
             case "indefinite": indefinite = try bool(at: value)
-            case "summary":
-                summaryText = try documentText(at: value)
-                if summaryText == nil { summary = try string(at: value) }
-            case "source":
-                sourceText = try documentText(at: value)
-                if sourceText == nil { source = try string(at: value) }
+            case "summary": (summaryText, summary) = try documentTextOrString(at: value)
+            case "source": (sourceText, source) = try documentTextOrString(at: value)
             default: throw mismatch("an unknown event field", at: value)
             }
         }

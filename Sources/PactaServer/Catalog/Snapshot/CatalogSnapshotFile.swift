@@ -336,7 +336,7 @@ enum CatalogSnapshotFile {
         // The buffer outlives the concurrent perform, which returns only when every lane has.
         nonisolated(unsafe) let records = records
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let decoder = ArchiveDecoder(strings: strings, textFile: textFile)
+            let decoder = ArchiveDecoder(strings: strings)
             let size = (ends.count + lanes - 1) / lanes
             let range = min(lane * size, ends.count)..<min((lane + 1) * size, ends.count)
             var decoded: [StoredAgreement] = []
@@ -348,7 +348,7 @@ enum CatalogSnapshotFile {
                     let record = try decoder.decode(
                         Record.self,
                         from: UnsafeRawBufferPointer(rebasing: records[start..<ends[index]]),
-                        fileOffset: offset + start
+                        filing: ArchiveInput.TextFiling(file: textFile, fileOffset: offset + start)
                     )
                     decoded.append(
                         StoredAgreement(agreement: rules.intern(record.agreement), version: record.version, revision: record.revision)
