@@ -150,10 +150,11 @@ struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: entry.status, headers: entry.headers, body: ResponseBody(byteBuffer: entry.body))
         }
         var response = try await next(request, context)
-        guard response.status == .ok, cache.admits(key) else { return response }
+        guard response.status == .ok else { return response }
         // Too large to be held: collecting it anyway copied it for every response (a 3.5 MB feed polled by 64 clients
-        // held 64 copies: the harness's peak went from 380 to 598 MiB on that row).
+        // held 64 copies: the harness's peak went from 380 to 598 MiB on that row); nor does it take a doorkeeper's slot.
         if let length = response.body.contentLength, length > cache.maxEntryBytes { return response }
+        guard cache.admits(key) else { return response }
         let body = try await ETagMiddleware<Context>.collect(response.body)
         response.body = ResponseBody(byteBuffer: body)
         cache.store(.init(status: response.status, headers: response.headers, body: body), for: key)
